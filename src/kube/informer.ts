@@ -1,0 +1,345 @@
+import { type Clock, type TimerHandle, realClock } from './clock.js';
+import { isGone } from './errors.js';
+import { type KubeObject, keyOf, objectKey } from './types.js';
+
+/** Where an informer gets its objects: a consistent list, then a watch from its resourceVersion. */
+export interface ListWatchSource<T extends KubeObject> {
+  list(): Promise<{ items: T[]; resourceVersion: string }>;
+  /** Must call onDone exactly once, with an error or null when the server closed the stream. */
+  watch(
+    resourceVersion: string,
+    timeoutSeconds: number,
+    onEvent: (type: string, obj: unknown) => void,
+    onDone: (err: unknown) => void,
+  ): Promise<{ abort(): void }>;
+}
+
+export interface InformerHandlers<T> {
+  add?(obj: T): void;
+  /** Also called with old === new for every cached object on each periodic resync. */
+  update?(oldObj: T, newObj: T): void;
+  delete?(obj: T): void;
+  /** Called after the periodic resync re-emitted every object. */
+  resync?(): void;
+}
+
+export type InformerPhase = 'list' | 'watch' | 'handler';
+
+export interface InformerOptions {
+  /** Used in error messages. */
+  name?: string;
+  /** Periodic resync; 0 disables (default 10 min). */
+  resyncMs?: number;
+  /** Reconnect backoff after failures, doubling (defaults 1 s → 30 s). */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** Server-side watch timeout; a fresh random value per watch spreads reconnects (default 5–10 min). */
+  watchTimeoutSeconds?: () => number;
+  /** Extra time past the watch timeout before a silent watch is declared stalled (default 60 s). */
+  watchdogGraceMs?: number;
+  onError?: (err: unknown, phase: InformerPhase) => void;
+  clock?: Clock;
+}
+
+const GONE = Symbol('gone');
+
+/**
+ * A list+watch cache that keeps going: client-node 1.4.0's ListWatch stops for good on any error
+ * other than 410 and reconnects without backoff. Here every failure leads to a reconnect with
+ * capped exponential backoff, 410 Gone leads to a relist (deleted objects are reported), a watch
+ * that outlives its timeout is restarted, and a periodic resync re-emits every object.
+ * Objects are handed out as cached: callers must not mutate them.
+ */
+export class Informer<T extends KubeObject> {
+  private readonly objects = new Map<string, Map<string, T>>();
+  private readonly handlers = new Set<InformerHandlers<T>>();
+  private readonly clock: Clock;
+  private readonly name: string;
+  private resourceVersion = '';
+  private attempt = 0;
+  private failures = 0;
+  private stopped = true;
+  private synced = false;
+  private current: { abort(): void } | undefined;
+  private retryTimer: TimerHandle | undefined;
+  private watchdogTimer: TimerHandle | undefined;
+  private resyncTimer: TimerHandle | undefined;
+  private syncWaiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+
+  constructor(
+    private readonly source: ListWatchSource<T>,
+    private readonly opts: InformerOptions = {},
+  ) {
+    this.clock = opts.clock ?? realClock;
+    this.name = opts.name ?? 'informer';
+  }
+
+  /** Registers handlers; if the cache is already synced, replays an add for every cached object. */
+  addHandlers(h: InformerHandlers<T>): () => void {
+    this.handlers.add(h);
+    if (this.synced && h.add) for (const obj of this.list()) this.call(() => h.add?.(obj));
+    return () => this.handlers.delete(h);
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.connect();
+    this.scheduleResync();
+  }
+
+  /** Stops watching; callbacks of the aborted watch (AbortError included) are ignored. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.attempt += 1;
+    this.clearTimer('retryTimer');
+    this.clearTimer('watchdogTimer');
+    this.clearTimer('resyncTimer');
+    this.current?.abort();
+    this.current = undefined;
+    const waiters = this.syncWaiters;
+    this.syncWaiters = [];
+    for (const w of waiters) w.reject(new Error(`${this.name}: stopped before the cache synced`));
+  }
+
+  hasSynced(): boolean {
+    return this.synced;
+  }
+
+  waitForSync(timeoutMs?: number): Promise<void> {
+    if (this.synced) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : this.clock.setTimeout(() => {
+              this.syncWaiters = this.syncWaiters.filter((w) => w !== waiter);
+              reject(new Error(`${this.name}: cache did not sync within ${timeoutMs} ms`));
+            }, timeoutMs);
+      const settle = (): void => {
+        if (timer !== undefined) this.clock.clearTimeout(timer);
+      };
+      const waiter = {
+        resolve: () => {
+          settle();
+          resolve();
+        },
+        reject: (e: Error) => {
+          settle();
+          reject(e);
+        },
+      };
+      this.syncWaiters.push(waiter);
+    });
+  }
+
+  get(namespace: string | undefined, name: string): T | undefined {
+    return this.objects.get(namespace ?? '')?.get(name);
+  }
+
+  getByKey(key: string): T | undefined {
+    const slash = key.indexOf('/');
+    return slash < 0 ? this.get(undefined, key) : this.get(key.slice(0, slash), key.slice(slash + 1));
+  }
+
+  /** All cached objects, or those of one namespace. */
+  list(namespace?: string): T[] {
+    if (namespace !== undefined) return [...(this.objects.get(namespace)?.values() ?? [])];
+    const all: T[] = [];
+    for (const byName of this.objects.values()) all.push(...byName.values());
+    return all;
+  }
+
+  keys(): string[] {
+    const keys: string[] = [];
+    for (const [ns, byName] of this.objects) for (const name of byName.keys()) keys.push(keyOf(ns, name));
+    return keys;
+  }
+
+  lastSyncResourceVersion(): string {
+    return this.resourceVersion;
+  }
+
+  private connect(): void {
+    const attempt = ++this.attempt;
+    this.run(attempt).catch((err: unknown) => {
+      if (attempt !== this.attempt || this.stopped) return;
+      this.report(err, this.resourceVersion ? 'watch' : 'list');
+      this.failures += 1;
+      this.reconnect(this.backoff());
+    });
+  }
+
+  private async run(attempt: number): Promise<void> {
+    if (!this.resourceVersion) {
+      const listed = await this.source.list();
+      if (attempt !== this.attempt) return;
+      this.replace(listed.items);
+      this.resourceVersion = listed.resourceVersion;
+      this.markSynced();
+    }
+    const startedAt = this.clock.now();
+    const timeout = this.watchTimeout();
+    const handle = await this.source.watch(
+      this.resourceVersion,
+      timeout,
+      (type, obj) => {
+        if (attempt === this.attempt) this.onEvent(type, obj);
+      },
+      (err) => {
+        if (attempt === this.attempt && !this.stopped) this.onDone(err, startedAt);
+      },
+    );
+    if (attempt !== this.attempt) {
+      handle.abort();
+      return;
+    }
+    this.current = handle;
+    this.watchdogTimer = this.clock.setTimeout(() => {
+      if (attempt !== this.attempt || this.stopped) return;
+      this.report(new Error(`${this.name}: watch silent past its ${timeout} s timeout; restarting`), 'watch');
+      this.failures += 1;
+      this.reconnect(this.backoff());
+    }, timeout * 1000 + (this.opts.watchdogGraceMs ?? 60_000));
+  }
+
+  private onEvent(type: string, raw: unknown): void {
+    if (type === 'ERROR') {
+      // A Status in the stream; 410 means our resourceVersion is compacted away.
+      this.onDone(isGone(raw) ? GONE : raw, this.clock.now());
+      return;
+    }
+    const obj = raw as T;
+    const rv = obj?.metadata?.resourceVersion;
+    if (type === 'ADDED' || type === 'MODIFIED') this.upsert(obj);
+    else if (type === 'DELETED') this.remove(obj);
+    if (typeof rv === 'string' && rv !== '') this.resourceVersion = rv;
+    this.failures = 0;
+  }
+
+  private onDone(err: unknown, startedAt: number): void {
+    if (err === GONE || isGone(err)) {
+      // Relist at once, unless the fresh list's version is gone again right away.
+      this.resourceVersion = '';
+      this.failures += 1;
+      this.reconnect(this.failures > 1 ? this.backoff() : 0);
+      return;
+    }
+    if (err) {
+      this.report(err, 'watch');
+      this.failures += 1;
+      this.reconnect(this.backoff());
+      return;
+    }
+    // A server that closes watches at once must not make us spin (1.4.0 reconnects in a hot loop).
+    const short = this.clock.now() - startedAt < (this.opts.minBackoffMs ?? 1000);
+    this.failures = short ? this.failures + 1 : 0;
+    this.reconnect(short ? this.backoff() : 0);
+  }
+
+  private reconnect(delayMs: number): void {
+    this.attempt += 1;
+    this.clearTimer('watchdogTimer');
+    this.clearTimer('retryTimer');
+    this.current?.abort();
+    this.current = undefined;
+    if (this.stopped) return;
+    this.retryTimer = this.clock.setTimeout(() => {
+      this.retryTimer = undefined;
+      if (!this.stopped) this.connect();
+    }, delayMs);
+  }
+
+  private backoff(): number {
+    const min = this.opts.minBackoffMs ?? 1000;
+    const max = this.opts.maxBackoffMs ?? 30_000;
+    return Math.min(max, min * 2 ** Math.max(0, this.failures - 1));
+  }
+
+  private watchTimeout(): number {
+    return this.opts.watchTimeoutSeconds?.() ?? 300 + Math.floor(Math.random() * 300);
+  }
+
+  /** Swaps in a fresh list, reporting what appeared, changed and vanished since the last one. */
+  private replace(items: T[]): void {
+    const fresh = new Set<string>();
+    for (const obj of items) fresh.add(objectKey(obj));
+    for (const obj of this.list()) if (!fresh.has(objectKey(obj))) this.remove(obj);
+    for (const obj of items) this.upsert(obj);
+  }
+
+  private upsert(obj: T): void {
+    const ns = obj.metadata?.namespace ?? '';
+    const name = obj.metadata?.name ?? '';
+    let byName = this.objects.get(ns);
+    if (!byName) {
+      byName = new Map();
+      this.objects.set(ns, byName);
+    }
+    const old = byName.get(name);
+    byName.set(name, obj);
+    if (!old) this.emit((h) => h.add?.(obj));
+    else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion || !obj.metadata?.resourceVersion) {
+      this.emit((h) => h.update?.(old, obj));
+    }
+  }
+
+  private remove(obj: T): void {
+    const ns = obj.metadata?.namespace ?? '';
+    const byName = this.objects.get(ns);
+    const name = obj.metadata?.name ?? '';
+    const old = byName?.get(name);
+    if (!byName || !old) return;
+    byName.delete(name);
+    if (byName.size === 0) this.objects.delete(ns);
+    // The watch's final state of the object is the most useful one to hand to the handler.
+    this.emit((h) => h.delete?.(obj));
+  }
+
+  private scheduleResync(): void {
+    const every = this.opts.resyncMs ?? 600_000;
+    if (!(every > 0) || this.stopped) return;
+    this.resyncTimer = this.clock.setTimeout(() => {
+      if (this.stopped) return;
+      if (this.synced) {
+        for (const obj of this.list()) this.emit((h) => h.update?.(obj, obj));
+        this.emit((h) => h.resync?.());
+      }
+      this.scheduleResync();
+    }, every);
+  }
+
+  private markSynced(): void {
+    if (this.synced) return;
+    this.synced = true;
+    const waiters = this.syncWaiters;
+    this.syncWaiters = [];
+    for (const w of waiters) w.resolve();
+  }
+
+  private emit(fn: (h: InformerHandlers<T>) => void): void {
+    for (const h of [...this.handlers]) this.call(() => fn(h));
+  }
+
+  private call(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.report(err, 'handler');
+    }
+  }
+
+  private report(err: unknown, phase: InformerPhase): void {
+    try {
+      this.opts.onError?.(err, phase);
+    } catch {
+      // Logging must never break the watch loop.
+    }
+  }
+
+  private clearTimer(which: 'retryTimer' | 'watchdogTimer' | 'resyncTimer'): void {
+    const t = this[which];
+    if (t !== undefined) this.clock.clearTimeout(t);
+    this[which] = undefined;
+  }
+}
