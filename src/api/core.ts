@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { objectMetaSchema, stringMap } from './meta.js';
+
+/** Core objects as far as we read them. */
+export const secretSchema = z.looseObject({
+  apiVersion: z.literal('v1'),
+  kind: z.literal('Secret'),
+  metadata: objectMetaSchema,
+  type: z.string().optional(),
+  data: stringMap.optional(),
+});
+export type Secret = z.infer<typeof secretSchema>;
+
+export const serviceSchema = z.looseObject({
+  apiVersion: z.literal('v1'),
+  kind: z.literal('Service'),
+  metadata: objectMetaSchema,
+  spec: z
+    .looseObject({
+      selector: stringMap.optional(),
+      ports: z
+        .array(
+          z.looseObject({
+            name: z.string().optional(),
+            port: z.number().int(),
+            targetPort: z.union([z.number().int(), z.string()]).optional(),
+            protocol: z.string().optional(),
+          }),
+        )
+        .optional(),
+    })
+    .optional(),
+});
+export type Service = z.infer<typeof serviceSchema>;
+
+export const configMapSchema = z.looseObject({
+  apiVersion: z.literal('v1'),
+  kind: z.literal('ConfigMap'),
+  metadata: objectMetaSchema,
+  data: z.record(z.string(), z.string()).optional(),
+});
+export type ConfigMap = z.infer<typeof configMapSchema>;

@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { objectMetaSchema, stringMap } from './meta.js';
+
+/** Knative's internal ingress, `networking.internal.knative.dev/v1alpha1` kind `Ingress` ("KIngress"). */
+export const KINGRESS_API_VERSION = 'networking.internal.knative.dev/v1alpha1';
+export const KINGRESS_KIND = 'Ingress';
+
+export const headerMatchSchema = z.object({ exact: z.string() });
+
+export const ingressBackendSplitSchema = z.object({
+  serviceNamespace: z.string(),
+  serviceName: z.string(),
+  servicePort: z.union([z.number().int(), z.string()]),
+  percent: z.number().int().optional(),
+  appendHeaders: stringMap.optional(),
+});
+
+export const httpIngressPathSchema = z.object({
+  path: z.string().optional(),
+  rewriteHost: z.string().optional(),
+  headers: z.record(z.string(), headerMatchSchema).optional(),
+  // Not omitempty in Go: `null` is a distinct value for the hash.
+  splits: z.array(ingressBackendSplitSchema).nullable().optional(),
+  appendHeaders: stringMap.optional(),
+});
+
+export const httpIngressRuleValueSchema = z.object({
+  // Not omitempty in Go either; validation reports a missing list with its path.
+  paths: z.array(httpIngressPathSchema).nullable().optional(),
+});
+
+export const ingressRuleSchema = z.object({
+  hosts: z.array(z.string()).optional(),
+  visibility: z.string().optional(),
+  http: httpIngressRuleValueSchema.optional().nullable(),
+});
+
+export const ingressTLSSchema = z.object({
+  hosts: z.array(z.string()).optional(),
+  secretName: z.string().optional(),
+  secretNamespace: z.string().optional(),
+});
+
+export const ingressSpecSchema = z.object({
+  tls: z.array(ingressTLSSchema).optional().nullable(),
+  rules: z.array(ingressRuleSchema).optional().nullable(),
+  httpOption: z.string().optional(),
+});
+
+export const conditionSchema = z.looseObject({
+  type: z.string(),
+  status: z.enum(['True', 'False', 'Unknown']),
+  severity: z.string().optional(),
+  lastTransitionTime: z.string().optional(),
+  reason: z.string().optional(),
+  message: z.string().optional(),
+});
+
+export const loadBalancerIngressSchema = z.object({
+  ip: z.string().optional(),
+  domain: z.string().optional(),
+  domainInternal: z.string().optional(),
+  meshOnly: z.boolean().optional(),
+});
+
+export const loadBalancerStatusSchema = z.object({
+  ingress: z.array(loadBalancerIngressSchema).optional(),
+});
+
+export const ingressStatusSchema = z.looseObject({
+  observedGeneration: z.number().int().optional(),
+  conditions: z.array(conditionSchema).optional(),
+  annotations: stringMap.optional(),
+  publicLoadBalancer: loadBalancerStatusSchema.optional(),
+  privateLoadBalancer: loadBalancerStatusSchema.optional(),
+});
+
+export const kingressSchema = z.looseObject({
+  apiVersion: z.literal(KINGRESS_API_VERSION),
+  kind: z.literal(KINGRESS_KIND),
+  metadata: objectMetaSchema,
+  spec: ingressSpecSchema,
+  status: ingressStatusSchema.optional(),
+});
+
+export type HeaderMatch = z.infer<typeof headerMatchSchema>;
+export type IngressBackendSplit = z.infer<typeof ingressBackendSplitSchema>;
+export type HTTPIngressPath = z.infer<typeof httpIngressPathSchema>;
+export type HTTPIngressRuleValue = z.infer<typeof httpIngressRuleValueSchema>;
+export type IngressRule = z.infer<typeof ingressRuleSchema>;
+export type IngressTLS = z.infer<typeof ingressTLSSchema>;
+export type IngressSpec = z.infer<typeof ingressSpecSchema>;
+export type Condition = z.infer<typeof conditionSchema>;
+export type LoadBalancerIngress = z.infer<typeof loadBalancerIngressSchema>;
+export type IngressStatus = z.infer<typeof ingressStatusSchema>;
+export type KIngress = z.infer<typeof kingressSchema>;
+
+export const VISIBILITY_EXTERNAL = 'ExternalIP';
+export const VISIBILITY_CLUSTER_LOCAL = 'ClusterLocal';
+export type Visibility = typeof VISIBILITY_EXTERNAL | typeof VISIBILITY_CLUSTER_LOCAL;
+
+export const HTTP_OPTION_ENABLED = 'Enabled';
+export const HTTP_OPTION_REDIRECTED = 'Redirected';

@@ -1,0 +1,15 @@
+import { createHash } from 'node:crypto';
+import type { IngressSpec } from '../api/kingress.js';
+import { goJSONOfSpec } from './gojson.js';
+
+/**
+ * Knative's ingress hash: SHA-256 over Go-JSON(spec) ‖ namespace ‖ name, as lowercase hex.
+ * Computed on the defaulted spec; the probe routes set it and the prober expects it echoed.
+ */
+export function computeHash(spec: IngressSpec, namespace: string, name: string): string {
+  return createHash('sha256')
+    .update(goJSONOfSpec(spec), 'utf8')
+    .update(namespace, 'utf8')
+    .update(name, 'utf8')
+    .digest('hex');
+}

@@ -1,0 +1,36 @@
+import type { Secret } from '../api/core.js';
+import type { ObjectRef } from '../api/meta.js';
+import { CERTIFICATE_UID_LABEL, ORIGIN_SECRET_NAME_LABEL, ORIGIN_SECRET_NAMESPACE_LABEL } from './constants.js';
+import { originSecretNameLabelValue } from './names.js';
+
+/** Labels that tie a copy to its origin; cleanup finds copies by them. */
+export function originSecretLabels(origin: ObjectRef): Record<string, string> {
+  return {
+    [ORIGIN_SECRET_NAME_LABEL]: originSecretNameLabelValue(origin.name),
+    [ORIGIN_SECRET_NAMESPACE_LABEL]: origin.namespace,
+  };
+}
+
+/**
+ * A copy of a TLS secret in the gateway's namespace, where Higress can read it. No owner reference:
+ * owners cannot cross namespaces.
+ */
+export function makeSecretCopy(origin: Secret, name: string, namespace: string): Secret {
+  const ref = { namespace: origin.metadata.namespace ?? '', name: origin.metadata.name };
+  const long = ref.name !== originSecretNameLabelValue(ref.name);
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name,
+      namespace,
+      labels: {
+        [CERTIFICATE_UID_LABEL]: origin.metadata.labels?.[CERTIFICATE_UID_LABEL] ?? '',
+        ...originSecretLabels(ref),
+      },
+      ...(long ? { annotations: { [ORIGIN_SECRET_NAME_LABEL]: ref.name } } : {}),
+    },
+    ...(origin.type !== undefined ? { type: origin.type } : {}),
+    data: { ...origin.data },
+  };
+}

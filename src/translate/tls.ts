@@ -1,0 +1,50 @@
+import { X509Certificate } from 'node:crypto';
+import type { Secret } from '../api/core.js';
+import type { IngressTLS, KIngress } from '../api/kingress.js';
+import { TranslateError } from './error.js';
+
+/**
+ * Knative's GetIngressTLSForVisibility: TLS entries covering every host of a rule of that visibility.
+ * Kept faithful, quirks included: a host-less rule ends the scan, and an entry may appear once per rule.
+ */
+export function ingressTLSForVisibility(ing: KIngress, visibility: string): IngressTLS[] {
+  const tls = ing.spec.tls ?? [];
+  if (tls.length === 0) return [];
+  const out: IngressTLS[] = [];
+  for (const rule of ing.spec.rules ?? []) {
+    if (rule.visibility !== visibility) continue;
+    const hosts = rule.hosts ?? [];
+    if (hosts.length === 0) return out;
+    for (const entry of tls) if (hosts.every((h) => (entry.hosts ?? []).includes(h))) out.push(entry);
+  }
+  return out;
+}
+
+/** The DNS SANs of the first PEM block of `tls.crt`. */
+export function certificateDNSNames(secret: Secret): string[] {
+  const id = `${secret.metadata.namespace ?? ''}/${secret.metadata.name}`;
+  const pem = Buffer.from(secret.data?.['tls.crt'] ?? '', 'base64').toString('latin1');
+  const block = /-----BEGIN ([^\n-]+)-----\r?\n([\s\S]*?)-----END \1-----/.exec(pem);
+  if (!block) throw new TranslateError(`failed to decode PEM data for secret ${id}`);
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(Buffer.from((block[2] ?? '').replace(/\s+/g, ''), 'base64'));
+  } catch (err) {
+    throw new TranslateError(`failed to parse certificate for secret ${id}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return (cert.subjectAltName ?? '')
+    .split(/,\s*/)
+    .filter((entry) => entry.startsWith('DNS:'))
+    .map((entry) => entry.slice(4).replace(/^"|"$/g, ''));
+}
+
+/** A secret is a wildcard certificate when any of its DNS names has `*` as its first label. */
+export function isWildcardCertificate(secret: Secret): boolean {
+  const names = certificateDNSNames(secret);
+  if (names.length === 0) throw new TranslateError('certificate should have DNS names, but it has 0');
+  return names.some((name) => {
+    const dot = name.indexOf('.');
+    if (dot < 0) throw new TranslateError(`incorrect domain format, got domain ${name}`);
+    return name.slice(0, dot) === '*';
+  });
+}

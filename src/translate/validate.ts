@@ -1,0 +1,83 @@
+import type { FieldError, Validated } from '../api/fielderror.js';
+import type { HTTPIngressPath, IngressBackendSplit, IngressRule, IngressTLS } from '../api/kingress.js';
+import { HTTP_OPTION_ENABLED, HTTP_OPTION_REDIRECTED, VISIBILITY_CLUSTER_LOCAL, VISIBILITY_EXTERNAL } from '../api/kingress.js';
+import type { DefaultedIngress } from './defaults.js';
+
+const MISSING = 'missing field(s)';
+
+/**
+ * Knative's KIngress validation (normally done by Serving's webhook) plus a visibility check, so a
+ * hand-written KIngress gets every problem at once with the path to find it.
+ */
+export function validateIngress(ing: DefaultedIngress): Validated<DefaultedIngress> {
+  const errors: FieldError[] = [];
+  const spec = ing.spec;
+  const namespace = ing.metadata.namespace ?? '';
+  const rules = spec.rules ?? [];
+  if (rules.length === 0 && (spec.tls ?? []).length === 0 && !spec.httpOption) {
+    errors.push({ path: 'spec', message: MISSING });
+  } else if (rules.length === 0) {
+    errors.push({ path: 'spec.rules', message: MISSING });
+  }
+  rules.forEach((rule, i) => validateRule(rule, `spec.rules[${i}]`, namespace, errors));
+  (spec.tls ?? []).forEach((tls, i) => validateTLS(tls, `spec.tls[${i}]`, errors));
+  const option = spec.httpOption ?? '';
+  if (option !== '' && option !== HTTP_OPTION_ENABLED && option !== HTTP_OPTION_REDIRECTED) {
+    errors.push({ path: 'spec.httpOption', message: `invalid value "${option}", want "${HTTP_OPTION_ENABLED}" or "${HTTP_OPTION_REDIRECTED}"` });
+  }
+  return errors.length === 0 ? { ok: true, value: ing } : { ok: false, errors };
+}
+
+function validateRule(rule: IngressRule, at: string, namespace: string, errors: FieldError[]): void {
+  if (!rule.hosts?.length && !rule.visibility && !rule.http) {
+    errors.push({ path: at, message: MISSING });
+    return;
+  }
+  const vis = rule.visibility ?? '';
+  if (vis !== VISIBILITY_EXTERNAL && vis !== VISIBILITY_CLUSTER_LOCAL) {
+    errors.push({ path: `${at}.visibility`, message: `invalid value "${vis}", want "${VISIBILITY_EXTERNAL}" or "${VISIBILITY_CLUSTER_LOCAL}"` });
+  }
+  (rule.hosts ?? []).forEach((host, i) => {
+    if (host === '') errors.push({ path: `${at}.hosts[${i}]`, message: 'empty host' });
+  });
+  if (!rule.http) {
+    errors.push({ path: `${at}.http`, message: MISSING });
+    return;
+  }
+  const paths = rule.http.paths ?? [];
+  if (paths.length === 0) errors.push({ path: `${at}.http.paths`, message: MISSING });
+  paths.forEach((path, j) => validatePath(path, `${at}.http.paths[${j}]`, namespace, errors));
+}
+
+function validatePath(path: HTTPIngressPath, at: string, namespace: string, errors: FieldError[]): void {
+  const splits = path.splits ?? [];
+  if (splits.length === 0) {
+    errors.push({ path: `${at}.splits`, message: MISSING });
+    return;
+  }
+  const before = errors.length;
+  splits.forEach((split, k) => validateSplit(split, `${at}.splits[${k}]`, namespace, errors));
+  if (errors.length > before) return; // a sum over broken splits would only repeat the same problem
+  const total = splits.reduce((sum, s) => sum + (s.percent ?? 0), 0);
+  if (total !== 100) errors.push({ path: `${at}.splits`, message: `percents sum to ${total}, want 100` });
+}
+
+function validateSplit(split: IngressBackendSplit, at: string, namespace: string, errors: FieldError[]): void {
+  const percent = split.percent ?? 0;
+  if (percent < 0 || percent > 100) errors.push({ path: `${at}.percent`, message: `invalid value ${percent}, want 0..100` });
+  if (!split.serviceNamespace) errors.push({ path: `${at}.serviceNamespace`, message: MISSING });
+  else if (split.serviceNamespace !== namespace) {
+    errors.push({ path: `${at}.serviceNamespace`, message: `service namespace must match ingress namespace ("${split.serviceNamespace}" != "${namespace}")` });
+  }
+  if (!split.serviceName) errors.push({ path: `${at}.serviceName`, message: MISSING });
+  if (split.servicePort === 0 || split.servicePort === '') errors.push({ path: `${at}.servicePort`, message: MISSING });
+}
+
+function validateTLS(tls: IngressTLS, at: string, errors: FieldError[]): void {
+  if (!tls.hosts?.length && !tls.secretName && !tls.secretNamespace) {
+    errors.push({ path: at, message: MISSING });
+    return;
+  }
+  if (!tls.secretName) errors.push({ path: `${at}.secretName`, message: MISSING });
+  if (!tls.secretNamespace) errors.push({ path: `${at}.secretNamespace`, message: MISSING });
+}

@@ -1,0 +1,122 @@
+import type { HTTPIngressPath, IngressRule } from '../api/kingress.js';
+import { VISIBILITY_CLUSTER_LOCAL, VISIBILITY_EXTERNAL } from '../api/kingress.js';
+import { ISTIO_API_VERSION, type HTTPMatchRequest, type HTTPRoute, type HTTPRouteDestination, type VirtualService } from '../api/istio.js';
+import { MESH_GATEWAY } from './constants.js';
+import type { DefaultedIngress } from './defaults.js';
+import { distinctHostPrefixes, expandedHosts, isClusterLocalHost, sortedUnique } from './hosts.js';
+import { ingressOwnerReference, sortKeys, virtualServiceLabels } from './metadata.js';
+import { ingressVirtualServiceName, meshVirtualServiceName } from './names.js';
+
+/** Qualified (`ns/name`) gateway names per visibility. */
+export interface GatewayNames {
+  external: readonly string[];
+  local: readonly string[];
+}
+
+export interface VirtualServiceOptions {
+  clusterDomain: string;
+  /** Namespace of children of a KIngress that has none (Knative's system namespace). */
+  systemNamespace: string;
+  /** net-istio always makes a `-mesh` VirtualService; Higress runs no sidecars, so we only do on request. */
+  meshVirtualService: boolean;
+}
+
+/** The VirtualServices of a KIngress whose probe routes were already inserted: [mesh?, ingress?]. */
+export function makeVirtualServices(probed: DefaultedIngress, gateways: GatewayNames, opts: VirtualServiceOptions): VirtualService[] {
+  const out: VirtualService[] = [];
+  const mesh = opts.meshVirtualService ? makeMeshVirtualService(probed, gateways, opts) : undefined;
+  if (mesh) out.push(mesh);
+  const ingress = makeIngressVirtualService(probed, gateways, opts);
+  if (ingress) out.push(ingress);
+  return out;
+}
+
+/** Bound to the `mesh` gateway, for cluster-local hosts; hosts are only expanded when a local gateway exists. */
+function makeMeshVirtualService(ing: DefaultedIngress, gateways: GatewayNames, opts: VirtualServiceOptions): VirtualService | undefined {
+  const local = rules(ing).flatMap((r) => r.hosts ?? []).filter((h) => isClusterLocalHost(h, opts.clusterDomain));
+  const hosts = gateways.local.length > 0 ? expandedHosts(local, opts.clusterDomain) : sortedUnique(local);
+  if (hosts.length === 0) return undefined;
+  const mesh = [MESH_GATEWAY];
+  return virtualService(ing, meshVirtualServiceName(ing.metadata.name), hosts, { external: mesh, local: mesh }, opts);
+}
+
+/** Every rule bound to the gateways of its visibility; absent when no rule has a gateway to be served on. */
+function makeIngressVirtualService(ing: DefaultedIngress, gateways: GatewayNames, opts: VirtualServiceOptions): VirtualService | undefined {
+  const all = rules(ing);
+  const hasPublic = all.some((r) => r.visibility === VISIBILITY_EXTERNAL);
+  const hasLocal = all.some((r) => r.visibility === VISIBILITY_CLUSTER_LOCAL);
+  const required = (hasPublic ? gateways.external.length : 0) + (hasLocal ? gateways.local.length : 0);
+  if (required === 0) return undefined;
+  const hosts = expandedHosts(all.flatMap((r) => r.hosts ?? []), opts.clusterDomain);
+  return virtualService(ing, ingressVirtualServiceName(ing.metadata.name), hosts, gateways, opts);
+}
+
+function virtualService(ing: DefaultedIngress, name: string, hosts: string[], gateways: GatewayNames, opts: VirtualServiceOptions): VirtualService {
+  const hostSet = new Set(hosts);
+  const routeName = `${ing.metadata.namespace ?? ''}/${ing.metadata.name}`;
+  const http = rules(ing).flatMap((rule) => {
+    const ruleHosts = (rule.hosts ?? []).filter((h) => hostSet.has(h));
+    if (ruleHosts.length === 0) return [];
+    const gws = rule.visibility === VISIBILITY_CLUSTER_LOCAL ? gateways.local : rule.visibility === VISIBILITY_EXTERNAL ? gateways.external : [];
+    return (rule.http?.paths ?? []).map((path) => httpRoute(routeName, ruleHosts, path, sortedUnique(gws), opts.clusterDomain));
+  });
+  return {
+    apiVersion: ISTIO_API_VERSION,
+    kind: 'VirtualService',
+    metadata: {
+      name,
+      namespace: ing.metadata.namespace || opts.systemNamespace,
+      labels: virtualServiceLabels(ing),
+      ...(ing.metadata.annotations ? { annotations: sortKeys(ing.metadata.annotations) } : {}),
+      ownerReferences: [ingressOwnerReference(ing)],
+    },
+    spec: {
+      hosts,
+      gateways: sortedUnique(http.flatMap((r) => r.match.flatMap((m) => m.gateways))),
+      http,
+    },
+  };
+}
+
+function httpRoute(name: string, hosts: string[], path: HTTPIngressPath, gateways: string[], clusterDomain: string): HTTPRoute {
+  return {
+    // Higress WasmPlugin `matchRules.ingress` selects routes by this name (net-istio sets none).
+    name,
+    match: distinctHostPrefixes(hosts, clusterDomain).map((prefix) => match(prefix, path, gateways)),
+    route: (path.splits ?? []).map((split): HTTPRouteDestination => ({
+      destination: {
+        host: `${split.serviceName}.${split.serviceNamespace}.svc.${clusterDomain}`,
+        port: { number: portNumber(split.servicePort) },
+      },
+      ...(split.percent ? { weight: split.percent } : {}),
+      ...(nonEmpty(split.appendHeaders) ? { headers: { request: { set: sortKeys(split.appendHeaders) } } } : {}),
+    })),
+    ...(nonEmpty(path.appendHeaders) ? { headers: { request: { set: sortKeys(path.appendHeaders) } } } : {}),
+    ...(path.rewriteHost ? { rewrite: { authority: path.rewriteHost } } : {}),
+    // An empty retry policy disables the gateway's default retries, as Knative expects.
+    retries: {},
+  };
+}
+
+function match(authorityPrefix: string, path: HTTPIngressPath, gateways: string[]): HTTPMatchRequest {
+  const m: HTTPMatchRequest = { gateways, authority: { prefix: authorityPrefix } };
+  if (path.path) m.uri = { prefix: path.path };
+  if (nonEmpty(path.headers)) {
+    m.headers = Object.fromEntries(Object.entries(sortKeys(path.headers)).map(([k, v]) => [k, { exact: v.exact }]));
+  }
+  return m;
+}
+
+/** IntOrString.IntValue(): a named port becomes 0, as upstream. */
+function portNumber(port: number | string): number {
+  if (typeof port === 'number') return port;
+  return /^[+-]?\d+$/.test(port) && Number(port) >= 0 && Number(port) <= 65535 ? Number(port) : 0;
+}
+
+function rules(ing: DefaultedIngress): IngressRule[] {
+  return ing.spec.rules ?? [];
+}
+
+function nonEmpty<T>(map: Record<string, T> | undefined): map is Record<string, T> {
+  return map !== undefined && Object.keys(map).length > 0;
+}

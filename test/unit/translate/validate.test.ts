@@ -1,0 +1,69 @@
+import { describe, expect, test } from '@jest/globals';
+import type { FieldError } from '../../../src/api/fielderror.js';
+import type { KIngress } from '../../../src/api/kingress.js';
+import { defaultIngress } from '../../../src/translate/defaults.js';
+import { validateIngress } from '../../../src/translate/validate.js';
+import { kingress, rule, split } from './fixtures.js';
+
+const valid = () => kingress('hello', 'default', [rule(['hello.example.com'], undefined, [{ splits: [split('hello', 'default', 80)] }])]);
+const errorsOf = (ing: KIngress): FieldError[] => {
+  const r = validateIngress(defaultIngress(ing));
+  return r.ok ? [] : r.errors;
+};
+const mutate = (f: (ing: KIngress) => void) => { const ing = valid(); f(ing); return ing; };
+const path0 = (ing: KIngress) => ing.spec.rules![0]!.http!.paths![0]!;
+
+describe('defaulting (Knative SetDefaults)', () => {
+  test('empty visibility becomes ExternalIP; a lone split with percent 0 becomes 100', () => {
+    const d = defaultIngress(valid());
+    expect(d.spec.rules?.[0]?.visibility).toBe('ExternalIP');
+    expect(d.spec.rules?.[0]?.http?.paths?.[0]?.splits?.[0]?.percent).toBe(100);
+  });
+  test('two splits are left alone, httpOption is not defaulted, the input is not mutated', () => {
+    const ing = mutate((i) => { path0(i).splits = [split('a', 'default', 80, 0), split('b', 'default', 80, 100)]; });
+    const d = defaultIngress(ing);
+    expect(d.spec.rules?.[0]?.http?.paths?.[0]?.splits?.map((s) => s.percent)).toEqual([0, 100]);
+    expect(d.spec.httpOption).toBeUndefined();
+    expect(ing.spec.rules?.[0]?.visibility).toBeUndefined();
+  });
+});
+
+describe('validateIngress', () => {
+  test('a valid KIngress passes', () => {
+    expect(errorsOf(valid())).toEqual([]);
+  });
+
+  test.each<[string, (i: KIngress) => void, FieldError[]]>([
+    ['no rules', (i) => { i.spec.rules = []; i.spec.httpOption = 'Enabled'; }, [{ path: 'spec.rules', message: 'missing field(s)' }]],
+    ['empty spec', (i) => { i.spec = {}; }, [{ path: 'spec', message: 'missing field(s)' }]],
+    ['rule without http', (i) => { i.spec.rules![0]!.http = undefined; }, [{ path: 'spec.rules[0].http', message: 'missing field(s)' }]],
+    ['no paths', (i) => { i.spec.rules![0]!.http!.paths = []; }, [{ path: 'spec.rules[0].http.paths', message: 'missing field(s)' }]],
+    ['no splits', (i) => { path0(i).splits = []; }, [{ path: 'spec.rules[0].http.paths[0].splits', message: 'missing field(s)' }]],
+    ['percents do not sum to 100', (i) => { path0(i).splits = [split('a', 'default', 80, 80), split('b', 'default', 80, 10)]; },
+      [{ path: 'spec.rules[0].http.paths[0].splits', message: 'percents sum to 90, want 100' }]],
+    ['percent out of range', (i) => { path0(i).splits = [split('a', 'default', 80, 101), split('b', 'default', 80, -1)]; }, [
+      { path: 'spec.rules[0].http.paths[0].splits[0].percent', message: 'invalid value 101, want 0..100' },
+      { path: 'spec.rules[0].http.paths[0].splits[1].percent', message: 'invalid value -1, want 0..100' }]],
+    ['split in another namespace', (i) => { path0(i).splits = [split('a', 'other', 80)]; },
+      [{ path: 'spec.rules[0].http.paths[0].splits[0].serviceNamespace', message: 'service namespace must match ingress namespace ("other" != "default")' }]],
+    ['split without name and port', (i) => { path0(i).splits = [split('', 'default', 0)]; }, [
+      { path: 'spec.rules[0].http.paths[0].splits[0].serviceName', message: 'missing field(s)' },
+      { path: 'spec.rules[0].http.paths[0].splits[0].servicePort', message: 'missing field(s)' }]],
+    ['unknown visibility', (i) => { i.spec.rules![0]!.visibility = 'Public'; },
+      [{ path: 'spec.rules[0].visibility', message: 'invalid value "Public", want "ExternalIP" or "ClusterLocal"' }]],
+    ['tls without secret', (i) => { i.spec.tls = [{ hosts: ['hello.example.com'] }]; }, [
+      { path: 'spec.tls[0].secretName', message: 'missing field(s)' }, { path: 'spec.tls[0].secretNamespace', message: 'missing field(s)' }]],
+    ['bad httpOption', (i) => { i.spec.httpOption = 'Always'; },
+      [{ path: 'spec.httpOption', message: 'invalid value "Always", want "Enabled" or "Redirected"' }]],
+  ])('%s', (_name, f, want) => {
+    expect(errorsOf(mutate(f))).toEqual(want);
+  });
+
+  test('all problems are reported at once', () => {
+    const ing = mutate((i) => {
+      i.spec.httpOption = 'x';
+      i.spec.rules!.push({ hosts: ['b.example.com'], visibility: 'Nope', http: { paths: [] } });
+    });
+    expect(errorsOf(ing).map((e) => e.path)).toEqual(['spec.rules[1].visibility', 'spec.rules[1].http.paths', 'spec.httpOption']);
+  });
+});
