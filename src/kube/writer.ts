@@ -1,0 +1,141 @@
+import { isNotFound } from './errors.js';
+import { objectPath, collectionPath, resourceFor } from './resources.js';
+import type { RestClient } from './rest.js';
+import type { KubeObject, ObjectRef } from './types.js';
+
+export const MERGE_PATCH = 'application/merge-patch+json';
+
+export type WriteVerb = 'create' | 'update' | 'delete' | 'patch' | 'status';
+
+export type WriteCounts = Record<WriteVerb, number> & { total: number };
+
+/** `null` removes a key (JSON merge patch); an omitted key is left alone. */
+export interface MetadataPatch {
+  finalizers?: string[] | null;
+  /** Makes the patch conditional: it fails with 409 Conflict if the object changed since. */
+  resourceVersion?: string;
+  labels?: Record<string, string | null>;
+  annotations?: Record<string, string | null>;
+}
+
+export interface DeletePreconditions {
+  uid?: string;
+  resourceVersion?: string;
+}
+
+/** The ref of an object that carries apiVersion, kind, namespace and name. */
+export function refOf(obj: KubeObject): ObjectRef {
+  const { apiVersion, kind } = obj;
+  const name = obj.metadata?.name;
+  const namespace = obj.metadata?.namespace;
+  if (!apiVersion || !kind || !name || !namespace) {
+    throw new Error(`object needs apiVersion, kind, metadata.name and metadata.namespace (got ${kind}/${name})`);
+  }
+  return { apiVersion, kind, namespace, name };
+}
+
+/**
+ * Writes namespaced objects of our kinds (KIngress, VirtualService, Gateway, Secret) in wire format.
+ * Every request sent is counted, failed ones included, so tests can assert "no writes in steady state".
+ * It does no ownership checks: deciding what may be written is the reconciler's job.
+ */
+export class KubeWriter {
+  private readonly count: WriteCounts = { create: 0, update: 0, delete: 0, patch: 0, status: 0, total: 0 };
+  private readonly fieldManager: string;
+
+  constructor(
+    private readonly rest: RestClient,
+    opts: { fieldManager?: string } = {},
+  ) {
+    this.fieldManager = opts.fieldManager ?? 'net-higress';
+  }
+
+  /** Fails with 409 AlreadyExists if it exists. */
+  async create<T extends KubeObject>(obj: T): Promise<T> {
+    const ref = refOf(obj);
+    const { rt, version } = resourceFor(ref.apiVersion, ref.kind);
+    this.counted('create');
+    return this.rest.request<T>({
+      method: 'POST',
+      path: collectionPath(rt, ref.namespace, version),
+      query: { fieldManager: this.fieldManager },
+      body: obj,
+    });
+  }
+
+  /** Full replace; metadata.resourceVersion makes it fail with 409 Conflict when stale. */
+  async update<T extends KubeObject>(obj: T): Promise<T> {
+    return this.put(obj, 'update');
+  }
+
+  /** Replaces the `/status` subresource (spec and metadata changes in obj are ignored by the server). */
+  async updateStatus<T extends KubeObject>(obj: T): Promise<T> {
+    return this.put(obj, 'status');
+  }
+
+  /** Returns false when the object was already gone. */
+  async delete(ref: ObjectRef, preconditions?: DeletePreconditions): Promise<boolean> {
+    const { rt, version } = resourceFor(ref.apiVersion, ref.kind);
+    this.counted('delete');
+    try {
+      await this.rest.request({
+        method: 'DELETE',
+        path: objectPath(rt, ref.namespace, ref.name, undefined, version),
+        body: preconditions ? { apiVersion: 'v1', kind: 'DeleteOptions', preconditions } : undefined,
+      });
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  /** JSON merge patch (custom resources reject strategic merge patch with 415). */
+  async mergePatch<T extends KubeObject = KubeObject>(ref: ObjectRef, patch: object, subresource?: 'status'): Promise<T> {
+    const { rt, version } = resourceFor(ref.apiVersion, ref.kind);
+    this.counted(subresource ? 'status' : 'patch');
+    return this.rest.request<T>({
+      method: 'PATCH',
+      path: objectPath(rt, ref.namespace, ref.name, subresource, version),
+      query: { fieldManager: this.fieldManager },
+      body: patch,
+      contentType: MERGE_PATCH,
+    });
+  }
+
+  /** Patches finalizers/labels/annotations only, e.g. adding our finalizer to a KIngress. */
+  async mergePatchMetadata<T extends KubeObject = KubeObject>(ref: ObjectRef, meta: MetadataPatch): Promise<T> {
+    const metadata: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(meta)) if (v !== undefined) metadata[k] = v;
+    return this.mergePatch<T>(ref, { metadata });
+  }
+
+  counts(): WriteCounts {
+    return { ...this.count };
+  }
+
+  writeCount(): number {
+    return this.count.total;
+  }
+
+  resetCounts(): void {
+    for (const k of Object.keys(this.count) as Array<keyof WriteCounts>) this.count[k] = 0;
+  }
+
+  private async put<T extends KubeObject>(obj: T, verb: 'update' | 'status'): Promise<T> {
+    const ref = refOf(obj);
+    const { rt, version } = resourceFor(ref.apiVersion, ref.kind);
+    this.counted(verb);
+    return this.rest.request<T>({
+      method: 'PUT',
+      path: objectPath(rt, ref.namespace, ref.name, verb === 'status' ? 'status' : undefined, version),
+      query: { fieldManager: this.fieldManager },
+      body: obj,
+    });
+  }
+
+  private counted(verb: WriteVerb): void {
+    this.count[verb] += 1;
+    this.count.total += 1;
+  }
+}

@@ -1,0 +1,119 @@
+import type http from 'node:http';
+import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import type { Informer } from '../../../src/kube/informer.js';
+import { createInformer } from '../../../src/kube/listwatch.js';
+import { CONFIG_MAP, KINGRESS } from '../../../src/kube/resources.js';
+import { RestClient } from '../../../src/kube/rest.js';
+import type { KubeObject } from '../../../src/kube/types.js';
+import { json, type SeenRequest, status, StubServer } from './stubserver.js';
+
+function cm(name: string, rv: string): KubeObject {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'knative-serving', name, resourceVersion: rv } };
+}
+
+async function until(cond: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+let stub: StubServer;
+let rest: RestClient;
+let informer: Informer<KubeObject> | undefined;
+const openWatches: http.ServerResponse[] = [];
+
+beforeEach(async () => {
+  stub = new StubServer();
+  rest = new RestClient(await stub.start());
+});
+
+afterEach(async () => {
+  await informer?.stop();
+  informer = undefined;
+  for (const res of openWatches.splice(0)) res.end();
+  rest.close();
+  await stub.stop();
+});
+
+function watchStream(res: http.ServerResponse, events: Array<{ type: string; object: unknown }>, keepOpen: boolean): void {
+  res.writeHead(200, { 'Content-Type': 'application/json' });
+  for (const e of events) res.write(`${JSON.stringify(e)}\n`);
+  if (keepOpen) openWatches.push(res);
+  else res.end();
+}
+
+describe('createInformer over the REST list and client-node Watch', () => {
+  test('applies selectors to list and watch, pages the list, and follows events', async () => {
+    let watches = 0;
+    stub.handler = (req: SeenRequest, res) => {
+      if (req.query.get('watch') === 'true') {
+        watches += 1;
+        watchStream(res, [{ type: 'ADDED', object: cm('config-istio', '12') }], true);
+      } else if (!req.query.get('continue')) {
+        json(res, 200, { kind: 'ConfigMapList', metadata: { resourceVersion: '10', continue: 'page2' }, items: [cm('a', '3')] });
+      } else {
+        json(res, 200, { kind: 'ConfigMapList', metadata: { resourceVersion: '10' }, items: [cm('b', '4')] });
+      }
+    };
+    const added: string[] = [];
+    informer = createInformer(rest, CONFIG_MAP, {
+      namespace: 'knative-serving',
+      fieldSelector: 'metadata.name=config-istio',
+      labelSelector: 'app=x',
+      pageSize: 1,
+      watchTimeoutSeconds: () => 42,
+    });
+    informer.addHandlers({ add: (o) => added.push(o.metadata?.name ?? '') });
+    informer.start();
+    await informer.waitForSync(3000);
+    await until(() => added.length === 3);
+    expect(added).toEqual(['a', 'b', 'config-istio']);
+    expect(watches).toBe(1);
+
+    const [list1, list2, watch] = stub.seen;
+    expect(list1?.path).toBe('/api/v1/namespaces/knative-serving/configmaps');
+    for (const r of [list1, list2, watch]) {
+      expect(r?.query.get('fieldSelector')).toBe('metadata.name=config-istio');
+      expect(r?.query.get('labelSelector')).toBe('app=x');
+    }
+    expect(list1?.query.get('limit')).toBe('1');
+    expect(list2?.query.get('continue')).toBe('page2');
+    expect(watch?.query.get('resourceVersion')).toBe('10');
+    expect(watch?.query.get('allowWatchBookmarks')).toBe('true');
+    expect(watch?.query.get('timeoutSeconds')).toBe('42');
+    expect(watch?.authorization).toBe('Bearer test-token');
+  });
+
+  test('a 410 on the watch request makes it relist; other errors reconnect', async () => {
+    let lists = 0;
+    let watches = 0;
+    stub.handler = (req, res) => {
+      if (req.query.get('watch') !== 'true') {
+        lists += 1;
+        json(res, 200, { metadata: { resourceVersion: String(lists * 100) }, items: lists === 1 ? [cm('old', '1')] : [] });
+        return;
+      }
+      watches += 1;
+      if (watches === 1) status(res, 500, 'InternalError', 'etcd hiccup');
+      else if (watches === 2) status(res, 410, 'Expired', 'too old resource version');
+      else watchStream(res, [], true);
+    };
+    const errors: string[] = [];
+    const deleted: string[] = [];
+    informer = createInformer(rest, KINGRESS, {
+      minBackoffMs: 20,
+      onError: (err) => errors.push(String((err as { statusCode?: number }).statusCode)),
+    });
+    informer.addHandlers({ delete: (o) => deleted.push(o.metadata?.name ?? '') });
+    informer.start();
+    await until(() => watches >= 3);
+    expect(lists).toBe(2);
+    expect(errors).toEqual(['500']);
+    expect(deleted).toEqual(['old']);
+    const watchReqs = stub.seen.filter((r) => r.query.get('watch') === 'true');
+    expect(watchReqs.map((r) => r.query.get('resourceVersion'))).toEqual(['100', '100', '200']);
+    expect(watchReqs[0]?.path).toBe('/apis/networking.internal.knative.dev/v1alpha1/ingresses');
+  });
+});
