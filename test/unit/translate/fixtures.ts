@@ -1,4 +1,4 @@
-import type { IngressRule, KIngress } from '../../../src/api/kingress.js';
+import type { HTTPIngressPath, IngressRule, KIngress } from '../../../src/api/kingress.js';
 import { defaultIngress, type DefaultedIngress } from '../../../src/translate/defaults.js';
 
 /** Small builders for table tests; the golden render tests use full YAML fixtures instead. */
@@ -17,7 +17,7 @@ export function split(serviceName: string, serviceNamespace: string, servicePort
   return { serviceName, serviceNamespace, servicePort, ...(percent !== undefined ? { percent } : {}), ...(appendHeaders ? { appendHeaders } : {}) };
 }
 
-export function rule(hosts: string[], visibility: string | undefined, paths: IngressRule['http'] extends infer H ? NonNullable<H>['paths'] : never): IngressRule {
+export function rule(hosts: string[], visibility: string | undefined, paths: HTTPIngressPath[]): IngressRule {
   return { hosts, ...(visibility ? { visibility } : {}), http: { paths } };
 }
 

@@ -1,0 +1,129 @@
+import type { Secret } from '../api/core.js';
+import type { Gateway, VirtualService } from '../api/istio.js';
+import type { KIngress } from '../api/kingress.js';
+import { errorMessage, isNotFound } from '../kube/errors.js';
+import { ORIGIN_SECRET_NAME_LABEL, ORIGIN_SECRET_NAMESPACE_LABEL } from '../translate/constants.js';
+import type { Desired } from '../translate/translate.js';
+import type { Existing, ReconcileDeps, WireRef } from './deps.js';
+import { jsonEqual, mapsEqual } from './equality.js';
+import { notOwned, ReconcileError, virtualServiceFailed } from './errors.js';
+import { isControlledBy } from './ownership.js';
+
+/**
+ * Converge the cluster on `desired`, writing only what differs, in net-istio's order: secret copies,
+ * Gateways, VirtualServices; then remove what this KIngress made and no longer needs (net-istio
+ * leaves stale per-KIngress Gateways behind; we do not).
+ */
+export async function applyDesired(ing: KIngress, desired: Desired, deps: ReconcileDeps): Promise<void> {
+  for (const copy of desired.secretCopies) await applySecretCopy(ing, copy, deps);
+  for (const gw of desired.wildcardGateways) await applyGateway(ing, gw, gw.metadata.ownerReferences?.[0]?.uid, deps);
+  for (const gw of desired.gateways) await applyGateway(ing, gw, ing.metadata.uid, deps);
+  try {
+    for (const vs of desired.virtualServices) await applyVirtualService(ing, vs, deps);
+    await deleteStale(ing, deps.cluster.virtualServicesOf(namespaceOf(ing), ing.metadata.name), desired.virtualServices, deps);
+  } catch (err) {
+    throw virtualServiceFailed(err);
+  }
+  // After the VirtualServices: routes never point at a Gateway that is already gone.
+  await deleteStale(ing, deps.cluster.gatewaysOf(namespaceOf(ing), ing.metadata.name), desired.gateways, deps);
+}
+
+async function applyVirtualService(ing: KIngress, vs: VirtualService, deps: ReconcileDeps): Promise<void> {
+  const ref = wireRef(vs);
+  const existing = deps.cluster.virtualService(ref);
+  if (!existing) {
+    try {
+      await deps.writer.create(vs);
+    } catch (err) {
+      deps.recorder.event(ing, 'Warning', 'CreationFailed', `Failed to create VirtualService ${ref.namespace}/${ref.name}: ${errorMessage(err)}`);
+      throw new ReconcileError(`failed to create VirtualService: ${errorMessage(err)}`);
+    }
+    deps.recorder.event(ing, 'Normal', 'Created', `Created VirtualService "${ref.name}"`);
+    return;
+  }
+  if (!isControlledBy(existing.metadata, ing.metadata.uid)) throw notOwned('VirtualService', ref.name, ing.metadata.name);
+  const same = jsonEqual(existing.spec, vs.spec) && mapsEqual(existing.metadata.labels, vs.metadata.labels)
+    && mapsEqual(existing.metadata.annotations, vs.metadata.annotations);
+  if (same) return;
+  try {
+    await deps.writer.update({ ...existing, metadata: { ...existing.metadata, labels: vs.metadata.labels, annotations: vs.metadata.annotations }, spec: vs.spec });
+  } catch (err) {
+    throw new ReconcileError(`failed to update VirtualService: ${errorMessage(err)}`);
+  }
+  deps.recorder.event(ing, 'Normal', 'Updated', `Updated VirtualService ${ref.namespace}/${ref.name}`);
+}
+
+/** Gateways we generate: only `spec` is converged, and only on Gateways controlled by `ownerUID`. */
+async function applyGateway(ing: KIngress, gw: Gateway, ownerUID: string | undefined, deps: ReconcileDeps): Promise<void> {
+  const ref = wireRef(gw);
+  const existing = await deps.cluster.gateway(ref);
+  try {
+    if (!existing) {
+      await deps.writer.create(gw);
+      return;
+    }
+    if (!isControlledBy(existing.metadata, ownerUID)) throw notOwned('Gateway', ref.name, ing.metadata.name);
+    if (jsonEqual(existing.spec, gw.spec)) return;
+    await deps.writer.update({ ...existing, spec: gw.spec });
+  } catch (err) {
+    if (err instanceof ReconcileError) throw err;
+    throw new ReconcileError(`failed to ${existing ? 'update' : 'create'} Gateway ${ref.namespace}/${ref.name}: ${errorMessage(err)}`);
+  }
+}
+
+/** A copy is ours when its origin labels say it is; anything else with that name is left alone. */
+async function applySecretCopy(ing: KIngress, copy: Secret, deps: ReconcileDeps): Promise<void> {
+  const ref = wireRef(copy);
+  const existing = await deps.cluster.secret(ref);
+  const id = `${ref.namespace}/${ref.name}`;
+  if (!existing) {
+    try {
+      await deps.writer.create(copy);
+    } catch (err) {
+      deps.recorder.event(ing, 'Warning', 'CreationFailed', `Failed to create Secret ${id}: ${errorMessage(err)}`);
+      throw new ReconcileError(`failed to create Secret: ${errorMessage(err)}`);
+    }
+    deps.recorder.event(ing, 'Normal', 'Created', `Created Secret ${id}`);
+    return;
+  }
+  const labels = existing.metadata.labels ?? {};
+  const wanted = copy.metadata.labels ?? {};
+  const sameOrigin = [ORIGIN_SECRET_NAME_LABEL, ORIGIN_SECRET_NAMESPACE_LABEL].every((k) => labels[k] === wanted[k]);
+  if (!sameOrigin) throw notOwned('Secret', ref.name, ing.metadata.name);
+  if (jsonEqual(existing.data ?? {}, copy.data ?? {}) && mapsEqual(labels, wanted)) return;
+  try {
+    await deps.writer.update({ ...existing, metadata: { ...existing.metadata, labels: wanted }, data: copy.data });
+  } catch (err) {
+    deps.recorder.event(ing, 'Warning', 'UpdateFailed', `Failed to update Secret ${id}: ${errorMessage(err)}`);
+    throw new ReconcileError(`failed to update Secret: ${errorMessage(err)}`);
+  }
+  deps.recorder.event(ing, 'Normal', 'Updated', `Updated Secret ${id}`);
+}
+
+/** Delete objects this KIngress controls that are not desired any more. */
+async function deleteStale(ing: KIngress, current: Existing[], desired: ReadonlyArray<{ metadata: { name: string } }>, deps: ReconcileDeps): Promise<void> {
+  const keep = new Set(desired.map((d) => d.metadata.name));
+  const stale = current.filter((o) => !keep.has(o.metadata.name ?? '') && isControlledBy(o.metadata, ing.metadata.uid));
+  for (const o of stale.sort((a, b) => ((a.metadata.name ?? '') < (b.metadata.name ?? '') ? -1 : 1))) {
+    await deleteObject(o, deps);
+  }
+}
+
+export async function deleteObject(o: Existing, deps: ReconcileDeps): Promise<void> {
+  const ref = wireRef(o);
+  try {
+    // The UID precondition makes sure a same-named object created since is never deleted.
+    await deps.writer.delete(ref, o.metadata.uid ? { uid: o.metadata.uid } : undefined);
+  } catch (err) {
+    if (isNotFound(err)) return;
+    throw new ReconcileError(`failed to delete ${ref.kind} ${ref.namespace}/${ref.name}: ${errorMessage(err)}`);
+  }
+}
+
+export function wireRef(o: { apiVersion?: string; kind?: string; metadata: { namespace?: string; name?: string } }): WireRef {
+  return { apiVersion: o.apiVersion ?? '', kind: o.kind ?? '', namespace: o.metadata.namespace ?? '', name: o.metadata.name ?? '' };
+}
+
+export function namespaceOf(ing: KIngress): string {
+  return ing.metadata.namespace ?? '';
+}

@@ -1,0 +1,47 @@
+import type { Gateway } from '../api/istio.js';
+import type { KIngress } from '../api/kingress.js';
+import { errorMessage } from '../kube/errors.js';
+import { ISTIO_API_VERSION } from '../api/istio.js';
+import { KINGRESS_FINALIZER } from '../translate/constants.js';
+import { serversOfIngress, updateGatewayServers } from '../translate/shared-gateway.js';
+import { deleteObject, namespaceOf, wireRef } from './apply.js';
+import type { Existing, ReconcileDeps } from './deps.js';
+import { ReconcileError } from './errors.js';
+import { isControlledBy } from './ownership.js';
+import { deleteUnneededSecretCopies } from './secretcopies.js';
+
+/**
+ * Deletion: leave nothing behind, without relying on the garbage collector, then drop the finalizer.
+ * Any failure keeps the finalizer so the next attempt can finish the job.
+ */
+export async function finalize(ing: KIngress, deps: ReconcileDeps): Promise<void> {
+  const { istio } = deps.config();
+  const configured = [...istio.ingressGateways, ...istio.localGateways];
+  for (const gw of configured) await removeLegacyServers(ing, gw.namespace, gw.name, deps);
+
+  const namespace = namespaceOf(ing);
+  const owned = (o: Existing) => isControlledBy(o.metadata, ing.metadata.uid);
+  for (const vs of deps.cluster.virtualServicesOf(namespace, ing.metadata.name).filter(owned)) await deleteObject(vs, deps);
+  for (const gw of deps.cluster.gatewaysOf(namespace, ing.metadata.name).filter(owned)) await deleteObject(gw, deps);
+  await deleteUnneededSecretCopies(ing, istio.ingressGateways, deps);
+  deps.readiness.forget(`${namespace}/${ing.metadata.name}`);
+
+  const finalizers = (ing.metadata.finalizers ?? []).filter((f) => f !== KINGRESS_FINALIZER).sort();
+  await deps.writer.mergePatchMetadata(wireRef(ing), { finalizers, resourceVersion: ing.metadata.resourceVersion ?? '' });
+  deps.recorder.event(ing, 'Normal', 'FinalizerUpdate', `Updated "${ing.metadata.name}" finalizers`);
+}
+
+/** Older net-istio put per-KIngress TLS servers on the shared Gateways; take this KIngress's out. */
+async function removeLegacyServers(ing: KIngress, namespace: string, name: string, deps: ReconcileDeps): Promise<void> {
+  const existing = await deps.cluster.gateway({ namespace, name });
+  if (!existing?.spec?.servers) return;
+  const gw = { apiVersion: ISTIO_API_VERSION, kind: 'Gateway', ...existing, spec: existing.spec } as Gateway;
+  const servers = serversOfIngress(gw, namespaceOf(ing), ing.metadata.name);
+  if (servers.length === 0) return;
+  try {
+    await deps.writer.update(updateGatewayServers(gw, [], servers));
+  } catch (err) {
+    throw new ReconcileError(`failed to update Gateway: ${errorMessage(err)}`);
+  }
+  deps.recorder.event(ing, 'Normal', 'Updated', `Updated Gateway ${namespace}/${name}`);
+}

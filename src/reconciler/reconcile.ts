@@ -1,0 +1,124 @@
+import type { Secret } from '../api/core.js';
+import type { KIngress } from '../api/kingress.js';
+import { describeErrors } from '../api/fielderror.js';
+import { refKey } from '../api/meta.js';
+import { parseServiceURL, selectGateways } from '../config/istio.js';
+import { errorMessage, isConflict } from '../kube/errors.js';
+import { INGRESS_CLASS_ANNOTATION, KINGRESS_FINALIZER } from '../translate/constants.js';
+import { defaultIngress } from '../translate/defaults.js';
+import { translate, type Desired } from '../translate/translate.js';
+import { validateIngress } from '../translate/validate.js';
+import { applyDesired, wireRef } from './apply.js';
+import { NETWORK_CONFIGURED, READY } from './conditions.js';
+import type { ReconcileDeps, Result } from './deps.js';
+import { jsonEqual } from './equality.js';
+import { ReconcileError } from './errors.js';
+import { finalize } from './finalize.js';
+import { StatusBuilder } from './status.js';
+
+/** Level-based: read the KIngress from the cache, converge, report. Spec §7, with design.md §3. */
+export async function reconcileIngress(key: string, deps: ReconcileDeps): Promise<Result> {
+  const slash = key.indexOf('/');
+  const ing = deps.cluster.kingress({ namespace: key.slice(0, slash), name: key.slice(slash + 1) });
+  if (!ing) {
+    deps.readiness.forget(key);
+    return { outcome: 'skipped' };
+  }
+  if (ing.metadata.annotations?.[INGRESS_CLASS_ANNOTATION] !== deps.options.ingressClass) return { outcome: 'skipped' };
+  if (ing.metadata.deletionTimestamp) {
+    if ((ing.metadata.finalizers ?? []).includes(KINGRESS_FINALIZER)) await finalize(ing, deps);
+    return { outcome: 'done' };
+  }
+
+  const live = await ensureFinalizer(ing, deps);
+  const status = new StatusBuilder(live, deps.now);
+  let outcome: Result['outcome'] = 'done';
+  let failure: unknown;
+  try {
+    outcome = await converge(live, status, deps);
+  } catch (err) {
+    failure = err;
+    if (err instanceof ReconcileError) err.mark?.(status.conditions);
+    status.conditions.markUnknown(READY, 'ReconcileIngressFailed', 'Ingress reconciliation failed');
+    if (!isConflict(err)) deps.recorder.event(live, 'Warning', 'InternalError', errorMessage(err));
+  }
+  await updateStatus(live, status, deps);
+  if (failure !== undefined) throw failure;
+  return { outcome };
+}
+
+async function converge(ing: KIngress, status: StatusBuilder, deps: ReconcileDeps): Promise<'done' | 'invalid' | 'waiting'> {
+  const checked = validateIngress(defaultIngress(ing));
+  if (!checked.ok) {
+    // Retrying cannot fix a bad spec: report it and wait for the next change.
+    const first = checked.errors[0];
+    const message = describeErrors(first ? [first] : []);
+    const before = status.conditions.get(NETWORK_CONFIGURED);
+    if (before?.reason !== 'InvalidSpec' || before.message !== message) deps.recorder.event(ing, 'Warning', 'InvalidSpec', describeErrors(checked.errors));
+    status.conditions.markFalse(NETWORK_CONFIGURED, 'InvalidSpec', message);
+    return 'invalid';
+  }
+  const desired = await translateWithCluster(checked.value, deps);
+  await applyDesired(ing, desired, deps);
+  status.conditions.markTrue(NETWORK_CONFIGURED);
+
+  const ready = desired.meshOnly || status.wasReady || await deps.readiness.isReady(checked.value, desired);
+  if (!ready) {
+    status.markLoadBalancerNotReady();
+    return 'waiting';
+  }
+  status.markLoadBalancerReady(desired.loadBalancers.public, desired.loadBalancers.private);
+  return 'done';
+}
+
+/** translate() is pure: fetch what it may look up first (TLS origins, external gateway Services). */
+async function translateWithCluster(ing: ReturnType<typeof defaultIngress>, deps: ReconcileDeps): Promise<Desired> {
+  const config = deps.config();
+  const secrets = new Map<string, Secret>();
+  for (const t of ing.spec.tls ?? []) {
+    const ref = { namespace: t.secretNamespace ?? '', name: t.secretName ?? '' };
+    const secret = await deps.cluster.secret(ref);
+    if (secret) secrets.set(refKey(ref), secret);
+  }
+  const services = new Map<string, { selector: Record<string, string> }>();
+  for (const gw of selectGateways(config.istio, ing.metadata.labels).external) {
+    const parsed = parseServiceURL(gw.serviceURL);
+    const svc = parsed.ok ? await deps.cluster.gatewayService(parsed.value) : undefined;
+    if (parsed.ok && svc) services.set(refKey(parsed.value), svc);
+  }
+  const result = translate(ing, {
+    istio: config.istio,
+    secret: (ref) => secrets.get(refKey(ref)),
+    gatewayService: (ref) => services.get(refKey(ref)),
+  }, { ...deps.options, clusterLocalDomainTLS: config.network.clusterLocalDomainTLS });
+  if (!result.ok) throw new ReconcileError(result.error);
+  return result.value;
+}
+
+async function ensureFinalizer(ing: KIngress, deps: ReconcileDeps): Promise<KIngress> {
+  const finalizers = ing.metadata.finalizers ?? [];
+  if (finalizers.includes(KINGRESS_FINALIZER)) return ing;
+  try {
+    const patched = await deps.writer.mergePatchMetadata<KIngress>(wireRef(ing), {
+      finalizers: [...finalizers, KINGRESS_FINALIZER],
+      resourceVersion: ing.metadata.resourceVersion ?? '',
+    });
+    deps.recorder.event(ing, 'Normal', 'FinalizerUpdate', `Updated "${ing.metadata.name}" finalizers`);
+    return { ...ing, metadata: { ...ing.metadata, finalizers: patched.metadata.finalizers, resourceVersion: patched.metadata.resourceVersion } };
+  } catch (err) {
+    if (!isConflict(err)) deps.recorder.event(ing, 'Warning', 'FinalizerUpdateFailed', `Failed to update finalizers for "${ing.metadata.name}": ${errorMessage(err)}`);
+    throw err;
+  }
+}
+
+/** Only through /status, and only when something changed: steady state writes nothing. */
+async function updateStatus(ing: KIngress, status: StatusBuilder, deps: ReconcileDeps): Promise<void> {
+  const next = status.build();
+  if (jsonEqual(ing.status ?? {}, next)) return;
+  try {
+    await deps.writer.updateStatus({ ...ing, status: next });
+  } catch (err) {
+    if (!isConflict(err)) deps.recorder.event(ing, 'Warning', 'UpdateFailed', `Failed to update status for "${ing.metadata.name}": ${errorMessage(err)}`);
+    throw err;
+  }
+}
