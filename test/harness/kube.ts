@@ -1,0 +1,87 @@
+// Helpers for integration tests that talk to the control plane started by global-setup.ts.
+import { randomBytes } from 'node:crypto';
+import * as k8s from '@kubernetes/client-node';
+
+/** Path of the admin kubeconfig of the test control plane. */
+export function testKubeconfigPath(): string {
+  const p = process.env.NET_HIGRESS_TEST_KUBECONFIG;
+  if (!p) {
+    throw new Error(
+      'NET_HIGRESS_TEST_KUBECONFIG is not set: integration tests must run in the jest "integration" project ' +
+        '(its globalSetup starts the control plane)',
+    );
+  }
+  return p;
+}
+
+/** A KubeConfig for the admin user (system:masters) of the test control plane. */
+export function testKubeConfig(): k8s.KubeConfig {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(testKubeconfigPath());
+  return kc;
+}
+
+/** A KubeConfig for the same cluster that authenticates with a bearer token (e.g. a ServiceAccount token). */
+export function kubeConfigForToken(token: string, base: k8s.KubeConfig = testKubeConfig()): k8s.KubeConfig {
+  const cluster = base.getCurrentCluster();
+  if (!cluster) throw new Error('test kubeconfig has no current cluster');
+  const kc = new k8s.KubeConfig();
+  kc.loadFromOptions({
+    clusters: [cluster],
+    users: [{ name: 'token-user', token }],
+    contexts: [{ name: 'token', cluster: cluster.name, user: 'token-user' }],
+    currentContext: 'token',
+  });
+  return kc;
+}
+
+/** A unique, DNS-1123-valid name: `<prefix>-<random>`. */
+export function uniqueName(prefix: string): string {
+  const p = prefix.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, '').slice(0, 50) || 'test';
+  return `${p}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Create a namespace with a unique name and return the name. */
+export async function createTestNamespace(prefix = 'test', kc: k8s.KubeConfig = testKubeConfig()): Promise<string> {
+  const name = uniqueName(prefix);
+  await kc.makeApiClient(k8s.CoreV1Api).createNamespace({
+    body: { metadata: { name, labels: { 'net-higress.test/namespace': 'true' } } },
+  });
+  return name;
+}
+
+/**
+ * Delete a namespace (best effort). Note: there is no kube-controller-manager in the test control plane,
+ * so a deleted namespace stays Terminating and its objects are not garbage-collected.
+ */
+export async function deleteTestNamespace(name: string, kc: k8s.KubeConfig = testKubeConfig()): Promise<void> {
+  try {
+    await kc.makeApiClient(k8s.CoreV1Api).deleteNamespace({ name });
+  } catch (e) {
+    if (!(e instanceof k8s.ApiException && e.code === 404)) throw e;
+  }
+}
+
+/** The HTTP status of a client-node ApiException (undefined for anything else). */
+export function apiErrorCode(e: unknown): number | undefined {
+  return e instanceof k8s.ApiException ? (e.code as number) : undefined;
+}
+
+/** Poll `fn` until it returns a non-undefined value, or fail after `timeoutMs` with `what` in the message. */
+export async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 10_000, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastErr: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (e) {
+      lastErr = e;
+    }
+    if (Date.now() > deadline) {
+      const detail = lastErr instanceof Error ? `: ${lastErr.message}` : '';
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
