@@ -17,7 +17,14 @@ export interface CoreEvent {
   apiVersion: 'v1';
   kind: 'Event';
   metadata: { name: string; namespace: string };
-  involvedObject: { apiVersion?: string; kind?: string; name?: string; namespace?: string; uid?: string; resourceVersion?: string };
+  involvedObject: {
+    apiVersion?: string;
+    kind?: string;
+    name?: string;
+    namespace?: string;
+    uid?: string;
+    resourceVersion?: string;
+  };
   reason: string;
   message: string;
   type: EventType;

@@ -1,6 +1,6 @@
 import { type Clock, type TimerHandle, realClock } from './clock.js';
 import { isGone } from './errors.js';
-import { type KubeObject, keyOf, objectKey } from './types.js';
+import { type KubeObject, keyOf, objectKey, splitKey } from './types.js';
 
 /** Where an informer gets its objects: a consistent list, then a watch from its resourceVersion. */
 export interface ListWatchSource<T extends KubeObject> {
@@ -138,8 +138,8 @@ export class Informer<T extends KubeObject> {
   }
 
   getByKey(key: string): T | undefined {
-    const slash = key.indexOf('/');
-    return slash < 0 ? this.get(undefined, key) : this.get(key.slice(0, slash), key.slice(slash + 1));
+    const { namespace, name } = splitKey(key);
+    return this.get(namespace, name);
   }
 
   /** All cached objects, or those of one namespace. */

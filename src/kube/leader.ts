@@ -37,7 +37,12 @@ export function restLeaseStore(rest: RestClient): LeaseStore {
       }
     },
     create: (lease) =>
-      rest.request<Lease>({ method: 'POST', path: collectionPath(LEASE, lease.metadata.namespace), body: lease, timeoutMs: 10_000 }),
+      rest.request<Lease>({
+        method: 'POST',
+        path: collectionPath(LEASE, lease.metadata.namespace),
+        body: lease,
+        timeoutMs: 10_000,
+      }),
     update: (lease) =>
       rest.request<Lease>({
         method: 'PUT',

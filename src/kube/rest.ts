@@ -91,7 +91,8 @@ export class RestClient {
     for (const f of TLS_FIELDS) if (opts[f] !== undefined) Object.assign(tls, { [f]: opts[f] });
     if (skipTLSVerify) tls.rejectUnauthorized = false;
     else if (opts.rejectUnauthorized !== undefined) tls.rejectUnauthorized = opts.rejectUnauthorized;
-    const key = url.protocol + JSON.stringify(tls, (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('base64') : v));
+    const parts = Object.entries(tls).map(([k, v]) => `${k}=${Buffer.isBuffer(v) ? v.toString('base64') : String(v)}`);
+    const key = [url.protocol, ...parts].join('\n');
     if (!this.agent || key !== this.agentKey) {
       const old = this.agent;
       // Let requests still using the old identity finish before closing its sockets.

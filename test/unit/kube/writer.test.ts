@@ -104,7 +104,8 @@ describe('KubeWriter', () => {
   });
 
   test('unknown kinds and missing names are refused without a request', async () => {
-    await expect(writer.create({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x', namespace: 'y' } })).rejects.toThrow('unsupported kind');
+    const deployment = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x', namespace: 'y' } };
+    await expect(writer.create(deployment)).rejects.toThrow('unsupported kind');
     await expect(writer.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x' } })).rejects.toThrow('namespace');
     expect(stub.seen).toHaveLength(0);
     expect(writer.writeCount()).toBe(0);
@@ -126,7 +127,8 @@ describe('KubeReader', () => {
       else json(res, 200, { kind: 'Secret', metadata: { name: 'tls', creationTimestamp: '2024-01-01T00:00:00Z' } });
     };
     const reader = new KubeReader(rest);
-    const got = await reader.get<{ metadata: { name: string; creationTimestamp: string } }>({ apiVersion: 'v1', kind: 'Secret', namespace: 'ns', name: 'tls' });
+    const ref = { apiVersion: 'v1', kind: 'Secret', namespace: 'ns', name: 'tls' };
+    const got = await reader.get<{ metadata: { name: string; creationTimestamp: string } }>(ref);
     expect(got?.metadata.creationTimestamp).toBe('2024-01-01T00:00:00Z');
     await expect(reader.get({ apiVersion: 'v1', kind: 'Secret', namespace: 'ns', name: 'missing' })).resolves.toBeUndefined();
     const { SECRET } = await import('../../../src/kube/resources.js');
