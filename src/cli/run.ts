@@ -1,6 +1,79 @@
+import { hostname } from 'node:os';
+import { Controller, ConfigError } from '../controller/controller.js';
+import { writtenReadiness } from '../controller/readiness.js';
+import { loadKubeConfig } from '../kube/client.js';
+import { RestClient } from '../kube/rest.js';
+import { readyWhen, startHealthServer } from '../observability/health.js';
+import { createLogger } from '../observability/logger.js';
+import { Metrics } from '../observability/metrics.js';
 import type { Streams } from './render.js';
+import { parseRunOptions, RUN_USAGE } from './run-options.js';
 
-export async function runController(_argv: string[], io: Streams): Promise<number> {
-  io.stderr('run: not implemented yet\n');
-  return 1;
+/** `net-higress run`: the controller, until SIGTERM/SIGINT, which drains in-flight work and exits 0. */
+export async function runController(argv: string[], io: Streams): Promise<number> {
+  const parsed = parseRunOptions(argv, process.env);
+  if (!parsed.ok) {
+    io.stderr(`run: ${parsed.error}\n\n${RUN_USAGE}`);
+    return 2;
+  }
+  const opts = parsed.value;
+  if (opts.help) {
+    io.stdout(RUN_USAGE);
+    return 0;
+  }
+  const log = createLogger({ level: opts.logLevel, format: opts.logFormat });
+  if (opts.readiness === 'probe') log.warn('--readiness=probe is not available yet; using --readiness=written');
+
+  let rest: RestClient;
+  try {
+    rest = new RestClient(loadKubeConfig({ kubeconfig: opts.kubeconfig }));
+  } catch (err) {
+    io.stderr(`run: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+  const metrics = new Metrics();
+  const controller = new Controller(rest, {
+    ingressClass: opts.ingressClass,
+    systemNamespace: opts.systemNamespace,
+    clusterDomain: opts.clusterDomain,
+    meshVirtualService: opts.meshVirtualService,
+    workers: opts.workers,
+    qps: opts.qps,
+    burst: opts.burst,
+    resyncPeriodSeconds: opts.resyncPeriodSeconds,
+    ...(opts.leaderElect ? { leaderElection: { namespace: opts.leaderElectionNamespace, name: opts.leaderElectionId, identity: process.env.POD_NAME ?? hostname() } } : {}),
+  }, log, metrics, writtenReadiness);
+
+  const server = await startHealthServer({
+    metricsAddress: opts.metricsAddress,
+    healthAddress: opts.healthAddress,
+    metrics,
+    isAlive: () => true,
+    // A standby replica is ready too: it serves warm caches and takes over when the leader goes.
+    isReady: readyWhen({ 'caches synced': () => controller.hasSynced() }),
+  });
+  log.info('net-higress controller starting', { ingressClass: opts.ingressClass, systemNamespace: opts.systemNamespace, workers: opts.workers, metricsPort: server.metricsPort, healthPort: server.healthPort });
+
+  const stopped = new Promise<void>((resolve) => {
+    const onSignal = (signal: string) => { log.info('shutting down', { signal }); resolve(); };
+    process.once('SIGTERM', () => onSignal('SIGTERM'));
+    process.once('SIGINT', () => onSignal('SIGINT'));
+  });
+  try {
+    await Promise.race([controller.start(), stopped]);
+  } catch (err) {
+    const message = err instanceof ConfigError ? err.message : `failed to start: ${err instanceof Error ? err.message : String(err)}`;
+    log.error(message);
+    io.stderr(`run: ${message}\n`);
+    await controller.stop();
+    await server.close();
+    rest.close();
+    return 1;
+  }
+  await stopped;
+  await controller.stop();
+  await server.close();
+  rest.close();
+  log.info('stopped');
+  return 0;
 }

@@ -30,7 +30,7 @@ export async function applyDesired(ing: KIngress, desired: Desired, deps: Reconc
 
 async function applyVirtualService(ing: KIngress, vs: VirtualService, deps: ReconcileDeps): Promise<void> {
   const ref = wireRef(vs);
-  const existing = deps.cluster.virtualService(ref);
+  const existing = await deps.cluster.virtualService(ref);
   if (!existing) {
     try {
       await deps.writer.create(vs);

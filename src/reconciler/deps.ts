@@ -21,7 +21,8 @@ export interface Existing<T = unknown> {
 export interface ClusterState {
   kingress(ref: ObjectRef): KIngress | undefined;
   kingresses(): KIngress[];
-  virtualService(ref: ObjectRef): Existing<VirtualService['spec']> | undefined;
+  /** From the cache, or the API server when the cache has no such object (it may lack our labels). */
+  virtualService(ref: ObjectRef): Promise<Existing<VirtualService['spec']> | undefined>;
   /** VirtualServices carrying `networking.internal.knative.dev/ingress=<name>` in `namespace`. */
   virtualServicesOf(namespace: string, ingressName: string): Array<Existing<VirtualService['spec']>>;
   gateway(ref: ObjectRef): Promise<Existing<Gateway['spec']> | undefined>;

@@ -1,5 +1,6 @@
 import type { Secret } from '../api/core.js';
-import type { KIngress } from '../api/kingress.js';
+import { kingressSchema, type KIngress } from '../api/kingress.js';
+import { parseWith } from '../api/schema.js';
 import { describeErrors } from '../api/fielderror.js';
 import { refKey } from '../api/meta.js';
 import { parseServiceURL, selectGateways } from '../config/istio.js';
@@ -48,7 +49,9 @@ export async function reconcileIngress(key: string, deps: ReconcileDeps): Promis
 }
 
 async function converge(ing: KIngress, status: StatusBuilder, deps: ReconcileDeps): Promise<'done' | 'invalid' | 'waiting'> {
-  const checked = validateIngress(defaultIngress(ing));
+  // The CRD schema makes a malformed spec unlikely, but one that gets through is reported, not thrown.
+  const parsed = parseWith(kingressSchema, ing);
+  const checked = parsed.ok ? validateIngress(defaultIngress(parsed.value)) : parsed;
   if (!checked.ok) {
     // Retrying cannot fix a bad spec: report it and wait for the next change.
     const first = checked.errors[0];

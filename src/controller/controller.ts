@@ -1,0 +1,199 @@
+import type { KIngress } from '../api/kingress.js';
+import { ConfigStore, ISTIO_CONFIGMAP, NETWORK_CONFIGMAP } from '../config/store.js';
+import { InformerClusterState } from '../kube/cluster-state.js';
+import { errorMessage } from '../kube/errors.js';
+import { EventRecorder, restEventSink } from '../kube/events.js';
+import type { Informer } from '../kube/informer.js';
+import { LeaderElector, restLeaseStore } from '../kube/leader.js';
+import { createInformer } from '../kube/listwatch.js';
+import { KubeReader } from '../kube/reader.js';
+import { CONFIG_MAP, GATEWAY, KINGRESS, SECRET, VIRTUAL_SERVICE } from '../kube/resources.js';
+import type { RestClient } from '../kube/rest.js';
+import type { KubeObject } from '../kube/types.js';
+import { WorkQueue } from '../kube/workqueue.js';
+import { KubeWriter } from '../kube/writer.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics, ReconcileResult } from '../observability/metrics.js';
+import type { ClusterWriter, Readiness, ReconcileDeps, ReconcilerOptions } from '../reconciler/deps.js';
+import { reconcileIngress } from '../reconciler/reconcile.js';
+import { CERTIFICATE_UID_LABEL, INGRESS_CLASS_ANNOTATION, INGRESS_LABEL } from '../translate/constants.js';
+import { kingressesUsingSecret, ownerKey } from './enqueue.js';
+
+export interface ControllerOptions extends ReconcilerOptions {
+  workers: number;
+  qps: number;
+  burst: number;
+  resyncPeriodSeconds: number;
+  leaderElection?: { namespace: string; name: string; identity: string };
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Wires informers, the work queue and the reconciler. Every change of a KIngress, of one of our
+ * objects, of a TLS Secret or of the config enqueues the KIngress keys it affects; the reconciler
+ * works from the caches and never trusts the event.
+ */
+export class Controller {
+  readonly writer: KubeWriter;
+  readonly reader: KubeReader;
+  private readonly informers: { kingresses: Informer<KubeObject>; virtualServices: Informer<KubeObject>; gateways: Informer<KubeObject>; secrets: Informer<KubeObject>; configMaps: Informer<KubeObject> };
+  private readonly queue: WorkQueue;
+  private readonly recorder: EventRecorder;
+  private elector: LeaderElector | undefined;
+  private config: ConfigStore | undefined;
+  private synced = false;
+
+  constructor(rest: RestClient, private readonly opts: ControllerOptions, private readonly log: Logger,
+              private readonly metrics: Metrics, private readonly readiness: Readiness) {
+    this.writer = new KubeWriter(rest);
+    this.reader = new KubeReader(rest);
+    const common = { resyncMs: opts.resyncPeriodSeconds * 1000, onError: (err: unknown, phase: string) => log.warn('informer error', { phase, error: errorMessage(err) }) };
+    this.informers = {
+      kingresses: createInformer(rest, KINGRESS, { ...common, name: 'kingresses' }),
+      virtualServices: createInformer(rest, VIRTUAL_SERVICE, { ...common, name: 'virtualservices', labelSelector: INGRESS_LABEL }),
+      gateways: createInformer(rest, GATEWAY, { ...common, name: 'gateways', labelSelector: INGRESS_LABEL }),
+      // Never every Secret of the cluster: only Knative certificates and our copies carry this label.
+      secrets: createInformer(rest, SECRET, { ...common, name: 'secrets', labelSelector: CERTIFICATE_UID_LABEL }),
+      configMaps: createInformer(rest, CONFIG_MAP, { ...common, name: 'configmaps', namespace: opts.systemNamespace }),
+    };
+    this.recorder = new EventRecorder(restEventSink(rest), { onError: (err, summary) => log.warn('failed to record event', { event: summary, error: errorMessage(err) }) });
+    this.queue = new WorkQueue((key) => this.process(key), {
+      workers: opts.workers, qps: opts.qps, burst: opts.burst,
+      onError: (key, err, requeues) => log.warn('reconcile failed, will retry', { kingress: key, error: errorMessage(err), requeues }),
+    });
+    metrics.setQueueDepthSource(() => this.queue.depth());
+    this.registerHandlers();
+  }
+
+  /** Starts the caches, loads the config (an invalid one is fatal) and, when leading, the workers. */
+  async start(syncTimeoutMs = 120_000): Promise<void> {
+    for (const inf of Object.values(this.informers)) inf.start();
+    await Promise.all(Object.values(this.informers).map((inf) => inf.waitForSync(syncTimeoutMs)));
+    const data = (name: string) => (this.informers.configMaps.get(this.opts.systemNamespace, name) as { data?: Record<string, string> } | undefined);
+    for (const name of [ISTIO_CONFIGMAP, NETWORK_CONFIGMAP]) {
+      if (!data(name)) this.log.warn(`ConfigMap ${this.opts.systemNamespace}/${name} not found; using defaults until it exists`);
+    }
+    const store = ConfigStore.fromConfigMaps(data(ISTIO_CONFIGMAP)?.data, data(NETWORK_CONFIGMAP)?.data, this.opts);
+    if (!store.ok) throw new ConfigError(`invalid configuration in namespace ${this.opts.systemNamespace}: ${store.error}`);
+    this.config = store.value;
+    this.synced = true;
+    for (const ing of this.kingresses()) this.enqueue(ing);
+
+    const le = this.opts.leaderElection;
+    if (!le) {
+      this.queue.start();
+      return;
+    }
+    this.elector = new LeaderElector(restLeaseStore(this.writerRest()), {
+      ...le,
+      onStartedLeading: () => { this.log.info('started leading', { identity: le.identity }); this.queue.start(); },
+      // A replica that lost the lease may have work in flight: exit and let Kubernetes restart it as standby.
+      onStoppedLeading: () => { this.log.error('lost leadership, exiting', { identity: le.identity }); process.exit(1); },
+      onError: (err) => this.log.warn('leader election error', { error: errorMessage(err) }),
+    });
+    this.elector.start();
+  }
+
+  /** SIGTERM: finish in-flight reconciles, release the lease, stop watching. */
+  async stop(): Promise<void> {
+    await this.queue.shutdown({ drain: true });
+    await this.elector?.stop();
+    await Promise.all(Object.values(this.informers).map((inf) => inf.stop()));
+  }
+
+  hasSynced(): boolean {
+    return this.synced;
+  }
+
+  isLeader(): boolean {
+    return this.elector ? this.elector.isLeader() : true;
+  }
+
+  private writerRest(): RestClient {
+    return (this.writer as unknown as { rest: RestClient }).rest;
+  }
+
+  private deps(key: string): ReconcileDeps {
+    const store = this.config;
+    if (!store) throw new Error('reconcile before the config was loaded');
+    const writer: ClusterWriter = {
+      create: (o) => this.counted('create', o, () => this.writer.create(o)),
+      update: (o) => this.counted('update', o, () => this.writer.update(o)),
+      updateStatus: (o) => this.counted('status', o, () => this.writer.updateStatus(o)),
+      delete: (ref, pre) => this.counted('delete', ref, () => this.writer.delete(ref, pre)),
+      mergePatchMetadata: (ref, meta) => this.counted('patch', ref, () => this.writer.mergePatchMetadata(ref, meta)),
+    };
+    return {
+      options: this.opts,
+      config: () => store.current(),
+      cluster: new InformerClusterState(this.informers, this.reader),
+      writer,
+      recorder: { event: (ing, type, reason, message) => void this.recorder.record(ing, type, reason, message) },
+      readiness: this.readiness,
+      log: this.log.child({ kingress: key }),
+      now: () => new Date(),
+    };
+  }
+
+  private counted<T>(verb: string, obj: { kind?: string }, write: () => Promise<T>): Promise<T> {
+    this.metrics.countWrite(verb, obj.kind ?? 'unknown');
+    return write();
+  }
+
+  private async process(key: string): Promise<void> {
+    const done = this.metrics.startReconcile();
+    let result: ReconcileResult = 'error';
+    try {
+      const r = await reconcileIngress(key, this.deps(key));
+      result = r.outcome === 'done' || r.outcome === 'waiting' ? 'success' : r.outcome === 'requeue' ? 'requeue' : r.outcome;
+    } finally {
+      done(result);
+    }
+  }
+
+  private registerHandlers(): void {
+    const onIngress = (obj: KubeObject) => {
+      const ing = obj as KIngress;
+      if (ing.metadata.annotations?.[INGRESS_CLASS_ANNOTATION] === this.opts.ingressClass) this.enqueue(ing);
+      else this.readiness.forget(`${ing.metadata.namespace ?? ''}/${ing.metadata.name}`);
+    };
+    this.informers.kingresses.addHandlers({ add: onIngress, update: (_o, n) => onIngress(n), delete: (o) => this.readiness.forget(keyOf(o)) });
+    const onOwned = (obj: KubeObject) => { const key = ownerKey(obj); if (key) this.queue.add(key); };
+    for (const inf of [this.informers.virtualServices, this.informers.gateways]) inf.addHandlers({ add: onOwned, update: (_o, n) => onOwned(n), delete: onOwned });
+    const onSecret = (obj: KubeObject) => { for (const key of kingressesUsingSecret(obj, this.kingresses())) this.queue.add(key); };
+    this.informers.secrets.addHandlers({ add: onSecret, update: (_o, n) => onSecret(n), delete: onSecret });
+    const onConfig = (obj: KubeObject) => this.configChanged(obj);
+    this.informers.configMaps.addHandlers({ add: onConfig, update: (_o, n) => onConfig(n), delete: () => undefined });
+  }
+
+  /** A changed config resyncs every KIngress; an invalid one is reported and the last good one kept. */
+  private configChanged(obj: KubeObject): void {
+    const name = obj.metadata?.name;
+    const kind = name === ISTIO_CONFIGMAP ? 'istio' : name === NETWORK_CONFIGMAP ? 'network' : undefined;
+    if (!kind || !this.config) return;
+    const result = this.config.update(kind, (obj as { data?: Record<string, string> }).data);
+    if (!result.accepted) {
+      this.log.error('invalid configuration ignored, keeping the last good one', { configmap: `${obj.metadata?.namespace}/${name}`, error: result.error });
+      void this.recorder.record(obj, 'Warning', 'InvalidConfiguration', `${result.error} (keeping the last good configuration)`);
+      return;
+    }
+    if (!result.changed) return;
+    this.log.info('configuration changed, resyncing all KIngresses', { configmap: name });
+    for (const ing of this.kingresses()) this.enqueue(ing);
+  }
+
+  private kingresses(): KIngress[] {
+    return this.informers.kingresses.list() as KIngress[];
+  }
+
+  private enqueue(ing: KIngress): void {
+    if (ing.metadata.annotations?.[INGRESS_CLASS_ANNOTATION] === this.opts.ingressClass) this.queue.add(keyOf(ing));
+  }
+}
+
+function keyOf(obj: KubeObject): string {
+  return `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
+}

@@ -1,0 +1,88 @@
+import type { Secret } from '../api/core.js';
+import type { Gateway, VirtualService } from '../api/istio.js';
+import type { KIngress } from '../api/kingress.js';
+import type { ObjectRef } from '../api/meta.js';
+import type { ClusterState, Existing } from '../reconciler/deps.js';
+import { INGRESS_LABEL, ORIGIN_SECRET_NAME_LABEL, ORIGIN_SECRET_NAMESPACE_LABEL } from '../translate/constants.js';
+import { originSecretNameLabelValue } from '../translate/names.js';
+import type { Informer } from './informer.js';
+import type { KubeReader } from './reader.js';
+import { GATEWAY, SECRET, SERVICE, VIRTUAL_SERVICE, apiVersionOf } from './resources.js';
+import type { KubeObject } from './types.js';
+
+export interface Informers {
+  kingresses: Informer<KubeObject>;
+  /** Only objects labelled with the ingress label. */
+  virtualServices: Informer<KubeObject>;
+  gateways: Informer<KubeObject>;
+  /** Only Secrets labelled with certificate-uid: Knative's certificates and our copies. */
+  secrets: Informer<KubeObject>;
+}
+
+const SERVICE_TTL_MS = 30_000;
+
+/**
+ * The reconciler's view of the cluster: informer caches first; the API server only for what the
+ * caches deliberately do not hold (unlabelled objects, TLS secrets without the certificate label,
+ * gateway Services).
+ */
+export class InformerClusterState implements ClusterState {
+  private readonly services = new Map<string, { at: number; value: { selector: Record<string, string> } | undefined }>();
+
+  constructor(private readonly informers: Informers, private readonly reader: KubeReader, private readonly now: () => number = Date.now) {}
+
+  kingress(ref: ObjectRef): KIngress | undefined {
+    return this.informers.kingresses.get(ref.namespace, ref.name) as KIngress | undefined;
+  }
+
+  kingresses(): KIngress[] {
+    return this.informers.kingresses.list() as KIngress[];
+  }
+
+  async virtualService(ref: ObjectRef): Promise<Existing<VirtualService['spec']> | undefined> {
+    return this.cachedOrLive(this.informers.virtualServices, apiVersionOf(VIRTUAL_SERVICE), 'VirtualService', ref);
+  }
+
+  virtualServicesOf(namespace: string, ingressName: string): Array<Existing<VirtualService['spec']>> {
+    return labelled(this.informers.virtualServices.list(namespace), ingressName);
+  }
+
+  async gateway(ref: ObjectRef): Promise<Existing<Gateway['spec']> | undefined> {
+    return this.cachedOrLive(this.informers.gateways, apiVersionOf(GATEWAY), 'Gateway', ref);
+  }
+
+  gatewaysOf(namespace: string, ingressName: string): Array<Existing<Gateway['spec']>> {
+    return labelled(this.informers.gateways.list(namespace), ingressName);
+  }
+
+  async secret(ref: ObjectRef): Promise<Secret | undefined> {
+    return (await this.cachedOrLive(this.informers.secrets, 'v1', 'Secret', ref)) as Secret | undefined;
+  }
+
+  async secretCopiesOf(namespace: string, origin: ObjectRef): Promise<Existing[]> {
+    const selector = `${ORIGIN_SECRET_NAME_LABEL}=${originSecretNameLabelValue(origin.name)},${ORIGIN_SECRET_NAMESPACE_LABEL}=${origin.namespace}`;
+    return (await this.reader.list(SECRET, { namespace, labelSelector: selector })) as Existing[];
+  }
+
+  /** Gateway Services change rarely; a short-lived cache keeps reconciles from reading them each time. */
+  async gatewayService(ref: ObjectRef): Promise<{ selector: Record<string, string> } | undefined> {
+    const key = `${ref.namespace}/${ref.name}`;
+    const hit = this.services.get(key);
+    if (hit && this.now() - hit.at < SERVICE_TTL_MS) return hit.value;
+    const svc = await this.reader.get<KubeObject & { spec?: { selector?: Record<string, string> } }>({ apiVersion: apiVersionOf(SERVICE), kind: 'Service', ...ref });
+    const value = svc ? { selector: svc.spec?.selector ?? {} } : undefined;
+    this.services.set(key, { at: this.now(), value });
+    return value;
+  }
+
+  // Objects stay in wire format; the reconciler only compares and copies them.
+  private async cachedOrLive<S>(informer: Informer<KubeObject>, apiVersion: string, kind: string, ref: ObjectRef): Promise<Existing<S> | undefined> {
+    const cached = informer.get(ref.namespace, ref.name);
+    if (cached) return cached as Existing<S>;
+    return (await this.reader.get<KubeObject>({ apiVersion, kind, ...ref })) as Existing<S> | undefined;
+  }
+}
+
+function labelled<S>(objects: KubeObject[], ingressName: string): Array<Existing<S>> {
+  return (objects as Array<Existing<S>>).filter((o) => o.metadata.labels?.[INGRESS_LABEL] === ingressName);
+}
