@@ -128,7 +128,7 @@ build_kube_apiserver() {
   local work="$BUILD_ROOT/kube-apiserver-$K8S_VERSION" logfile="$LOG_DIR/build-kube-apiserver-$K8S_VERSION.log"
   local start=$SECONDS kk_gomod staging
   : >"$logfile"
-  log "building kube-apiserver $K8S_VERSION (first build takes 10-25 min; log: $logfile)"
+  log "building kube-apiserver $K8S_VERSION (cold build ~5-10 min on 2 cores; log: $logfile)"
   kk_gomod="$(gomod_of "k8s.io/kubernetes@$K8S_VERSION")"
   [[ -f "$kk_gomod" ]] || die "could not locate go.mod of k8s.io/kubernetes@$K8S_VERSION"
   choose_toolchain "$kk_gomod"
