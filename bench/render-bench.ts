@@ -1,0 +1,244 @@
+// `npm run bench:render`: throughput and memory of the offline render pipeline over a deterministic corpus
+// of 10,000 KIngresses shaped like the ones Knative Serving creates, against a floor measured in the same run
+// (the copy + YAML dump of the input any renderer has to pay). Targets are reported, not asserted: the exit
+// code is non-zero only when the bench itself crashes.
+
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { dump } from 'js-yaml';
+import type { Secret } from '../src/api/core.js';
+import { KINGRESS_API_VERSION, KINGRESS_KIND, type HTTPIngressPath, type IngressBackendSplit, type IngressRule, type KIngress } from '../src/api/kingress.js';
+import { refKey } from '../src/api/meta.js';
+import { defaultIstioConfig } from '../src/config/istio.js';
+import { DEFAULT_INGRESS_CLASS, HIGRESS_GATEWAY_POD_LABELS, INGRESS_CLASS_ANNOTATION, ROUTE_LABEL, ROUTE_NAMESPACE_LABEL } from '../src/translate/constants.js';
+import { defaultIngress } from '../src/translate/defaults.js';
+import { translate, type Desired, type TranslateInputs, type TranslateOptions } from '../src/translate/translate.js';
+import { validateIngress } from '../src/translate/validate.js';
+
+const CORPUS_SIZE = 10_000;
+const SEED = 20240601;
+const WARMUP = 2_000;
+const MAX_ITERATIONS = 5;
+const MIN_ITERATIONS = 3;
+/** Stop adding timed passes after this long, so the bench stays around a minute on slow machines. */
+const TIME_BUDGET_MS = 35_000;
+const TARGET_PER_SECOND = 20_000;
+const DUMP_OPTIONS = { noRefs: true, lineWidth: -1 };
+
+// --- deterministic corpus ------------------------------------------------------------------------------
+
+/** mulberry32: small, fast, and the same sequence on every machine. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const CERT_PEM = readFileSync(new URL('../../test/fixtures/certs/host-1.crt', import.meta.url));
+const WORDS = ['hello', 'api', 'web', 'orders', 'payments', 'search', 'auth', 'catalog', 'checkout', 'events'];
+const TAGS = ['latest', 'candidate', 'blue', 'green', 'canary'];
+const PERCENTS: ReadonlyArray<readonly number[]> = [[100], [90, 10], [80, 20], [50, 50], [60, 30, 10], [70, 20, 10]];
+
+interface Corpus { ingresses: KIngress[]; secrets: Map<string, Secret> }
+
+function makeCorpus(size: number, seed: number): Corpus {
+  const rand = prng(seed);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
+  const uuid = () => Array.from({ length: 32 }, () => Math.floor(rand() * 16).toString(16)).join('')
+    .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
+  const ingresses: KIngress[] = [];
+  const secrets = new Map<string, Secret>();
+
+  for (let i = 0; i < size; i++) {
+    const ns = `team-${Math.floor(rand() * 40)}`;
+    const name = `${pick(WORDS)}-${i}`;
+    const uid = uuid();
+    // Revisions in the split: 1 (most services), 2 (a rollout), 3 (rare).
+    const r = rand();
+    const percents = r < 0.65 ? [100] : r < 0.95 ? pick(PERCENTS.filter((p) => p.length === 2)) : pick(PERCENTS.filter((p) => p.length === 3));
+    const latest = 1 + Math.floor(rand() * 9) + percents.length;
+    const revision = (k: number) => `${name}-${String(latest - k).padStart(5, '0')}`;
+    const split = (rev: string, percent?: number): IngressBackendSplit => ({
+      serviceNamespace: ns, serviceName: rev, servicePort: 80, ...(percent !== undefined ? { percent } : {}),
+      appendHeaders: { 'Knative-Serving-Namespace': ns, 'Knative-Serving-Revision': rev },
+    });
+    const t = rand();
+    const tags = t < 0.7 ? [] : t < 0.95 ? [pick(TAGS)] : [TAGS[0] as string, TAGS[1] as string];
+    const clusterLocalOnly = rand() < 0.1;
+    const tls = !clusterLocalOnly && rand() < 0.11;
+
+    // Main routes: tag header routes first, then the traffic split (Serving's order).
+    const mainPaths: HTTPIngressPath[] = [
+      ...tags.map((tag, k): HTTPIngressPath => ({
+        headers: { 'Knative-Serving-Tag': { exact: tag } },
+        appendHeaders: { 'Knative-Serving-Tag': tag },
+        splits: [split(revision(k), 100)],
+      })),
+      { ...(tags.length > 0 ? { appendHeaders: { 'Knative-Serving-Default-Route': 'true' } } : {}), splits: percents.map((p, k) => split(revision(k), p)) },
+    ];
+    const localHosts = (host: string) => [`${host}.${ns}`, `${host}.${ns}.svc`, `${host}.${ns}.svc.cluster.local`];
+    const rules: IngressRule[] = [{ hosts: localHosts(name), visibility: 'ClusterLocal', http: { paths: mainPaths } }];
+    const externalHosts = [`${name}.${ns}.example.com`];
+    if (!clusterLocalOnly) rules.push({ hosts: [`${name}.${ns}.example.com`], visibility: 'ExternalIP', http: { paths: mainPaths } });
+    tags.forEach((tag, k) => {
+      const tagPaths: HTTPIngressPath[] = [{ appendHeaders: { 'Knative-Serving-Tag': tag }, splits: [split(revision(k))] }];
+      rules.push({ hosts: localHosts(`${tag}-${name}`), visibility: 'ClusterLocal', http: { paths: tagPaths } });
+      if (!clusterLocalOnly) {
+        externalHosts.push(`${tag}-${name}.${ns}.example.com`);
+        rules.push({ hosts: [`${tag}-${name}.${ns}.example.com`], visibility: 'ExternalIP', http: { paths: tagPaths } });
+      }
+    });
+
+    const secretName = `route-${uid}`;
+    if (tls) {
+      secrets.set(refKey({ namespace: ns, name: secretName }), {
+        apiVersion: 'v1', kind: 'Secret',
+        metadata: { name: secretName, namespace: ns, uid: uuid(), labels: { 'networking.internal.knative.dev/certificate-uid': uuid() } },
+        type: 'kubernetes.io/tls',
+        data: { 'tls.crt': CERT_PEM.toString('base64'), 'tls.key': Buffer.from('throwaway').toString('base64') },
+      });
+    }
+    ingresses.push({
+      apiVersion: KINGRESS_API_VERSION,
+      kind: KINGRESS_KIND,
+      metadata: {
+        name, namespace: ns, uid, generation: 1 + Math.floor(rand() * 5),
+        labels: { [ROUTE_LABEL]: name, [ROUTE_NAMESPACE_LABEL]: ns, 'serving.knative.dev/service': name },
+        annotations: { [INGRESS_CLASS_ANNOTATION]: DEFAULT_INGRESS_CLASS, 'serving.knative.dev/creator': 'admin', 'networking.internal.knative.dev/rollout': '{}' },
+      },
+      spec: {
+        ...(tls ? { tls: [{ hosts: externalHosts, secretName, secretNamespace: ns }] } : {}),
+        rules,
+        httpOption: tls && rand() < 0.5 ? 'Redirected' : 'Enabled',
+      },
+    });
+  }
+  return { ingresses, secrets };
+}
+
+// --- what is measured ------------------------------------------------------------------------------------
+
+const options: TranslateOptions = { clusterDomain: 'cluster.local', systemNamespace: 'knative-serving', meshVirtualService: false, clusterLocalDomainTLS: false };
+
+function inputsFor(corpus: Corpus): TranslateInputs {
+  return {
+    istio: defaultIstioConfig({ systemNamespace: 'knative-serving', clusterDomain: 'cluster.local' }),
+    gatewayService: () => ({ selector: { ...HIGRESS_GATEWAY_POD_LABELS } }),
+    secret: (ref) => corpus.secrets.get(refKey(ref)),
+  };
+}
+
+/** defaultIngress → validateIngress → translate, as the reconciler and `render` do. */
+function translateOne(ing: KIngress, inputs: TranslateInputs): Desired {
+  const checked = validateIngress(defaultIngress(ing));
+  if (!checked.ok) throw new Error(`${ing.metadata.namespace}/${ing.metadata.name}: invalid: ${JSON.stringify(checked.errors)}`);
+  const translated = translate(checked.value, inputs, options);
+  if (!translated.ok) throw new Error(`${ing.metadata.namespace}/${ing.metadata.name}: ${translated.error}`);
+  return translated.value;
+}
+
+/** The objects `render` prints, in its order, secret data redacted (its default). */
+function renderedObjects(d: Desired): unknown[] {
+  const secrets = d.secretCopies.map((s) => ({ ...s, data: Object.fromEntries(Object.keys(s.data ?? {}).map((k) => [k, '<redacted>'])) }));
+  return [...secrets, ...d.wildcardGateways, ...d.gateways, ...d.virtualServices];
+}
+
+type Work = (ing: KIngress) => number;
+
+function renderYAML(inputs: TranslateInputs): Work {
+  return (ing) => renderedObjects(translateOne(ing, inputs)).map((o) => dump(o, DUMP_OPTIONS)).join('---\n').length;
+}
+function renderJSON(inputs: TranslateInputs): Work {
+  return (ing) => JSON.stringify({ apiVersion: 'v1', kind: 'List', items: renderedObjects(translateOne(ing, inputs)) }, null, 2).length;
+}
+function translateOnly(inputs: TranslateInputs): Work {
+  return (ing) => translateOne(ing, inputs).virtualServices.length;
+}
+/** The floor: copy the input and dump it as YAML, nothing else. */
+const floor: Work = (ing) => dump(JSON.parse(JSON.stringify(ing)), DUMP_OPTIONS).length;
+
+let sink = 0; // keeps the work observable so nothing is optimised away
+
+/** KIngresses per second over one pass of the corpus. */
+function pass(items: readonly KIngress[], work: Work): number {
+  const start = process.hrtime.bigint();
+  for (const ing of items) sink += work(ing);
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  return items.length / seconds;
+}
+
+const median = (xs: readonly number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+};
+
+/** A GC between phases makes the heap numbers comparable; `--expose-gc` is turned on from inside. */
+function gcFunction(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+// --- main ------------------------------------------------------------------------------------------------
+
+function main(): void {
+  const gc = gcFunction();
+  const began = performance.now();
+  const corpus = makeCorpus(CORPUS_SIZE, SEED);
+  const inputs = inputsFor(corpus);
+  const { ingresses } = corpus;
+  const checksum = createHash('sha256').update(JSON.stringify(ingresses)).digest('hex').slice(0, 16);
+  const count = (p: (ing: KIngress) => boolean) => ingresses.filter(p).length;
+  const rules = ingresses.reduce((n, ing) => n + (ing.spec.rules?.length ?? 0), 0);
+  console.log(`corpus: ${ingresses.length} KIngresses (seed ${SEED}, sha256 ${checksum}), ${(rules / ingresses.length).toFixed(2)} rules each, `
+    + `${count((i) => (i.spec.tls ?? []).length > 0)} with TLS, ${count((i) => (i.spec.rules ?? []).length > 2)} with tag routes, `
+    + `${count((i) => (i.spec.rules ?? []).some((r) => r.http?.paths?.some((p) => (p.splits?.length ?? 0) > 1)))} with a traffic split`);
+
+  const works: Array<[string, Work]> = [
+    ['render (yaml)', renderYAML(inputs)],
+    ['render (json)', renderJSON(inputs)],
+    ['translate only', translateOnly(inputs)],
+    ['floor (copy + yaml dump)', floor],
+  ];
+  // Warm-up, then the timed passes interleaved, so drift in machine load hits every row alike.
+  for (const [, work] of works) pass(ingresses.slice(0, WARMUP), work);
+  const rates = new Map<string, number[]>(works.map(([name]) => [name, []]));
+  const timed = performance.now();
+  let iterations = 0;
+  while (iterations < MAX_ITERATIONS && (iterations < MIN_ITERATIONS || performance.now() - timed < TIME_BUDGET_MS)) {
+    for (const [name, work] of works) rates.get(name)?.push(pass(ingresses, work));
+    iterations++;
+  }
+
+  // Memory: the results of translating the whole corpus, held at once.
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const held = ingresses.map((ing) => translateOne(ing, inputs));
+  gc();
+  const heapPerIngress = (process.memoryUsage().heapUsed - before) / held.length;
+  sink += held.length;
+
+  const rows = works.map(([name]) => {
+    const r = rates.get(name) ?? [];
+    return [name, median(r), Math.min(...r), Math.max(...r)] as const;
+  });
+  const width = Math.max(...rows.map(([name]) => name.length));
+  const fmt = (n: number) => Math.round(n).toString().padStart(9);
+  console.log(`\n${'pipeline'.padEnd(width)}  ${'median/s'.padStart(9)}  ${'min/s'.padStart(9)}  ${'max/s'.padStart(9)}  (${iterations} passes of ${ingresses.length})`);
+  for (const [name, med, min, max] of rows) console.log(`${name.padEnd(width)}  ${fmt(med)}  ${fmt(min)}  ${fmt(max)}`);
+  const render = rows[0]?.[1] ?? 0;
+  const floorRate = rows[3]?.[1] ?? 0;
+  console.log(`${'heap held'.padEnd(width)}  ${(heapPerIngress / 1024).toFixed(1).padStart(9)} KiB per translated KIngress`);
+  console.log(`\ntotal ${((performance.now() - began) / 1000).toFixed(1)} s, node ${process.version}, sink ${sink % 997}`);
+  console.log(`render: ${Math.round(render)} KIngresses/s (target >= ${TARGET_PER_SECOND}/s), floor ${Math.round(floorRate)}/s, `
+    + `ratio ${(floorRate / render).toFixed(1)}x, heap ${(heapPerIngress / 1024).toFixed(1)} KiB/KIngress`);
+}
+
+main();
