@@ -7,6 +7,8 @@ const common = {
 };
 
 export default {
+  // Global only: Jest ignores testTimeout inside projects. Integration tests wait on a real API server.
+  testTimeout: 120000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     // Real etcd + kube-apiserver (test/harness); project-level globalSetup runs only if this project runs.
@@ -16,7 +18,6 @@ export default {
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/test/harness/global-setup.ts',
       globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
-      testTimeout: 120000,
     },
   ],
 };

@@ -45,6 +45,7 @@ export class Controller {
   private elector: LeaderElector | undefined;
   private config: ConfigStore | undefined;
   private synced = false;
+  private reconciles = 0;
 
   constructor(rest: RestClient, private readonly opts: ControllerOptions, private readonly log: Logger,
               private readonly metrics: Metrics, private readonly readiness: Readiness) {
@@ -108,6 +109,11 @@ export class Controller {
     return this.synced;
   }
 
+  /** For tests and debugging: reconciles run, writes sent, and whether the queue is empty. */
+  stats(): { reconciles: number; writes: number; idle: boolean } {
+    return { reconciles: this.reconciles, writes: this.writer.writeCount(), idle: this.queue.depth() === 0 && this.queue.active() === 0 && this.queue.delayed() === 0 };
+  }
+
   isLeader(): boolean {
     return this.elector ? this.elector.isLeader() : true;
   }
@@ -150,6 +156,7 @@ export class Controller {
       const r = await reconcileIngress(key, this.deps(key));
       result = r.outcome === 'done' || r.outcome === 'waiting' ? 'success' : r.outcome === 'requeue' ? 'requeue' : r.outcome;
     } finally {
+      this.reconciles += 1;
       done(result);
     }
   }

@@ -50,7 +50,12 @@ export class TestEnv {
       workers: 4, qps: 50, burst: 100, resyncPeriodSeconds: 0, ...overrides,
     };
     const controller = new Controller(this.rest, opts, this.logs.logger, new Metrics({ defaultMetrics: false }), readiness);
-    await controller.start(60_000);
+    try {
+      await controller.start(60_000);
+    } catch (err) {
+      await controller.stop();
+      throw err;
+    }
     this.operator = controller;
     return controller;
   }
