@@ -7,7 +7,6 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { dump } from 'js-yaml';
 import type { Secret } from '../src/api/core.js';
 import { KINGRESS_API_VERSION, KINGRESS_KIND, type HTTPIngressPath, type IngressBackendSplit, type IngressRule, type KIngress } from '../src/api/kingress.js';
 import { refKey } from '../src/api/meta.js';
@@ -16,6 +15,7 @@ import { DEFAULT_INGRESS_CLASS, HIGRESS_GATEWAY_POD_LABELS, INGRESS_CLASS_ANNOTA
 import { defaultIngress } from '../src/translate/defaults.js';
 import { translate, type Desired, type TranslateInputs, type TranslateOptions } from '../src/translate/translate.js';
 import { validateIngress } from '../src/translate/validate.js';
+import { toYAML } from '../src/cli/yaml.js';
 
 const CORPUS_SIZE = 10_000;
 const SEED = 20240601;
@@ -25,7 +25,6 @@ const MIN_ITERATIONS = 3;
 /** Stop adding timed passes after this long, so the bench stays around a minute on slow machines. */
 const TIME_BUDGET_MS = 35_000;
 const TARGET_PER_SECOND = 20_000;
-const DUMP_OPTIONS = { noRefs: true, lineWidth: -1 };
 
 // --- deterministic corpus ------------------------------------------------------------------------------
 
@@ -153,7 +152,7 @@ function renderedObjects(d: Desired): unknown[] {
 type Work = (ing: KIngress) => number;
 
 function renderYAML(inputs: TranslateInputs): Work {
-  return (ing) => renderedObjects(translateOne(ing, inputs)).map((o) => dump(o, DUMP_OPTIONS)).join('---\n').length;
+  return (ing) => renderedObjects(translateOne(ing, inputs)).map(toYAML).join('---\n').length;
 }
 function renderJSON(inputs: TranslateInputs): Work {
   return (ing) => JSON.stringify({ apiVersion: 'v1', kind: 'List', items: renderedObjects(translateOne(ing, inputs)) }, null, 2).length;
@@ -161,8 +160,8 @@ function renderJSON(inputs: TranslateInputs): Work {
 function translateOnly(inputs: TranslateInputs): Work {
   return (ing) => translateOne(ing, inputs).virtualServices.length;
 }
-/** The floor: copy the input and dump it as YAML, nothing else. */
-const floor: Work = (ing) => dump(JSON.parse(JSON.stringify(ing)), DUMP_OPTIONS).length;
+/** The floor: copy the input and write it as YAML with render's own writer, nothing else. */
+const floor: Work = (ing) => toYAML(JSON.parse(JSON.stringify(ing))).length;
 
 let sink = 0; // keeps the work observable so nothing is optimised away
 

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import * as yaml from 'js-yaml';
 import { parseIstioConfig } from '../config/istio.js';
 import { parseNetworkConfig } from '../config/network.js';
 import { DEFAULT_INGRESS_CLASS } from '../translate/constants.js';
 import { isRecord, parseDocuments, type InputDocument } from './documents.js';
 import { renderDocuments } from './render-core.js';
+import { toYAML } from './yaml.js';
 
 export const RENDER_USAGE = `Usage: net-higress render -f FILE|- [-f ...] [options]
 
@@ -90,7 +90,7 @@ export function runRender(argv: string[], io: Streams): number {
     }
     io.stdout(args.output === 'json'
       ? `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: result.objects }, null, 2)}\n`
-      : result.objects.map((o) => yaml.dump(o, { noRefs: true, lineWidth: -1 })).join('---\n'));
+      : result.objects.map(toYAML).join('---\n'));
     return 0;
   } catch (err) {
     io.stderr(`render: ${err instanceof Error ? err.message : String(err)}\n`);

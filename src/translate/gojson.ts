@@ -1,83 +1,83 @@
 import type { HTTPIngressPath, IngressBackendSplit, IngressRule, IngressSpec, IngressTLS } from '../api/kingress.js';
-import { compareBytes } from './hosts.js';
+import { sortStrings } from './hosts.js';
 
 /**
  * The bytes Go's `encoding/json` produces for a KIngress spec. The probe hash is computed over
  * them, so key order (struct order), omitempty, map key order and Go's HTML-safe escaping must match
- * exactly or readiness never converges.
+ * exactly or readiness never converges. Written as plain concatenation: it runs on every reconcile.
  */
 export function goJSONOfSpec(spec: IngressSpec): string {
-  return obj([
-    ['tls', nonEmpty(spec.tls) ? arr(spec.tls, tlsJSON) : undefined],
-    ['rules', nonEmpty(spec.rules) ? arr(spec.rules, ruleJSON) : undefined],
-    ['httpOption', omitEmptyString(spec.httpOption)],
-  ]);
+  let out = '';
+  if (spec.tls && spec.tls.length > 0) out = field(out, 'tls', arr(spec.tls, tlsJSON));
+  if (spec.rules && spec.rules.length > 0) out = field(out, 'rules', arr(spec.rules, ruleJSON));
+  if (spec.httpOption) out = field(out, 'httpOption', str(spec.httpOption));
+  return `{${out}}`;
 }
 
 function tlsJSON(tls: IngressTLS): string {
-  return obj([
-    ['hosts', nonEmpty(tls.hosts) ? arr(tls.hosts, str) : undefined],
-    ['secretName', omitEmptyString(tls.secretName)],
-    ['secretNamespace', omitEmptyString(tls.secretNamespace)],
-  ]);
+  let out = '';
+  if (tls.hosts && tls.hosts.length > 0) out = field(out, 'hosts', arr(tls.hosts, str));
+  if (tls.secretName) out = field(out, 'secretName', str(tls.secretName));
+  if (tls.secretNamespace) out = field(out, 'secretNamespace', str(tls.secretNamespace));
+  return `{${out}}`;
 }
 
 function ruleJSON(rule: IngressRule): string {
-  return obj([
-    ['hosts', nonEmpty(rule.hosts) ? arr(rule.hosts, str) : undefined],
-    ['visibility', omitEmptyString(rule.visibility)],
-    // A pointer: omitted only when nil, emitted even when its fields are empty.
-    ['http', rule.http ? obj([['paths', nullableArr(rule.http.paths, pathJSON)]]) : undefined],
-  ]);
+  let out = '';
+  if (rule.hosts && rule.hosts.length > 0) out = field(out, 'hosts', arr(rule.hosts, str));
+  if (rule.visibility) out = field(out, 'visibility', str(rule.visibility));
+  // A pointer: omitted only when nil, emitted even when its fields are empty.
+  if (rule.http) out = field(out, 'http', `{"paths":${nullableArr(rule.http.paths, pathJSON)}}`);
+  return `{${out}}`;
 }
 
 function pathJSON(path: HTTPIngressPath): string {
-  return obj([
-    ['path', omitEmptyString(path.path)],
-    ['rewriteHost', omitEmptyString(path.rewriteHost)],
-    ['headers', mapJSON(path.headers, (m) => obj([['exact', str(m.exact)]]))],
-    ['splits', nullableArr(path.splits, splitJSON)],
-    ['appendHeaders', mapJSON(path.appendHeaders, str)],
-  ]);
+  let out = '';
+  if (path.path) out = field(out, 'path', str(path.path));
+  if (path.rewriteHost) out = field(out, 'rewriteHost', str(path.rewriteHost));
+  const headers = mapJSON(path.headers, (m) => `{"exact":${str(m.exact)}}`);
+  if (headers) out = field(out, 'headers', headers);
+  out = field(out, 'splits', nullableArr(path.splits, splitJSON));
+  const append = mapJSON(path.appendHeaders, str);
+  if (append) out = field(out, 'appendHeaders', append);
+  return `{${out}}`;
 }
 
 function splitJSON(split: IngressBackendSplit): string {
-  return obj([
-    ['serviceNamespace', str(split.serviceNamespace)],
-    ['serviceName', str(split.serviceName)],
-    ['servicePort', typeof split.servicePort === 'number' ? String(split.servicePort) : str(split.servicePort)],
-    ['percent', split.percent ? String(split.percent) : undefined],
-    ['appendHeaders', mapJSON(split.appendHeaders, str)],
-  ]);
+  let out = `"serviceNamespace":${str(split.serviceNamespace)},"serviceName":${str(split.serviceName)}`;
+  out += `,"servicePort":${typeof split.servicePort === 'number' ? String(split.servicePort) : str(split.servicePort)}`;
+  if (split.percent) out += `,"percent":${split.percent}`;
+  const append = mapJSON(split.appendHeaders, str);
+  if (append) out += `,"appendHeaders":${append}`;
+  return `{${out}}`;
 }
 
-function obj(fields: Array<[string, string | undefined]>): string {
-  const parts = fields.filter((f): f is [string, string] => f[1] !== undefined).map(([k, v]) => `${str(k)}:${v}`);
-  return `{${parts.join(',')}}`;
+function field(out: string, key: string, value: string): string {
+  return `${out === '' ? '' : `${out},`}"${key}":${value}`;
 }
 
 function arr<T>(items: readonly T[], each: (item: T) => string): string {
-  return `[${items.map(each).join(',')}]`;
+  let out = '';
+  for (let i = 0; i < items.length; i++) out += (i === 0 ? '' : ',') + each(items[i] as T);
+  return `[${out}]`;
 }
 
 function nullableArr<T>(items: readonly T[] | null | undefined, each: (item: T) => string): string {
   return items == null ? 'null' : arr(items, each);
 }
 
+/** Keys sorted by their raw UTF-8 bytes (before escaping), as Go does; empty maps are omitted. */
 function mapJSON<T>(map: Readonly<Record<string, T>> | undefined, each: (v: T) => string): string | undefined {
   if (!map) return undefined;
-  const keys = Object.keys(map).sort(compareBytes);
+  const keys = Object.keys(map);
   if (keys.length === 0) return undefined;
-  return `{${keys.map((k) => `${str(k)}:${each(map[k] as T)}`).join(',')}}`;
+  let out = '';
+  for (const k of sortStrings(keys)) out += `${out === '' ? '' : ','}${str(k)}:${each(map[k] as T)}`;
+  return `{${out}}`;
 }
 
-function nonEmpty<T>(items: readonly T[] | null | undefined): items is readonly T[] {
-  return items != null && items.length > 0;
-}
-
-function omitEmptyString(s: string | undefined): string | undefined {
-  return s ? str(s) : undefined;
-}
+/** Printable ASCII that Go writes as is: no quote, backslash or HTML character. */
+const SAFE = /^[\x20\x21\x23-\x25\x27-\x3b\x3d\x3f-\x5b\x5d-\x7e]*$/;
 
 const SHORT_ESCAPES: Readonly<Record<string, string>> = {
   '"': '\\"',
@@ -91,6 +91,7 @@ const SHORT_ESCAPES: Readonly<Record<string, string>> = {
 
 /** A Go JSON string literal: HTML characters and U+2028/2029 escaped, other non-ASCII raw. */
 export function str(s: string): string {
+  if (SAFE.test(s)) return `"${s}"`;
   let out = '"';
   for (const ch of s) {
     const cp = ch.codePointAt(0) as number;

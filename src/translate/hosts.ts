@@ -6,6 +6,7 @@
 /** Last label at most 63 bytes and not all digits: rejects IPs, `*` and trailing dots. */
 export function hasValidTopLevelDomain(host: string): boolean {
   const tld = host.slice(host.lastIndexOf('.') + 1);
+  if (ASCII.test(tld)) return tld.length <= 63 && /[-\x3a-\x7f]/.test(tld);
   const bytes = Buffer.from(tld, 'utf8');
   if (bytes.length > 63) return false;
   return bytes.some((b) => b === 0x2d /* - */ || b > 0x39 /* 9 */);
@@ -14,11 +15,21 @@ export function hasValidTopLevelDomain(host: string): boolean {
 /** Byte-wise (UTF-8) ascending order, as Go's sort.Strings. */
 export function compareBytes(a: string, b: string): number {
   if (a === b) return 0;
+  // UTF-16 order equals UTF-8 byte order unless a surrogate pair is involved.
+  if (!SURROGATE.test(a) && !SURROGATE.test(b)) return a < b ? -1 : 1;
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
+const ASCII = /^[\x00-\x7f]*$/;
+const SURROGATE = /[\ud800-\udfff]/;
+
 export function sortedUnique(values: Iterable<string>): string[] {
-  return [...new Set(values)].sort(compareBytes);
+  return sortStrings([...new Set(values)]);
+}
+
+/** Sorts in place in byte order; the default sort (UTF-16 order) is the same when no surrogates occur. */
+export function sortStrings(values: string[]): string[] {
+  return values.some((v) => SURROGATE.test(v)) ? values.sort(compareBytes) : values.sort();
 }
 
 /** `a.b.svc.cluster.local` → {a.b.svc.cluster.local, a.b.svc, a.b}; hosts with an invalid TLD are dropped. */

@@ -25,6 +25,13 @@ export function virtualServiceLabels(ing: KIngress): Record<string, string> {
   return sortKeys(labels);
 }
 
+/** The map with its keys in sorted order (output is then independent of input order); the map itself if already so. */
 export function sortKeys<T>(map: Readonly<Record<string, T>>): Record<string, T> {
-  return Object.fromEntries(Object.entries(map).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const keys = Object.keys(map);
+  let sorted = true;
+  for (let i = 1; i < keys.length && sorted; i++) sorted = (keys[i - 1] as string) < (keys[i] as string);
+  if (sorted) return map as Record<string, T>;
+  const out: Record<string, T> = {};
+  for (const k of keys.sort()) out[k] = map[k] as T;
+  return out;
 }

@@ -1,6 +1,7 @@
 import type { Secret } from '../api/core.js';
 import type { ObjectRef } from '../api/meta.js';
 import { CERTIFICATE_UID_LABEL, ORIGIN_SECRET_NAME_LABEL, ORIGIN_SECRET_NAMESPACE_LABEL } from './constants.js';
+import { sortKeys } from './metadata.js';
 import { originSecretNameLabelValue } from './names.js';
 
 /** Labels that tie a copy to its origin; cleanup finds copies by them. */
@@ -31,6 +32,7 @@ export function makeSecretCopy(origin: Secret, name: string, namespace: string):
       ...(long ? { annotations: { [ORIGIN_SECRET_NAME_LABEL]: ref.name } } : {}),
     },
     ...(origin.type !== undefined ? { type: origin.type } : {}),
-    data: { ...origin.data },
+    // Sorted: the copy must not depend on the key order the origin happened to be read with.
+    data: sortKeys(origin.data ?? {}),
   };
 }

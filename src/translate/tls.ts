@@ -20,8 +20,19 @@ export function ingressTLSForVisibility(ing: KIngress, visibility: string): Ingr
   return out;
 }
 
-/** The DNS SANs of the first PEM block of `tls.crt`. */
+const parsed = new WeakMap<Secret, string[]>();
+
+/** The DNS SANs of the first PEM block of `tls.crt` (parsed once per Secret object). */
 export function certificateDNSNames(secret: Secret): string[] {
+  let names = parsed.get(secret);
+  if (!names) {
+    names = parseDNSNames(secret);
+    parsed.set(secret, names);
+  }
+  return names;
+}
+
+function parseDNSNames(secret: Secret): string[] {
   const id = `${secret.metadata.namespace ?? ''}/${secret.metadata.name}`;
   const pem = Buffer.from(secret.data?.['tls.crt'] ?? '', 'base64').toString('latin1');
   const block = /-----BEGIN ([^\n-]+)-----\r?\n([\s\S]*?)-----END \1-----/.exec(pem);

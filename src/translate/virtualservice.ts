@@ -1,5 +1,5 @@
 import type { HTTPIngressPath, IngressRule } from '../api/kingress.js';
-import { VISIBILITY_CLUSTER_LOCAL, VISIBILITY_EXTERNAL } from '../api/kingress.js';
+import { VISIBILITY_CLUSTER_LOCAL, VISIBILITY_EXTERNAL, type Visibility } from '../api/kingress.js';
 import { ISTIO_API_VERSION, type HTTPMatchRequest, type HTTPRoute, type HTTPRouteDestination, type VirtualService } from '../api/istio.js';
 import { MESH_GATEWAY } from './constants.js';
 import type { DefaultedIngress } from './defaults.js';
@@ -54,11 +54,16 @@ function makeIngressVirtualService(ing: DefaultedIngress, gateways: GatewayNames
 function virtualService(ing: DefaultedIngress, name: string, hosts: string[], gateways: GatewayNames, opts: VirtualServiceOptions): VirtualService {
   const hostSet = new Set(hosts);
   const routeName = `${ing.metadata.namespace ?? ''}/${ing.metadata.name}`;
+  const byVisibility = { [VISIBILITY_EXTERNAL]: sortedUnique(gateways.external), [VISIBILITY_CLUSTER_LOCAL]: sortedUnique(gateways.local) };
+  const used = new Set<string>();
   const http = rules(ing).flatMap((rule) => {
     const ruleHosts = (rule.hosts ?? []).filter((h) => hostSet.has(h));
     if (ruleHosts.length === 0) return [];
-    const gws = rule.visibility === VISIBILITY_CLUSTER_LOCAL ? gateways.local : rule.visibility === VISIBILITY_EXTERNAL ? gateways.external : [];
-    return (rule.http?.paths ?? []).map((path) => httpRoute(routeName, ruleHosts, path, sortedUnique(gws), opts.clusterDomain));
+    const gws = byVisibility[rule.visibility as Visibility] ?? [];
+    for (const g of gws) used.add(g);
+    // The same for every path of the rule (probe copies included): computed once.
+    const prefixes = distinctHostPrefixes(ruleHosts, opts.clusterDomain);
+    return (rule.http?.paths ?? []).map((path) => httpRoute(routeName, prefixes, path, gws, opts.clusterDomain));
   });
   return {
     apiVersion: ISTIO_API_VERSION,
@@ -72,17 +77,17 @@ function virtualService(ing: DefaultedIngress, name: string, hosts: string[], ga
     },
     spec: {
       hosts,
-      gateways: sortedUnique(http.flatMap((r) => r.match.flatMap((m) => m.gateways))),
+      gateways: sortedUnique(used),
       http,
     },
   };
 }
 
-function httpRoute(name: string, hosts: string[], path: HTTPIngressPath, gateways: string[], clusterDomain: string): HTTPRoute {
+function httpRoute(name: string, authorityPrefixes: string[], path: HTTPIngressPath, gateways: string[], clusterDomain: string): HTTPRoute {
   return {
     // Higress WasmPlugin `matchRules.ingress` selects routes by this name (net-istio sets none).
     name,
-    match: distinctHostPrefixes(hosts, clusterDomain).map((prefix) => match(prefix, path, gateways)),
+    match: authorityPrefixes.map((prefix) => match(prefix, path, gateways)),
     route: (path.splits ?? []).map((split): HTTPRouteDestination => ({
       destination: {
         host: `${split.serviceName}.${split.serviceNamespace}.svc.${clusterDomain}`,

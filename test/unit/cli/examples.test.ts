@@ -31,7 +31,7 @@ const examples: Example[] = [
   {
     file: 'tls.yaml',
     objects: ['Secret/higress-system/hello-3c2b1a09-8f7e-4d6c-b5a4-93827160f5e4', 'Gateway/default/hello-3132820491', 'VirtualService/default/hello-ingress'],
-    contains: ['protocol: HTTPS', 'credentialName: hello-3c2b1a09-8f7e-4d6c-b5a4-93827160f5e4', 'default/hello-3132820491', 'tls.crt: <redacted>'],
+    contains: ['protocol: HTTPS', 'credentialName: hello-3c2b1a09-8f7e-4d6c-b5a4-93827160f5e4', 'default/hello-3132820491', 'tls.crt: "<redacted>"'],
   },
 ];
 
