@@ -105,6 +105,11 @@ export class Controller {
     await Promise.all(Object.values(this.informers).map((inf) => inf.stop()));
   }
 
+  /** Run the reconciler for a KIngress again (e.g. when its probing finished). */
+  requeue(key: string): void {
+    this.queue.add(key);
+  }
+
   hasSynced(): boolean {
     return this.synced;
   }
