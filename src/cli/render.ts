@@ -88,6 +88,7 @@ export function runRender(argv: string[], io: Streams): number {
       io.stderr(`render: ${result.errors.length} invalid document(s); nothing rendered\n`);
       return 1;
     }
+    if (result.objects.length === 0) io.stderr('note: no objects to render (no KIngress of our class, or nothing to write for them)\n');
     io.stdout(args.output === 'json'
       ? `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: result.objects }, null, 2)}\n`
       : result.objects.map(toYAML).join('---\n'));
