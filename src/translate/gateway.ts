@@ -5,7 +5,7 @@ import { HTTP_OPTION_REDIRECTED, VISIBILITY_EXTERNAL, type IngressTLS, type KIng
 import { HTTP_SERVER_PORT_NAME, INGRESS_LABEL } from './constants.js';
 import { TranslateError } from './error.js';
 import { compareBytes, sortedUnique } from './hosts.js';
-import { ingressOwnerReference } from './metadata.js';
+import { controllerReference, ingressOwnerReferences } from './metadata.js';
 import { gatewayName, secretCopyName, tlsPortName, wildcardGatewayName, wildcardSecretCopyName } from './names.js';
 
 /** A gateway Service as the translation needs it: where it lives and which pods it selects. */
@@ -57,7 +57,7 @@ export function makeIngressGateway(ing: KIngress, visibility: string, service: G
       name: gatewayName(ing.metadata.name, visibility, service),
       namespace: ing.metadata.namespace ?? '',
       labels: { [INGRESS_LABEL]: ing.metadata.name },
-      ownerReferences: [ingressOwnerReference(ing)],
+      ...ingressOwnerReferences(ing),
     },
     spec: { selector: { ...service.selector }, servers },
   };
@@ -73,7 +73,7 @@ export function makeWildcardGateway(secret: Secret, dnsNames: string[], service:
     metadata: {
       name: wildcardGatewayName(origin.name, service),
       namespace: origin.namespace,
-      ownerReferences: [{ apiVersion: 'v1', kind: 'Secret', name: origin.name, uid: secret.metadata.uid ?? '', controller: true, blockOwnerDeletion: true }],
+      ...controllerReference('v1', 'Secret', origin.name, secret.metadata.uid),
     },
     spec: {
       selector: { ...service.selector },

@@ -2,16 +2,17 @@ import type { OwnerReference } from '../api/meta.js';
 import { KINGRESS_API_VERSION, KINGRESS_KIND, type KIngress } from '../api/kingress.js';
 import { INGRESS_LABEL, ROUTE_LABEL, ROUTE_NAMESPACE_LABEL } from './constants.js';
 
-/** Controller reference to the KIngress: its children are garbage-collected with it. */
-export function ingressOwnerReference(ing: KIngress): OwnerReference {
-  return {
-    apiVersion: KINGRESS_API_VERSION,
-    kind: KINGRESS_KIND,
-    name: ing.metadata.name,
-    uid: ing.metadata.uid ?? '',
-    controller: true,
-    blockOwnerDeletion: true,
-  };
+/**
+ * Controller reference to the KIngress: its children are garbage-collected with it. A KIngress that was
+ * never stored (no uid, e.g. rendered from a hand-written file) cannot own anything: the API server
+ * rejects an empty uid, so no reference is written.
+ */
+export function ingressOwnerReferences(ing: KIngress): { ownerReferences?: OwnerReference[] } {
+  return controllerReference(KINGRESS_API_VERSION, KINGRESS_KIND, ing.metadata.name, ing.metadata.uid);
+}
+
+export function controllerReference(apiVersion: string, kind: string, name: string, uid: string | undefined): { ownerReferences?: OwnerReference[] } {
+  return uid ? { ownerReferences: [{ apiVersion, kind, name, uid, controller: true, blockOwnerDeletion: true }] } : {};
 }
 
 /** VirtualService labels keep only the route labels of the KIngress, plus the ingress label. */

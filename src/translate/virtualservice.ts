@@ -4,7 +4,7 @@ import { ISTIO_API_VERSION, type HTTPMatchRequest, type HTTPRoute, type HTTPRout
 import { MESH_GATEWAY } from './constants.js';
 import type { DefaultedIngress } from './defaults.js';
 import { distinctHostPrefixes, expandedHosts, isClusterLocalHost, sortedUnique } from './hosts.js';
-import { ingressOwnerReference, sortKeys, virtualServiceLabels } from './metadata.js';
+import { ingressOwnerReferences, sortKeys, virtualServiceLabels } from './metadata.js';
 import { ingressVirtualServiceName, meshVirtualServiceName } from './names.js';
 
 /** Qualified (`ns/name`) gateway names per visibility. */
@@ -73,7 +73,7 @@ function virtualService(ing: DefaultedIngress, name: string, hosts: string[], ga
       namespace: ing.metadata.namespace || opts.systemNamespace,
       labels: virtualServiceLabels(ing),
       ...(ing.metadata.annotations ? { annotations: sortKeys(ing.metadata.annotations) } : {}),
-      ownerReferences: [ingressOwnerReference(ing)],
+      ...ingressOwnerReferences(ing),
     },
     spec: {
       hosts,
