@@ -3,7 +3,7 @@ import type { Gateway, VirtualService } from '../api/istio.js';
 import type { KIngress } from '../api/kingress.js';
 import type { ObjectRef } from '../api/meta.js';
 import type { ClusterState, Existing } from '../reconciler/deps.js';
-import { INGRESS_LABEL, ORIGIN_SECRET_NAME_LABEL, ORIGIN_SECRET_NAMESPACE_LABEL } from '../translate/constants.js';
+import { INGRESS_LABEL, INGRESS_NAMESPACE_LABEL, ORIGIN_SECRET_NAME_LABEL, ORIGIN_SECRET_NAMESPACE_LABEL } from '../translate/constants.js';
 import { originSecretNameLabelValue } from '../translate/names.js';
 import type { Informer } from './informer.js';
 import type { KubeReader } from './reader.js';
@@ -62,6 +62,11 @@ export class InformerClusterState implements ClusterState {
   async secretCopiesOf(namespace: string, origin: ObjectRef): Promise<Existing[]> {
     const selector = `${ORIGIN_SECRET_NAME_LABEL}=${originSecretNameLabelValue(origin.name)},${ORIGIN_SECRET_NAMESPACE_LABEL}=${origin.namespace}`;
     return (await this.reader.list(SECRET, { namespace, labelSelector: selector })) as Existing[];
+  }
+
+  secretCopiesMadeFor(ingress: ObjectRef): Existing[] {
+    return (this.informers.secrets.list() as Existing[]).filter((s) =>
+      s.metadata.labels?.[INGRESS_LABEL] === ingress.name && s.metadata.labels[INGRESS_NAMESPACE_LABEL] === ingress.namespace);
   }
 
   /** Gateway Services change rarely; a short-lived cache keeps reconciles from reading them each time. */

@@ -16,6 +16,7 @@ import { isControlledBy } from './ownership.js';
  */
 export async function applyDesired(ing: KIngress, desired: Desired, deps: ReconcileDeps): Promise<void> {
   for (const copy of desired.secretCopies) await applySecretCopy(ing, copy, deps);
+  await deleteStaleSecretCopies(ing, desired, deps);
   for (const gw of desired.wildcardGateways) await applyGateway(ing, gw, gw.metadata.ownerReferences?.[0]?.uid, deps);
   for (const gw of desired.gateways) await applyGateway(ing, gw, ing.metadata.uid, deps);
   try {
@@ -98,6 +99,15 @@ async function applySecretCopy(ing: KIngress, copy: Secret, deps: ReconcileDeps)
     throw new ReconcileError(`failed to update Secret: ${errorMessage(err)}`);
   }
   deps.recorder.event(ing, 'Normal', 'Updated', `Updated Secret ${id}`);
+}
+
+/** Copies made for this KIngress that it no longer uses (TLS removed or secret replaced). */
+async function deleteStaleSecretCopies(ing: KIngress, desired: Desired, deps: ReconcileDeps): Promise<void> {
+  const keep = new Set(desired.secretCopies.map((s) => `${s.metadata.namespace ?? ''}/${s.metadata.name}`));
+  const made = deps.cluster.secretCopiesMadeFor({ namespace: namespaceOf(ing), name: ing.metadata.name });
+  for (const copy of made) {
+    if (!keep.has(`${copy.metadata.namespace ?? ''}/${copy.metadata.name ?? ''}`)) await deleteObject({ apiVersion: 'v1', kind: 'Secret', ...copy }, deps);
+  }
 }
 
 /** Delete objects this KIngress controls that are not desired any more. */

@@ -30,6 +30,8 @@ export interface ClusterState {
   secret(ref: ObjectRef): Promise<Secret | undefined>;
   /** Secret copies in `namespace` made from `origin` (found by their origin labels). */
   secretCopiesOf(namespace: string, origin: ObjectRef): Promise<Existing[]>;
+  /** Per-KIngress secret copies labelled as made for this KIngress, in any namespace (cache). */
+  secretCopiesMadeFor(ingress: ObjectRef): Existing[];
   gatewayService(ref: ObjectRef): Promise<{ selector: Record<string, string> } | undefined>;
 }
 

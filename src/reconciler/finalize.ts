@@ -23,6 +23,7 @@ export async function finalize(ing: KIngress, deps: ReconcileDeps): Promise<void
   const owned = (o: Existing) => isControlledBy(o.metadata, ing.metadata.uid);
   for (const vs of deps.cluster.virtualServicesOf(namespace, ing.metadata.name).filter(owned)) await deleteObject(vs, deps);
   for (const gw of deps.cluster.gatewaysOf(namespace, ing.metadata.name).filter(owned)) await deleteObject(gw, deps);
+  for (const copy of deps.cluster.secretCopiesMadeFor({ namespace, name: ing.metadata.name })) await deleteObject({ apiVersion: 'v1', kind: 'Secret', ...copy }, deps);
   await deleteUnneededSecretCopies(ing, istio.ingressGateways, deps);
   deps.readiness.forget(`${namespace}/${ing.metadata.name}`);
 

@@ -8,6 +8,8 @@ export const ROUTE_NAMESPACE_LABEL = 'serving.knative.dev/routeNamespace';
 export const ORIGIN_SECRET_NAME_LABEL = 'networking.internal.knative.dev/originSecretName';
 export const ORIGIN_SECRET_NAMESPACE_LABEL = 'networking.internal.knative.dev/originSecretNamespace';
 export const CERTIFICATE_UID_LABEL = 'networking.internal.knative.dev/certificate-uid';
+/** Ours, not Knative's: with INGRESS_LABEL it ties a per-KIngress secret copy to its KIngress, for cleanup. */
+export const INGRESS_NAMESPACE_LABEL = 'networking.internal.knative.dev/ingressNamespace';
 
 export const KINGRESS_FINALIZER = 'ingresses.networking.internal.knative.dev';
 

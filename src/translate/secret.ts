@@ -1,6 +1,6 @@
 import type { Secret } from '../api/core.js';
 import type { ObjectRef } from '../api/meta.js';
-import { CERTIFICATE_UID_LABEL, ORIGIN_SECRET_NAME_LABEL, ORIGIN_SECRET_NAMESPACE_LABEL } from './constants.js';
+import { CERTIFICATE_UID_LABEL, INGRESS_LABEL, INGRESS_NAMESPACE_LABEL, ORIGIN_SECRET_NAME_LABEL, ORIGIN_SECRET_NAMESPACE_LABEL } from './constants.js';
 import { sortKeys } from './metadata.js';
 import { originSecretNameLabelValue } from './names.js';
 
@@ -16,7 +16,7 @@ export function originSecretLabels(origin: ObjectRef): Record<string, string> {
  * A copy of a TLS secret in the gateway's namespace, where Higress can read it. No owner reference:
  * owners cannot cross namespaces.
  */
-export function makeSecretCopy(origin: Secret, name: string, namespace: string): Secret {
+export function makeSecretCopy(origin: Secret, name: string, namespace: string, madeFor?: ObjectRef): Secret {
   const ref = { namespace: origin.metadata.namespace ?? '', name: origin.metadata.name };
   const long = ref.name !== originSecretNameLabelValue(ref.name);
   return {
@@ -28,6 +28,8 @@ export function makeSecretCopy(origin: Secret, name: string, namespace: string):
       labels: {
         [CERTIFICATE_UID_LABEL]: origin.metadata.labels?.[CERTIFICATE_UID_LABEL] ?? '',
         ...originSecretLabels(ref),
+        // Per-KIngress copies also say whose they are, so a copy the KIngress stops using can be found.
+        ...(madeFor ? { [INGRESS_LABEL]: madeFor.name, [INGRESS_NAMESPACE_LABEL]: madeFor.namespace } : {}),
       },
       ...(long ? { annotations: { [ORIGIN_SECRET_NAME_LABEL]: ref.name } } : {}),
     },

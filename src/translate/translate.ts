@@ -75,6 +75,7 @@ function translateOrThrow(ing: DefaultedIngress, inputs: TranslateInputs, opts: 
   }
 
   const selected = selectGateways(inputs.istio, ing.metadata.labels);
+  const owner = { namespace: ing.metadata.namespace ?? '', name: ing.metadata.name };
   const services = () => externalGatewayServices(selected.external, inputs);
   const external: string[] = [];
   const local = selected.local.map(qualifiedName);
@@ -91,7 +92,10 @@ function translateOrThrow(ing: DefaultedIngress, inputs: TranslateInputs, opts: 
     const wildcard = secrets.filter(isWildcardCertificate);
     const wildcardKeys = new Set(wildcard.map(secretKey));
     for (const svc of services()) {
-      for (const s of secrets) addCopy(copies, s, svc, wildcardKeys.has(secretKey(s)) ? wildcardSecretCopyName(refOf(s)) : secretCopyName(ing.metadata.name, s.metadata.uid ?? ''));
+      for (const s of secrets) {
+        if (wildcardKeys.has(secretKey(s))) addCopy(copies, s, svc, wildcardSecretCopyName(refOf(s)));
+        else addCopy(copies, s, svc, secretCopyName(ing.metadata.name, s.metadata.uid ?? ''), owner);
+      }
     }
     const plainTLS = externalTLS.filter((t) => !wildcardKeys.has(`${t.secretNamespace ?? ''}/${t.secretName ?? ''}`));
     if (plainTLS.length > 0) {
@@ -110,7 +114,7 @@ function translateOrThrow(ing: DefaultedIngress, inputs: TranslateInputs, opts: 
     const secrets = originSecretsOf(localTLS, inputs, origins);
     // Cluster-local TLS is served by the external gateway pods (upstream quirk kept): their Services are used.
     for (const svc of services()) {
-      for (const s of secrets) addCopy(copies, s, svc, secretCopyName(ing.metadata.name, s.metadata.uid ?? ''));
+      for (const s of secrets) addCopy(copies, s, svc, secretCopyName(ing.metadata.name, s.metadata.uid ?? ''), owner);
       perIngressLocal.push(makeIngressGateway(ing, VISIBILITY_CLUSTER_LOCAL, svc, makeTLSServers(ing, localTLS, svc, LOCAL_HTTPS_PORT, origins)));
     }
   }
@@ -171,9 +175,9 @@ function originSecretsOf(tls: IngressTLS[], inputs: TranslateInputs, seen: Map<s
   return [...out.values()];
 }
 
-function addCopy(copies: Map<string, Secret>, origin: Secret, svc: GatewayService, name: string): void {
+function addCopy(copies: Map<string, Secret>, origin: Secret, svc: GatewayService, name: string, owner?: ObjectRef): void {
   if ((origin.metadata.namespace ?? '') === svc.namespace) return;
-  copies.set(`${svc.namespace}/${name}`, makeSecretCopy(origin, name, svc.namespace));
+  copies.set(`${svc.namespace}/${name}`, makeSecretCopy(origin, name, svc.namespace, owner));
 }
 
 function refOf(secret: Secret): ObjectRef {

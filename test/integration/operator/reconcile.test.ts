@@ -146,6 +146,8 @@ describe('TLS', () => {
     expect(copy?.data).toEqual(secret.data);
     expect(copy?.metadata.labels).toEqual({
       'networking.internal.knative.dev/certificate-uid': 'hello-tls-cert',
+      'networking.internal.knative.dev/ingress': 'secure',
+      'networking.internal.knative.dev/ingressNamespace': ns,
       'networking.internal.knative.dev/originSecretName': 'hello-tls',
       'networking.internal.knative.dev/originSecretNamespace': ns,
     });
@@ -212,5 +214,48 @@ describe('TLS', () => {
     expect(env.conditions(failing).Ready).toEqual(['Unknown', 'ReconcileIngressFailed', 'Ingress reconciliation failed']);
     await env.client.create(await tlsSecret('late-secret', 'host-1'));
     await ready('late-tls');
+  });
+
+  test('origin secret changes → copy follows; TLS removed → the stale per-KIngress Gateway and secret copy are deleted', async () => {
+    const secret = await env.client.create(await tlsSecret('rotating-tls', 'host-1'));
+    const ingress = env.servingKIngress(ns, 'rotating', [{ revision: 'r-00001', percent: 100 }], {
+      tls: [{ hosts: [`rotating.${ns}.example.com`], secretName: 'rotating-tls', secretNamespace: ns }],
+    });
+    await env.client.create(ingress);
+    await ready('rotating');
+    const copyName = `rotating-${secret.metadata.uid}`;
+
+    // Certificate rotation: the origin's data changes, the copy follows (the Secret informer re-enqueues).
+    const rotated = { ...secret, data: { ...secret.data, 'tls.key': Buffer.from('rotated').toString('base64') } };
+    await env.client.update(rotated);
+    await eventually('copy updated', async () => ((await env.secret(GATEWAY_NAMESPACE, copyName))?.data?.['tls.key'] === rotated.data['tls.key'] ? true : undefined));
+
+    const gateways = async () => (await env.rest.request<{ items: Wire[] }>({ method: 'GET', path: `/apis/networking.istio.io/v1beta1/namespaces/${ns}/gateways`, query: { labelSelector: 'networking.internal.knative.dev/ingress=rotating' } })).items;
+    expect((await gateways()).length).toBe(1);
+
+    const current = await env.kingress(ns, 'rotating');
+    await env.client.update({ ...current!, spec: { ...current!.spec, tls: undefined } });
+    await ready('rotating', 2);
+    await eventually('stale per-KIngress Gateway deleted', async () => ((await gateways()).length === 0 ? true : undefined));
+    await eventually('stale secret copy deleted', async () => ((await env.secret(GATEWAY_NAMESPACE, copyName)) ? undefined : true));
+    const vs = await env.virtualService(ns, 'rotating-ingress');
+    expect(vs?.spec?.gateways).toEqual([`${env.systemNamespace}/knative-ingress-gateway`, `${env.systemNamespace}/knative-local-gateway`]);
+  });
+});
+
+describe('events', () => {
+  test('finalizer and VirtualService creation are recorded on the KIngress', async () => {
+    await env.client.create(env.servingKIngress(ns, 'evented', [{ revision: 'e-00001', percent: 100 }]));
+    await ready('evented');
+    const events = await eventually('events recorded', async () => {
+      const list = await env.rest.request<{ items: Array<{ reason: string; message: string; type: string; involvedObject: { name: string; kind: string } }> }>({
+        method: 'GET', path: `/api/v1/namespaces/${ns}/events`, query: { fieldSelector: 'involvedObject.name=evented' },
+      });
+      return list.items.length >= 2 ? list.items : undefined;
+    });
+    expect(events.map((e) => [e.type, e.reason, e.message, e.involvedObject.kind]).sort()).toEqual([
+      ['Normal', 'Created', 'Created VirtualService "evented-ingress"', 'Ingress'],
+      ['Normal', 'FinalizerUpdate', 'Updated "evented" finalizers', 'Ingress'],
+    ]);
   });
 });
