@@ -45,6 +45,7 @@ export class Controller {
   private elector: LeaderElector | undefined;
   private config: ConfigStore | undefined;
   private synced = false;
+  private stopping = false;
   private reconciles = 0;
 
   constructor(rest: RestClient, private readonly opts: ControllerOptions, private readonly log: Logger,
@@ -92,7 +93,11 @@ export class Controller {
       ...le,
       onStartedLeading: () => { this.log.info('started leading', { identity: le.identity }); this.queue.start(); },
       // A replica that lost the lease may have work in flight: exit and let Kubernetes restart it as standby.
-      onStoppedLeading: () => { this.log.error('lost leadership, exiting', { identity: le.identity }); process.exit(1); },
+      onStoppedLeading: () => {
+        if (this.stopping) return; // released on purpose during shutdown
+        this.log.error('lost leadership, exiting', { identity: le.identity });
+        process.exit(1);
+      },
       onError: (err) => this.log.warn('leader election error', { error: errorMessage(err) }),
     });
     this.elector.start();
@@ -100,6 +105,7 @@ export class Controller {
 
   /** SIGTERM: finish in-flight reconciles, release the lease, stop watching. */
   async stop(): Promise<void> {
+    this.stopping = true;
     await this.queue.shutdown({ drain: true });
     await this.elector?.stop();
     await Promise.all(Object.values(this.informers).map((inf) => inf.stop()));
@@ -137,14 +143,21 @@ export class Controller {
       delete: (ref, pre) => this.counted('delete', ref, () => this.writer.delete(ref, pre)),
       mergePatchMetadata: (ref, meta) => this.counted('patch', ref, () => this.writer.mergePatchMetadata(ref, meta)),
     };
+    const log = this.log.child({ kingress: key });
     return {
       options: this.opts,
       config: () => store.current(),
       cluster: new InformerClusterState(this.informers, this.reader),
       writer,
-      recorder: { event: (ing, type, reason, message) => void this.recorder.record(ing, type, reason, message) },
+      recorder: {
+        // What is worth an Event is worth a log line: the log then tells the same story as `kubectl describe`.
+        event: (ing, type, reason, message) => {
+          log[type === 'Warning' ? 'warn' : 'info'](message, { reason });
+          void this.recorder.record(ing, type, reason, message);
+        },
+      },
       readiness: this.readiness,
-      log: this.log.child({ kingress: key }),
+      log,
       now: () => new Date(),
     };
   }
