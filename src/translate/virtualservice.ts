@@ -84,10 +84,11 @@ function virtualService(ing: DefaultedIngress, name: string, hosts: string[], ga
 }
 
 function httpRoute(name: string, authorityPrefixes: string[], path: HTTPIngressPath, gateways: string[], clusterDomain: string): HTTPRoute {
+  const headers = headerMatches(path);
   return {
     // Higress WasmPlugin `matchRules.ingress` selects routes by this name (net-istio sets none).
     name,
-    match: authorityPrefixes.map((prefix) => match(prefix, path, gateways)),
+    match: authorityPrefixes.map((prefix) => match(prefix, path, gateways, headers)),
     route: (path.splits ?? []).map((split): HTTPRouteDestination => ({
       destination: {
         host: `${split.serviceName}.${split.serviceNamespace}.svc.${clusterDomain}`,
@@ -103,13 +104,19 @@ function httpRoute(name: string, authorityPrefixes: string[], path: HTTPIngressP
   };
 }
 
-function match(authorityPrefix: string, path: HTTPIngressPath, gateways: string[]): HTTPMatchRequest {
+function match(authorityPrefix: string, path: HTTPIngressPath, gateways: string[], headers: HTTPMatchRequest['headers']): HTTPMatchRequest {
   const m: HTTPMatchRequest = { gateways, authority: { prefix: authorityPrefix } };
   if (path.path) m.uri = { prefix: path.path };
-  if (nonEmpty(path.headers)) {
-    m.headers = Object.fromEntries(Object.entries(sortKeys(path.headers)).map(([k, v]) => [k, { exact: v.exact }]));
-  }
+  if (headers) m.headers = headers;
   return m;
+}
+
+/** Exact matches on every header of the path: all must match (AND). */
+function headerMatches(path: HTTPIngressPath): HTTPMatchRequest['headers'] {
+  if (!nonEmpty(path.headers)) return undefined;
+  const out: NonNullable<HTTPMatchRequest['headers']> = {};
+  for (const [k, v] of Object.entries(sortKeys(path.headers))) out[k] = { exact: v.exact };
+  return out;
 }
 
 /** IntOrString.IntValue(): a named port becomes 0, as upstream. */
@@ -123,5 +130,7 @@ function rules(ing: DefaultedIngress): IngressRule[] {
 }
 
 function nonEmpty<T>(map: Record<string, T> | undefined): map is Record<string, T> {
-  return map !== undefined && Object.keys(map).length > 0;
+  if (map === undefined) return false;
+  for (const _ in map) return true;
+  return false;
 }
