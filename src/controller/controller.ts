@@ -42,6 +42,8 @@ export class Controller {
   private readonly informers: { kingresses: Informer<KubeObject>; virtualServices: Informer<KubeObject>; gateways: Informer<KubeObject>; secrets: Informer<KubeObject>; configMaps: Informer<KubeObject> };
   private readonly queue: WorkQueue;
   private readonly recorder: EventRecorder;
+  /** One for all reconciles: its short-lived gateway Service cache is shared. */
+  private readonly cluster: InformerClusterState;
   private elector: LeaderElector | undefined;
   private config: ConfigStore | undefined;
   private synced = false;
@@ -61,6 +63,7 @@ export class Controller {
       secrets: createInformer(rest, SECRET, { ...common, name: 'secrets', labelSelector: CERTIFICATE_UID_LABEL }),
       configMaps: createInformer(rest, CONFIG_MAP, { ...common, name: 'configmaps', namespace: opts.systemNamespace }),
     };
+    this.cluster = new InformerClusterState(this.informers, this.reader);
     this.recorder = new EventRecorder(restEventSink(rest), { onError: (err, summary) => log.warn('failed to record event', { event: summary, error: errorMessage(err) }) });
     this.queue = new WorkQueue((key) => this.process(key), {
       workers: opts.workers, qps: opts.qps, burst: opts.burst,
@@ -147,7 +150,7 @@ export class Controller {
     return {
       options: this.opts,
       config: () => store.current(),
-      cluster: new InformerClusterState(this.informers, this.reader),
+      cluster: this.cluster,
       writer,
       recorder: {
         // What is worth an Event is worth a log line: the log then tells the same story as `kubectl describe`.
