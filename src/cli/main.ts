@@ -6,6 +6,7 @@ const USAGE = `Usage: net-higress <command> [options]
 Commands:
   render   translate KIngresses to Istio objects offline (no cluster)
   run      run the controller
+  doctor   check a cluster's Higress + Knative setup for net-higress
 
 Run 'net-higress <command> --help' for the options of a command.
 `;
@@ -21,6 +22,10 @@ export async function main(argv: string[], io: Streams = processStreams): Promis
   switch (command) {
     case 'render':
       return runRender(rest, io);
+    case 'doctor': {
+      const { runDoctorCommand } = await import('./doctor.js');
+      return runDoctorCommand(rest, io);
+    }
     case 'run': {
       const { runController } = await import('./run.js');
       return runController(rest, io);
