@@ -1,0 +1,34 @@
+# The net-higress controller image. Build from the repository root:
+#   docker build -t <registry>/net-higress:<version> .
+# then install the chart with --set controller.image.repository=<registry>/net-higress,controller.image.tag=<version>.
+# NODE_IMAGE: the chart and package.json need Node >= 20.19; a newer LTS (node:22-slim, node:24-slim) works too.
+ARG NODE_IMAGE=node:20-slim
+
+# Compile TypeScript with the dev dependencies.
+FROM ${NODE_IMAGE} AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+# --ignore-scripts: `prepare` would build before the sources are copied.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npx tsc -p tsconfig.build.json
+
+# Production dependencies only (none of them has an install script).
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+
+FROM ${NODE_IMAGE}
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json ./
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /src/dist/src ./dist/src
+COPY bin ./bin
+# Numeric, so that the chart's runAsNonRoot can verify it (the node images' "node" user is 1000).
+USER 1000:1000
+EXPOSE 8080 9090
+ENTRYPOINT ["node", "/app/bin/net-higress.js"]
+CMD ["run"]

@@ -1,0 +1,205 @@
+// `net-higress doctor` against the real API server: the chart installed with what Higress and Knative leave
+// behind → every check passes; each way the guide's setup goes wrong → that check FAILs with its fix.
+import { beforeAll, describe, expect, test } from '@jest/globals';
+import { runDoctorCommand, type DoctorDeps } from '../../../src/cli/doctor.js';
+import { KubeDoctorCluster } from '../../../src/doctor/kube-cluster.js';
+import type { CheckResult } from '../../../src/doctor/types.js';
+import { RestClient } from '../../../src/kube/rest.js';
+import { helmBinary } from '../../harness/helm.js';
+import { kubeConfigForToken, testKubeconfigPath } from '../../harness/kube.js';
+import { admin, installChart, runningPod, serviceAccountToken, simulateHigressAndKnative, type Install } from './install.js';
+
+interface Run { code: number; ok: boolean; checks: CheckResult[]; byId: Map<string, CheckResult>; stderr: string }
+
+async function doctor(inst: Install, extra: string[] = [], deps: DoctorDeps = {}): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runDoctorCommand([
+    '--kubeconfig', testKubeconfigPath(), '--system-namespace', inst.systemNamespace, '--ingress-class', inst.ingressClass,
+    '--higress-namespace', inst.higressNamespace, '--service-account', `${inst.releaseNamespace}/${inst.fullname}`,
+    '--lease-name', inst.leaseName, '-o', 'json', ...extra,
+  ], { stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; }, readStdin: () => '' }, deps);
+  const report = JSON.parse(stdout) as { ok: boolean; checks: CheckResult[] };
+  return { code, ok: report.ok, checks: report.checks, byId: new Map(report.checks.map((c) => [c.id, c])), stderr };
+}
+
+const ids = (inst: Install) => [
+  'crd/ingresses.networking.internal.knative.dev', 'crd/virtualservices.networking.istio.io', 'crd/gateways.networking.istio.io',
+  'config-network/ingress-class', 'config-istio',
+  `gateway/${inst.systemNamespace}/knative-ingress-gateway`, `gateway/${inst.systemNamespace}/knative-local-gateway`,
+  'local-gateway-service', 'higress/istio-api', 'rbac',
+];
+
+const failing = (run: Run) => run.checks.filter((c) => c.status !== 'PASS').map((c) => c.id);
+const check = (run: Run, id: string): CheckResult => {
+  const c = run.byId.get(id);
+  if (!c) throw new Error(`no check ${id} in ${[...run.byId.keys()].join(', ')}`);
+  return c;
+};
+
+/** A fresh, complete setup: the chart plus what Higress and Knative Serving install. */
+async function goodSetup(): Promise<Install> {
+  const inst = await installChart();
+  await simulateHigressAndKnative(inst);
+  return inst;
+}
+
+const patch = (path: string, body: unknown) => admin.request({ method: 'PATCH', path, contentType: 'application/merge-patch+json', body });
+
+let good: Install;
+beforeAll(async () => {
+  helmBinary();
+  good = await goodSetup();
+}, 20 * 60_000);
+
+describe('a good setup', () => {
+  test('every check passes and the exit code is 0', async () => {
+    const run = await doctor(good);
+    expect(run.checks.map((c) => c.id)).toEqual(ids(good));
+    expect(failing(run)).toEqual([]);
+    expect({ code: run.code, ok: run.ok }).toEqual({ code: 0, ok: true });
+    expect(check(run, 'crd/virtualservices.networking.istio.io').detail).toMatch(/served versions: .*v1beta1/);
+    expect(check(run, `gateway/${good.systemNamespace}/knative-ingress-gateway`).detail)
+      .toBe(`selector higress=higress-system-higress-gateway matches 2 running pods in ${good.higressNamespace}`);
+    expect(check(run, 'local-gateway-service').detail).toBe(`Service ${good.higressNamespace}/knative-local-gateway (ClusterIP) 80→8081, 2 running pods`);
+    expect(check(run, 'rbac').detail).toMatch(new RegExp(`^ServiceAccount ${good.releaseNamespace}/${good.fullname}: all \\d+ permissions net-higress uses are granted$`));
+  });
+
+  test('the text table shows every check', async () => {
+    let out = '';
+    const code = await runDoctorCommand(['--kubeconfig', testKubeconfigPath(), '--system-namespace', good.systemNamespace, '--ingress-class', good.ingressClass,
+      '--higress-namespace', good.higressNamespace, '--service-account', `${good.releaseNamespace}/${good.fullname}`, '--lease-name', good.leaseName],
+    { stdout: (s) => { out += s; }, stderr: () => undefined, readStdin: () => '' });
+    expect(code).toBe(0);
+    expect(out.split('\n')[0]).toMatch(/^CHECK +RESULT +DETAIL$/);
+    for (const id of ids(good)) expect(out).toMatch(new RegExp(`^${id.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} +PASS +\\S`, 'm'));
+    expect(out).toContain('10 checks: 10 passed, 0 failed, 0 skipped');
+  });
+
+  test('the ServiceAccount checks its own RBAC with --service-account=self, and is told what else it cannot read', async () => {
+    const token = await serviceAccountToken(good);
+    const rest = new RestClient(kubeConfigForToken(token));
+    try {
+      const run = await doctor(good, ['--service-account', 'self', '--lease-namespace', good.releaseNamespace], { cluster: () => new KubeDoctorCluster(rest) });
+      expect(check(run, 'rbac')).toMatchObject({ status: 'PASS', detail: expect.stringMatching(/^these credentials: all \d+ permissions net-higress uses are granted$/) });
+      // It may not list Pods (it never needs to): the selector check cannot pass and says why.
+      const gw = check(run, `gateway/${good.systemNamespace}/knative-ingress-gateway`);
+      expect(gw.status).toBe('FAIL');
+      expect(gw.detail).toContain(`cannot read Pods in ${good.higressNamespace}: 403`);
+      expect(gw.fix).toContain('credentials that may read Pods');
+      expect(run.code).toBe(1);
+    } finally {
+      rest.close();
+    }
+  });
+});
+
+describe('each broken setup fails its check, with the fix', () => {
+  test('missing CRD (or a version not served): only that check fails', async () => {
+    const run = await doctor(good, [], { crds: [
+      { group: 'widgets.example.dev', version: 'v1', plural: 'widgets', kind: 'Widget', install: 'kubectl apply -f widgets-crd.yaml' },
+      { group: 'networking.istio.io', version: 'v1alpha9', plural: 'sidecars', kind: 'Sidecar', install: 'helm upgrade istio-base' },
+    ] });
+    expect(failing(run)).toEqual(['crd/widgets.widgets.example.dev', 'crd/sidecars.networking.istio.io']);
+    expect(check(run, 'crd/widgets.widgets.example.dev')).toEqual({ id: 'crd/widgets.widgets.example.dev', status: 'FAIL',
+      detail: 'API group widgets.example.dev is not served (no Widget CRD)', fix: 'kubectl apply -f widgets-crd.yaml' });
+    expect(check(run, 'crd/sidecars.networking.istio.io').detail).toMatch(/^served versions: .*v1beta1.*; net-higress uses networking.istio.io\/v1alpha9$/);
+    expect(run.code).toBe(1);
+  });
+
+  test('wrong Gateway selector: no running pod matches, the pods\' labels are shown', async () => {
+    const inst = await goodSetup();
+    await patch(`/apis/networking.istio.io/v1beta1/namespaces/${inst.systemNamespace}/gateways/knative-ingress-gateway`, { spec: { selector: { higress: 'higress-system-gateway' } } });
+    const run = await doctor(inst);
+    const id = `gateway/${inst.systemNamespace}/knative-ingress-gateway`;
+    expect(failing(run)).toEqual([id]);
+    expect(check(run, id).detail).toBe(`selector higress=higress-system-gateway matches no running pod in ${inst.higressNamespace} (0 matching, none Running)`
+      + '; running pods there have labels app=higress-gateway,higress=higress-system-higress-gateway');
+    expect(check(run, id).fix).toContain('higress.gatewayPodLabels / gateways.selector');
+    expect(run.code).toBe(1);
+  });
+
+  test('gateway pods not running (Pending, no kubelet): both Gateways and the local Service fail', async () => {
+    const inst = await installChart();
+    await simulateHigressAndKnative(inst, { pods: 0 });
+    await runningPod(inst.higressNamespace, 'higress-gateway-pending', { app: 'higress-gateway', higress: 'higress-system-higress-gateway' }, 'Pending');
+    const run = await doctor(inst);
+    expect(failing(run)).toEqual([`gateway/${inst.systemNamespace}/knative-ingress-gateway`, `gateway/${inst.systemNamespace}/knative-local-gateway`, 'local-gateway-service']);
+    expect(check(run, `gateway/${inst.systemNamespace}/knative-local-gateway`).detail).toContain(`(1 matching, none Running); no pod runs in ${inst.higressNamespace}`);
+  });
+
+  test('wrong ingress-class in config-network', async () => {
+    const inst = await goodSetup();
+    await patch(`/api/v1/namespaces/${inst.systemNamespace}/configmaps/config-network`, { data: { 'ingress-class': 'kourier.ingress.networking.knative.dev' } });
+    const run = await doctor(inst);
+    expect(failing(run)).toEqual(['config-network/ingress-class']);
+    expect(check(run, 'config-network/ingress-class')).toEqual({
+      id: 'config-network/ingress-class', status: 'FAIL',
+      detail: `ingress-class is "kourier.ingress.networking.knative.dev"; net-higress reconciles "${inst.ingressClass}"`,
+      fix: `kubectl patch configmap config-network -n ${inst.systemNamespace} --type merge -p '{"data":{"ingress-class":"${inst.ingressClass}"}}'`
+        + ' (or install net-higress with --set knative.ingressClass=kourier.ingress.networking.knative.dev)',
+    });
+  });
+
+  test('missing local-gateway Service: cluster-local hosts unreachable, config-istio names a missing Service', async () => {
+    const inst = await goodSetup();
+    await admin.request({ method: 'DELETE', path: `/api/v1/namespaces/${inst.higressNamespace}/services/knative-local-gateway` });
+    const run = await doctor(inst);
+    expect(failing(run)).toEqual(['config-istio', 'local-gateway-service']);
+    expect(check(run, 'local-gateway-service').detail).toBe(`Service ${inst.higressNamespace}/knative-local-gateway not found: cluster-local hosts are unreachable`);
+    expect(check(run, 'local-gateway-service').fix).toContain('localGatewayService.create=true');
+    expect(check(run, 'config-istio').detail).toContain(`Service not found: ${inst.higressNamespace}/knative-local-gateway (local gateway ${inst.systemNamespace}/knative-local-gateway)`);
+  });
+
+  test('local-gateway Service with the wrong target port, then without the port-translation label', async () => {
+    const inst = await goodSetup();
+    const svc = `/api/v1/namespaces/${inst.higressNamespace}/services/knative-local-gateway`;
+    await patch(svc, { spec: { ports: [{ name: 'http2', port: 80, targetPort: 8080, protocol: 'TCP' }] } });
+    let run = await doctor(inst);
+    expect(failing(run)).toEqual(['local-gateway-service']);
+    expect(check(run, 'local-gateway-service').detail).toBe(`Service ${inst.higressNamespace}/knative-local-gateway ports [80→8080]; need 80→8081`);
+    await patch(svc, { metadata: { labels: { 'experimental.istio.io/disable-gateway-port-translation': null } }, spec: { ports: [{ name: 'http2', port: 80, targetPort: 8081, protocol: 'TCP' }] } });
+    run = await doctor(inst);
+    expect(failing(run)).toEqual(['local-gateway-service']);
+    expect(check(run, 'local-gateway-service').fix).toBe(`kubectl label service knative-local-gateway -n ${inst.higressNamespace} experimental.istio.io/disable-gateway-port-translation=true`);
+  });
+
+  test('missing RBAC: a ServiceAccount without bindings lacks everything', async () => {
+    const run = await doctor(good, ['--service-account', `${good.releaseNamespace}/nobody`]);
+    expect(failing(run)).toEqual(['rbac']);
+    const rbac = check(run, 'rbac');
+    expect(rbac.detail).toMatch(new RegExp(`^ServiceAccount ${good.releaseNamespace}/nobody: (\\d+) of \\1 permissions missing: get ingresses.networking.internal.knative.dev \\(all namespaces\\)`));
+    expect(rbac.fix).toContain('rbac.create=true');
+  });
+
+  test('missing RBAC: without the Higress-namespace Role binding, exactly the Secret copy writes are missing', async () => {
+    const inst = await goodSetup();
+    await admin.request({ method: 'DELETE', path: `/apis/rbac.authorization.k8s.io/v1/namespaces/${inst.higressNamespace}/rolebindings/${inst.fullname}-secret-copies` });
+    const run = await doctor(inst);
+    expect(failing(run)).toEqual(['rbac']);
+    expect(check(run, 'rbac').detail).toMatch(new RegExp(`: 3 of \\d+ permissions missing: create secrets in ${inst.higressNamespace} \\[TLS Secret copies for the gateway\\]; `
+      + `update secrets in ${inst.higressNamespace} \\[.*\\]; delete secrets in ${inst.higressNamespace} \\[.*\\]$`));
+  });
+
+  test('Higress without the Istio API (no k8s:// config source) fails; no Higress config to read is a SKIP, not a failure', async () => {
+    const inst = await goodSetup();
+    const cm = `/api/v1/namespaces/${inst.higressNamespace}/configmaps/higress-config`;
+    await patch(cm, { data: { mesh: 'configSources:\n- address: xds://127.0.0.1:15051\n' } });
+    let run = await doctor(inst);
+    expect(failing(run)).toEqual(['higress/istio-api']);
+    expect(check(run, 'higress/istio-api').fix).toBe(`helm upgrade higress higress.io/higress -n ${inst.higressNamespace} --reuse-values --set global.enableIstioAPI=true`);
+    await admin.request({ method: 'DELETE', path: cm });
+    run = await doctor(inst);
+    expect(check(run, 'higress/istio-api').status).toBe('SKIP');
+    expect(run.code).toBe(0);
+  });
+
+  test('invalid config-istio: named with the parser\'s error; the Gateway checks cannot run', async () => {
+    const inst = await goodSetup();
+    await patch(`/api/v1/namespaces/${inst.systemNamespace}/configmaps/config-istio`, { data: { 'external-gateways': 'notYAML' } });
+    const run = await doctor(inst);
+    expect(failing(run)).toEqual(['config-istio', 'local-gateway-service']);
+    expect(check(run, 'config-istio').detail).toContain(`${inst.systemNamespace}/config-istio is invalid: failed to parse configmap: failed to parse "external-gateways" gateways`);
+    expect(run.checks.some((c) => c.id.startsWith('gateway/'))).toBe(false);
+  });
+});
