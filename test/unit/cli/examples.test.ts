@@ -13,6 +13,8 @@ interface Example {
   objects: string[];
   /** Strings the YAML output must contain. */
   contains: string[];
+  /** Strings it must not contain. */
+  absent?: string[];
 }
 
 const examples: Example[] = [
@@ -32,8 +34,30 @@ const examples: Example[] = [
     file: 'tls.yaml',
     objects: ['Secret/higress-system/hello-3c2b1a09-8f7e-4d6c-b5a4-93827160f5e4', 'Gateway/default/hello-3132820491', 'VirtualService/default/hello-ingress'],
     contains: ['protocol: HTTPS', 'credentialName: hello-3c2b1a09-8f7e-4d6c-b5a4-93827160f5e4', 'default/hello-3132820491', 'tls.crt: "<redacted>"'],
+    absent: ['httpsRedirect'],
+  },
+  {
+    file: 'tls-redirected.yaml',
+    objects: ['Secret/higress-system/hello-3c2b1a09-8f7e-4d6c-b5a4-93827160f5e4', 'Gateway/default/hello-3132820491', 'VirtualService/default/hello-ingress'],
+    contains: ['protocol: HTTPS', 'httpsRedirect: true', 'default/hello-3132820491'],
+  },
+  {
+    file: 'domain-mapping.yaml',
+    objects: ['VirtualService/default/hello.example.org-ingress'],
+    contains: ['name: default/hello.example.org', 'prefix: hello.example.org', 'authority: hello.default.svc.cluster.local',
+      'host: hello.default.svc.cluster.local', 'K-Original-Host: hello.example.org', 'knative-serving/knative-ingress-gateway'],
+    absent: ['knative-local-gateway'],
+  },
+  {
+    file: 'cluster-local.yaml',
+    objects: ['VirtualService/default/internal-ingress'],
+    contains: ['name: default/internal', 'knative-serving/knative-local-gateway', 'internal.default.svc.cluster.local'],
+    absent: ['knative-ingress-gateway', 'example.com'],
   },
 ];
+
+// Not KIngresses: Higress WasmPlugins, checked against Higress's schema in test/unit/chart/examples.test.ts.
+const WASM_PLUGINS = ['wasmplugin-key-auth.yaml', 'wasmplugin-key-rate-limit.yaml'];
 
 async function render(args: string[]) {
   let stdout = '';
@@ -54,7 +78,7 @@ const ids = (yaml: string) => loadAll(yaml).map((o) => {
 describe('examples/', () => {
   test('every file is covered by a case below', () => {
     const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
-    expect(files).toEqual([...examples.map((e) => e.file), 'config-istio.yaml'].sort());
+    expect(files).toEqual([...examples.map((e) => e.file), 'config-istio.yaml', ...WASM_PLUGINS].sort());
   });
 
   test.each(examples.map((e) => [e.file, e] as const))('%s renders with the default config and with examples/config-istio.yaml', async (_f, e) => {
@@ -62,6 +86,7 @@ describe('examples/', () => {
     expect({ code: plain.code, stderr: plain.stderr }).toEqual({ code: 0, stderr: '' });
     expect(ids(plain.stdout)).toEqual(e.objects);
     for (const s of e.contains) expect(plain.stdout).toContain(s);
+    for (const s of e.absent ?? []) expect(plain.stdout).not.toContain(s);
 
     // The chart's config-istio names the same gateways as the built-in defaults: identical output.
     const withConfig = await render(['-f', `${dir}${e.file}`, '--config-istio', CONFIG_ISTIO]);
