@@ -32,7 +32,7 @@ function startRun(identity: string, extra: string[] = []): Proc {
 }
 
 async function ports(p: Proc): Promise<{ metrics: number; health: number }> {
-  const line = await eventually('startup log line', async () => p.lines.find((l) => l.msg === 'net-higress controller starting'), 20_000);
+  const line = await eventually('startup log line', async () => p.lines.find((l) => l.msg === 'net-higress controller starting'), 60_000);
   return { metrics: Number(line.metricsPort), health: Number(line.healthPort) };
 }
 
@@ -56,11 +56,11 @@ describe('net-higress run', () => {
   test('serves health and metrics, reconciles, logs JSON with the KIngress key, and exits 0 on SIGTERM', async () => {
     const p = startRun('solo', ['--leader-elect=false']);
     const { metrics, health } = await ports(p);
-    await eventually('/readyz 200', async () => ((await get(health, '/readyz')).status === 200 ? true : undefined), 20_000);
+    await eventually('/readyz 200', async () => ((await get(health, '/readyz')).status === 200 ? true : undefined), 60_000);
     expect((await get(health, '/healthz')).status).toBe(200);
 
     await env.client.create(env.servingKIngress(ns, 'proc', [{ revision: 'proc-00001', percent: 100 }]));
-    await eventually('Ready', async () => (isReady(await env.kingress(ns, 'proc')) ? true : undefined), 30_000);
+    await eventually('Ready', async () => (isReady(await env.kingress(ns, 'proc')) ? true : undefined), 60_000);
 
     const text = (await get(metrics, '/metrics')).body;
     expect(text).toMatch(/net_higress_reconcile_total\{result="success"\} [1-9]/);
@@ -79,21 +79,21 @@ describe('net-higress run', () => {
     const a = startRun('replica-a', ['--leader-election-id', lease]);
     await ports(a);
     const holder = async () => (await env.get('coordination.k8s.io/v1', 'Lease', env.systemNamespace, lease) as { spec?: { holderIdentity?: string } } | undefined)?.spec?.holderIdentity;
-    await eventually('replica-a leads', async () => ((await holder()) === 'replica-a' ? true : undefined), 20_000);
+    await eventually('replica-a leads', async () => ((await holder()) === 'replica-a' ? true : undefined), 60_000);
     const b = startRun('replica-b', ['--leader-election-id', lease]);
     const { health: healthB } = await ports(b);
     // The standby is ready (warm caches) without leading.
-    await eventually('standby /readyz 200', async () => ((await get(healthB, '/readyz')).status === 200 ? true : undefined), 20_000);
+    await eventually('standby /readyz 200', async () => ((await get(healthB, '/readyz')).status === 200 ? true : undefined), 60_000);
 
     await env.client.create(env.servingKIngress(ns, 'led-1', [{ revision: 'l-00001', percent: 100 }]));
-    await eventually('led-1 Ready', async () => (isReady(await env.kingress(ns, 'led-1')) ? true : undefined), 30_000);
+    await eventually('led-1 Ready', async () => (isReady(await env.kingress(ns, 'led-1')) ? true : undefined), 60_000);
     expect(b.lines.some((l) => l.kingress === `${ns}/led-1`)).toBe(false);
 
     a.child.kill('SIGTERM');
     expect(await a.exited).toBe(0);
-    await eventually('replica-b leads', async () => ((await holder()) === 'replica-b' ? true : undefined), 30_000);
+    await eventually('replica-b leads', async () => ((await holder()) === 'replica-b' ? true : undefined), 60_000);
     await env.client.create(env.servingKIngress(ns, 'led-2', [{ revision: 'l-00002', percent: 100 }]));
-    await eventually('led-2 Ready', async () => (isReady(await env.kingress(ns, 'led-2')) ? true : undefined), 30_000);
+    await eventually('led-2 Ready', async () => (isReady(await env.kingress(ns, 'led-2')) ? true : undefined), 60_000);
     b.child.kill('SIGTERM');
     expect(await b.exited).toBe(0);
   });
