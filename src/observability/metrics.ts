@@ -8,9 +8,13 @@ export type ReadinessState = 'ready' | 'not_ready' | 'unknown';
 export const READINESS_STATES: readonly ReadinessState[] = ['ready', 'not_ready', 'unknown'];
 export type ReadinessCounts = Readonly<Record<ReadinessState, number>>;
 
-/** One probe of one gateway pod: it echoed our hash, answered something else, or failed/timed out. */
-export type ProbeOutcome = 'ready' | 'not_ready' | 'error' | 'timeout';
-export const PROBE_OUTCOMES: readonly ProbeOutcome[] = ['ready', 'not_ready', 'error', 'timeout'];
+/**
+ * One probe of one gateway pod: it echoed our hash (ready), answered something the verdict table gives up
+ * on and counts as success (abandoned), said the route is not there yet (not_ready, 404/503), echoed an
+ * older hash (stale), or failed (error) or timed out (timeout).
+ */
+export type ProbeOutcome = 'ready' | 'abandoned' | 'not_ready' | 'stale' | 'error' | 'timeout';
+export const PROBE_OUTCOMES: readonly ProbeOutcome[] = ['ready', 'abandoned', 'not_ready', 'stale', 'error', 'timeout'];
 
 export const METRIC_PREFIX = 'net_higress_';
 
@@ -60,7 +64,7 @@ export class Metrics {
 
   private readonly probeReadySeconds = new Histogram({
     name: `${METRIC_PREFIX}probe_ready_latency_seconds`,
-    help: 'Time from the first probe of a KIngress generation until every gateway pod serves it.',
+    help: 'Time from writing a KIngress generation until every gateway pod serves it (probed readiness).',
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
     registers: [this.registry],
   });
@@ -86,7 +90,7 @@ export class Metrics {
     });
     new Gauge({
       name: `${METRIC_PREFIX}kingresses_probing`,
-      help: 'KIngresses whose readiness is being probed right now.',
+      help: 'KIngresses waiting for every gateway pod to serve their current generation.',
       registers: [this.registry],
       collect() { const n = sample(metrics.probing); if (n !== undefined) this.set(n); },
     });
