@@ -2,7 +2,7 @@ import { cloneJSON } from './clone.js';
 import type { Secret } from '../api/core.js';
 import type { Gateway, VirtualService } from '../api/istio.js';
 import type { ObjectRef } from '../api/meta.js';
-import { VISIBILITY_CLUSTER_LOCAL, VISIBILITY_EXTERNAL, type IngressTLS, type LoadBalancerIngress } from '../api/kingress.js';
+import { HTTP_OPTION_REDIRECTED, VISIBILITY_CLUSTER_LOCAL, VISIBILITY_EXTERNAL, type IngressTLS, type LoadBalancerIngress } from '../api/kingress.js';
 import { gatewaysEnabled, parseServiceURL, qualifiedName, selectGateways, type GatewayConfig, type IstioConfig } from '../config/istio.js';
 import type { DefaultedIngress } from './defaults.js';
 import { TranslateError } from './error.js';
@@ -76,7 +76,9 @@ function translateOrThrow(ing: DefaultedIngress, inputs: TranslateInputs, opts: 
 
   const selected = selectGateways(inputs.istio, ing.metadata.labels);
   const owner = { namespace: ing.metadata.namespace ?? '', name: ing.metadata.name };
-  const services = () => externalGatewayServices(selected.external, inputs);
+  // Looked up only when Gateways of our own are needed: a plain KIngress does not depend on the Service.
+  let looked: GatewayService[] | undefined;
+  const services = () => (looked ??= externalGatewayServices(selected.external, inputs));
   const external: string[] = [];
   const local = selected.local.map(qualifiedName);
   const gateways: Gateway[] = [];
@@ -119,7 +121,7 @@ function translateOrThrow(ing: DefaultedIngress, inputs: TranslateInputs, opts: 
     }
   }
 
-  if (isPublic && (ing.spec.httpOption === 'Redirected' || externalTLS.length > 0)) {
+  if (isPublic && (ing.spec.httpOption === HTTP_OPTION_REDIRECTED || externalTLS.length > 0)) {
     const http = makeHTTPServer(ing);
     if (perIngressExternal.length === 0) perIngressExternal = services().map((svc) => makeIngressGateway(ing, VISIBILITY_EXTERNAL, svc, [http]));
     else for (const gw of perIngressExternal) gw.spec.servers.push(cloneJSON(http));
