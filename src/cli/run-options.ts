@@ -65,8 +65,8 @@ const FLAGS = [
   { flag: 'leader-election-namespace', env: 'POD_NAMESPACE', metavar: 'NS',
     help: 'namespace of the Lease; default: the system namespace' },
   { flag: 'leader-election-id', defaultText: 'net-higress-controller', metavar: 'NAME', help: 'name of the Lease' },
-  { flag: 'readiness', env: 'READINESS', defaultText: 'written', metavar: READINESS_MODES.join('|'),
-    help: 'Ready when every gateway pod serves it (probe) or once written' },
+  { flag: 'readiness', env: 'READINESS', defaultText: 'probe', metavar: READINESS_MODES.join('|'),
+    help: 'Ready when every gateway pod serves it (probe) or once written (see below)' },
   { flag: 'mesh-virtual-service', env: 'MESH_VIRTUAL_SERVICE', boolean: true, defaultText: 'false',
     help: 'also write the <name>-mesh VirtualService (Higress runs no sidecars)' },
   { flag: 'resync-period', env: 'RESYNC_PERIOD', defaultText: '600', metavar: 'SECONDS',
@@ -84,6 +84,14 @@ Every flag also reads the environment variable shown; a flag beats its variable.
 
 ${FLAGS.map(usageLine).join('\n')}
   -h, --help
+
+Readiness:
+  probe    A KIngress is Ready only when every ready pod behind the gateway Services named in
+           config-istio (their EndpointSlices) answers the Knative probe with the KIngress's current
+           hash. The controller needs to reach the gateway pods' IPs and ports.
+  written  Ready as soon as the Istio objects are written, for clusters where the controller cannot
+           reach the gateway pods. Risk: Ready comes before Higress has loaded the route, so requests
+           right after \`kn service create\` or a traffic split may get 404 or the previous revision.
 `;
 
 function usageLine(spec: FlagSpec): string {
@@ -137,7 +145,7 @@ function resolve(argv: readonly string[], env: Env): RunOptions {
     leaderElect: value('leader-elect', bool, true),
     leaderElectionNamespace: value('leader-election-namespace', dnsLabel, systemNamespace),
     leaderElectionId: value('leader-election-id', dnsSubdomain, 'net-higress-controller'),
-    readiness: value('readiness', oneOf(READINESS_MODES), 'written'),
+    readiness: value('readiness', oneOf(READINESS_MODES), 'probe'),
     meshVirtualService: value('mesh-virtual-service', bool, false),
     resyncPeriodSeconds: value('resync-period', integer(0, 7 * 24 * 3600), 600),
     qps: value('qps', positiveNumber, 50),

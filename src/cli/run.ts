@@ -6,6 +6,7 @@ import { RestClient } from '../kube/rest.js';
 import { readyWhen, startHealthServer } from '../observability/health.js';
 import { createLogger } from '../observability/logger.js';
 import { Metrics } from '../observability/metrics.js';
+import { newProber } from '../prober/index.js';
 import type { Streams } from './render.js';
 import { parseRunOptions, RUN_USAGE } from './run-options.js';
 
@@ -22,7 +23,7 @@ export async function runController(argv: string[], io: Streams): Promise<number
     return 0;
   }
   const log = createLogger({ level: opts.logLevel, format: opts.logFormat });
-  if (opts.readiness === 'probe') log.warn('--readiness=probe is not available yet; using --readiness=written');
+  if (opts.readiness === 'written') log.warn('--readiness=written: KIngresses are reported Ready once written, possibly before Higress serves them');
 
   let rest: RestClient;
   try {
@@ -32,6 +33,10 @@ export async function runController(argv: string[], io: Streams): Promise<number
     return 1;
   }
   const metrics = new Metrics();
+  // The prober re-enqueues a KIngress through the controller when every gateway pod serves it.
+  const prober = opts.readiness === 'probe'
+    ? newProber(rest, { clusterDomain: opts.clusterDomain, log, metrics, onReady: (key) => controller.requeue(key) })
+    : undefined;
   const controller = new Controller(rest, {
     ingressClass: opts.ingressClass,
     systemNamespace: opts.systemNamespace,
@@ -42,7 +47,7 @@ export async function runController(argv: string[], io: Streams): Promise<number
     burst: opts.burst,
     resyncPeriodSeconds: opts.resyncPeriodSeconds,
     ...(opts.leaderElect ? { leaderElection: { namespace: opts.leaderElectionNamespace, name: opts.leaderElectionId, identity: process.env.POD_NAME ?? hostname() } } : {}),
-  }, log, metrics, writtenReadiness);
+  }, log, metrics, prober ?? writtenReadiness);
 
   const server = await startHealthServer({
     metricsAddress: opts.metricsAddress,
@@ -66,12 +71,14 @@ export async function runController(argv: string[], io: Streams): Promise<number
     log.error(message);
     io.stderr(`run: ${message}\n`);
     await controller.stop();
+    await prober?.stop();
     await server.close();
     rest.close();
     return 1;
   }
   await stopped;
   await controller.stop();
+  await prober?.stop();
   await server.close();
   rest.close();
   log.info('stopped');

@@ -14,7 +14,7 @@ const DEFAULTS: RunOptions = {
   leaderElect: true,
   leaderElectionNamespace: 'knative-serving',
   leaderElectionId: 'net-higress-controller',
-  readiness: 'written',
+  readiness: 'probe',
   meshVirtualService: false,
   resyncPeriodSeconds: 600,
   qps: 50,
@@ -55,7 +55,7 @@ describe('env fallbacks', () => {
     ['LOG_FORMAT', 'text', { logFormat: 'text' }],
     ['LEADER_ELECT', 'false', { leaderElect: false }],
     ['POD_NAMESPACE', 'net-higress', { leaderElectionNamespace: 'net-higress' }],
-    ['READINESS', 'probe', { readiness: 'probe' }],
+    ['READINESS', 'written', { readiness: 'written' }],
     ['MESH_VIRTUAL_SERVICE', 'TRUE', { meshVirtualService: true }],
     ['RESYNC_PERIOD', '0', { resyncPeriodSeconds: 0 }],
     ['WORKQUEUE_QPS', '2.5', { qps: 2.5 }],
@@ -76,11 +76,11 @@ describe('flags', () => {
       '--kubeconfig', '/k', '--ingress-class=c', '--system-namespace', 'sys', '--cluster-domain=d.local',
       '--workers', '64', '--metrics-address=:1', '--health-address', '[::1]:2', '--log-level=error', '--log-format', 'text',
       '--leader-elect=false', '--leader-election-namespace', 'lease-ns', '--leader-election-id=my-lease',
-      '--readiness', 'probe', '--mesh-virtual-service', '--resync-period=30', '--qps', '0.5', '--burst=1',
+      '--readiness', 'written', '--mesh-virtual-service', '--resync-period=30', '--qps', '0.5', '--burst=1',
     ])).toEqual({
       kubeconfig: '/k', ingressClass: 'c', systemNamespace: 'sys', clusterDomain: 'd.local', workers: 64,
       metricsAddress: ':1', healthAddress: '[::1]:2', logLevel: 'error', logFormat: 'text', leaderElect: false,
-      leaderElectionNamespace: 'lease-ns', leaderElectionId: 'my-lease', readiness: 'probe', meshVirtualService: true,
+      leaderElectionNamespace: 'lease-ns', leaderElectionId: 'my-lease', readiness: 'written', meshVirtualService: true,
       resyncPeriodSeconds: 30, qps: 0.5, burst: 1, help: false,
     });
   });
@@ -157,7 +157,7 @@ test('RUN_USAGE lists every flag with its env variable and default', () => {
     ['--leader-elect', 'env LEADER_ELECT, default true'],
     ['--leader-election-namespace', 'env POD_NAMESPACE'],
     ['--leader-election-id', 'default net-higress-controller'],
-    ['--readiness', 'env READINESS, default written'],
+    ['--readiness', 'env READINESS, default probe'],
     ['--mesh-virtual-service', 'env MESH_VIRTUAL_SERVICE, default false'],
     ['--resync-period', 'env RESYNC_PERIOD, default 600'],
     ['--qps', 'env WORKQUEUE_QPS, default 50'],
@@ -167,4 +167,9 @@ test('RUN_USAGE lists every flag with its env variable and default', () => {
     expect(RUN_USAGE).toMatch(new RegExp(`^ +${flag}[ [].*\\n +${extras!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
   }
   expect(RUN_USAGE).toContain('-h, --help');
+});
+
+test('usage says what --readiness=written risks', () => {
+  expect(RUN_USAGE).toMatch(/^  written +Ready as soon as the Istio objects are written/m);
+  expect(RUN_USAGE).toMatch(/Risk: Ready comes before Higress has loaded the route/);
 });
