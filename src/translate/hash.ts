@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { IngressSpec } from '../api/kingress.js';
 import { goJSONOfSpec } from './gojson.js';
 
@@ -7,5 +7,5 @@ import { goJSONOfSpec } from './gojson.js';
  * Computed on the defaulted spec; the probe routes set it and the prober expects it echoed.
  */
 export function computeHash(spec: IngressSpec, namespace: string, name: string): string {
-  return createHash('sha256').update(goJSONOfSpec(spec) + namespace + name, 'utf8').digest('hex');
+  return hash('sha256', goJSONOfSpec(spec) + namespace + name, 'hex');
 }

@@ -17,9 +17,10 @@ export function insertProbe(ing: DefaultedIngress, hash: string): DefaultedIngre
 }
 
 function probePath(path: HTTPIngressPath, hash: string): HTTPIngressPath {
-  return {
-    ...path,
-    headers: { ...path.headers, [HASH_HEADER]: { exact: HASH_OVERRIDE } },
-    appendHeaders: { ...path.appendHeaders, [HASH_HEADER]: hash },
-  };
+  // Object.assign + plain stores: spreads with a computed key were the hottest line of translation.
+  const headers: NonNullable<HTTPIngressPath['headers']> = Object.assign({}, path.headers);
+  headers[HASH_HEADER] = { exact: HASH_OVERRIDE };
+  const appendHeaders: Record<string, string> = Object.assign({}, path.appendHeaders);
+  appendHeaders[HASH_HEADER] = hash;
+  return { ...path, headers, appendHeaders };
 }
