@@ -62,10 +62,19 @@ const SPECIAL = /^(?:y|n|yes|no|on|off|true|false|null)$/i;
 // Not printable in YAML, or line breaks to a YAML 1.1 reader: escaped although JSON leaves them raw.
 const NON_PRINTABLE = /[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g;
 
+// Keys and values repeat a lot (field names, hosts, gateway names): deciding how to write each once is cheaper.
+const written = new Map<string, string>();
+
 function scalarString(s: string): string {
-  if (PLAIN.test(s) && (s.length > 5 || !SPECIAL.test(s))) return s;
-  // A JSON string is a valid YAML double-quoted scalar.
-  return JSON.stringify(s).replace(NON_PRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  let out = written.get(s);
+  if (out !== undefined) return out;
+  out = PLAIN.test(s) && (s.length > 5 || !SPECIAL.test(s))
+    ? s
+    // A JSON string is a valid YAML double-quoted scalar.
+    : JSON.stringify(s).replace(NON_PRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (written.size >= 4096) written.clear();
+  written.set(s, out);
+  return out;
 }
 
 function isMap(v: unknown): v is Record<string, unknown> {
