@@ -123,16 +123,18 @@ const cases: Case[] = [
     want: { ingressGateways: defaultExternal, localGateways: [] } },
 ];
 
+function check(c: Case): void {
+  const got = parseIstioConfig(c.data, ctx);
+  if ('want' in c) {
+    expect(got).toEqual({ ok: true, value: c.want });
+  } else {
+    expect(got.ok).toBe(false);
+    if (!got.ok) expect(got.error).toEqual(typeof c.wantErr === 'string' ? c.wantErr : expect.stringMatching(c.wantErr));
+  }
+}
+
 describe('parseIstioConfig: TestGatewayConfiguration', () => {
-  test.each(cases)('$name', (c) => {
-    const got = parseIstioConfig(c.data, ctx);
-    if ('want' in c) {
-      expect(got).toEqual({ ok: true, value: c.want });
-    } else {
-      expect(got.ok).toBe(false);
-      if (!got.ok) expect(got.error).toEqual(typeof c.wantErr === 'string' ? c.wantErr : expect.stringMatching(c.wantErr));
-    }
-  });
+  test.each(cases)('$name', check);
 });
 
 describe('parseIstioConfig: format details', () => {
@@ -203,15 +205,7 @@ describe('parseIstioConfig: format details', () => {
     { name: 'upper-case service URL', data: { 'gateway.ns.gw': 'Gateway.ns.svc' },
       wantErr: /invalid gateway service format/ },
   ];
-  test.each(more)('$name', (c) => {
-    const got = parseIstioConfig(c.data, ctx);
-    if ('want' in c) {
-      expect(got).toEqual({ ok: true, value: c.want });
-    } else {
-      expect(got.ok).toBe(false);
-      if (!got.ok) expect(got.error).toEqual(typeof c.wantErr === 'string' ? c.wantErr : expect.stringMatching(c.wantErr));
-    }
-  });
+  test.each(more)('$name', check);
 
   test('defaults follow the context (system namespace and cluster domain)', () => {
     expect(defaultIstioConfig({ systemNamespace: 'knative-serving', clusterDomain: 'corp.example' })).toEqual({
