@@ -1,8 +1,8 @@
 # The net-higress controller image. Build from the repository root:
 #   docker build -t <registry>/net-higress:<version> .
 # then install the chart with --set controller.image.repository=<registry>/net-higress,controller.image.tag=<version>.
-# NODE_IMAGE: the chart and package.json need Node >= 20.19; a newer LTS (node:22-slim, node:24-slim) works too.
-ARG NODE_IMAGE=node:20-slim
+# NODE_IMAGE: the current Node LTS. CI tests on Node 20.19+ (package.json engines); Node 22 and 24 run the same code.
+ARG NODE_IMAGE=node:24-slim
 
 # Compile TypeScript with the dev dependencies.
 FROM ${NODE_IMAGE} AS build

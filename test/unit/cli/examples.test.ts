@@ -27,7 +27,7 @@ const examples: Example[] = [
   {
     file: 'traffic-split.yaml',
     objects: ['VirtualService/default/hello-ingress'],
-    contains: ['weight: 80', 'weight: 20', 'candidate-hello.default.example.com', 'prefix: candidate-hello.default',
+    contains: ['weight: 50', 'candidate-hello.default.example.com', 'prefix: candidate-hello.default',
       'Knative-Serving-Tag:', 'exact: candidate', 'host: hello-00002.default.svc.cluster.local'],
   },
   {
