@@ -25,6 +25,7 @@ export interface RunOptions {
   meshVirtualService: boolean;
   /** 0 turns the periodic resync off. */
   resyncPeriodSeconds: number;
+  probeMaxRetryDelaySeconds: number;
   /** The work queue's global retry rate limit (client-go's BucketRateLimiter). */
   qps: number;
   burst: number;
@@ -71,6 +72,8 @@ const FLAGS = [
     help: 'also write the <name>-mesh VirtualService (Higress runs no sidecars)' },
   { flag: 'resync-period', env: 'RESYNC_PERIOD', defaultText: '600', metavar: 'SECONDS',
     help: 'reconcile every KIngress this often; 0 turns it off' },
+  { flag: 'probe-max-retry-delay', env: 'PROBE_MAX_RETRY_DELAY_SECONDS', defaultText: '30', metavar: 'SECONDS',
+    help: 'longest wait between two probes of a pod (backoff doubles from 50 ms); lower = faster Ready, more probes' },
   { flag: 'qps', env: 'WORKQUEUE_QPS', defaultText: '50', metavar: 'N', help: 'work queue retries per second, all keys together' },
   { flag: 'burst', env: 'WORKQUEUE_BURST', defaultText: '100', metavar: 'N', help: 'work queue retry burst' },
 ] as const satisfies readonly FlagSpec[];
@@ -148,6 +151,7 @@ function resolve(argv: readonly string[], env: Env): RunOptions {
     readiness: value('readiness', oneOf(READINESS_MODES), 'probe'),
     meshVirtualService: value('mesh-virtual-service', bool, false),
     resyncPeriodSeconds: value('resync-period', integer(0, 7 * 24 * 3600), 600),
+    probeMaxRetryDelaySeconds: value('probe-max-retry-delay', integer(1, 3600), 30),
     qps: value('qps', positiveNumber, 50),
     burst: value('burst', integer(1, 100_000), 100),
     help,

@@ -35,7 +35,7 @@ export async function runController(argv: string[], io: Streams): Promise<number
   const metrics = new Metrics();
   // The prober re-enqueues a KIngress through the controller when every gateway pod serves it.
   const prober = opts.readiness === 'probe'
-    ? newProber(rest, { clusterDomain: opts.clusterDomain, log, metrics, onReady: (key) => controller.requeue(key) })
+    ? newProber(rest, { clusterDomain: opts.clusterDomain, log, metrics, onReady: (key) => controller.requeue(key), maxRetryDelayMs: opts.probeMaxRetryDelaySeconds * 1000 })
     : undefined;
   const controller = new Controller(rest, {
     ingressClass: opts.ingressClass,

@@ -8,8 +8,9 @@ import { Prober } from './prober.js';
 export { Prober } from './prober.js';
 
 /** The prober `net-higress run` uses: gateway Services and EndpointSlices from informers, probes over the network. */
-export function newProber(rest: RestClient, opts: { clusterDomain: string; log: Logger; metrics?: Metrics; onReady: (key: string) => void }): Prober {
+export function newProber(rest: RestClient, opts: { clusterDomain: string; log: Logger; metrics?: Metrics; onReady: (key: string) => void; maxRetryDelayMs?: number }): Prober {
   const log = opts.log.child({ component: 'prober' });
   const cluster = new InformerGatewayCluster(rest, { onError: (err, what) => log.warn('watch error', { watch: what, error: errorMessage(err) }) });
-  return new Prober(cluster, { ...opts, log });
+  const { maxRetryDelayMs, ...proberOpts } = opts;
+  return new Prober(cluster, { ...proberOpts, log, ...(maxRetryDelayMs ? { scheduler: { maxDelayMs: maxRetryDelayMs } } : {}) });
 }

@@ -67,9 +67,9 @@ export class ProberEnv {
   }
 
   /** The operator with a fresh prober (no probing state), as after a restart of net-higress. */
-  async startOperator(): Promise<void> {
+  async startOperator(maxRetryDelayMs?: number): Promise<void> {
     this.prober = newProber(this.rest, { clusterDomain: 'cluster.local', log: this.base.logs.logger, metrics: this.metrics,
-      onReady: (key) => this.base.operator?.requeue(key) });
+      onReady: (key) => this.base.operator?.requeue(key), ...(maxRetryDelayMs ? { maxRetryDelayMs } : {}) });
     await this.base.startOperator({}, this.prober);
   }
 

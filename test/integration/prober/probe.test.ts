@@ -216,3 +216,25 @@ describe('latency from the last pod serving to Ready', () => {
     expect(readyAt - served).toBeLessThanOrEqual(Math.max(0, served - firstProbe) + 100 + 400);
   });
 });
+
+describe('--probe-max-retry-delay', () => {
+  test('a 500 ms cap keeps Ready under 1 s after a pod that needed 2 s to load the route', async () => {
+    await env.stopOperator();
+    await env.startOperator(500);
+    try {
+      const name = 'lat-capped';
+      const slow = env.pods[env.pods.length - 1]!;
+      slow.delayMs = 2000;
+      await env.base.client.create(env.kingress(name));
+      const hash = await env.hashOf(name);
+      const readyAt = await env.readyAt(name, 1);
+      const served = env.lastServing(hash);
+      report('slow pod serving 2000 ms after the write, retries capped at 500 ms → Ready', readyAt - served);
+      expect(readyAt).toBeGreaterThanOrEqual(served);
+      expect(readyAt - served).toBeLessThan(1000);
+    } finally {
+      await env.stopOperator();
+      await env.startOperator();
+    }
+  });
+});

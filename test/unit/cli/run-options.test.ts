@@ -17,6 +17,7 @@ const DEFAULTS: RunOptions = {
   readiness: 'probe',
   meshVirtualService: false,
   resyncPeriodSeconds: 600,
+  probeMaxRetryDelaySeconds: 30,
   qps: 50,
   burst: 100,
   help: false,
@@ -58,6 +59,7 @@ describe('env fallbacks', () => {
     ['READINESS', 'written', { readiness: 'written' }],
     ['MESH_VIRTUAL_SERVICE', 'TRUE', { meshVirtualService: true }],
     ['RESYNC_PERIOD', '0', { resyncPeriodSeconds: 0 }],
+    ['PROBE_MAX_RETRY_DELAY_SECONDS', '1', { probeMaxRetryDelaySeconds: 1 }],
     ['WORKQUEUE_QPS', '2.5', { qps: 2.5 }],
     ['WORKQUEUE_BURST', '7', { burst: 7 }],
   ];
@@ -77,11 +79,12 @@ describe('flags', () => {
       '--workers', '64', '--metrics-address=:1', '--health-address', '[::1]:2', '--log-level=error', '--log-format', 'text',
       '--leader-elect=false', '--leader-election-namespace', 'lease-ns', '--leader-election-id=my-lease',
       '--readiness', 'written', '--mesh-virtual-service', '--resync-period=30', '--qps', '0.5', '--burst=1',
+      '--probe-max-retry-delay', '2',
     ])).toEqual({
       kubeconfig: '/k', ingressClass: 'c', systemNamespace: 'sys', clusterDomain: 'd.local', workers: 64,
       metricsAddress: ':1', healthAddress: '[::1]:2', logLevel: 'error', logFormat: 'text', leaderElect: false,
       leaderElectionNamespace: 'lease-ns', leaderElectionId: 'my-lease', readiness: 'written', meshVirtualService: true,
-      resyncPeriodSeconds: 30, qps: 0.5, burst: 1, help: false,
+      resyncPeriodSeconds: 30, probeMaxRetryDelaySeconds: 2, qps: 0.5, burst: 1, help: false,
     });
   });
 
@@ -130,6 +133,7 @@ describe('errors name the flag and the bad value', () => {
     [['--ingress-class='], {}, '--ingress-class: invalid value "": must not be empty'],
     [['--kubeconfig', ' '], {}, '--kubeconfig: invalid value " ": must not be empty'],
     [['--resync-period=10m'], {}, '--resync-period: invalid value "10m": must be an integer from 0 to 604800'],
+    [['--probe-max-retry-delay=0'], {}, '--probe-max-retry-delay: invalid value "0": must be an integer from 1 to 3600'],
     [['--qps=0'], {}, '--qps: invalid value "0": must be a number greater than 0'],
     [[], { WORKQUEUE_QPS: '-1' }, '--qps (env WORKQUEUE_QPS): invalid value "-1": must be a number greater than 0'],
     [['--burst=0'], {}, '--burst: invalid value "0": must be an integer from 1 to 100000'],
@@ -160,6 +164,7 @@ test('RUN_USAGE lists every flag with its env variable and default', () => {
     ['--readiness', 'env READINESS, default probe'],
     ['--mesh-virtual-service', 'env MESH_VIRTUAL_SERVICE, default false'],
     ['--resync-period', 'env RESYNC_PERIOD, default 600'],
+    ['--probe-max-retry-delay', 'env PROBE_MAX_RETRY_DELAY_SECONDS, default 30'],
     ['--qps', 'env WORKQUEUE_QPS, default 50'],
     ['--burst', 'env WORKQUEUE_BURST, default 100'],
   ];
