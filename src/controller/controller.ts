@@ -9,7 +9,7 @@ import { createInformer } from '../kube/listwatch.js';
 import { KubeReader } from '../kube/reader.js';
 import { CONFIG_MAP, GATEWAY, KINGRESS, SECRET, VIRTUAL_SERVICE } from '../kube/resources.js';
 import type { RestClient } from '../kube/rest.js';
-import type { KubeObject } from '../kube/types.js';
+import { objectKey, type KubeObject } from '../kube/types.js';
 import { WorkQueue } from '../kube/workqueue.js';
 import { KubeWriter } from '../kube/writer.js';
 import type { Logger } from '../observability/logger.js';
@@ -186,9 +186,9 @@ export class Controller {
     const onIngress = (obj: KubeObject) => {
       const ing = obj as KIngress;
       if (ing.metadata.annotations?.[INGRESS_CLASS_ANNOTATION] === this.opts.ingressClass) this.enqueue(ing);
-      else this.readiness.forget(`${ing.metadata.namespace ?? ''}/${ing.metadata.name}`);
+      else this.readiness.forget(objectKey(ing));
     };
-    this.informers.kingresses.addHandlers({ add: onIngress, update: (_o, n) => onIngress(n), delete: (o) => this.readiness.forget(keyOf(o)) });
+    this.informers.kingresses.addHandlers({ add: onIngress, update: (_o, n) => onIngress(n), delete: (o) => this.readiness.forget(objectKey(o)) });
     const onOwned = (obj: KubeObject) => { const key = ownerKey(obj); if (key) this.queue.add(key); };
     for (const inf of [this.informers.virtualServices, this.informers.gateways]) inf.addHandlers({ add: onOwned, update: (_o, n) => onOwned(n), delete: onOwned });
     const onSecret = (obj: KubeObject) => { for (const key of kingressesUsingSecret(obj, this.kingresses())) this.queue.add(key); };
@@ -218,10 +218,6 @@ export class Controller {
   }
 
   private enqueue(ing: KIngress): void {
-    if (ing.metadata.annotations?.[INGRESS_CLASS_ANNOTATION] === this.opts.ingressClass) this.queue.add(keyOf(ing));
+    if (ing.metadata.annotations?.[INGRESS_CLASS_ANNOTATION] === this.opts.ingressClass) this.queue.add(objectKey(ing));
   }
-}
-
-function keyOf(obj: KubeObject): string {
-  return `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
 }

@@ -106,7 +106,7 @@ async function deleteStaleSecretCopies(ing: KIngress, desired: Desired, deps: Re
   const keep = new Set(desired.secretCopies.map((s) => `${s.metadata.namespace ?? ''}/${s.metadata.name}`));
   const made = deps.cluster.secretCopiesMadeFor({ namespace: namespaceOf(ing), name: ing.metadata.name });
   for (const copy of made) {
-    if (!keep.has(`${copy.metadata.namespace ?? ''}/${copy.metadata.name ?? ''}`)) await deleteObject({ apiVersion: 'v1', kind: 'Secret', ...copy }, deps);
+    if (!keep.has(`${copy.metadata.namespace ?? ''}/${copy.metadata.name ?? ''}`)) await deleteSecretCopy(copy, deps);
   }
 }
 
@@ -117,6 +117,11 @@ async function deleteStale(ing: KIngress, current: Existing[], desired: Readonly
   for (const o of stale.sort((a, b) => ((a.metadata.name ?? '') < (b.metadata.name ?? '') ? -1 : 1))) {
     await deleteObject(o, deps);
   }
+}
+
+/** Secrets read from a list carry no apiVersion/kind; the delete needs them. */
+export async function deleteSecretCopy(copy: Existing, deps: ReconcileDeps): Promise<void> {
+  await deleteObject({ ...copy, apiVersion: copy.apiVersion ?? 'v1', kind: copy.kind ?? 'Secret' }, deps);
 }
 
 export async function deleteObject(o: Existing, deps: ReconcileDeps): Promise<void> {

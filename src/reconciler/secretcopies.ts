@@ -3,7 +3,7 @@ import type { ObjectRef } from '../api/meta.js';
 import { parseServiceURL, type GatewayConfig } from '../config/istio.js';
 import { INGRESS_CLASS_ANNOTATION } from '../translate/constants.js';
 import { wildcardSecretCopyName } from '../translate/names.js';
-import { deleteObject } from './apply.js';
+import { deleteSecretCopy } from './apply.js';
 import type { Existing, ReconcileDeps } from './deps.js';
 
 /**
@@ -16,7 +16,7 @@ export async function deleteUnneededSecretCopies(ing: KIngress, gateways: readon
   for (const namespace of namespaces) {
     for (const origin of origins) {
       const copies = await deps.cluster.secretCopiesOf(namespace, origin);
-      for (const copy of copies) if (!stillNeeded(copy, origin, ing, deps)) await deleteObject(withKind(copy), deps);
+      for (const copy of copies) if (!stillNeeded(copy, origin, ing, deps)) await deleteSecretCopy(copy, deps);
     }
   }
 }
@@ -38,8 +38,4 @@ function uniqueOrigins(ing: KIngress): ObjectRef[] {
     if (t.secretName && t.secretNamespace) seen.set(`${t.secretNamespace}/${t.secretName}`, { namespace: t.secretNamespace, name: t.secretName });
   }
   return [...seen.values()];
-}
-
-function withKind(o: Existing): Existing {
-  return { ...o, apiVersion: o.apiVersion ?? 'v1', kind: o.kind ?? 'Secret' };
 }
