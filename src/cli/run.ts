@@ -1,7 +1,7 @@
-import { hostname } from 'node:os';
 import { Controller, ConfigError } from '../controller/controller.js';
 import { writtenReadiness } from '../controller/readiness.js';
 import { loadKubeConfig } from '../kube/client.js';
+import { leaderIdentity } from '../kube/leader.js';
 import { RestClient } from '../kube/rest.js';
 import { readyWhen, startHealthServer } from '../observability/health.js';
 import { createLogger } from '../observability/logger.js';
@@ -46,7 +46,7 @@ export async function runController(argv: string[], io: Streams): Promise<number
     qps: opts.qps,
     burst: opts.burst,
     resyncPeriodSeconds: opts.resyncPeriodSeconds,
-    ...(opts.leaderElect ? { leaderElection: { namespace: opts.leaderElectionNamespace, name: opts.leaderElectionId, identity: process.env.POD_NAME ?? hostname() } } : {}),
+    ...(opts.leaderElect ? { leaderElection: { namespace: opts.leaderElectionNamespace, name: opts.leaderElectionId, identity: leaderIdentity(process.env) } } : {}),
   }, log, metrics, prober ?? writtenReadiness);
 
   const server = await startHealthServer({

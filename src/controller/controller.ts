@@ -1,9 +1,9 @@
 import type { KIngress } from '../api/kingress.js';
 import { ConfigStore, ISTIO_CONFIGMAP, NETWORK_CONFIGMAP } from '../config/store.js';
 import { InformerClusterState } from '../kube/cluster-state.js';
-import { errorMessage } from '../kube/errors.js';
+import { errorMessage, isConflict } from '../kube/errors.js';
 import { EventRecorder, restEventSink } from '../kube/events.js';
-import type { Informer } from '../kube/informer.js';
+import type { Informer, InformerPhase } from '../kube/informer.js';
 import { LeaderElector, restLeaseStore } from '../kube/leader.js';
 import { createInformer } from '../kube/listwatch.js';
 import { KubeReader } from '../kube/reader.js';
@@ -15,9 +15,12 @@ import { KubeWriter } from '../kube/writer.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics, ReconcileResult } from '../observability/metrics.js';
 import type { ClusterWriter, Readiness, ReconcileDeps, ReconcilerOptions } from '../reconciler/deps.js';
+import { ReconcileError } from '../reconciler/errors.js';
 import { reconcileIngress } from '../reconciler/reconcile.js';
-import { CERTIFICATE_UID_LABEL, INGRESS_CLASS_ANNOTATION, INGRESS_LABEL } from '../translate/constants.js';
+import { CERTIFICATE_UID_LABEL, INGRESS_CLASS_ANNOTATION, INGRESS_LABEL, KINGRESS_FINALIZER } from '../translate/constants.js';
+import { Blockers } from './blockers.js';
 import { kingressesUsingSecret, ownerKey } from './enqueue.js';
+import { checkPermissions } from './preflight.js';
 
 export interface ControllerOptions extends ReconcilerOptions {
   workers: number;
@@ -44,6 +47,7 @@ export class Controller {
   private readonly recorder: EventRecorder;
   /** One for all reconciles: its short-lived gateway Service cache is shared. */
   private readonly cluster: InformerClusterState;
+  private readonly blockers: Blockers;
   private elector: LeaderElector | undefined;
   private config: ConfigStore | undefined;
   private synced = false;
@@ -54,20 +58,23 @@ export class Controller {
               private readonly metrics: Metrics, private readonly readiness: Readiness) {
     this.writer = new KubeWriter(rest);
     this.reader = new KubeReader(rest);
-    const common = { resyncMs: opts.resyncPeriodSeconds * 1000, onError: (err: unknown, phase: string) => log.warn('informer error', { phase, error: errorMessage(err) }) };
+    const common = (name: string) => ({ name, resyncMs: opts.resyncPeriodSeconds * 1000, onError: (err: unknown, phase: InformerPhase) => this.informerError(name, err, phase) });
     this.informers = {
-      kingresses: createInformer(rest, KINGRESS, { ...common, name: 'kingresses' }),
-      virtualServices: createInformer(rest, VIRTUAL_SERVICE, { ...common, name: 'virtualservices', labelSelector: INGRESS_LABEL }),
-      gateways: createInformer(rest, GATEWAY, { ...common, name: 'gateways', labelSelector: INGRESS_LABEL }),
+      kingresses: createInformer(rest, KINGRESS, common('kingresses')),
+      virtualServices: createInformer(rest, VIRTUAL_SERVICE, { ...common('virtualservices'), labelSelector: INGRESS_LABEL }),
+      gateways: createInformer(rest, GATEWAY, { ...common('gateways'), labelSelector: INGRESS_LABEL }),
       // Never every Secret of the cluster: only Knative certificates and our copies carry this label.
-      secrets: createInformer(rest, SECRET, { ...common, name: 'secrets', labelSelector: CERTIFICATE_UID_LABEL }),
-      configMaps: createInformer(rest, CONFIG_MAP, { ...common, name: 'configmaps', namespace: opts.systemNamespace }),
+      secrets: createInformer(rest, SECRET, { ...common('secrets'), labelSelector: CERTIFICATE_UID_LABEL }),
+      configMaps: createInformer(rest, CONFIG_MAP, { ...common(`configmaps in ${opts.systemNamespace}`), namespace: opts.systemNamespace }),
     };
+    this.blockers = new Blockers(rest, (key) => this.queue.add(key), (err, resource) => this.informerError(resource, err, 'watch'));
     this.cluster = new InformerClusterState(this.informers, this.reader);
     this.recorder = new EventRecorder(restEventSink(rest), { onError: (err, summary) => log.warn('failed to record event', { event: summary, error: errorMessage(err) }) });
     this.queue = new WorkQueue((key) => this.process(key), {
       workers: opts.workers, qps: opts.qps, burst: opts.burst,
-      onError: (key, err, requeues) => log.warn('reconcile failed, will retry', { kingress: key, error: errorMessage(err), requeues }),
+      // A 409 means our cache was a step behind a write: expected, retried at once with fresh data.
+      onError: (key, err, requeues) => log[isConflict(err) ? 'debug' : 'warn'](isConflict(err) ? 'conflict, requeued' : 'reconcile failed, will retry',
+        { kingress: key, error: errorMessage(err), requeues }),
     });
     metrics.setQueueDepthSource(() => this.queue.depth());
     this.registerHandlers();
@@ -75,6 +82,8 @@ export class Controller {
 
   /** Starts the caches, loads the config (an invalid one is fatal) and, when leading, the workers. */
   async start(syncTimeoutMs = 120_000): Promise<void> {
+    // Missing RBAC fails here, in a second and naming each verb, not as a cache that never syncs.
+    await checkPermissions(this.writerRest(), this.opts, this.log);
     for (const inf of Object.values(this.informers)) inf.start();
     await Promise.all(Object.values(this.informers).map((inf) => inf.waitForSync(syncTimeoutMs)));
     const data = (name: string) => (this.informers.configMaps.get(this.opts.systemNamespace, name) as { data?: Record<string, string> } | undefined);
@@ -111,6 +120,7 @@ export class Controller {
     this.stopping = true;
     await this.queue.shutdown({ drain: true });
     await this.elector?.stop();
+    await this.blockers.stop();
     await Promise.all(Object.values(this.informers).map((inf) => inf.stop()));
   }
 
@@ -176,6 +186,13 @@ export class Controller {
     try {
       const r = await reconcileIngress(key, this.deps(key));
       result = r.outcome === 'done' || r.outcome === 'waiting' ? 'success' : r.outcome === 'requeue' ? 'requeue' : r.outcome;
+      this.blockers.release(key);
+    } catch (err) {
+      if (isConflict(err)) result = 'requeue';
+      const blockedBy = err instanceof ReconcileError ? err.details.blockedBy : undefined;
+      if (blockedBy) this.blockers.follow(key, blockedBy);
+      else this.blockers.release(key);
+      throw err;
     } finally {
       this.reconciles += 1;
       done(result);
@@ -186,11 +203,23 @@ export class Controller {
     const onIngress = (obj: KubeObject) => {
       const ing = obj as KIngress;
       if (ing.metadata.annotations?.[INGRESS_CLASS_ANNOTATION] === this.opts.ingressClass) this.enqueue(ing);
-      else this.readiness.forget(objectKey(ing));
+      else {
+        this.readiness.forget(objectKey(ing));
+        // Our finalizer on a KIngress of another class: its class changed away, and what we made goes.
+        if ((ing.metadata.finalizers ?? []).includes(KINGRESS_FINALIZER)) this.queue.add(objectKey(ing));
+      }
     };
-    this.informers.kingresses.addHandlers({ add: onIngress, update: (_o, n) => onIngress(n), delete: (o) => this.readiness.forget(objectKey(o)) });
+    this.informers.kingresses.addHandlers({ add: onIngress, update: (_o, n) => onIngress(n), delete: (o) => {
+      this.readiness.forget(objectKey(o));
+      this.blockers.release(objectKey(o));
+    } });
     const onOwned = (obj: KubeObject) => { const key = ownerKey(obj); if (key) this.queue.add(key); };
-    for (const inf of [this.informers.virtualServices, this.informers.gateways]) inf.addHandlers({ add: onOwned, update: (_o, n) => onOwned(n), delete: onOwned });
+    // The old owner too: a VirtualService whose ownerReference another writer removed is then reported NotOwned.
+    const onOwnedUpdate = (old: KubeObject, obj: KubeObject) => {
+      onOwned(obj);
+      if (ownerKey(old) !== ownerKey(obj)) onOwned(old);
+    };
+    for (const inf of [this.informers.virtualServices, this.informers.gateways]) inf.addHandlers({ add: onOwned, update: onOwnedUpdate, delete: onOwned });
     const onSecret = (obj: KubeObject) => { for (const key of kingressesUsingSecret(obj, this.kingresses())) this.queue.add(key); };
     this.informers.secrets.addHandlers({ add: onSecret, update: (_o, n) => onSecret(n), delete: onSecret });
     const onConfig = (obj: KubeObject) => this.configChanged(obj);
@@ -211,6 +240,12 @@ export class Controller {
     if (!result.changed) return;
     this.log.info('configuration changed, resyncing all KIngresses', { configmap: name });
     for (const ing of this.kingresses()) this.enqueue(ing);
+  }
+
+  /** Named after its resource; a relist after 410 Gone is routine and logged at info. */
+  private informerError(resource: string, err: unknown, phase: InformerPhase): void {
+    if (phase === 'relist') this.log.info(`relisting ${resource}: ${errorMessage(err)}`, { resource });
+    else this.log.warn(`${phase} of ${resource} failed: ${errorMessage(err)}`, { resource, phase, error: errorMessage(err) });
   }
 
   private kingresses(): KIngress[] {

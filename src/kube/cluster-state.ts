@@ -7,7 +7,7 @@ import { INGRESS_LABEL, INGRESS_NAMESPACE_LABEL, ORIGIN_SECRET_NAME_LABEL, ORIGI
 import { originSecretNameLabelValue } from '../translate/names.js';
 import type { Informer } from './informer.js';
 import type { KubeReader } from './reader.js';
-import { GATEWAY, SECRET, SERVICE, VIRTUAL_SERVICE, apiVersionOf } from './resources.js';
+import { GATEWAY, SECRET, SERVICE, VIRTUAL_SERVICE, apiVersionOf, type ResourceType } from './resources.js';
 import type { KubeObject } from './types.js';
 
 export interface Informers {
@@ -47,12 +47,20 @@ export class InformerClusterState implements ClusterState {
     return labelled(this.informers.virtualServices.list(namespace), ingressName);
   }
 
+  async listVirtualServicesOf(namespace: string, ingressName: string): Promise<Array<Existing<VirtualService['spec']>>> {
+    return this.listLabelled(VIRTUAL_SERVICE, 'VirtualService', namespace, ingressName);
+  }
+
   async gateway(ref: ObjectRef): Promise<Existing<Gateway['spec']> | undefined> {
     return this.cachedOrLive(this.informers.gateways, apiVersionOf(GATEWAY), 'Gateway', ref);
   }
 
   gatewaysOf(namespace: string, ingressName: string): Array<Existing<Gateway['spec']>> {
     return labelled(this.informers.gateways.list(namespace), ingressName);
+  }
+
+  async listGatewaysOf(namespace: string, ingressName: string): Promise<Array<Existing<Gateway['spec']>>> {
+    return this.listLabelled(GATEWAY, 'Gateway', namespace, ingressName);
   }
 
   async secret(ref: ObjectRef): Promise<Secret | undefined> {
@@ -78,6 +86,12 @@ export class InformerClusterState implements ClusterState {
     const value = svc ? { selector: svc.spec?.selector ?? {} } : undefined;
     this.services.set(key, { at: this.now(), value });
     return value;
+  }
+
+  /** Listed items carry no apiVersion/kind; deletes need them. */
+  private async listLabelled<S>(rt: ResourceType, kind: string, namespace: string, ingressName: string): Promise<Array<Existing<S>>> {
+    const items = await this.reader.list<KubeObject>(rt, { namespace, labelSelector: `${INGRESS_LABEL}=${ingressName}` });
+    return items.map((o) => ({ ...o, apiVersion: apiVersionOf(rt), kind }) as Existing<S>);
   }
 
   // Objects stay in wire format; the reconciler only compares and copies them.

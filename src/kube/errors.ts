@@ -95,6 +95,10 @@ export function isGone(err: unknown): boolean {
   return hasReason(err, ['Gone', 'Expired'], 410);
 }
 
+export function isUnauthorized(err: unknown): boolean {
+  return hasReason(err, ['Unauthorized'], 401);
+}
+
 export function isForbidden(err: unknown): boolean {
   return hasReason(err, ['Forbidden'], 403);
 }
@@ -102,6 +106,16 @@ export function isForbidden(err: unknown): boolean {
 /** Schema validation failure: terminal, retrying the same object will not help. */
 export function isInvalid(err: unknown): boolean {
   return hasReason(err, ['Invalid'], 422);
+}
+
+/**
+ * The object is too large to store: 413 from the API server's body limit, or etcd's request limit
+ * passed through (`etcdserver: request is too large`, gRPC ResourceExhausted).
+ */
+export function isTooLarge(err: unknown): boolean {
+  if (hasReason(err, ['RequestEntityTooLarge'], 413)) return true;
+  const text = statusInfo(err)?.message ?? (err instanceof Error ? err.message : '');
+  return /request is too large|entity too large|ResourceExhausted|larger than max/i.test(text);
 }
 
 export function isAbortError(err: unknown): boolean {

@@ -1,5 +1,5 @@
 import { type Clock, type TimerHandle, realClock } from './clock.js';
-import { isGone } from './errors.js';
+import { errorMessage, isForbidden, isGone, isUnauthorized } from './errors.js';
 import { type KubeObject, keyOf, objectKey, splitKey } from './types.js';
 
 /** Where an informer gets its objects: a consistent list, then a watch from its resourceVersion. */
@@ -23,7 +23,8 @@ export interface InformerHandlers<T> {
   resync?(): void;
 }
 
-export type InformerPhase = 'list' | 'watch' | 'handler';
+/** `relist`: the watch's resourceVersion expired (410 Gone), a routine fresh list follows. */
+export type InformerPhase = 'list' | 'watch' | 'handler' | 'relist';
 
 export interface InformerOptions {
   /** Used in error messages. */
@@ -65,6 +66,8 @@ export class Informer<T extends KubeObject> {
   private watchdogTimer: TimerHandle | undefined;
   private resyncTimer: TimerHandle | undefined;
   private syncWaiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+  /** Access denied before the first sync: waiting cannot help, so sync waiters fail at once. */
+  private denied: Error | undefined;
 
   constructor(
     private readonly source: ListWatchSource<T>,
@@ -108,6 +111,7 @@ export class Informer<T extends KubeObject> {
 
   waitForSync(timeoutMs?: number): Promise<void> {
     if (this.synced) return Promise.resolve();
+    if (this.denied) return Promise.reject(this.denied);
     return new Promise<void>((resolve, reject) => {
       const timer =
         timeoutMs === undefined
@@ -165,6 +169,7 @@ export class Informer<T extends KubeObject> {
     this.run(attempt).catch((err: unknown) => {
       if (attempt !== this.attempt || this.stopped) return;
       this.report(err, this.resourceVersion ? 'watch' : 'list');
+      if (!this.synced && (isForbidden(err) || isUnauthorized(err))) this.deny(err);
       this.failures += 1;
       this.reconnect(this.backoff());
     });
@@ -220,6 +225,7 @@ export class Informer<T extends KubeObject> {
   private onDone(err: unknown, startedAt: number): void {
     if (err === GONE || isGone(err)) {
       // Relist at once, unless the fresh list's version is gone again right away.
+      this.report(new Error(`resourceVersion ${this.resourceVersion} expired (410 Gone); listing again`), 'relist');
       this.resourceVersion = '';
       this.failures += 1;
       this.reconnect(this.failures > 1 ? this.backoff() : 0);
@@ -309,9 +315,17 @@ export class Informer<T extends KubeObject> {
     }, every);
   }
 
+  private deny(err: unknown): void {
+    this.denied = new Error(`${this.name}: ${errorMessage(err)}`);
+    const waiters = this.syncWaiters;
+    this.syncWaiters = [];
+    for (const w of waiters) w.reject(this.denied);
+  }
+
   private markSynced(): void {
     if (this.synced) return;
     this.synced = true;
+    this.denied = undefined;
     const waiters = this.syncWaiters;
     this.syncWaiters = [];
     for (const w of waiters) w.resolve();

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { type Clock, type TimerHandle, realClock } from './clock.js';
 import { isAlreadyExists, isConflict, isNotFound } from './errors.js';
 import { collectionPath, LEASE, objectPath } from './resources.js';
@@ -51,6 +53,15 @@ export function restLeaseStore(rest: RestClient): LeaseStore {
         timeoutMs: 10_000,
       }),
   };
+}
+
+/**
+ * Who we are in the Lease: the pod name when the Downward API gives it, else the host name plus a random
+ * suffix, as client-go does: two processes on one host (or two pods sharing a host name) must never
+ * both believe they hold the lease.
+ */
+export function leaderIdentity(env: Readonly<Record<string, string | undefined>>, host: string = hostname()): string {
+  return env.POD_NAME || `${host}_${randomUUID()}`;
 }
 
 /** metav1.MicroTime: `2024-05-01T10:00:00.123000Z` (what client-node's V1MicroTime produces). */

@@ -1,12 +1,12 @@
 import type { Secret } from '../api/core.js';
 import type { Gateway, VirtualService } from '../api/istio.js';
 import type { KIngress } from '../api/kingress.js';
-import { errorMessage, isNotFound } from '../kube/errors.js';
+import { errorMessage, isNotFound, isTooLarge } from '../kube/errors.js';
 import { ORIGIN_SECRET_NAME_LABEL, ORIGIN_SECRET_NAMESPACE_LABEL } from '../translate/constants.js';
 import type { Desired } from '../translate/translate.js';
 import type { Existing, ReconcileDeps, WireRef } from './deps.js';
 import { jsonEqual, mapsEqual } from './equality.js';
-import { notOwned, ReconcileError, virtualServiceFailed } from './errors.js';
+import { notOwned, ReconcileError, tooLarge, virtualServiceFailed } from './errors.js';
 import { isControlledBy } from './ownership.js';
 
 /**
@@ -37,19 +37,20 @@ async function applyVirtualService(ing: KIngress, vs: VirtualService, deps: Reco
       await deps.writer.create(vs);
     } catch (err) {
       deps.recorder.event(ing, 'Warning', 'CreationFailed', `Failed to create VirtualService ${ref.namespace}/${ref.name}: ${errorMessage(err)}`);
-      throw new ReconcileError(`failed to create VirtualService: ${errorMessage(err)}`);
+      throw writeFailed('create', ref, vs, err);
     }
     deps.recorder.event(ing, 'Normal', 'Created', `Created VirtualService "${ref.name}"`);
     return;
   }
-  if (!isControlledBy(existing.metadata, ing.metadata.uid)) throw notOwned('VirtualService', ref.name, ing.metadata.name);
+  if (!isControlledBy(existing.metadata, ing.metadata.uid)) throw notOwned('VirtualService', ref.name, ing.metadata.name, ref);
   const same = jsonEqual(existing.spec, vs.spec) && mapsEqual(existing.metadata.labels, vs.metadata.labels)
     && mapsEqual(existing.metadata.annotations, vs.metadata.annotations);
   if (same) return;
+  const next = { ...existing, metadata: { ...existing.metadata, labels: vs.metadata.labels, annotations: vs.metadata.annotations }, spec: vs.spec };
   try {
-    await deps.writer.update({ ...existing, metadata: { ...existing.metadata, labels: vs.metadata.labels, annotations: vs.metadata.annotations }, spec: vs.spec });
+    await deps.writer.update(next);
   } catch (err) {
-    throw new ReconcileError(`failed to update VirtualService: ${errorMessage(err)}`);
+    throw writeFailed('update', ref, next, err);
   }
   deps.recorder.event(ing, 'Normal', 'Updated', `Updated VirtualService ${ref.namespace}/${ref.name}`);
 }
@@ -63,11 +64,12 @@ async function applyGateway(ing: KIngress, gw: Gateway, ownerUID: string | undef
       await deps.writer.create(gw);
       return;
     }
-    if (!isControlledBy(existing.metadata, ownerUID)) throw notOwned('Gateway', ref.name, ing.metadata.name);
+    if (!isControlledBy(existing.metadata, ownerUID)) throw notOwned('Gateway', ref.name, ing.metadata.name, ref);
     if (jsonEqual(existing.spec, gw.spec)) return;
     await deps.writer.update({ ...existing, spec: gw.spec });
   } catch (err) {
     if (err instanceof ReconcileError) throw err;
+    if (isTooLarge(err)) throw tooLarge(ref, byteSize(gw), errorMessage(err));
     throw new ReconcileError(`failed to ${existing ? 'update' : 'create'} Gateway ${ref.namespace}/${ref.name}: ${errorMessage(err)}`);
   }
 }
@@ -99,6 +101,16 @@ async function applySecretCopy(ing: KIngress, copy: Secret, deps: ReconcileDeps)
     throw new ReconcileError(`failed to update Secret: ${errorMessage(err)}`);
   }
   deps.recorder.event(ing, 'Normal', 'Updated', `Updated Secret ${id}`);
+}
+
+function writeFailed(verb: 'create' | 'update', ref: WireRef, obj: object, err: unknown): ReconcileError {
+  if (isTooLarge(err)) return tooLarge(ref, byteSize(obj), errorMessage(err));
+  return new ReconcileError(`failed to ${verb} ${ref.kind}: ${errorMessage(err)}`);
+}
+
+/** What the object weighs on the wire (JSON), as the API server's limits count it. */
+function byteSize(obj: object): number {
+  return Buffer.byteLength(JSON.stringify(obj));
 }
 
 /** Copies made for this KIngress that it no longer uses (TLS removed or secret replaced). */

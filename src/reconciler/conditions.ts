@@ -13,9 +13,14 @@ type Status = Condition['status'];
 
 export class Conditions {
   private readonly byType = new Map<string, Condition>();
+  /** As stored before this reconcile: transition times are judged against these, not intermediate states. */
+  private readonly stored = new Map<string, Condition>();
 
   constructor(existing: readonly Condition[] | undefined, private readonly now: () => string) {
-    for (const c of existing ?? []) this.byType.set(c.type, { ...c });
+    for (const c of existing ?? []) {
+      this.byType.set(c.type, { ...c });
+      this.stored.set(c.type, c);
+    }
   }
 
   get(type: string): Condition | undefined {
@@ -58,14 +63,17 @@ export class Conditions {
     return [...this.byType.values()].sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
   }
 
-  /** lastTransitionTime only moves when status, reason or message change. */
+  /**
+   * lastTransitionTime moves only when the status changes from what was stored (a reason or message
+   * change, or a detour through another status within one reconcile, keeps it). A KIngress failing the
+   * same way again then builds the very status it has, so nothing is written and its backoff holds.
+   */
   private set(type: string, status: Status, reason?: string, message?: string): void {
-    const old = this.byType.get(type);
-    const same = old && old.status === status && (old.reason ?? '') === (reason ?? '') && (old.message ?? '') === (message ?? '');
+    const kept = [this.stored.get(type), this.byType.get(type)].find((c) => c?.status === status && c.lastTransitionTime);
     const next: Condition = {
       type,
       status,
-      lastTransitionTime: same && old.lastTransitionTime ? old.lastTransitionTime : this.now(),
+      lastTransitionTime: kept?.lastTransitionTime ?? this.now(),
       ...(reason ? { reason } : {}),
       ...(message ? { message } : {}),
     };

@@ -25,8 +25,11 @@ export interface ClusterState {
   virtualService(ref: ObjectRef): Promise<Existing<VirtualService['spec']> | undefined>;
   /** VirtualServices carrying `networking.internal.knative.dev/ingress=<name>` in `namespace`. */
   virtualServicesOf(namespace: string, ingressName: string): Array<Existing<VirtualService['spec']>>;
+  /** The same, listed from the API server (for decisions a lagging cache must not make). */
+  listVirtualServicesOf(namespace: string, ingressName: string): Promise<Array<Existing<VirtualService['spec']>>>;
   gateway(ref: ObjectRef): Promise<Existing<Gateway['spec']> | undefined>;
   gatewaysOf(namespace: string, ingressName: string): Array<Existing<Gateway['spec']>>;
+  listGatewaysOf(namespace: string, ingressName: string): Promise<Array<Existing<Gateway['spec']>>>;
   secret(ref: ObjectRef): Promise<Secret | undefined>;
   /** Secret copies in `namespace` made from `origin` (found by their origin labels). */
   secretCopiesOf(namespace: string, origin: ObjectRef): Promise<Existing[]>;

@@ -21,8 +21,10 @@ export async function finalize(ing: KIngress, deps: ReconcileDeps): Promise<void
 
   const namespace = namespaceOf(ing);
   const owned = (o: Existing) => isControlledBy(o.metadata, ing.metadata.uid);
-  for (const vs of deps.cluster.virtualServicesOf(namespace, ing.metadata.name).filter(owned)) await deleteObject(vs, deps);
-  for (const gw of deps.cluster.gatewaysOf(namespace, ing.metadata.name).filter(owned)) await deleteObject(gw, deps);
+  // Asked of the API server, not the caches: a watch that lags (reconnecting after an outage, or denied)
+  // would hide an object created meanwhile, and removing the finalizer would leave it behind for good.
+  for (const vs of (await deps.cluster.listVirtualServicesOf(namespace, ing.metadata.name)).filter(owned)) await deleteObject(vs, deps);
+  for (const gw of (await deps.cluster.listGatewaysOf(namespace, ing.metadata.name)).filter(owned)) await deleteObject(gw, deps);
   for (const copy of deps.cluster.secretCopiesMadeFor({ namespace, name: ing.metadata.name })) await deleteSecretCopy(copy, deps);
   await deleteUnneededSecretCopies(ing, istio.ingressGateways, deps);
   deps.readiness.forget(`${namespace}/${ing.metadata.name}`);

@@ -11,11 +11,11 @@ import { translate, type Desired } from '../translate/translate.js';
 import { validateIngress } from '../translate/validate.js';
 import { applyDesired, wireRef } from './apply.js';
 import { NETWORK_CONFIGURED, READY } from './conditions.js';
-import type { ReconcileDeps, Result } from './deps.js';
-import { jsonEqual } from './equality.js';
+import type { Existing, ReconcileDeps, Result } from './deps.js';
 import { ReconcileError } from './errors.js';
 import { finalize } from './finalize.js';
-import { StatusBuilder } from './status.js';
+import { sameStatus, StatusBuilder } from './status.js';
+import { isControlledBy } from './ownership.js';
 
 /** Level-based: read the KIngress from the cache, converge, report. Spec §7, with design.md §3. */
 export async function reconcileIngress(key: string, deps: ReconcileDeps): Promise<Result> {
@@ -25,9 +25,19 @@ export async function reconcileIngress(key: string, deps: ReconcileDeps): Promis
     deps.readiness.forget(key);
     return { outcome: 'skipped' };
   }
-  if (ing.metadata.annotations?.[INGRESS_CLASS_ANNOTATION] !== deps.options.ingressClass) return { outcome: 'skipped' };
+  const hasFinalizer = (ing.metadata.finalizers ?? []).includes(KINGRESS_FINALIZER);
+  const ingressClass = ing.metadata.annotations?.[INGRESS_CLASS_ANNOTATION];
+  if (ingressClass !== deps.options.ingressClass) {
+    // Handed over to another networking layer: what we made for it goes, and so does our finalizer. Every
+    // Knative layer uses this same finalizer name, so it is only taken off while we still own objects of
+    // this KIngress; once they are gone, a finalizer the new layer adds is left alone.
+    if (!hasFinalizer || !ownsObjects(ing, deps)) return { outcome: 'skipped' };
+    deps.log.info('ingress class changed away: deleting our objects and finalizer', { ingressClass: ingressClass ?? '' });
+    await finalize(ing, deps);
+    return { outcome: 'done' };
+  }
   if (ing.metadata.deletionTimestamp) {
-    if ((ing.metadata.finalizers ?? []).includes(KINGRESS_FINALIZER)) await finalize(ing, deps);
+    if (hasFinalizer) await finalize(ing, deps);
     return { outcome: 'done' };
   }
 
@@ -40,7 +50,9 @@ export async function reconcileIngress(key: string, deps: ReconcileDeps): Promis
   } catch (err) {
     failure = err;
     if (err instanceof ReconcileError) err.mark?.(status.conditions);
-    status.conditions.markUnknown(READY, 'ReconcileIngressFailed', 'Ingress reconciliation failed');
+    const readyReason = err instanceof ReconcileError ? err.details.readyReason : undefined;
+    if (readyReason && err instanceof ReconcileError) status.conditions.markFalse(READY, readyReason, err.message);
+    else status.conditions.markUnknown(READY, 'ReconcileIngressFailed', 'Ingress reconciliation failed');
     if (!isConflict(err)) deps.recorder.event(live, 'Warning', 'InternalError', errorMessage(err));
   }
   await updateStatus(live, status, deps);
@@ -98,6 +110,15 @@ async function translateWithCluster(ing: ReturnType<typeof defaultIngress>, deps
   return result.value;
 }
 
+/** From the caches: cheap enough for every KIngress of another class that carries the shared finalizer. */
+function ownsObjects(ing: KIngress, deps: ReconcileDeps): boolean {
+  const namespace = ing.metadata.namespace ?? '';
+  const owned = (o: Existing) => isControlledBy(o.metadata, ing.metadata.uid);
+  return deps.cluster.virtualServicesOf(namespace, ing.metadata.name).some(owned)
+    || deps.cluster.gatewaysOf(namespace, ing.metadata.name).some(owned)
+    || deps.cluster.secretCopiesMadeFor({ namespace, name: ing.metadata.name }).length > 0;
+}
+
 async function ensureFinalizer(ing: KIngress, deps: ReconcileDeps): Promise<KIngress> {
   const finalizers = ing.metadata.finalizers ?? [];
   if (finalizers.includes(KINGRESS_FINALIZER)) return ing;
@@ -117,7 +138,7 @@ async function ensureFinalizer(ing: KIngress, deps: ReconcileDeps): Promise<KIng
 /** Only through /status, and only when something changed: steady state writes nothing. */
 async function updateStatus(ing: KIngress, status: StatusBuilder, deps: ReconcileDeps): Promise<void> {
   const next = status.build();
-  if (jsonEqual(ing.status ?? {}, next)) return;
+  if (sameStatus(ing.status ?? {}, next)) return;
   try {
     await deps.writer.updateStatus({ ...ing, status: next });
   } catch (err) {

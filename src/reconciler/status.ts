@@ -1,5 +1,6 @@
 import type { IngressStatus, KIngress, LoadBalancerIngress } from '../api/kingress.js';
 import { Conditions, LOAD_BALANCER_READY, READY } from './conditions.js';
+import { jsonEqual } from './equality.js';
 
 /**
  * The status a reconcile is building, starting from Knative's pre-processing: conditions
@@ -46,4 +47,10 @@ export class StatusBuilder {
       ...(this.privateLB ? { privateLoadBalancer: this.privateLB } : {}),
     };
   }
+}
+
+/** Knative compares statuses with transition times left out (they are volatile): only a real change is written. */
+export function sameStatus(a: IngressStatus, b: IngressStatus): boolean {
+  const strip = (s: IngressStatus) => ({ ...s, conditions: (s.conditions ?? []).map(({ lastTransitionTime: _t, ...c }) => c) });
+  return jsonEqual(strip(a), strip(b));
 }

@@ -10,6 +10,8 @@ import {
   isInvalid,
   isNetworkError,
   isNotFound,
+  isTooLarge,
+  isUnauthorized,
   statusCode,
   statusInfo,
 } from '../../../src/kube/errors.js';
@@ -85,6 +87,22 @@ describe('error classification', () => {
     expect(isAbortError(abort)).toBe(true);
     expect(isAbortError(refused)).toBe(false);
     expect(errorMessage(abort)).toBe('request aborted');
+  });
+});
+
+describe('too large to store, unauthorized', () => {
+  test.each([
+    ['413 from the body limit', apiError(413, status(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728')), true],
+    ['etcd\'s request limit passed through as 500', apiError(500, status(500, 'InternalError', 'etcdserver: request is too large')), true],
+    ['gRPC ResourceExhausted', apiError(500, status(500, 'InternalError', 'rpc error: code = ResourceExhausted desc = trying to send message larger than max')), true],
+    ['another 500', apiError(500, status(500, 'InternalError', 'etcd hiccup')), false],
+    ['a conflict', conflict, false],
+  ])('%s', (_what, err, expected) => {
+    expect(isTooLarge(err)).toBe(expected);
+  });
+  test('401 is Unauthorized, 403 is not', () => {
+    expect(isUnauthorized(apiError(401, status(401, 'Unauthorized', 'Unauthorized')))).toBe(true);
+    expect(isUnauthorized(forbidden)).toBe(false);
   });
 });
 

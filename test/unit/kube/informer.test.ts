@@ -165,7 +165,7 @@ describe('Informer', () => {
 
   test('a failing list is retried with backoff; the cache is not synced meanwhile', async () => {
     const { clock, source, informer, errors } = setup();
-    source.listError = Object.assign(new Error('Forbidden'), { statusCode: 403 });
+    source.listError = Object.assign(new Error('Internal'), { statusCode: 500 });
     const waiting = informer.waitForSync(2500);
     informer.start();
     await flush();
@@ -182,6 +182,21 @@ describe('Informer', () => {
     await clock.advance(4000);
     expect(informer.hasSynced()).toBe(true);
     expect(errors.filter(([phase]) => phase === 'list')).toHaveLength(3);
+    await informer.stop();
+  });
+
+  test('a forbidden list fails waitForSync at once, naming the informer and the server\'s reason; it keeps retrying', async () => {
+    const { clock, source, informer } = setup();
+    source.listError = { code: 403, body: JSON.stringify({ kind: 'Status', code: 403, reason: 'Forbidden',
+      message: 'ingresses.networking.internal.knative.dev is forbidden: User "x" cannot list resource "ingresses"' }) };
+    const waiting = informer.waitForSync(60_000);
+    informer.start();
+    await expect(waiting).rejects.toThrow(/^informer: 403 Forbidden: .*cannot list resource "ingresses"/);
+    await expect(informer.waitForSync(60_000)).rejects.toThrow('403 Forbidden');
+    source.listError = undefined;
+    await clock.advance(1000);
+    expect(informer.hasSynced()).toBe(true);
+    await expect(informer.waitForSync()).resolves.toBeUndefined();
     await informer.stop();
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { ApiException } from '@kubernetes/client-node';
-import { type Lease, LeaderElector, type LeaseStore, microTime } from '../../../src/kube/leader.js';
+import { type Lease, LeaderElector, leaderIdentity, type LeaseStore, microTime } from '../../../src/kube/leader.js';
 import { FakeClock } from './fakeclock.js';
 
 function conflict(): ApiException<string> {
@@ -143,5 +143,16 @@ describe('LeaderElector', () => {
     };
     expect(() => new LeaderElector(leases.storeFor('a'), { ...base, leaseDurationMs: 10_000 })).toThrow();
     expect(() => new LeaderElector(leases.storeFor('a'), { ...base, retryPeriodMs: 10_000 })).toThrow();
+  });
+});
+
+describe('leaderIdentity', () => {
+  test('the pod name when set; else host name plus a suffix unique per process, as client-go', () => {
+    expect(leaderIdentity({ POD_NAME: 'net-higress-7d9f-abcde' }, 'node-1')).toBe('net-higress-7d9f-abcde');
+    const a = leaderIdentity({}, 'node-1');
+    const b = leaderIdentity({ POD_NAME: '' }, 'node-1');
+    expect(a).toMatch(/^node-1_[0-9a-f-]{36}$/);
+    expect(b).toMatch(/^node-1_/);
+    expect(a).not.toBe(b);
   });
 });

@@ -104,13 +104,13 @@ describe('createInformer over the REST list and client-node Watch', () => {
     const deleted: string[] = [];
     informer = createInformer(rest, KINGRESS, {
       minBackoffMs: 20,
-      onError: (err) => errors.push(String((err as { statusCode?: number }).statusCode)),
+      onError: (err, phase) => errors.push(phase === 'relist' ? phase : String((err as { statusCode?: number }).statusCode)),
     });
     informer.addHandlers({ delete: (o) => deleted.push(o.metadata?.name ?? '') });
     informer.start();
     await until(() => watches >= 3);
     expect(lists).toBe(2);
-    expect(errors).toEqual(['500']);
+    expect(errors).toEqual(['500', 'relist']);
     expect(deleted).toEqual(['old']);
     const watchReqs = stub.seen.filter((r) => r.query.get('watch') === 'true');
     expect(watchReqs.map((r) => r.query.get('resourceVersion'))).toEqual(['100', '100', '200']);

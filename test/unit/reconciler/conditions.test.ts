@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import type { Condition } from '../../../src/api/kingress.js';
 import { Conditions, LOAD_BALANCER_READY, NETWORK_CONFIGURED, READY } from '../../../src/reconciler/conditions.js';
-import { StatusBuilder } from '../../../src/reconciler/status.js';
+import { sameStatus, StatusBuilder } from '../../../src/reconciler/status.js';
 
 let tick = 0;
 const now = () => `2026-01-01T00:00:${String(tick++).padStart(2, '0')}Z`;
@@ -67,6 +67,37 @@ describe('Knative living condition set', () => {
     expect(c.list().map((x) => x.lastTransitionTime)).toEqual(['then', 'then', 'then']);
     c.markUnknown(LOAD_BALANCER_READY, 'Uninitialized', 'w');
     expect(c.get(LOAD_BALANCER_READY)?.lastTransitionTime).not.toBe('then');
+  });
+
+  test('failing the same way again rebuilds the stored conditions, transition times included', () => {
+    const first = new Conditions(undefined, now);
+    first.initialize();
+    const fail = (c: Conditions) => {
+      c.markFalse(NETWORK_CONFIGURED, 'NotOwned', 'There is an existing VirtualService "x" that we do not own.');
+      c.markFalse(LOAD_BALANCER_READY, 'ReconcileVirtualServiceFailed', 'notowned: ...');
+      // Ready passes through Unknown on its way back to False: no transition as far as the stored status goes.
+      c.markUnknown(READY, 'ReconcileIngressFailed', 'Ingress reconciliation failed');
+    };
+    fail(first);
+    const again = new Conditions(first.list(), now);
+    again.initialize();
+    fail(again);
+    expect(again.list()).toEqual(first.list());
+  });
+
+  test('a new reason or message with the same status keeps the transition time', () => {
+    const c = new Conditions([{ type: READY, status: 'False', reason: 'A', message: 'a', lastTransitionTime: 'then' }], now);
+    c.markFalse(READY, 'B', 'b');
+    expect(c.get(READY)).toEqual({ type: READY, status: 'False', reason: 'B', message: 'b', lastTransitionTime: 'then' });
+  });
+});
+
+describe('sameStatus', () => {
+  test('transition times are volatile; everything else counts', () => {
+    const status = (t: string, reason = 'R') => ({ observedGeneration: 1, conditions: [{ type: READY, status: 'False' as const, reason, lastTransitionTime: t }] });
+    expect(sameStatus(status('a'), status('b'))).toBe(true);
+    expect(sameStatus(status('a'), status('a', 'S'))).toBe(false);
+    expect(sameStatus({}, status('a'))).toBe(false);
   });
 });
 

@@ -1,0 +1,42 @@
+import { KubeDoctorCluster } from '../doctor/kube-cluster.js';
+import { accessReviews, describeAccess, operatorPermissions, type Permission } from '../doctor/permissions.js';
+import { errorMessage } from '../kube/errors.js';
+import type { RestClient } from '../kube/rest.js';
+import type { Logger } from '../observability/logger.js';
+
+export class PermissionError extends Error {
+  override readonly name = 'PermissionError';
+}
+
+/**
+ * Needed at all times, whatever the config says: the caches, the writes, the Events and (when electing)
+ * the Lease. Left out: Secret copies (their namespace is only known from config-istio), the prober's
+ * reads (not used with --readiness=written) and the finalizers subresources (only some clusters enforce
+ * them). A missing one of those shows as a failed reconcile naming the request instead.
+ */
+function needed(p: Permission): boolean {
+  if (p.namespace === '') return false;
+  return !['endpointslices', 'services', 'ingresses/finalizers', 'secrets/finalizers'].includes(p.resource);
+}
+
+/**
+ * Asks the API server (SelfSubjectAccessReview, which every authenticated user may create) whether our
+ * credentials may do what the controller does, and throws naming every verb that is forbidden. An API
+ * server that cannot answer is not a reason to refuse to start: the caches then report what fails.
+ */
+export async function checkPermissions(rest: RestClient,
+  opts: { systemNamespace: string; leaderElection?: { namespace: string; name: string } }, log: Pick<Logger, 'debug'>): Promise<void> {
+  const scope = { systemNamespace: opts.systemNamespace, higressNamespace: '', lease: opts.leaderElection ?? { namespace: '', name: '' } };
+  const reviews = accessReviews(operatorPermissions(scope).filter(needed));
+  const cluster = new KubeDoctorCluster(rest);
+  let answers: boolean[];
+  try {
+    answers = await Promise.all(reviews.map((r) => cluster.allowed({ kind: 'self' }, r.attrs)));
+  } catch (err) {
+    log.debug('permission check skipped: access reviews failed', { error: errorMessage(err) });
+    return;
+  }
+  const denied = reviews.filter((_r, i) => !answers[i]);
+  if (denied.length === 0) return;
+  throw new PermissionError(`forbidden: these credentials may not ${denied.map((r) => `${describeAccess(r.attrs)} [${r.permission.why}]`).join('; ')}`);
+}
