@@ -44,7 +44,13 @@ export interface ControlPlane {
   apiserverPid: number;
   /** Kill both processes (apiserver first) and remove `dir`. Idempotent. */
   stop(): Promise<void>;
+  /** Fault injection: kill one component (SIGKILL unless told otherwise) and wait until it is gone. */
+  kill(component: ControlPlaneComponent, signal?: NodeJS.Signals): Promise<void>;
+  /** Start a killed component again (same flags, data and port); resolves once it serves again. */
+  restart(component: ControlPlaneComponent): Promise<void>;
 }
+
+export type ControlPlaneComponent = 'etcd' | 'kube-apiserver';
 
 const CONTEXT = 'net-higress-test';
 
@@ -491,6 +497,41 @@ async function startOnce(opts: ControlPlaneOptions): Promise<ControlPlane> {
     const kubeconfigPath = path.join(dir, 'kubeconfig');
     await writeFile(kubeconfigPath, kubeconfigYaml(server, caPem as string, certPem as string, keyPem as string), { mode: 0o600 });
 
+    const procOf = (component: ControlPlaneComponent): Proc => {
+      const found = procs.find((p) => p.name === component);
+      if (!found) throw new Error(`controlplane: no ${component}`);
+      return found;
+    };
+    const kill = async (component: ControlPlaneComponent, signal: NodeJS.Signals = 'SIGKILL') => {
+      const proc = procOf(component);
+      const pid = proc.child.pid;
+      if (!pid || proc.exited) return;
+      try { process.kill(pid, signal); } catch { /* gone */ }
+      await waitFor(`${component} to exit`, timeout, [], async () => proc.exited || !isAlive(pid));
+    };
+    const restart = async (component: ControlPlaneComponent) => {
+      const old = procOf(component);
+      if (!old.exited) throw new Error(`controlplane: ${component} is still running; kill it first`);
+      const [bin, ...args] = old.child.spawnargs;
+      const proc = startProc(component, bin ?? '', args, old.logFile, detached);
+      procs[procs.indexOf(old)] = proc;
+      if (!detached && proc.child.pid) startWatchdog([proc.child.pid], dir);
+      if (component === 'etcd') {
+        await waitFor(`etcd ${etcdUrl}/health after restart`, timeout, [proc], async () => new Promise<boolean>((resolve, reject) => {
+          const req = http.get(`${etcdUrl}/health`, (res) => { res.resume(); resolve(res.statusCode === 200); });
+          req.setTimeout(2000, () => req.destroy(new Error('timeout')));
+          req.on('error', reject);
+        }));
+        return;
+      }
+      const again = new AdminClient(server, caPem as string, certPem as string, keyPem as string);
+      try {
+        await waitFor(`kube-apiserver ${server}/readyz after restart`, timeout, [proc], async () => (await again.request('GET', '/readyz', undefined, 3000)).status === 200);
+      } finally {
+        again.close();
+      }
+    };
+
     return {
       kubeconfigPath,
       server,
@@ -498,6 +539,8 @@ async function startOnce(opts: ControlPlaneOptions): Promise<ControlPlane> {
       etcdPid: etcd.child.pid ?? 0,
       apiserverPid: kas.child.pid ?? 0,
       stop,
+      kill,
+      restart,
     };
   } catch (err) {
     await stop().catch(() => {});
