@@ -37,7 +37,8 @@ export const ETCD_DEFAULT_MAX_REQUEST_BYTES = 1_572_864;
  * the status says so once, with the size and the limit, and the failure backs off like any other.
  */
 export function tooLarge(ref: WireRef, bytes: number, serverMessage: string): ReconcileError {
-  const stated = /limit is (\d+)/i.exec(serverMessage)?.[1];
+  // `limit is 3145728` (the API server's body limit), `(2130795 vs. 2097152)` (its gRPC limit towards etcd).
+  const stated = (/limit is (\d+)/i.exec(serverMessage) ?? /\(\d+ vs\. (\d+)\)/.exec(serverMessage))?.[1];
   const limit = stated ? `the API server's limit is ${stated} bytes` : `etcd stores at most ${ETCD_DEFAULT_MAX_REQUEST_BYTES} bytes per object by default`;
   const message = `${ref.kind} ${ref.namespace}/${ref.name} is ${bytes} bytes, too large to store (${limit}): ${serverMessage}; `
     + 'split the KIngress into smaller ones';
