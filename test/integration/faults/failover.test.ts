@@ -1,47 +1,34 @@
 // Faults with `net-higress run` as real processes: two replicas on one host without POD_NAME (distinct
 // identities, one leader), the leader SIGKILLed in the middle of work (the standby finishes it, nothing
 // orphaned), and a start without any RBAC (exits within seconds naming what is forbidden).
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createTestNamespace, eventually, kubeConfigForToken, testKubeconfigPath } from '../../harness/kube.js';
+import { buildCli, spawnRun, type RunProcess } from '../operator/cli.js';
 import { isReady, TestEnv } from '../operator/env.js';
 import { figure, KINGRESS_API, orphans, sleep } from './support.js';
 
-const root = new URL('../../../', import.meta.url).pathname;
 const env = new TestEnv();
 let ns: string;
 const running: ChildProcess[] = [];
 
-interface Proc { child: ChildProcess; lines: Array<Record<string, unknown>>; stderr: string[]; exited: Promise<number | null> }
+type Proc = RunProcess;
 
 function startRun(args: string[], kubeconfig = testKubeconfigPath()): Proc {
   const { POD_NAME: _none, ...envNoPod } = process.env;
-  const child = spawn(process.execPath, [`${root}bin/net-higress.js`, 'run', '--kubeconfig', kubeconfig,
-    '--system-namespace', env.systemNamespace, '--ingress-class', env.ingressClass, '--metrics-address', '127.0.0.1:0',
-    '--health-address', '127.0.0.1:0', '--log-format', 'json', ...args], { env: envNoPod, stdio: ['ignore', 'pipe', 'pipe'] });
-  running.push(child);
-  const proc: Proc = { child, lines: [], stderr: [], exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))) };
-  let buf = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    buf += d.toString();
-    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      try { proc.lines.push(JSON.parse(line) as Record<string, unknown>); } catch { proc.lines.push({ msg: line }); }
-    }
-  });
-  child.stderr?.on('data', (d: Buffer) => proc.stderr.push(d.toString()));
-  return proc;
+  const p = spawnRun(['--kubeconfig', kubeconfig, '--system-namespace', env.systemNamespace, '--ingress-class', env.ingressClass,
+    '--metrics-address', '127.0.0.1:0', '--health-address', '127.0.0.1:0', '--log-format', 'json', ...args], envNoPod);
+  running.push(p.child);
+  return p;
 }
 
 const leading = (p: Proc) => p.lines.find((l) => l.msg === 'started leading');
 
 beforeAll(async () => {
-  // bin/net-higress.js runs the compiled CLI; `npm ci` builds it, this keeps a dev checkout current.
-  execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', `${root}tsconfig.build.json`], { stdio: 'inherit' });
+  buildCli();
   await env.setup();
   ns = await createTestNamespace('failover');
 }, 5 * 60_000);

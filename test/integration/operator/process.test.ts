@@ -1,34 +1,21 @@
 // `net-higress run` as a real process: flags, logs, /metrics, /healthz, /readyz, SIGTERM, leader election.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createTestNamespace, eventually, testKubeconfigPath } from '../../harness/kube.js';
+import { buildCli, spawnRun, type RunProcess } from './cli.js';
 import { isReady, TestEnv } from './env.js';
 
-const root = new URL('../../../', import.meta.url).pathname;
 const env = new TestEnv();
 let ns: string;
 const running: ChildProcess[] = [];
 
-interface Proc { child: ChildProcess; lines: Array<Record<string, unknown>>; exited: Promise<number | null> }
+type Proc = RunProcess;
 
 function startRun(identity: string, extra: string[] = []): Proc {
-  const child = spawn(process.execPath, [`${root}bin/net-higress.js`, 'run', '--kubeconfig', testKubeconfigPath(),
-    '--system-namespace', env.systemNamespace, '--ingress-class', env.ingressClass, '--metrics-address', '127.0.0.1:0',
-    '--health-address', '127.0.0.1:0', '--log-format', 'json', ...extra], { env: { ...process.env, POD_NAME: identity }, stdio: ['ignore', 'pipe', 'pipe'] });
-  running.push(child);
-  const lines: Array<Record<string, unknown>> = [];
-  let buf = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    buf += d.toString();
-    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      try { lines.push(JSON.parse(line) as Record<string, unknown>); } catch { lines.push({ msg: line, unparsed: true }); }
-    }
-  });
-  child.stderr?.on('data', (d: Buffer) => lines.push({ stderr: d.toString() }));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, lines, exited };
+  const p = spawnRun(['--kubeconfig', testKubeconfigPath(), '--system-namespace', env.systemNamespace, '--ingress-class', env.ingressClass,
+    '--metrics-address', '127.0.0.1:0', '--health-address', '127.0.0.1:0', '--log-format', 'json', ...extra], { ...process.env, POD_NAME: identity });
+  running.push(p.child);
+  return p;
 }
 
 async function ports(p: Proc): Promise<{ metrics: number; health: number }> {
@@ -42,8 +29,7 @@ async function get(port: number, path: string): Promise<{ status: number; body: 
 }
 
 beforeAll(async () => {
-  // bin/net-higress.js runs the compiled CLI; `npm ci` builds it, this keeps a dev checkout current.
-  execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', `${root}tsconfig.build.json`], { stdio: 'inherit' });
+  buildCli();
   await env.setup();
   ns = await createTestNamespace('operator-process');
 });
