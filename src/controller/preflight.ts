@@ -9,14 +9,14 @@ export class PermissionError extends Error {
 }
 
 /**
- * Needed at all times, whatever the config says: the caches, the writes, the Events and (when electing)
- * the Lease. Left out: Secret copies (their namespace is only known from config-istio), the prober's
- * reads (not used with --readiness=written) and the finalizers subresources (only some clusters enforce
- * them). A missing one of those shows as a failed reconcile naming the request instead.
+ * Needed at all times, whatever the config says: the caches, the writes and (when electing) the Lease.
+ * Left out: Secret copies (their namespace is only known from config-istio), the prober's reads (not
+ * used with --readiness=written), the finalizers subresources (only some clusters enforce them) and
+ * Events (we work without them). A missing one of those shows as a failure naming the request instead.
  */
 function needed(p: Permission): boolean {
   if (p.namespace === '') return false;
-  return !['endpointslices', 'services', 'ingresses/finalizers', 'secrets/finalizers'].includes(p.resource);
+  return !['endpointslices', 'services', 'events', 'ingresses/finalizers', 'secrets/finalizers'].includes(p.resource);
 }
 
 /**
