@@ -6,6 +6,7 @@ import { TranslateError } from '../error.js';
 import { sortKeys } from '../metadata.js';
 import type { HeaderOperations } from './headers.js';
 import { parseRoutePolicy, type RoutePolicy } from './policy.js';
+import type { RetryPolicy } from './retry.js';
 
 export type RoutePolicyApplier = (route: HTTPRoute, path: HTTPIngressPath) => HTTPRoute;
 
@@ -55,7 +56,7 @@ export function applyRoutePolicy(route: HTTPRoute, path: HTTPIngressPath, policy
     ...(headers ? { headers } : {}),
     ...(rewrite ? { rewrite } : {}),
     ...(policy.timeout ? { timeout: policy.timeout } : {}),
-    retries: policy.retries ? { ...policy.retries } : retries ?? {},
+    retries: policy.retries ? retriesOf(policy.retries) : retries ?? {},
     ...(cors ? { corsPolicy: cors } : {}),
     ...(mirror ? {
       mirror: {
@@ -65,6 +66,10 @@ export function applyRoutePolicy(route: HTTPRoute, path: HTTPIngressPath, policy
       ...(mirror.percentage !== undefined ? { mirrorPercentage: { value: mirror.percentage } } : {}),
     } : {}),
   };
+}
+
+function retriesOf(r: RetryPolicy): NonNullable<HTTPRoute['retries']> {
+  return { attempts: r.attempts, ...(r.perTryTimeout ? { perTryTimeout: r.perTryTimeout } : {}), retryOn: r.retryOn };
 }
 
 function isProbePath(path: HTTPIngressPath): boolean {
