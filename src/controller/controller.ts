@@ -16,6 +16,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics, ReconcileResult } from '../observability/metrics.js';
 import type { ClusterWriter, Readiness, ReconcileDeps, ReconcilerOptions } from '../reconciler/deps.js';
 import { reconcileIngress } from '../reconciler/reconcile.js';
+import { ReportedAnnotations } from '../reconciler/unsupported.js';
 import { CERTIFICATE_UID_LABEL, INGRESS_CLASS_ANNOTATION, INGRESS_LABEL } from '../translate/constants.js';
 import { kingressesUsingSecret, ownerKey } from './enqueue.js';
 
@@ -44,6 +45,7 @@ export class Controller {
   private readonly recorder: EventRecorder;
   /** One for all reconciles: its short-lived gateway Service cache is shared. */
   private readonly cluster: InformerClusterState;
+  private readonly annotationReports = new ReportedAnnotations();
   private elector: LeaderElector | undefined;
   private config: ConfigStore | undefined;
   private synced = false;
@@ -159,6 +161,7 @@ export class Controller {
           void this.recorder.record(ing, type, reason, message);
         },
       },
+      annotationReports: this.annotationReports,
       readiness: this.readiness,
       log,
       now: () => new Date(),
