@@ -29,20 +29,20 @@ function reason(why: string, names: string[]): Record<string, string> {
   return Object.fromEntries(names.map((n) => [n, why]));
 }
 
-function either(name: string): string | undefined {
+function underEitherPrefix(name: string): string | undefined {
   return BOTH[name] ?? (name.startsWith('mcp-server') ? 'needs Higress\'s own route conversion' : undefined);
 }
 
-function higressOnly(name: string): string | undefined {
-  return either(name) ?? HIGRESS_ONLY[name] ?? (MATCH.test(name) ? 'Knative owns the routing' : undefined);
+function underHigressPrefix(name: string): string | undefined {
+  return underEitherPrefix(name) ?? HIGRESS_ONLY[name] ?? (MATCH.test(name) ? 'Knative owns the routing' : undefined);
 }
 
 /** Every such annotation present, with why it is ignored, sorted by key. */
 export function unsupportedAnnotations(annotations: Annotations | undefined): Array<{ key: string; why: string }> {
   const out: Array<{ key: string; why: string }> = [];
   for (const key of Object.keys(annotations ?? {}).sort()) {
-    const why = key.startsWith(NGINX_PREFIX) ? either(key.slice(NGINX_PREFIX.length))
-      : key.startsWith(HIGRESS_PREFIX) ? higressOnly(key.slice(HIGRESS_PREFIX.length)) : undefined;
+    const why = key.startsWith(NGINX_PREFIX) ? underEitherPrefix(key.slice(NGINX_PREFIX.length))
+      : key.startsWith(HIGRESS_PREFIX) ? underHigressPrefix(key.slice(HIGRESS_PREFIX.length)) : undefined;
     if (why) out.push({ key, why });
   }
   return out;

@@ -34,7 +34,7 @@ describe('golden outputs pass the server-side schemas (dry run)', () => {
 
   test('the Higress route annotation golden is among them, with every route field the annotations write', () => {
     const http = objects.filter(([name, o]) => name.startsWith('route-annotations.yaml') && o.kind === 'VirtualService')
-      .flatMap(([, o]) => (o as { spec: { http: Array<Record<string, unknown>> } }).spec.http);
+      .flatMap(([, o]) => (o as unknown as { spec: { http: Array<Record<string, unknown>> } }).spec.http);
     const fields = new Set(http.flatMap((r) => Object.keys(r)));
     const rewrites = new Set(http.flatMap((r) => Object.keys((r.rewrite ?? {}) as object)));
     expect({ fields: [...fields].sort(), rewrites: [...rewrites].sort() }).toEqual({
