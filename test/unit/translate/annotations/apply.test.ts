@@ -2,6 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { virtualServiceSchema, type HTTPRoute } from '../../../../src/api/istio.js';
 import type { HTTPIngressPath, KIngress } from '../../../../src/api/kingress.js';
 import { insertProbe } from '../../../../src/translate/probe.js';
+import { validateIngress } from '../../../../src/translate/validate.js';
 import { makeVirtualServices } from '../../../../src/translate/virtualservice.js';
 import { defaultIngress, kingress, rule, split } from '../fixtures.js';
 
@@ -98,5 +99,36 @@ describe('Knative wins where it and an annotation meet', () => {
     expect(routes({ [`${H}rewrite-path`]: '/x' }, acme).serving.rewrite).toEqual({ uri: '/x' });
     expect(routes({ [`${H}rewrite-target`]: '/x/$1' }, acme).serving.rewrite)
       .toEqual({ uriRegexRewrite: { match: '^/\\.well-known/acme-challenge/token(.*)', rewrite: '/x/\\1' } });
+  });
+});
+
+describe('any combination of values: either every value is accepted and the VirtualService passes our Istio schema, or the KIngress is invalid', () => {
+  const values = ['', ' ', '0', '5', '-3', '100', '308', 'true', 'off', 'x y', 'error http_502', 'https://a.example.com', 'shadow:80', '/v2', '/api/$1', 'X-A b'];
+  const keys = ['timeout', 'proxy-next-upstream-tries', 'proxy-next-upstream', 'enable-cors', 'cors-allow-origin', 'cors-max-age',
+    'request-header-control-add', 'mirror-target-service', 'mirror-percentage', 'rewrite-path', 'rewrite-target', 'permanent-redirect', 'permanent-redirect-code'];
+  // A fixed pseudo-random walk (no clock, no Math.random): the same 300 combinations every run.
+  let seed = 7;
+  const next = (n: number) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+  const cases = Array.from({ length: 300 }, () => Object.fromEntries(keys.filter(() => next(3) === 0)
+    .map((k) => [`${next(2) === 0 ? H : N}${k}`, values[next(values.length)] ?? ''])));
+
+  test('300 combinations', () => {
+    let valid = 0;
+    for (const annotations of cases) {
+      const ing: KIngress = kingress('hello', 'default', [rule(['hello.default.example.com'], 'ExternalIP', [servingPath()])]);
+      ing.metadata.annotations = annotations;
+      const checked = validateIngress(defaultIngress(ing));
+      if (!checked.ok) {
+        for (const e of checked.errors) expect(e.path).toMatch(/^metadata\.annotations\["(higress\.io|nginx\.ingress\.kubernetes\.io)\/[a-z-]+"\]$/);
+        continue;
+      }
+      valid += 1;
+      for (const vs of makeVirtualServices(insertProbe(checked.value, 'hash'), gateways, opts)) {
+        expect(virtualServiceSchema.safeParse(vs).error).toBeUndefined();
+      }
+    }
+    // Both outcomes are exercised.
+    expect(valid).toBeGreaterThan(5);
+    expect(valid).toBeLessThan(cases.length);
   });
 });
