@@ -14,7 +14,8 @@ export interface HeaderControl {
 
 /**
  * `higress.io/{request,response}-header-control-{add,update,remove}` (Higress's own prefix only).
- * add/update take one `Name value` per line (the value is everything after the first run of spaces);
+ * add/update take one `Name value` per line (the value is everything after the first run of spaces; one pair
+ * of surrounding quotes is dropped from name and value);
  * update overwrites, add appends; remove takes a comma-separated list of names.
  */
 export function parseHeaderControl(annotations: Annotations, problems: Problems): HeaderControl | undefined {
@@ -48,8 +49,14 @@ function headerLines(found: Found | undefined, problems: Problems): Record<strin
   for (const line of value.split('\n')) {
     if (line === '') continue;
     const m = /^(\S+)\s+(.+)$/.exec(line);
-    if (!m || !TOKEN.test(m[1] ?? '')) return problems.add(found, `line "${line}" is not "Header-Name value"`);
-    out[m[1] ?? ''] = m[2] ?? '';
+    const name = unquoted(m?.[1] ?? '');
+    if (!m || !TOKEN.test(name)) return problems.add(found, `line "${line}" is not "Header-Name value"`);
+    out[name] = unquoted(m[2] ?? '');
   }
   return out;
+}
+
+/** Higress drops one pair of surrounding quotes, so a value with spaces at its ends can be written `"  x  "`. */
+function unquoted(s: string): string {
+  return s.length >= 2 && (s[0] === '"' || s[0] === "'") && s[s.length - 1] === s[0] ? s.slice(1, -1) : s;
 }

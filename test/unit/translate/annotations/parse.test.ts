@@ -72,6 +72,8 @@ describe('parseRoutePolicy: accepted values', () => {
       request: { add: { 'X-Env': 'prod', 'X-Team': 'blue team' }, set: { 'User-Agent': 'bot' }, remove: ['X-Debug', 'Cookie'] },
       response: { set: { 'Cache-Control': 'no-store' }, remove: ['Server'] },
     } }],
+    ['quoted header names and values lose one pair of quotes', { [`${H}request-header-control-update`]: '"X-Quoted" "a b"\nX-Single \'c\'\nX-Inner a"b"' },
+      { headers: { request: { set: { 'X-Quoted': 'a b', 'X-Single': 'c', 'X-Inner': 'a"b"' } } } }],
     ['header control under the nginx prefix is not Higress\'s', { [`${N}request-header-control-add`]: 'X-A b' }, {}],
     // mirror: either prefix
     ['mirror to a Service in the KIngress namespace', { [`${H}mirror-target-service`]: 'shadow:8080' },
