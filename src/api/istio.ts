@@ -31,13 +31,42 @@ export const httpRouteDestinationSchema = z.strictObject({
   headers: headersSchema.optional(),
 });
 
+/** Durations as Istio writes them: whole seconds here. */
+const duration = z.string().regex(/^\d+s$/);
+
 export const httpRouteSchema = z.strictObject({
   name: z.string().optional(),
   match: z.array(httpMatchRequestSchema),
-  route: z.array(httpRouteDestinationSchema),
+  /** Absent only on a redirect route: Istio allows one of the two. */
+  route: z.array(httpRouteDestinationSchema).optional(),
+  redirect: z.strictObject({
+    scheme: z.string().optional(),
+    authority: z.string().optional(),
+    uri: z.string().optional(),
+    redirectCode: z.number().int().min(300).max(308),
+  }).optional(),
   headers: headersSchema.optional(),
-  rewrite: z.strictObject({ authority: z.string() }).optional(),
-  retries: z.strictObject({ attempts: z.number().int().optional() }),
+  rewrite: z.strictObject({
+    uri: z.string().optional(),
+    uriRegexRewrite: z.strictObject({ match: z.string(), rewrite: z.string() }).optional(),
+    authority: z.string().optional(),
+  }).optional(),
+  timeout: duration.optional(),
+  retries: z.strictObject({
+    attempts: z.number().int().min(0).optional(),
+    perTryTimeout: duration.optional(),
+    retryOn: z.string().optional(),
+  }).optional(),
+  corsPolicy: z.strictObject({
+    allowOrigins: z.array(stringMatchSchema),
+    allowMethods: z.array(z.string()),
+    allowHeaders: z.array(z.string()),
+    exposeHeaders: z.array(z.string()).optional(),
+    allowCredentials: z.boolean(),
+    maxAge: duration.optional(),
+  }).optional(),
+  mirror: z.strictObject({ host: z.string().min(1), port: z.strictObject({ number: z.number().int().min(1).max(65535) }) }).optional(),
+  mirrorPercentage: z.strictObject({ value: z.number().min(0).max(100) }).optional(),
 });
 
 export const virtualServiceSchema = z.strictObject({

@@ -5,6 +5,7 @@ import { refKey, type ObjectRef } from '../api/meta.js';
 import { parseWith } from '../api/schema.js';
 import type { IstioConfig } from '../config/istio.js';
 import { HIGRESS_GATEWAY_POD_LABELS, INGRESS_CLASS_ANNOTATION } from '../translate/constants.js';
+import { describeUnsupported, unsupportedAnnotations } from '../translate/annotations/unsupported.js';
 import { defaultIngress } from '../translate/defaults.js';
 import { translate, type Desired, type TranslateOptions } from '../translate/translate.js';
 import { validateIngress } from '../translate/validate.js';
@@ -63,6 +64,8 @@ export function renderDocuments(docs: readonly InputDocument[], opts: RenderOpti
       result.errors.push(`${where}: ${describeErrors(checked.errors)}`);
       continue;
     }
+    const unsupported = unsupportedAnnotations(ing.metadata.annotations);
+    if (unsupported.length > 0) result.notes.push(`${where}: ${describeUnsupported(unsupported)}`);
     const translated = translate(checked.value, {
       istio: opts.istio,
       // Without a Service in the input, assume a default Higress install.

@@ -17,6 +17,7 @@ import type { Metrics, ReconcileResult } from '../observability/metrics.js';
 import type { ClusterWriter, Readiness, ReconcileDeps, ReconcilerOptions } from '../reconciler/deps.js';
 import { ReconcileError } from '../reconciler/errors.js';
 import { reconcileIngress } from '../reconciler/reconcile.js';
+import { ReportedAnnotations } from '../reconciler/unsupported.js';
 import { CERTIFICATE_UID_LABEL, INGRESS_CLASS_ANNOTATION, INGRESS_LABEL, KINGRESS_FINALIZER } from '../translate/constants.js';
 import { Blockers } from './blockers.js';
 import { kingressesUsingSecret, ownerKey } from './enqueue.js';
@@ -48,6 +49,7 @@ export class Controller {
   /** One for all reconciles: its short-lived gateway Service cache is shared. */
   private readonly cluster: InformerClusterState;
   private readonly blockers: Blockers;
+  private readonly annotationReports = new ReportedAnnotations();
   private elector: LeaderElector | undefined;
   private config: ConfigStore | undefined;
   private synced = false;
@@ -169,6 +171,7 @@ export class Controller {
           void this.recorder.record(ing, type, reason, message);
         },
       },
+      annotationReports: this.annotationReports,
       readiness: this.readiness,
       log,
       now: () => new Date(),

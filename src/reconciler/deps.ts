@@ -6,6 +6,7 @@ import type { IstioConfig } from '../config/istio.js';
 import type { NetworkConfig } from '../config/network.js';
 import type { DefaultedIngress } from '../translate/defaults.js';
 import type { Desired } from '../translate/translate.js';
+import type { ReportedAnnotations } from './unsupported.js';
 
 /** An object as read from the cluster: metadata as stored, the rest unchecked. */
 export interface Existing<T = unknown> {
@@ -85,6 +86,8 @@ export interface ReconcileDeps {
   cluster: ClusterState;
   writer: ClusterWriter;
   recorder: Recorder;
+  /** Unsupported Higress annotations already reported, so each change is reported once. */
+  annotationReports: ReportedAnnotations;
   readiness: Readiness;
   log: Log;
   now(): Date;

@@ -16,6 +16,7 @@ import { ReconcileError } from './errors.js';
 import { finalize } from './finalize.js';
 import { sameStatus, StatusBuilder } from './status.js';
 import { isControlledBy } from './ownership.js';
+import { reportUnsupportedAnnotations } from './unsupported.js';
 
 /** Level-based: read the KIngress from the cache, converge, report. Spec §7, with design.md §3. */
 export async function reconcileIngress(key: string, deps: ReconcileDeps): Promise<Result> {
@@ -23,6 +24,7 @@ export async function reconcileIngress(key: string, deps: ReconcileDeps): Promis
   const ing = deps.cluster.kingress({ namespace: key.slice(0, slash), name: key.slice(slash + 1) });
   if (!ing) {
     deps.readiness.forget(key);
+    deps.annotationReports.forget(key);
     return { outcome: 'skipped' };
   }
   const hasFinalizer = (ing.metadata.finalizers ?? []).includes(KINGRESS_FINALIZER);
@@ -73,6 +75,7 @@ async function converge(ing: KIngress, status: StatusBuilder, deps: ReconcileDep
     status.conditions.markFalse(NETWORK_CONFIGURED, 'InvalidSpec', message);
     return 'invalid';
   }
+  reportUnsupportedAnnotations(ing, deps);
   const desired = await translateWithCluster(checked.value, deps);
   await applyDesired(ing, desired, deps);
   status.conditions.markTrue(NETWORK_CONFIGURED);

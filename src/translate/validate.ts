@@ -1,6 +1,7 @@
 import type { FieldError, Validated } from '../api/fielderror.js';
 import type { HTTPIngressPath, IngressBackendSplit, IngressRule, IngressTLS } from '../api/kingress.js';
 import { HTTP_OPTION_ENABLED, HTTP_OPTION_REDIRECTED, VISIBILITY_CLUSTER_LOCAL, VISIBILITY_EXTERNAL } from '../api/kingress.js';
+import { routeAnnotationErrors } from './annotations/policy.js';
 import type { DefaultedIngress } from './defaults.js';
 
 const MISSING = 'missing field(s)';
@@ -25,6 +26,7 @@ export function validateIngress(ing: DefaultedIngress): Validated<DefaultedIngre
   if (option !== '' && option !== HTTP_OPTION_ENABLED && option !== HTTP_OPTION_REDIRECTED) {
     errors.push({ path: 'spec.httpOption', message: `invalid value "${option}", want "${HTTP_OPTION_ENABLED}" or "${HTTP_OPTION_REDIRECTED}"` });
   }
+  errors.push(...routeAnnotationErrors(ing.metadata.annotations, namespace));
   return errors.length === 0 ? { ok: true, value: ing } : { ok: false, errors };
 }
 

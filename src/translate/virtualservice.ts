@@ -1,6 +1,7 @@
 import type { HTTPIngressPath, IngressRule } from '../api/kingress.js';
 import { VISIBILITY_CLUSTER_LOCAL, VISIBILITY_EXTERNAL, type Visibility } from '../api/kingress.js';
 import { ISTIO_API_VERSION, type HTTPMatchRequest, type HTTPRoute, type HTTPRouteDestination, type VirtualService } from '../api/istio.js';
+import { routePolicyFor } from './annotations/apply.js';
 import { MESH_GATEWAY } from './constants.js';
 import type { DefaultedIngress } from './defaults.js';
 import { distinctHostPrefixes, expandedHosts, isClusterLocalHost, sortedUnique } from './hosts.js';
@@ -56,6 +57,8 @@ function virtualService(ing: DefaultedIngress, name: string, hosts: string[], ga
   const routeName = `${ing.metadata.namespace ?? ''}/${ing.metadata.name}`;
   const byVisibility = { [VISIBILITY_EXTERNAL]: sortedUnique(gateways.external), [VISIBILITY_CLUSTER_LOCAL]: sortedUnique(gateways.local) };
   const used = new Set<string>();
+  // Higress route annotations (timeout, retries, CORS, ...) on the serving routes; probe routes stay as Knative needs them.
+  const withPolicy = routePolicyFor(ing, opts.clusterDomain);
   const http = rules(ing).flatMap((rule) => {
     const ruleHosts = (rule.hosts ?? []).filter((h) => hostSet.has(h));
     if (ruleHosts.length === 0) return [];
@@ -63,7 +66,7 @@ function virtualService(ing: DefaultedIngress, name: string, hosts: string[], ga
     for (const g of gws) used.add(g);
     // The same for every path of the rule (probe copies included): computed once.
     const prefixes = distinctHostPrefixes(ruleHosts, opts.clusterDomain);
-    return (rule.http?.paths ?? []).map((path) => httpRoute(routeName, prefixes, path, gws, opts.clusterDomain));
+    return (rule.http?.paths ?? []).map((path) => withPolicy(httpRoute(routeName, prefixes, path, gws, opts.clusterDomain), path));
   });
   return {
     apiVersion: ISTIO_API_VERSION,

@@ -32,6 +32,17 @@ describe('golden outputs pass the server-side schemas (dry run)', () => {
     expect(objects.filter(([, o]) => o.kind === 'Gateway').length).toBeGreaterThan(8);
   });
 
+  test('the Higress route annotation golden is among them, with every route field the annotations write', () => {
+    const http = objects.filter(([name, o]) => name.startsWith('route-annotations.yaml') && o.kind === 'VirtualService')
+      .flatMap(([, o]) => (o as unknown as { spec: { http: Array<Record<string, unknown>> } }).spec.http);
+    const fields = new Set(http.flatMap((r) => Object.keys(r)));
+    const rewrites = new Set(http.flatMap((r) => Object.keys((r.rewrite ?? {}) as object)));
+    expect({ fields: [...fields].sort(), rewrites: [...rewrites].sort() }).toEqual({
+      fields: ['corsPolicy', 'headers', 'match', 'mirror', 'mirrorPercentage', 'name', 'redirect', 'retries', 'rewrite', 'route', 'timeout'],
+      rewrites: ['authority', 'uri', 'uriRegexRewrite'],
+    });
+  });
+
   test.each(objects)('%s', async (_name, obj) => {
     // Redacted secret data is not base64; give the dry run real bytes.
     const body = obj.kind === 'Secret' ? { ...obj, data: Object.fromEntries(Object.keys(obj.data ?? {}).map((k) => [k, 'eA=='])) } : obj;

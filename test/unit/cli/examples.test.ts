@@ -58,6 +58,8 @@ const examples: Example[] = [
 
 // Not KIngresses: Higress WasmPlugins, checked against Higress's schema in test/unit/chart/examples.test.ts.
 const WASM_PLUGINS = ['wasmplugin-key-auth.yaml', 'wasmplugin-key-rate-limit.yaml'];
+// A KService with its KIngress (render notes the KService): rendered in annotations-example.test.ts.
+const OWN_TESTS = ['annotations.yaml'];
 
 async function render(args: string[]) {
   let stdout = '';
@@ -78,7 +80,7 @@ const ids = (yaml: string) => loadAll(yaml).map((o) => {
 describe('examples/', () => {
   test('every file is covered by a case below', () => {
     const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
-    expect(files).toEqual([...examples.map((e) => e.file), 'config-istio.yaml', ...WASM_PLUGINS].sort());
+    expect(files).toEqual([...examples.map((e) => e.file), 'config-istio.yaml', ...WASM_PLUGINS, ...OWN_TESTS].sort());
   });
 
   test.each(examples.map((e) => [e.file, e] as const))('%s renders with the default config and with examples/config-istio.yaml', async (_f, e) => {

@@ -37,6 +37,13 @@ const cases: Case[] = [
   { name: 'serving-traffic-split', files: ['serving-traffic-split.yaml'], golden: true },
   { name: 'path-rewrite-headers', files: ['path-rewrite-headers.yaml'], golden: true },
   { name: 'long-name', files: ['long-name.yaml'], golden: true },
+  { name: 'route-annotations', files: ['route-annotations.yaml'], golden: true,
+    stderr: ['document 0 (shop/shop)', 'annotations not supported on Knative services, ignored: higress.io/load-balance (needs a DestinationRule), '
+      + 'nginx.ingress.kubernetes.io/whitelist-source-range (needs an Envoy filter)'] },
+  { name: 'route-annotations-invalid', files: ['route-annotations-invalid.yaml'], exit: 1,
+    stderr: ['document 0 (shop/bad)', 'metadata.annotations["higress.io/timeout"]: invalid value "30s": want whole seconds',
+      'metadata.annotations["higress.io/proxy-next-upstream"]: invalid value "error sometimes": unknown retry condition(s) "sometimes"',
+      'metadata.annotations["higress.io/cors-allow-origin"]: invalid value "app.example.com": origin "app.example.com" is not a URL', 'nothing rendered'] },
   { name: 'mixed-classes', files: ['mixed-classes.yaml'], golden: true,
     stderr: ['default/kourier', 'ingress class "kourier.ingress.networking.knative.dev" is not "istio.ingress.networking.knative.dev"', 'default/no-class', '<none>'] },
   { name: 'tls-secret-missing', files: ['reconcile-tls-missing-secret.yaml'], exit: 1,

@@ -285,7 +285,7 @@ function withoutProbe(route: HTTPRoute): HTTPRoute {
 
 function checkWeights(vs: VirtualService): void {
   vs.spec.http.forEach((route, i) => {
-    const total = route.route.reduce((sum, d) => sum + (d.weight ?? 0), 0);
+    const total = (route.route ?? []).reduce((sum, d) => sum + (d.weight ?? 0), 0);
     if (total !== 100) fail(`(d) ${vs.metadata.name} http[${i}]: weights sum to ${total}, want 100: ${JSON.stringify(route.route)}`);
   });
 }
