@@ -84,6 +84,7 @@ export class Controller {
     const store = ConfigStore.fromConfigMaps(data(ISTIO_CONFIGMAP)?.data, data(NETWORK_CONFIGMAP)?.data, this.opts);
     if (!store.ok) throw new ConfigError(`invalid configuration in namespace ${this.opts.systemNamespace}: ${store.error}`);
     this.config = store.value;
+    this.warnIgnoredConfig();
     this.synced = true;
     for (const ing of this.kingresses()) this.enqueue(ing);
 
@@ -209,8 +210,16 @@ export class Controller {
       return;
     }
     if (!result.changed) return;
+    if (kind === 'network') this.warnIgnoredConfig();
     this.log.info('configuration changed, resyncing all KIngresses', { configmap: name });
     for (const ing of this.kingresses()) this.enqueue(ing);
+  }
+
+  /** Knative owns config-network: a key we do not read never stops us, but a problem there is worth a line. */
+  private warnIgnoredConfig(): void {
+    for (const problem of this.config?.ignored ?? []) {
+      this.log.warn('config-network: ignoring a problem in a key net-higress does not read', { configmap: `${this.opts.systemNamespace}/${NETWORK_CONFIGMAP}`, problem });
+    }
   }
 
   private kingresses(): KIngress[] {
