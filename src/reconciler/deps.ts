@@ -67,6 +67,8 @@ export interface ReconcilerOptions {
   systemNamespace: string;
   clusterDomain: string;
   meshVirtualService: boolean;
+  /** Namespaces besides the KIngress's own whose TLS Secrets may be used; `*` = any. Default none. */
+  tlsSecretNamespaces?: readonly string[];
 }
 
 export interface Log {

@@ -419,6 +419,7 @@ describe('renderDocuments: properties over random multi-document streams', () =>
 
   const optsArb = fc.tuple(settingsArb, fc.boolean()).map(([settings, includeSecretData]): RenderOptions => ({
     ...optionsFor(settings), ingressClass: DEFAULT_INGRESS_CLASS, istio: inputsFor(settings).istio, includeSecretData,
+    tlsSecretNamespaces: ['higress-system', 'gateways', 'knative-serving'],
   }));
 
   test('output is deterministic: the same stream twice, a deep or key-shuffled copy of its KIngresses', () => {
