@@ -3,6 +3,7 @@ import { ConfigStore, ISTIO_CONFIGMAP, NETWORK_CONFIGMAP } from '../config/store
 import { InformerClusterState } from '../kube/cluster-state.js';
 import { errorMessage } from '../kube/errors.js';
 import { EventRecorder, restEventSink } from '../kube/events.js';
+import { FollowedSecrets } from '../kube/followed-secrets.js';
 import type { Informer } from '../kube/informer.js';
 import { LeaderElector, restLeaseStore } from '../kube/leader.js';
 import { createInformer } from '../kube/listwatch.js';
@@ -17,6 +18,7 @@ import type { Metrics, ReconcileResult } from '../observability/metrics.js';
 import type { ClusterWriter, Readiness, ReconcileDeps, ReconcilerOptions } from '../reconciler/deps.js';
 import { reconcileIngress } from '../reconciler/reconcile.js';
 import { CERTIFICATE_UID_LABEL, INGRESS_CLASS_ANNOTATION, INGRESS_LABEL } from '../translate/constants.js';
+import { refusedSecretReferences } from '../translate/secretpolicy.js';
 import { kingressesUsingSecret, ownerKey } from './enqueue.js';
 
 export interface ControllerOptions extends ReconcilerOptions {
@@ -26,6 +28,9 @@ export interface ControllerOptions extends ReconcilerOptions {
   resyncPeriodSeconds: number;
   leaderElection?: { namespace: string; name: string; identity: string };
 }
+
+/** How often Secrets no KIngress names any more stop being followed. */
+const FOLLOWED_SWEEP_MS = 30_000;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -44,6 +49,9 @@ export class Controller {
   private readonly recorder: EventRecorder;
   /** One for all reconciles: its short-lived gateway Service cache is shared. */
   private readonly cluster: InformerClusterState;
+  /** TLS Secrets without Knative's label, each watched by name while a KIngress names it. */
+  private readonly followed: FollowedSecrets;
+  private sweepTimer: NodeJS.Timeout | undefined;
   private elector: LeaderElector | undefined;
   private config: ConfigStore | undefined;
   private synced = false;
@@ -63,7 +71,13 @@ export class Controller {
       secrets: createInformer(rest, SECRET, { ...common, name: 'secrets', labelSelector: CERTIFICATE_UID_LABEL }),
       configMaps: createInformer(rest, CONFIG_MAP, { ...common, name: 'configmaps', namespace: opts.systemNamespace }),
     };
-    this.cluster = new InformerClusterState(this.informers, this.reader);
+    this.followed = new FollowedSecrets({
+      watchOne: (ref) => createInformer(rest, SECRET, {
+        ...common, resyncMs: 0, name: `secret ${ref.namespace}/${ref.name}`, namespace: ref.namespace, fieldSelector: `metadata.name=${ref.name}`,
+      }),
+      onChange: (obj) => this.secretChanged(obj),
+    });
+    this.cluster = new InformerClusterState(this.informers, this.reader, Date.now, this.followed);
     this.recorder = new EventRecorder(restEventSink(rest), { onError: (err, summary) => log.warn('failed to record event', { event: summary, error: errorMessage(err) }) });
     this.queue = new WorkQueue((key) => this.process(key), {
       workers: opts.workers, qps: opts.qps, burst: opts.burst,
@@ -87,6 +101,8 @@ export class Controller {
     this.warnIgnoredConfig();
     this.synced = true;
     for (const ing of this.kingresses()) this.enqueue(ing);
+    this.sweepTimer = setInterval(() => void this.sweepFollowedSecrets(), FOLLOWED_SWEEP_MS);
+    this.sweepTimer.unref();
 
     const le = this.opts.leaderElection;
     if (!le) {
@@ -112,6 +128,8 @@ export class Controller {
     this.stopping = true;
     await this.queue.shutdown({ drain: true });
     await this.elector?.stop();
+    clearInterval(this.sweepTimer);
+    await this.followed.stopAll();
     await Promise.all(Object.values(this.informers).map((inf) => inf.stop()));
   }
 
@@ -192,10 +210,36 @@ export class Controller {
     this.informers.kingresses.addHandlers({ add: onIngress, update: (_o, n) => onIngress(n), delete: (o) => this.readiness.forget(objectKey(o)) });
     const onOwned = (obj: KubeObject) => { const key = ownerKey(obj); if (key) this.queue.add(key); };
     for (const inf of [this.informers.virtualServices, this.informers.gateways]) inf.addHandlers({ add: onOwned, update: (_o, n) => onOwned(n), delete: onOwned });
-    const onSecret = (obj: KubeObject) => { for (const key of kingressesUsingSecret(obj, this.kingresses())) this.queue.add(key); };
+    const onSecret = (obj: KubeObject) => this.secretChanged(obj);
     this.informers.secrets.addHandlers({ add: onSecret, update: (_o, n) => onSecret(n), delete: onSecret });
     const onConfig = (obj: KubeObject) => this.configChanged(obj);
     this.informers.configMaps.addHandlers({ add: onConfig, update: (_o, n) => onConfig(n), delete: () => undefined });
+  }
+
+  private secretChanged(obj: KubeObject): void {
+    for (const key of kingressesUsingSecret(obj, this.kingresses())) this.queue.add(key);
+  }
+
+  /** Stop following the Secrets no KIngress of ours names any more (or may not use under the policy). */
+  private async sweepFollowedSecrets(): Promise<void> {
+    const wanted = new Set<string>();
+    for (const ing of this.kingresses()) {
+      if (ing.metadata.annotations?.[INGRESS_CLASS_ANNOTATION] !== this.opts.ingressClass || ing.metadata.deletionTimestamp) continue;
+      const refused = new Set(refusedSecretReferences(ing, this.opts.tlsSecretNamespaces ?? []).map((e) => e.path));
+      (ing.spec?.tls ?? []).forEach((t, i) => {
+        if (!refused.has(`spec.tls[${i}].secretNamespace`)) wanted.add(`${t.secretNamespace ?? ''}/${t.secretName ?? ''}`);
+      });
+    }
+    try {
+      await this.followed.retain(wanted);
+    } catch (err) {
+      this.log.warn('failed to stop following unused Secrets', { error: errorMessage(err) });
+    }
+  }
+
+  /** For tests: `namespace/name` of the Secrets followed by name. */
+  followedSecrets(): string[] {
+    return this.followed.keys();
   }
 
   /** A changed config resyncs every KIngress; an invalid one is reported and the last good one kept. */

@@ -28,6 +28,8 @@ export interface ClusterState {
   gateway(ref: ObjectRef): Promise<Existing<Gateway['spec']> | undefined>;
   gatewaysOf(namespace: string, ingressName: string): Array<Existing<Gateway['spec']>>;
   secret(ref: ObjectRef): Promise<Secret | undefined>;
+  /** A TLS origin Secret a KIngress names; followed, so that its changes reconcile the KIngress. */
+  tlsSecret(ref: ObjectRef): Promise<Secret | undefined>;
   /** Secret copies in `namespace` made from `origin` (found by their origin labels). */
   secretCopiesOf(namespace: string, origin: ObjectRef): Promise<Existing[]>;
   /** Per-KIngress secret copies labelled as made for this KIngress, in any namespace (cache). */

@@ -87,7 +87,7 @@ async function translateWithCluster(ing: ReturnType<typeof defaultIngress>, deps
   const secrets = new Map<string, Secret>();
   for (const t of ing.spec.tls ?? []) {
     const ref = { namespace: t.secretNamespace ?? '', name: t.secretName ?? '' };
-    const secret = await deps.cluster.secret(ref);
+    const secret = await deps.cluster.tlsSecret(ref);
     if (secret) secrets.set(refKey(ref), secret);
   }
   const services = new Map<string, { selector: Record<string, string> }>();
