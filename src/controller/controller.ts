@@ -220,14 +220,16 @@ export class Controller {
     for (const key of kingressesUsingSecret(obj, this.kingresses())) this.queue.add(key);
   }
 
-  /** Stop following the Secrets no KIngress of ours names any more (or may not use under the policy). */
+  /** Stop following the Secrets no KIngress of ours names any more, may not use under the policy, or that the labelled informer holds. */
   private async sweepFollowedSecrets(): Promise<void> {
     const wanted = new Set<string>();
     for (const ing of this.kingresses()) {
       if (ing.metadata.annotations?.[INGRESS_CLASS_ANNOTATION] !== this.opts.ingressClass || ing.metadata.deletionTimestamp) continue;
       const refused = new Set(refusedSecretReferences(ing, this.opts.tlsSecretNamespaces ?? []).map((e) => e.path));
       (ing.spec?.tls ?? []).forEach((t, i) => {
-        if (!refused.has(`spec.tls[${i}].secretNamespace`)) wanted.add(`${t.secretNamespace ?? ''}/${t.secretName ?? ''}`);
+        // One the labelled informer holds (it gained Knative's label, say) needs no watch of its own.
+        if (refused.has(`spec.tls[${i}].secretNamespace`) || this.informers.secrets.get(t.secretNamespace, t.secretName ?? '')) return;
+        wanted.add(`${t.secretNamespace ?? ''}/${t.secretName ?? ''}`);
       });
     }
     try {
