@@ -16,6 +16,7 @@ import type { ReconcileDeps, Result } from './deps.js';
 import { jsonEqual } from './equality.js';
 import { ReconcileError } from './errors.js';
 import { finalize } from './finalize.js';
+import { releaseRefusedCopies } from './secretcopies.js';
 import { StatusBuilder } from './status.js';
 
 /** Level-based: read the KIngress from the cache, converge, report. Spec §7, with design.md §3. */
@@ -57,7 +58,10 @@ async function converge(ing: KIngress, status: StatusBuilder, deps: ReconcileDep
   if (!checked.ok) return reportNotConfigured(ing, status, 'InvalidSpec', checked.errors, deps);
   // Before anything is read: a Secret the policy refuses is never looked up.
   const refused = refusedSecretReferences(checked.value, deps.options.tlsSecretNamespaces ?? []);
-  if (refused.length > 0) return reportNotConfigured(ing, status, SECRET_NOT_ALLOWED, refused, deps);
+  if (refused.length > 0) {
+    await releaseRefusedCopies(ing, deps);
+    return reportNotConfigured(ing, status, SECRET_NOT_ALLOWED, refused, deps);
+  }
   const desired = await translateWithCluster(checked.value, deps);
   await applyDesired(ing, desired, deps);
   status.conditions.markTrue(NETWORK_CONFIGURED);

@@ -4,7 +4,7 @@ import { parseServiceURL, type GatewayConfig } from '../config/istio.js';
 import { errorMessage, isNotFound } from '../kube/errors.js';
 import { INGRESS_CLASS_ANNOTATION, INGRESS_LABEL, INGRESS_NAMESPACE_LABEL, ORIGIN_SECRET_NAME_LABEL, ORIGIN_SECRET_NAMESPACE_LABEL } from '../translate/constants.js';
 import { wildcardSecretCopyName } from '../translate/names.js';
-import { refusedSecretReferences } from '../translate/secretpolicy.js';
+import { ANY_NAMESPACE, refusedSecretReferences } from '../translate/secretpolicy.js';
 import { deleteSecretCopy } from './apply.js';
 import type { Existing, ReconcileDeps } from './deps.js';
 import { ReconcileError } from './errors.js';
@@ -78,6 +78,20 @@ export async function releaseSecretCopy(copy: Existing, self: KIngress, deps: Re
   } catch (err) {
     if (isNotFound(err)) return;
     throw new ReconcileError(`failed to update Secret ${copy.metadata.namespace ?? ''}/${copy.metadata.name ?? ''}: ${errorMessage(err)}`);
+  }
+}
+
+/**
+ * Copies made for `ing` from a Secret it may no longer use (the allowed namespaces were narrowed since):
+ * the gateway must stop serving that certificate, so they go (or pass to a KIngress that may use them).
+ */
+export async function releaseRefusedCopies(ing: KIngress, deps: ReconcileDeps): Promise<void> {
+  const own = ing.metadata.namespace ?? '';
+  const allowed = deps.options.tlsSecretNamespaces ?? [];
+  if (allowed.includes(ANY_NAMESPACE)) return;
+  for (const copy of deps.cluster.secretCopiesMadeFor({ namespace: own, name: ing.metadata.name })) {
+    const origin = originOf(copy);
+    if (origin && origin.namespace !== own && !allowed.includes(origin.namespace)) await releaseSecretCopy(copy, ing, deps);
   }
 }
 

@@ -64,7 +64,7 @@ describe('TLS Secrets of another namespace', () => {
     expect(requests.map((e) => `${e.verb} ${e.objectRef?.name ?? ''}`)).toEqual(['create victim-cert']);
   });
 
-  test('a namespace the platform engineer allowed is used', async () => {
+  test('a namespace the platform engineer allowed is used; withdrawn, its copy goes', async () => {
     await env.stopOperator();
     const shared = await createTestNamespace('certs');
     const secret = await env.client.create(tlsSecret(shared, 'shared-cert'));
@@ -76,5 +76,12 @@ describe('TLS Secrets of another namespace', () => {
     expect(copy.data).toEqual(secret.data);
     // The one refused before stays refused: its namespace is still not allowed.
     expect(env.conditions(await env.kingress(tenant, 'thief')).Ready?.[1]).toBe('SecretNotAllowed');
+
+    // The platform engineer withdraws the namespace: the KIngress is refused and the gateway loses the copy.
+    await env.stopOperator();
+    await env.startOperator();
+    await eventually('allowed refused now', async () =>
+      (env.conditions(await env.kingress(tenant, 'allowed')).Ready?.[1] === 'SecretNotAllowed' ? true : undefined), 30_000);
+    await eventually('copy removed', async () => ((await env.secret(GATEWAY_NAMESPACE, `allowed-${secret.metadata.uid}`)) ? undefined : true));
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import type { KIngress } from '../../../src/api/kingress.js';
 import type { Existing, ReconcileDeps } from '../../../src/reconciler/deps.js';
-import { copyIngressNamespace, releaseSecretCopy } from '../../../src/reconciler/secretcopies.js';
+import { copyIngressNamespace, releaseRefusedCopies, releaseSecretCopy } from '../../../src/reconciler/secretcopies.js';
 
 const CLASS = 'istio.ingress.networking.knative.dev';
 
@@ -34,7 +34,7 @@ function deps(kingresses: KIngress[], allowed: string[] = ['certs']) {
   const writes: string[] = [];
   const d = {
     options: { ingressClass: CLASS, systemNamespace: 'knative-serving', clusterDomain: 'cluster.local', meshVirtualService: false, tlsSecretNamespaces: allowed },
-    cluster: { kingresses: () => kingresses },
+    cluster: { kingresses: () => kingresses, secretCopiesMadeFor: () => [copy('team-a')] },
     writer: {
       update: async (o: Existing) => { writes.push(`update ${o.metadata.name} ingressNamespace=${o.metadata.labels?.['networking.internal.knative.dev/ingressNamespace']}`); return o; },
       delete: async (ref: { name: string }) => { writes.push(`delete ${ref.name}`); return true; },
@@ -76,5 +76,17 @@ describe('releasing a copy a KIngress no longer needs', () => {
     const { d, writes } = deps([kingress('team-a', 'web'), other]);
     await releaseSecretCopy(copy('team-a'), kingress('team-a', 'web'), d);
     expect(writes).toEqual(['delete web-uid-1']);
+  });
+});
+
+describe('copies of a Secret the policy no longer allows', () => {
+  test.each<[string, string[], string[]]>([
+    ['the namespace was withdrawn: the copy goes', [], ['delete web-uid-1']],
+    ['still allowed: kept', ['certs'], []],
+    ['any namespace allowed: kept', ['*'], []],
+  ])('%s', async (_name, allowed, want) => {
+    const { d, writes } = deps([kingress('team-a', 'web')], allowed);
+    await releaseRefusedCopies(kingress('team-a', 'web'), d);
+    expect(writes).toEqual(want);
   });
 });
