@@ -25,7 +25,7 @@ export const httpMatchRequestSchema = z.strictObject({
 export const httpRouteDestinationSchema = z.strictObject({
   destination: z.strictObject({
     host: z.string().min(1),
-    port: z.strictObject({ number: z.number().int().min(0).max(65535) }),
+    port: z.strictObject({ number: z.number().int().min(1).max(65535).optional() }),
   }),
   weight: z.number().int().min(0).max(100).optional(),
   headers: headersSchema.optional(),

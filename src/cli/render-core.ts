@@ -7,6 +7,7 @@ import type { IstioConfig } from '../config/istio.js';
 import { HIGRESS_GATEWAY_POD_LABELS, INGRESS_CLASS_ANNOTATION } from '../translate/constants.js';
 import { describeUnsupported, unsupportedAnnotations } from '../translate/annotations/unsupported.js';
 import { defaultIngress } from '../translate/defaults.js';
+import { refusedSecretReferences, SECRET_NOT_ALLOWED } from '../translate/secretpolicy.js';
 import { translate, type Desired, type TranslateOptions } from '../translate/translate.js';
 import { validateIngress } from '../translate/validate.js';
 import { describeObject, isRecord, type InputDocument } from './documents.js';
@@ -15,6 +16,8 @@ export interface RenderOptions extends TranslateOptions {
   ingressClass: string;
   istio: IstioConfig;
   includeSecretData: boolean;
+  /** As `run --tls-secret-namespaces`: namespaces besides a KIngress's own whose Secrets it may use. */
+  tlsSecretNamespaces: readonly string[];
 }
 
 export interface RenderResult {
@@ -62,6 +65,12 @@ export function renderDocuments(docs: readonly InputDocument[], opts: RenderOpti
     const checked = validateIngress(defaultIngress(ing));
     if (!checked.ok) {
       result.errors.push(`${where}: ${describeErrors(checked.errors)}`);
+      continue;
+    }
+    // The controller's policy, so that offline output matches what it would write.
+    const refused = refusedSecretReferences(checked.value, opts.tlsSecretNamespaces);
+    if (refused.length > 0) {
+      result.errors.push(`${where}: ${SECRET_NOT_ALLOWED}: ${describeErrors(refused)}`);
       continue;
     }
     const unsupported = unsupportedAnnotations(ing.metadata.annotations);

@@ -21,6 +21,9 @@ Secrets (for TLS) and gateway Services (for selectors) may be given in the same 
       --cluster-domain D      default cluster.local
       --mesh-virtual-service  also emit the <name>-mesh VirtualService (off: Higress runs no sidecars)
       --include-secret-data   print TLS secret copies with their data (default: values redacted)
+      --tls-secret-namespaces NS[,NS...]|*
+                              namespaces besides its own whose TLS Secrets a KIngress may use, as for
+                              \`run\` (default none: a Secret of another namespace is an error)
 `;
 
 export interface Streams {
@@ -44,6 +47,7 @@ export function runRender(argv: string[], io: Streams): number {
         'cluster-domain': { type: 'string', default: 'cluster.local' },
         'mesh-virtual-service': { type: 'boolean', default: false },
         'include-secret-data': { type: 'boolean', default: false },
+        'tls-secret-namespaces': { type: 'string', default: '' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -81,6 +85,7 @@ export function runRender(argv: string[], io: Streams): number {
       systemNamespace: ctx.systemNamespace,
       meshVirtualService: args['mesh-virtual-service'],
       includeSecretData: args['include-secret-data'],
+      tlsSecretNamespaces: args['tls-secret-namespaces'].split(',').map((n) => n.trim()).filter((n) => n !== ''),
     });
     for (const note of result.notes) io.stderr(`note: ${note}\n`);
     if (result.errors.length > 0) {

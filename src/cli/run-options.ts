@@ -29,6 +29,8 @@ export interface RunOptions {
   /** The work queue's global retry rate limit (client-go's BucketRateLimiter). */
   qps: number;
   burst: number;
+  /** Namespaces besides a KIngress's own whose TLS Secrets it may use; `*` = any. */
+  tlsSecretNamespaces: string[];
   help: boolean;
 }
 
@@ -76,6 +78,8 @@ const FLAGS = [
     help: 'longest wait between two probes of a pod (backoff doubles from 50 ms); lower = faster Ready, more probes' },
   { flag: 'qps', env: 'WORKQUEUE_QPS', defaultText: '50', metavar: 'N', help: 'work queue retries per second, all keys together' },
   { flag: 'burst', env: 'WORKQUEUE_BURST', defaultText: '100', metavar: 'N', help: 'work queue retry burst' },
+  { flag: 'tls-secret-namespaces', env: 'TLS_SECRET_NAMESPACES', defaultText: 'none', metavar: 'NS[,NS...]|*',
+    help: 'namespaces besides its own whose TLS Secrets a KIngress may use; * = any (unsafe with tenants)' },
 ] as const satisfies readonly FlagSpec[];
 
 type FlagName = (typeof FLAGS)[number]['flag'];
@@ -154,6 +158,7 @@ function resolve(argv: readonly string[], env: Env): RunOptions {
     probeMaxRetryDelaySeconds: value('probe-max-retry-delay', integer(1, 3600), 30),
     qps: value('qps', positiveNumber, 50),
     burst: value('burst', integer(1, 100_000), 100),
+    tlsSecretNamespaces: value('tls-secret-namespaces', namespaceList, []),
     help,
   };
 }
@@ -219,6 +224,17 @@ function dnsSubdomain(r: Raw): string {
   const ok = r.value.length <= 253 && r.value.split('.').every((part) => part.length <= 63 && DNS_LABEL.test(part));
   if (!ok) throw invalid(r, 'must be a DNS-1123 subdomain (lower case alphanumerics, \'-\' and \'.\', e.g. "example.com")');
   return r.value;
+}
+
+/** `a,b` (spaces allowed around commas) or `*`; an empty list is the default. */
+function namespaceList(r: Raw): string[] {
+  const items = r.value.split(',').map((v) => v.trim()).filter((v) => v !== '');
+  for (const item of items) {
+    if (item !== '*' && (item.length > 63 || !DNS_LABEL.test(item))) {
+      throw invalid(r, `"${item}" is not a namespace name; want a comma-separated list of namespaces, or *`);
+    }
+  }
+  return items;
 }
 
 function integer(min: number, max: number): (r: Raw) => number {

@@ -42,6 +42,7 @@ export async function runController(argv: string[], io: Streams): Promise<number
     systemNamespace: opts.systemNamespace,
     clusterDomain: opts.clusterDomain,
     meshVirtualService: opts.meshVirtualService,
+    tlsSecretNamespaces: opts.tlsSecretNamespaces,
     workers: opts.workers,
     qps: opts.qps,
     burst: opts.burst,

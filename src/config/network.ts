@@ -1,6 +1,8 @@
-// config-network (knative-networking.md §2), parsed with the same keys, legacy aliases, defaults and
-// rejections as knative/networking's NewConfigFromMap, so that an update Serving rejects is rejected
-// here too. The ingress only acts on cluster-local-domain-tls; the rest is parsed to validate.
+// config-network, parsed with the same keys, legacy aliases, defaults and rejections as
+// knative/networking's NewConfigFromMap. The ingress acts on cluster-local-domain-tls only, and only a
+// bad value there is refused: Knative owns this ConfigMap, and a value of a key we never read (a
+// domain-template using Go template functions our checker cannot run, say) must never stop us. Such
+// problems are returned as `ignored`, for a warning.
 
 import { CORE_SCHEMA, loadAll, mergeTag } from 'js-yaml';
 import type { ConfigResult } from './istio.js';
@@ -47,16 +49,24 @@ export function defaultNetworkConfig(): NetworkConfig {
   };
 }
 
-type Data = Readonly<Record<string, string>>;
-type Step = (d: Data) => string | undefined;
+/** The keys net-higress acts on: a value Knative would refuse there is refused. */
+export const READ_KEYS: ReadonlySet<string> = new Set(['cluster-local-domain-tls']);
 
-const asString = (key: string, set: (v: string) => void): Step => (d) => {
+/** `ignored`: problems in keys net-higress does not read, worth a warning and nothing more. */
+export type NetworkConfigResult = { ok: true; value: NetworkConfig; ignored: string[] } | { ok: false; error: string };
+
+type Data = Readonly<Record<string, string>>;
+/** A check of one key (legacy aliases share the new key's name): an error message, or undefined. */
+interface Step { key: string; check: (d: Data) => string | undefined }
+const step = (key: string, check: Step['check']): Step => ({ key, check });
+
+const asString = (key: string, set: (v: string) => void): Step => step(key, (d) => {
   if (Object.hasOwn(d, key)) set(d[key]!);
   return undefined;
-};
+});
 
 // strconv.Atoi: optional sign, decimal digits, nothing else.
-const asInt = (key: string, set: (v: number) => void): Step => (d) => {
+const asInt = (key: string, set: (v: number) => void): Step => step(key, (d) => {
   if (!Object.hasOwn(d, key)) return undefined;
   const raw = d[key]!;
   if (!/^[+-]?\d+$/.test(raw)) return `failed to parse "${key}": strconv.Atoi: parsing ${JSON.stringify(raw)}: invalid syntax`;
@@ -64,28 +74,38 @@ const asInt = (key: string, set: (v: number) => void): Step => (d) => {
   if (!Number.isSafeInteger(n)) return `failed to parse "${key}": strconv.Atoi: parsing ${JSON.stringify(raw)}: value out of range`;
   set(n);
   return undefined;
-};
+});
 
 // strconv.ParseBool accepts exactly these spellings.
 const TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
 const FALSE = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False']);
-const asBool = (key: string, set: (v: boolean) => void): Step => (d) => {
+const asBool = (key: string, set: (v: boolean) => void): Step => step(key, (d) => {
   if (!Object.hasOwn(d, key)) return undefined;
   const raw = d[key]!;
   if (!TRUE.has(raw) && !FALSE.has(raw)) return `failed to parse "${key}": strconv.ParseBool: parsing ${JSON.stringify(raw)}: invalid syntax`;
   set(TRUE.has(raw));
   return undefined;
-};
+});
 
 const eqFold = (a: string | undefined, b: string): boolean => a !== undefined && a.toLowerCase() === b;
 
-export function parseNetworkConfig(data: Data | undefined): ConfigResult<NetworkConfig> {
+export function parseNetworkConfig(data: Data | undefined): NetworkConfigResult {
   const d = data ?? {};
   const nc = defaultNetworkConfig();
+  const defaults = defaultNetworkConfig();
   let internalEncryption = false;
-  const fail = (error: string): ConfigResult<NetworkConfig> => ({ ok: false, error });
+  const ignored: string[] = [];
 
-  // Legacy keys first, so that the new key wins; the first failing key is reported.
+  const encryption = (key: string, set: (v: boolean) => void): Step => step(key, (m) => {
+    const raw = m[key] ?? '';
+    switch (raw.toLowerCase()) {
+      case '': case 'disabled': set(false); return undefined;
+      case 'enabled': set(true); return undefined;
+      default: return `${key} with value: ${JSON.stringify(raw)} in config-network ConfigMap is not supported`;
+    }
+  });
+
+  // Legacy keys first, so that the new key wins; every key is checked, in Knative's order.
   const steps: Step[] = [
     asString('ingress.class', (v) => { nc.ingressClass = v; }),
     asString('certificate.class', (v) => { nc.certificateClass = v; }),
@@ -103,59 +123,59 @@ export function parseNetworkConfig(data: Data | undefined): ConfigResult<Network
     asBool('enable-mesh-pod-addressability', (v) => { nc.enableMeshPodAddressability = v; }),
     asString('default-external-scheme', (v) => { nc.defaultExternalScheme = v; }),
     asBool('internal-encryption', (v) => { internalEncryption = v; }),
-    (m) => { // an unknown mode is silently ignored upstream
+    step('mesh-compatibility-mode', (m) => { // an unknown mode is silently ignored upstream
       const mode = (['enabled', 'disabled', 'auto'] as const).find((f) => eqFold(m['mesh-compatibility-mode'], f));
       if (mode !== undefined) nc.meshCompatibilityMode = mode;
       return undefined;
-    },
-    (m) => {
+    }),
+    step('namespace-wildcard-cert-selector', (m) => {
       const sel = parseSelectorYAML(m['namespace-wildcard-cert-selector'] ?? '');
       if (!sel.ok) return `failed to parse "namespace-wildcard-cert-selector": ${sel.error}`;
       if (sel.value !== undefined) nc.namespaceWildcardCertSelector = sel.value;
       return undefined;
-    },
+    }),
+    step('rollout-duration', () => {
+      if (nc.rolloutDurationSeconds >= 0) return undefined;
+      const was = nc.rolloutDurationSeconds;
+      nc.rolloutDurationSeconds = defaults.rolloutDurationSeconds;
+      return `rollout-duration must be a positive integer, but was ${was}`;
+    }),
+    step('domain-template', () => {
+      const err = checkDomainTemplate(nc.domainTemplate);
+      if (err !== undefined) nc.domainTemplate = defaults.domainTemplate;
+      return err;
+    }),
+    step('tag-template', () => {
+      const err = checkTagTemplate(nc.tagTemplate);
+      if (err !== undefined) nc.tagTemplate = defaults.tagTemplate;
+      return err;
+    }),
+    step('external-domain-tls', () => {
+      // external-domain-tls inherits the deprecated auto-tls (autoTLS) when absent. Never an error.
+      const autoTLS = eqFold(d['auto-tls'] ?? d['autoTLS'], 'enabled');
+      nc.externalDomainTLS = Object.hasOwn(d, 'external-domain-tls') ? eqFold(d['external-domain-tls'], 'enabled') : autoTLS;
+      return undefined;
+    }),
+    step('http-protocol', () => {
+      const httpProtocol = d['http-protocol'] ?? d['httpProtocol'] ?? '';
+      switch (httpProtocol.toLowerCase()) {
+        case '': case 'enabled': nc.httpProtocol = 'Enabled'; return undefined;
+        case 'disabled': nc.httpProtocol = 'Disabled'; return undefined;
+        case 'redirected': nc.httpProtocol = 'Redirected'; return undefined;
+        default: return `httpProtocol ${httpProtocol} in config-network ConfigMap is not supported`;
+      }
+    }),
+    // The deprecated internal-encryption still turns system-internal-tls on.
+    encryption('system-internal-tls', (v) => { nc.systemInternalTLS = v || internalEncryption; }),
+    encryption('cluster-local-domain-tls', (v) => { nc.clusterLocalDomainTLS = v; }),
   ];
-  for (const step of steps) {
-    const err = step(d);
-    if (err !== undefined) return fail(err);
+  for (const { key, check } of steps) {
+    const err = check(d);
+    if (err === undefined) continue;
+    if (READ_KEYS.has(key)) return { ok: false, error: err };
+    ignored.push(err);
   }
-
-  if (nc.rolloutDurationSeconds < 0) {
-    return fail(`rollout-duration must be a positive integer, but was ${nc.rolloutDurationSeconds}`);
-  }
-  const domainErr = checkDomainTemplate(nc.domainTemplate);
-  if (domainErr !== undefined) return fail(domainErr);
-  const tagErr = checkTagTemplate(nc.tagTemplate);
-  if (tagErr !== undefined) return fail(tagErr);
-
-  // external-domain-tls inherits the deprecated auto-tls (autoTLS) when absent. Never an error.
-  const autoTLS = eqFold(d['auto-tls'] ?? d['autoTLS'], 'enabled');
-  nc.externalDomainTLS = Object.hasOwn(d, 'external-domain-tls') ? eqFold(d['external-domain-tls'], 'enabled') : autoTLS;
-
-  const httpProtocol = d['http-protocol'] ?? d['httpProtocol'] ?? '';
-  switch (httpProtocol.toLowerCase()) {
-    case '': case 'enabled': nc.httpProtocol = 'Enabled'; break;
-    case 'disabled': nc.httpProtocol = 'Disabled'; break;
-    case 'redirected': nc.httpProtocol = 'Redirected'; break;
-    default: return fail(`httpProtocol ${httpProtocol} in config-network ConfigMap is not supported`);
-  }
-
-  const encryption = (key: string): boolean | string => {
-    const raw = d[key] ?? '';
-    switch (raw.toLowerCase()) {
-      case '': case 'disabled': return false;
-      case 'enabled': return true;
-      default: return `${key} with value: ${JSON.stringify(raw)} in config-network ConfigMap is not supported`;
-    }
-  };
-  const systemTLS = encryption('system-internal-tls');
-  if (typeof systemTLS === 'string') return fail(systemTLS);
-  nc.systemInternalTLS = systemTLS || internalEncryption; // deprecated internal-encryption still turns it on
-  const localTLS = encryption('cluster-local-domain-tls');
-  if (typeof localTLS === 'string') return fail(localTLS);
-  nc.clusterLocalDomainTLS = localTLS;
-
-  return { ok: true, value: nc };
+  return { ok: true, value: nc, ignored };
 }
 
 // Empty string = no selector; otherwise YAML decoded like sigs.k8s.io/yaml (null also = none).

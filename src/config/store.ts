@@ -17,6 +17,8 @@ export class ConfigStore {
   private istio: IstioConfig;
   private network: NetworkConfig;
   private gen = 0;
+  /** Problems in config-network keys we do not read, from the last accepted data: for a warning. */
+  ignored: readonly string[] = [];
 
   constructor(initialIstio: IstioConfig, initialNetwork: NetworkConfig, private readonly ctx: ConfigContext) {
     this.istio = initialIstio;
@@ -30,7 +32,9 @@ export class ConfigStore {
     if (!istio.ok) return { ok: false, error: `${ISTIO_CONFIGMAP}: ${istio.error}` };
     const network = parseNetworkConfig(networkData);
     if (!network.ok) return { ok: false, error: `${NETWORK_CONFIGMAP}: ${network.error}` };
-    return { ok: true, value: new ConfigStore(istio.value, network.value, ctx) };
+    const store = new ConfigStore(istio.value, network.value, ctx);
+    store.ignored = network.ignored;
+    return { ok: true, value: store };
   }
 
   /** A ConfigMap changed. Invalid data is rejected and the last good value kept. */
@@ -42,6 +46,7 @@ export class ConfigStore {
     }
     const parsed = parseNetworkConfig(data);
     if (!parsed.ok) return { accepted: false, error: `${NETWORK_CONFIGMAP}: ${parsed.error}` };
+    this.ignored = parsed.ignored;
     return this.accept(this.network, parsed.value, (v) => { this.network = v; });
   }
 

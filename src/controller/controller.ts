@@ -3,6 +3,7 @@ import { ConfigStore, ISTIO_CONFIGMAP, NETWORK_CONFIGMAP } from '../config/store
 import { InformerClusterState } from '../kube/cluster-state.js';
 import { errorMessage, isConflict } from '../kube/errors.js';
 import { EventRecorder, restEventSink } from '../kube/events.js';
+import { FollowedSecrets } from '../kube/followed-secrets.js';
 import type { Informer, InformerPhase } from '../kube/informer.js';
 import { LeaderElector, restLeaseStore } from '../kube/leader.js';
 import { createInformer } from '../kube/listwatch.js';
@@ -19,6 +20,7 @@ import { ReconcileError } from '../reconciler/errors.js';
 import { reconcileIngress } from '../reconciler/reconcile.js';
 import { ReportedAnnotations } from '../reconciler/unsupported.js';
 import { CERTIFICATE_UID_LABEL, INGRESS_CLASS_ANNOTATION, INGRESS_LABEL, KINGRESS_FINALIZER } from '../translate/constants.js';
+import { refusedSecretReferences } from '../translate/secretpolicy.js';
 import { Blockers } from './blockers.js';
 import { kingressesUsingSecret, ownerKey } from './enqueue.js';
 import { checkPermissions } from './preflight.js';
@@ -30,6 +32,9 @@ export interface ControllerOptions extends ReconcilerOptions {
   resyncPeriodSeconds: number;
   leaderElection?: { namespace: string; name: string; identity: string };
 }
+
+/** How often Secrets no KIngress names any more stop being followed. */
+const FOLLOWED_SWEEP_MS = 30_000;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -50,6 +55,9 @@ export class Controller {
   private readonly cluster: InformerClusterState;
   private readonly blockers: Blockers;
   private readonly annotationReports = new ReportedAnnotations();
+  /** TLS Secrets without Knative's label, each watched by name while a KIngress names it. */
+  private readonly followed: FollowedSecrets;
+  private sweepTimer: NodeJS.Timeout | undefined;
   private elector: LeaderElector | undefined;
   private config: ConfigStore | undefined;
   private synced = false;
@@ -70,7 +78,13 @@ export class Controller {
       configMaps: createInformer(rest, CONFIG_MAP, { ...common(`configmaps in ${opts.systemNamespace}`), namespace: opts.systemNamespace }),
     };
     this.blockers = new Blockers(rest, (key) => this.queue.add(key), (err, resource) => this.informerError(resource, err, 'watch'));
-    this.cluster = new InformerClusterState(this.informers, this.reader);
+    this.followed = new FollowedSecrets({
+      watchOne: (ref) => createInformer(rest, SECRET, {
+        ...common(`secret ${ref.namespace}/${ref.name}`), resyncMs: 0, namespace: ref.namespace, fieldSelector: `metadata.name=${ref.name}`,
+      }),
+      onChange: (obj) => this.secretChanged(obj),
+    });
+    this.cluster = new InformerClusterState(this.informers, this.reader, Date.now, this.followed);
     this.recorder = new EventRecorder(restEventSink(rest), { onError: (err, summary) => log.warn('failed to record event', { event: summary, error: errorMessage(err) }) });
     this.queue = new WorkQueue((key) => this.process(key), {
       workers: opts.workers, qps: opts.qps, burst: opts.burst,
@@ -95,8 +109,11 @@ export class Controller {
     const store = ConfigStore.fromConfigMaps(data(ISTIO_CONFIGMAP)?.data, data(NETWORK_CONFIGMAP)?.data, this.opts);
     if (!store.ok) throw new ConfigError(`invalid configuration in namespace ${this.opts.systemNamespace}: ${store.error}`);
     this.config = store.value;
+    this.warnIgnoredConfig();
     this.synced = true;
     for (const ing of this.kingresses()) this.enqueue(ing);
+    this.sweepTimer = setInterval(() => void this.sweepFollowedSecrets(), FOLLOWED_SWEEP_MS);
+    this.sweepTimer.unref();
 
     const le = this.opts.leaderElection;
     if (!le) {
@@ -123,6 +140,8 @@ export class Controller {
     await this.queue.shutdown({ drain: true });
     await this.elector?.stop();
     await this.blockers.stop();
+    clearInterval(this.sweepTimer);
+    await this.followed.stopAll();
     await Promise.all(Object.values(this.informers).map((inf) => inf.stop()));
   }
 
@@ -223,10 +242,38 @@ export class Controller {
       if (ownerKey(old) !== ownerKey(obj)) onOwned(old);
     };
     for (const inf of [this.informers.virtualServices, this.informers.gateways]) inf.addHandlers({ add: onOwned, update: onOwnedUpdate, delete: onOwned });
-    const onSecret = (obj: KubeObject) => { for (const key of kingressesUsingSecret(obj, this.kingresses())) this.queue.add(key); };
+    const onSecret = (obj: KubeObject) => this.secretChanged(obj);
     this.informers.secrets.addHandlers({ add: onSecret, update: (_o, n) => onSecret(n), delete: onSecret });
     const onConfig = (obj: KubeObject) => this.configChanged(obj);
     this.informers.configMaps.addHandlers({ add: onConfig, update: (_o, n) => onConfig(n), delete: () => undefined });
+  }
+
+  private secretChanged(obj: KubeObject): void {
+    for (const key of kingressesUsingSecret(obj, this.kingresses())) this.queue.add(key);
+  }
+
+  /** Stop following the Secrets no KIngress of ours names any more, may not use under the policy, or that the labelled informer holds. */
+  private async sweepFollowedSecrets(): Promise<void> {
+    const wanted = new Set<string>();
+    for (const ing of this.kingresses()) {
+      if (ing.metadata.annotations?.[INGRESS_CLASS_ANNOTATION] !== this.opts.ingressClass || ing.metadata.deletionTimestamp) continue;
+      const refused = new Set(refusedSecretReferences(ing, this.opts.tlsSecretNamespaces ?? []).map((e) => e.path));
+      (ing.spec?.tls ?? []).forEach((t, i) => {
+        // One the labelled informer holds (it gained Knative's label, say) needs no watch of its own.
+        if (refused.has(`spec.tls[${i}].secretNamespace`) || this.informers.secrets.get(t.secretNamespace, t.secretName ?? '')) return;
+        wanted.add(`${t.secretNamespace ?? ''}/${t.secretName ?? ''}`);
+      });
+    }
+    try {
+      await this.followed.retain(wanted);
+    } catch (err) {
+      this.log.warn('failed to stop following unused Secrets', { error: errorMessage(err) });
+    }
+  }
+
+  /** For tests: `namespace/name` of the Secrets followed by name. */
+  followedSecrets(): string[] {
+    return this.followed.keys();
   }
 
   /** A changed config resyncs every KIngress; an invalid one is reported and the last good one kept. */
@@ -241,6 +288,7 @@ export class Controller {
       return;
     }
     if (!result.changed) return;
+    if (kind === 'network') this.warnIgnoredConfig();
     this.log.info('configuration changed, resyncing all KIngresses', { configmap: name });
     for (const ing of this.kingresses()) this.enqueue(ing);
   }
@@ -249,6 +297,13 @@ export class Controller {
   private informerError(resource: string, err: unknown, phase: InformerPhase): void {
     if (phase === 'relist') this.log.info(`relisting ${resource}: ${errorMessage(err)}`, { resource });
     else this.log.warn(`${phase} of ${resource} failed: ${errorMessage(err)}`, { resource, phase, error: errorMessage(err) });
+  }
+
+  /** Knative owns config-network: a key we do not read never stops us, but a problem there is worth a line. */
+  private warnIgnoredConfig(): void {
+    for (const problem of this.config?.ignored ?? []) {
+      this.log.warn('config-network: ignoring a problem in a key net-higress does not read', { configmap: `${this.opts.systemNamespace}/${NETWORK_CONFIGMAP}`, problem });
+    }
   }
 
   private kingresses(): KIngress[] {

@@ -5,6 +5,7 @@ import type { ObjectRef } from '../api/meta.js';
 import type { ClusterState, Existing } from '../reconciler/deps.js';
 import { INGRESS_LABEL, INGRESS_NAMESPACE_LABEL, ORIGIN_SECRET_NAME_LABEL, ORIGIN_SECRET_NAMESPACE_LABEL } from '../translate/constants.js';
 import { originSecretNameLabelValue } from '../translate/names.js';
+import type { FollowedSecrets } from './followed-secrets.js';
 import type { Informer } from './informer.js';
 import type { KubeReader } from './reader.js';
 import { GATEWAY, SECRET, SERVICE, VIRTUAL_SERVICE, apiVersionOf, type ResourceType } from './resources.js';
@@ -29,7 +30,8 @@ const SERVICE_TTL_MS = 30_000;
 export class InformerClusterState implements ClusterState {
   private readonly services = new Map<string, { at: number; value: { selector: Record<string, string> } | undefined }>();
 
-  constructor(private readonly informers: Informers, private readonly reader: KubeReader, private readonly now: () => number = Date.now) {}
+  constructor(private readonly informers: Informers, private readonly reader: KubeReader, private readonly now: () => number = Date.now,
+              private readonly followed?: FollowedSecrets) {}
 
   kingress(ref: ObjectRef): KIngress | undefined {
     return this.informers.kingresses.get(ref.namespace, ref.name) as KIngress | undefined;
@@ -65,6 +67,13 @@ export class InformerClusterState implements ClusterState {
 
   async secret(ref: ObjectRef): Promise<Secret | undefined> {
     return (await this.cachedOrLive(this.informers.secrets, 'v1', 'Secret', ref)) as Secret | undefined;
+  }
+
+  /** Knative's certificates are in the labelled cache; any other Secret a KIngress names is followed by name. */
+  async tlsSecret(ref: ObjectRef): Promise<Secret | undefined> {
+    const cached = this.informers.secrets.get(ref.namespace, ref.name);
+    if (cached) return cached as Secret;
+    return this.followed ? this.followed.get(ref) : this.secret(ref);
   }
 
   async secretCopiesOf(namespace: string, origin: ObjectRef): Promise<Existing[]> {

@@ -2,12 +2,13 @@ import type { Secret } from '../api/core.js';
 import type { Gateway, VirtualService } from '../api/istio.js';
 import type { KIngress } from '../api/kingress.js';
 import { errorMessage, isNotFound, isTooLarge } from '../kube/errors.js';
-import { ORIGIN_SECRET_NAME_LABEL, ORIGIN_SECRET_NAMESPACE_LABEL } from '../translate/constants.js';
+import { INGRESS_NAMESPACE_LABEL, ORIGIN_SECRET_NAME_LABEL, ORIGIN_SECRET_NAMESPACE_LABEL } from '../translate/constants.js';
 import type { Desired } from '../translate/translate.js';
 import type { Existing, ReconcileDeps, WireRef } from './deps.js';
 import { jsonEqual, mapsEqual } from './equality.js';
 import { notOwned, ReconcileError, tooLarge, virtualServiceFailed } from './errors.js';
 import { isControlledBy } from './ownership.js';
+import { copyIngressNamespace, releaseSecretCopy } from './secretcopies.js';
 
 /**
  * Converge the cluster on `desired`, writing only what differs, in net-istio's order: secret copies,
@@ -90,7 +91,8 @@ async function applySecretCopy(ing: KIngress, copy: Secret, deps: ReconcileDeps)
     return;
   }
   const labels = existing.metadata.labels ?? {};
-  const wanted = copy.metadata.labels ?? {};
+  const wanted = { ...copy.metadata.labels };
+  if (wanted[INGRESS_NAMESPACE_LABEL] !== undefined) wanted[INGRESS_NAMESPACE_LABEL] = copyIngressNamespace(existing, wanted[INGRESS_NAMESPACE_LABEL], ing, deps);
   const sameOrigin = [ORIGIN_SECRET_NAME_LABEL, ORIGIN_SECRET_NAMESPACE_LABEL].every((k) => labels[k] === wanted[k]);
   if (!sameOrigin) throw notOwned('Secret', ref.name, ing.metadata.name);
   if (jsonEqual(existing.data ?? {}, copy.data ?? {}) && mapsEqual(labels, wanted)) return;
@@ -118,7 +120,7 @@ async function deleteStaleSecretCopies(ing: KIngress, desired: Desired, deps: Re
   const keep = new Set(desired.secretCopies.map((s) => `${s.metadata.namespace ?? ''}/${s.metadata.name}`));
   const made = deps.cluster.secretCopiesMadeFor({ namespace: namespaceOf(ing), name: ing.metadata.name });
   for (const copy of made) {
-    if (!keep.has(`${copy.metadata.namespace ?? ''}/${copy.metadata.name ?? ''}`)) await deleteSecretCopy(copy, deps);
+    if (!keep.has(`${copy.metadata.namespace ?? ''}/${copy.metadata.name ?? ''}`)) await releaseSecretCopy(copy, ing, deps);
   }
 }
 

@@ -32,6 +32,8 @@ export interface ClusterState {
   gatewaysOf(namespace: string, ingressName: string): Array<Existing<Gateway['spec']>>;
   listGatewaysOf(namespace: string, ingressName: string): Promise<Array<Existing<Gateway['spec']>>>;
   secret(ref: ObjectRef): Promise<Secret | undefined>;
+  /** A TLS origin Secret a KIngress names; followed, so that its changes reconcile the KIngress. */
+  tlsSecret(ref: ObjectRef): Promise<Secret | undefined>;
   /** Secret copies in `namespace` made from `origin` (found by their origin labels). */
   secretCopiesOf(namespace: string, origin: ObjectRef): Promise<Existing[]>;
   /** Per-KIngress secret copies labelled as made for this KIngress, in any namespace (cache). */
@@ -71,6 +73,8 @@ export interface ReconcilerOptions {
   systemNamespace: string;
   clusterDomain: string;
   meshVirtualService: boolean;
+  /** Namespaces besides the KIngress's own whose TLS Secrets may be used; `*` = any. Default none. */
+  tlsSecretNamespaces?: readonly string[];
 }
 
 export interface Log {

@@ -4,11 +4,11 @@ import { errorMessage } from '../kube/errors.js';
 import { ISTIO_API_VERSION } from '../api/istio.js';
 import { KINGRESS_FINALIZER } from '../translate/constants.js';
 import { serversOfIngress, updateGatewayServers } from '../translate/shared-gateway.js';
-import { deleteObject, deleteSecretCopy, namespaceOf, wireRef } from './apply.js';
+import { deleteObject, namespaceOf, wireRef } from './apply.js';
 import type { Existing, ReconcileDeps } from './deps.js';
 import { ReconcileError } from './errors.js';
 import { isControlledBy } from './ownership.js';
-import { deleteUnneededSecretCopies } from './secretcopies.js';
+import { deleteUnneededSecretCopies, releaseSecretCopy } from './secretcopies.js';
 
 /**
  * Deletion: leave nothing behind, without relying on the garbage collector, then drop the finalizer.
@@ -25,7 +25,7 @@ export async function finalize(ing: KIngress, deps: ReconcileDeps): Promise<void
   // would hide an object created meanwhile, and removing the finalizer would leave it behind for good.
   for (const vs of (await deps.cluster.listVirtualServicesOf(namespace, ing.metadata.name)).filter(owned)) await deleteObject(vs, deps);
   for (const gw of (await deps.cluster.listGatewaysOf(namespace, ing.metadata.name)).filter(owned)) await deleteObject(gw, deps);
-  for (const copy of deps.cluster.secretCopiesMadeFor({ namespace, name: ing.metadata.name })) await deleteSecretCopy(copy, deps);
+  for (const copy of deps.cluster.secretCopiesMadeFor({ namespace, name: ing.metadata.name })) await releaseSecretCopy(copy, ing, deps);
   await deleteUnneededSecretCopies(ing, istio.ingressGateways, deps);
   deps.readiness.forget(`${namespace}/${ing.metadata.name}`);
 

@@ -1,12 +1,13 @@
 import type { Secret } from '../api/core.js';
 import { kingressSchema, type KIngress } from '../api/kingress.js';
 import { parseWith } from '../api/schema.js';
-import { describeErrors } from '../api/fielderror.js';
+import { describeErrors, type FieldError } from '../api/fielderror.js';
 import { refKey } from '../api/meta.js';
 import { parseServiceURL, selectGateways } from '../config/istio.js';
 import { errorMessage, isConflict } from '../kube/errors.js';
 import { INGRESS_CLASS_ANNOTATION, KINGRESS_FINALIZER } from '../translate/constants.js';
 import { defaultIngress } from '../translate/defaults.js';
+import { refusedSecretReferences, SECRET_NOT_ALLOWED } from '../translate/secretpolicy.js';
 import { translate, type Desired } from '../translate/translate.js';
 import { validateIngress } from '../translate/validate.js';
 import { applyDesired, wireRef } from './apply.js';
@@ -14,6 +15,7 @@ import { NETWORK_CONFIGURED, READY } from './conditions.js';
 import type { Existing, ReconcileDeps, Result } from './deps.js';
 import { ReconcileError } from './errors.js';
 import { finalize } from './finalize.js';
+import { releaseRefusedCopies } from './secretcopies.js';
 import { sameStatus, StatusBuilder } from './status.js';
 import { isControlledBy } from './ownership.js';
 import { reportUnsupportedAnnotations } from './unsupported.js';
@@ -66,14 +68,13 @@ async function converge(ing: KIngress, status: StatusBuilder, deps: ReconcileDep
   // The CRD schema makes a malformed spec unlikely, but one that gets through is reported, not thrown.
   const parsed = parseWith(kingressSchema, ing);
   const checked = parsed.ok ? validateIngress(defaultIngress(parsed.value)) : parsed;
-  if (!checked.ok) {
-    // Retrying cannot fix a bad spec: report it and wait for the next change.
-    const first = checked.errors[0];
-    const message = describeErrors(first ? [first] : []);
-    const before = status.conditions.get(NETWORK_CONFIGURED);
-    if (before?.reason !== 'InvalidSpec' || before.message !== message) deps.recorder.event(ing, 'Warning', 'InvalidSpec', describeErrors(checked.errors));
-    status.conditions.markFalse(NETWORK_CONFIGURED, 'InvalidSpec', message);
-    return 'invalid';
+  // Retrying cannot fix a bad spec: report it and wait for the next change.
+  if (!checked.ok) return reportNotConfigured(ing, status, 'InvalidSpec', checked.errors, deps);
+  // Before anything is read: a Secret the policy refuses is never looked up.
+  const refused = refusedSecretReferences(checked.value, deps.options.tlsSecretNamespaces ?? []);
+  if (refused.length > 0) {
+    await releaseRefusedCopies(ing, deps);
+    return reportNotConfigured(ing, status, SECRET_NOT_ALLOWED, refused, deps);
   }
   reportUnsupportedAnnotations(ing, deps);
   const desired = await translateWithCluster(checked.value, deps);
@@ -89,13 +90,23 @@ async function converge(ing: KIngress, status: StatusBuilder, deps: ReconcileDep
   return 'done';
 }
 
+/** NetworkConfigured=False with the first problem; a Warning Event with all of them when that changes. */
+function reportNotConfigured(ing: KIngress, status: StatusBuilder, reason: string, errors: readonly FieldError[], deps: ReconcileDeps): 'invalid' {
+  const first = errors[0];
+  const message = describeErrors(first ? [first] : []);
+  const before = status.conditions.get(NETWORK_CONFIGURED);
+  if (before?.reason !== reason || before.message !== message) deps.recorder.event(ing, 'Warning', reason, describeErrors(errors));
+  status.conditions.markFalse(NETWORK_CONFIGURED, reason, message);
+  return 'invalid';
+}
+
 /** translate() is pure: fetch what it may look up first (TLS origins, external gateway Services). */
 async function translateWithCluster(ing: ReturnType<typeof defaultIngress>, deps: ReconcileDeps): Promise<Desired> {
   const config = deps.config();
   const secrets = new Map<string, Secret>();
   for (const t of ing.spec.tls ?? []) {
     const ref = { namespace: t.secretNamespace ?? '', name: t.secretName ?? '' };
-    const secret = await deps.cluster.secret(ref);
+    const secret = await deps.cluster.tlsSecret(ref);
     if (secret) secrets.set(refKey(ref), secret);
   }
   const services = new Map<string, { selector: Record<string, string> }>();

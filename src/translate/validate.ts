@@ -3,6 +3,7 @@ import type { HTTPIngressPath, IngressBackendSplit, IngressRule, IngressTLS } fr
 import { HTTP_OPTION_ENABLED, HTTP_OPTION_REDIRECTED, VISIBILITY_CLUSTER_LOCAL, VISIBILITY_EXTERNAL } from '../api/kingress.js';
 import { routeAnnotationErrors } from './annotations/policy.js';
 import type { DefaultedIngress } from './defaults.js';
+import { hostProblem } from './hostname.js';
 
 const MISSING = 'missing field(s)';
 
@@ -20,7 +21,8 @@ export function validateIngress(ing: DefaultedIngress): Validated<DefaultedIngre
   } else if (rules.length === 0) {
     errors.push({ path: 'spec.rules', message: MISSING });
   }
-  rules.forEach((rule, i) => validateRule(rule, `spec.rules[${i}]`, namespace, errors));
+  const seen = new Map<string, string>();
+  rules.forEach((rule, i) => validateRule(rule, `spec.rules[${i}]`, namespace, seen, errors));
   (spec.tls ?? []).forEach((tls, i) => validateTLS(tls, `spec.tls[${i}]`, errors));
   const option = spec.httpOption ?? '';
   if (option !== '' && option !== HTTP_OPTION_ENABLED && option !== HTTP_OPTION_REDIRECTED) {
@@ -30,7 +32,8 @@ export function validateIngress(ing: DefaultedIngress): Validated<DefaultedIngre
   return errors.length === 0 ? { ok: true, value: ing } : { ok: false, errors };
 }
 
-function validateRule(rule: IngressRule, at: string, namespace: string, errors: FieldError[]): void {
+/** `seen` maps each host to where it first appeared: one host in two rules makes two conflicting routes. */
+function validateRule(rule: IngressRule, at: string, namespace: string, seen: Map<string, string>, errors: FieldError[]): void {
   if (!rule.hosts?.length && !rule.visibility && !rule.http) {
     errors.push({ path: at, message: MISSING });
     return;
@@ -40,7 +43,12 @@ function validateRule(rule: IngressRule, at: string, namespace: string, errors: 
     errors.push({ path: `${at}.visibility`, message: `invalid value "${vis}", want "${VISIBILITY_EXTERNAL}" or "${VISIBILITY_CLUSTER_LOCAL}"` });
   }
   (rule.hosts ?? []).forEach((host, i) => {
-    if (host === '') errors.push({ path: `${at}.hosts[${i}]`, message: 'empty host' });
+    const where = `${at}.hosts[${i}]`;
+    const problem = hostProblem(host);
+    const first = seen.get(host);
+    if (problem !== undefined) errors.push({ path: where, message: problem });
+    else if (first !== undefined) errors.push({ path: where, message: `host ${JSON.stringify(host)} is already in ${first}` });
+    else seen.set(host, where);
   });
   if (!rule.http) {
     errors.push({ path: `${at}.http`, message: MISSING });
@@ -52,6 +60,8 @@ function validateRule(rule: IngressRule, at: string, namespace: string, errors: 
 }
 
 function validatePath(path: HTTPIngressPath, at: string, namespace: string, errors: FieldError[]): void {
+  // Paths are URI prefixes; one without the leading slash never matches a request.
+  if (path.path && !path.path.startsWith('/')) errors.push({ path: `${at}.path`, message: `invalid value ${JSON.stringify(path.path)}, must start with "/"` });
   const splits = path.splits ?? [];
   if (splits.length === 0) {
     errors.push({ path: `${at}.splits`, message: MISSING });
@@ -72,7 +82,16 @@ function validateSplit(split: IngressBackendSplit, at: string, namespace: string
     errors.push({ path: `${at}.serviceNamespace`, message: `service namespace must match ingress namespace ("${split.serviceNamespace}" != "${namespace}")` });
   }
   if (!split.serviceName) errors.push({ path: `${at}.serviceName`, message: MISSING });
-  if (split.servicePort === 0 || split.servicePort === '') errors.push({ path: `${at}.servicePort`, message: MISSING });
+  const port = split.servicePort;
+  if (port === 0 || port === '') errors.push({ path: `${at}.servicePort`, message: MISSING });
+  else if (!isServicePort(port)) errors.push({ path: `${at}.servicePort`, message: `invalid value ${JSON.stringify(port)}, want a port number from 1 to 65535 or a port name` });
+}
+
+/** A number (or a numeric string, read as a number like IntOrString does) must be a real port; a name is left to the Service. */
+function isServicePort(port: number | string): boolean {
+  if (typeof port === 'string' && !/^[+-]?\d+$/.test(port)) return true;
+  const n = Number(port);
+  return Number.isInteger(n) && n >= 1 && n <= 65535;
 }
 
 function validateTLS(tls: IngressTLS, at: string, errors: FieldError[]): void {
@@ -80,6 +99,10 @@ function validateTLS(tls: IngressTLS, at: string, errors: FieldError[]): void {
     errors.push({ path: at, message: MISSING });
     return;
   }
+  (tls.hosts ?? []).forEach((host, i) => {
+    const problem = hostProblem(host);
+    if (problem !== undefined) errors.push({ path: `${at}.hosts[${i}]`, message: problem });
+  });
   if (!tls.secretName) errors.push({ path: `${at}.secretName`, message: MISSING });
   if (!tls.secretNamespace) errors.push({ path: `${at}.secretNamespace`, message: MISSING });
 }

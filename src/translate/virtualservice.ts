@@ -95,7 +95,7 @@ function httpRoute(name: string, authorityPrefixes: string[], path: HTTPIngressP
     route: (path.splits ?? []).map((split): HTTPRouteDestination => ({
       destination: {
         host: `${split.serviceName}.${split.serviceNamespace}.svc.${clusterDomain}`,
-        port: { number: portNumber(split.servicePort) },
+        port: portSelector(split.servicePort),
       },
       ...(split.percent ? { weight: split.percent } : {}),
       ...(nonEmpty(split.appendHeaders) ? { headers: { request: { set: sortKeys(split.appendHeaders) } } } : {}),
@@ -122,10 +122,14 @@ function headerMatches(path: HTTPIngressPath): HTTPMatchRequest['headers'] {
   return out;
 }
 
-/** IntOrString.IntValue(): a named port becomes 0, as upstream. */
-function portNumber(port: number | string): number {
-  if (typeof port === 'number') return port;
-  return /^[+-]?\d+$/.test(port) && Number(port) >= 0 && Number(port) <= 65535 ? Number(port) : 0;
+/**
+ * A numeric port (or numeric string, as IntOrString reads it) selects that port. A named port has no
+ * number to give: the selector stays empty, as net-istio's zero number serialises, and Istio then
+ * uses the Service's only port. Out-of-range numbers never get here (validation refuses them).
+ */
+function portSelector(port: number | string): { number?: number } {
+  const n = typeof port === 'number' ? port : /^[+-]?\d+$/.test(port) ? Number(port) : 0;
+  return n > 0 ? { number: n } : {};
 }
 
 function rules(ing: DefaultedIngress): IngressRule[] {

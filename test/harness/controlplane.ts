@@ -31,7 +31,23 @@ export interface ControlPlaneOptions {
   startTimeoutMs?: number;
   /** Progress messages (default: silent). */
   log?: (msg: string) => void;
+  /**
+   * Turn on the API server's audit log (JSON lines, written synchronously, to `audit.log` in `dir`),
+   * with this audit policy (`audit.k8s.io/v1` Policy as an object). Default: no audit log.
+   */
+  auditPolicy?: Record<string, unknown>;
 }
+
+/** An audit policy that records who read or wrote which Secret (metadata only, never the data). */
+export const SECRET_AUDIT_POLICY: Record<string, unknown> = {
+  apiVersion: 'audit.k8s.io/v1',
+  kind: 'Policy',
+  omitStages: ['RequestReceived'],
+  rules: [
+    { level: 'Metadata', resources: [{ group: '', resources: ['secrets'] }] },
+    { level: 'None' },
+  ],
+};
 
 export interface ControlPlane {
   /** Admin kubeconfig (client certificate CN=admin, O=system:masters; CA data for the serving cert). */
@@ -42,6 +58,8 @@ export interface ControlPlane {
   dir: string;
   etcdPid: number;
   apiserverPid: number;
+  /** The API server's audit log (JSON lines), when started with `auditPolicy`. */
+  auditLogPath?: string;
   /** Kill both processes (apiserver first) and remove `dir`. Idempotent. */
   stop(): Promise<void>;
   /** Fault injection: kill one component (SIGKILL unless told otherwise) and wait until it is gone. */
@@ -447,7 +465,16 @@ async function startOnce(opts: ControlPlaneOptions): Promise<ControlPlane> {
     });
     log(`etcd up at ${etcdUrl} (${Date.now() - t0} ms)`);
 
+    const auditLogPath = opts.auditPolicy ? path.join(dir, 'audit.log') : undefined;
+    const auditArgs: string[] = [];
+    if (opts.auditPolicy && auditLogPath) {
+      const policyFile = path.join(dir, 'audit-policy.yaml');
+      await writeFile(policyFile, yamlDump(opts.auditPolicy));
+      // blocking: an event is written before the request is answered, so a test that saw the answer sees the event.
+      auditArgs.push(`--audit-policy-file=${policyFile}`, `--audit-log-path=${auditLogPath}`, '--audit-log-format=json', '--audit-log-mode=blocking');
+    }
     const kas = startProc('kube-apiserver', kasBin, [
+      ...auditArgs,
       `--etcd-servers=${etcdUrl}`,
       `--cert-dir=${path.join(dir, 'apiserver-certs')}`,
       `--tls-cert-file=${certs.servingCert}`,
@@ -538,6 +565,7 @@ async function startOnce(opts: ControlPlaneOptions): Promise<ControlPlane> {
       dir,
       etcdPid: etcd.child.pid ?? 0,
       apiserverPid: kas.child.pid ?? 0,
+      ...(auditLogPath ? { auditLogPath } : {}),
       stop,
       kill,
       restart,

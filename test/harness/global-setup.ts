@@ -37,13 +37,16 @@ async function loadControlPlaneModule(): Promise<ControlPlaneModule> {
 
 export default async function globalSetup(): Promise<void> {
   const t0 = Date.now();
-  const { startControlPlane } = await loadControlPlaneModule();
+  const { startControlPlane, SECRET_AUDIT_POLICY } = await loadControlPlaneModule();
   const cp: ControlPlane = await startControlPlane({
     log: (m) => process.stderr.write(`[net-higress control plane] ${m}\n`),
+    // Tests prove which Secrets the operator read (and never read) from the API server's own record.
+    auditPolicy: SECRET_AUDIT_POLICY,
   });
   // globalSetup and globalTeardown run in the same (parent) process; tests see the env vars.
   (globalThis as Record<string, unknown>)[CONTROL_PLANE_GLOBAL] = cp;
   process.env.KUBECONFIG = cp.kubeconfigPath;
   process.env.NET_HIGRESS_TEST_KUBECONFIG = cp.kubeconfigPath;
+  if (cp.auditLogPath) process.env.NET_HIGRESS_TEST_AUDIT_LOG = cp.auditLogPath;
   process.stderr.write(`[net-higress control plane] ${cp.server} ready in ${Date.now() - t0} ms (dir ${cp.dir})\n`);
 }

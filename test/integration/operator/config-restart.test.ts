@@ -48,10 +48,10 @@ describe('config-istio', () => {
 
   test('an invalid config at start is fatal, with a message naming the ConfigMap', async () => {
     const bad = await createTestNamespace('bad-config');
-    await env.client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config-network', namespace: bad }, data: { 'http-protocol': 'sometimes' } });
+    await env.client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config-network', namespace: bad }, data: { 'cluster-local-domain-tls': 'sometimes' } });
     const start = env.startOperator({ systemNamespace: bad });
     await expect(start).rejects.toThrow(ConfigError);
-    await expect(start).rejects.toThrow(`invalid configuration in namespace ${bad}: config-network: httpProtocol sometimes in config-network ConfigMap is not supported`);
+    await expect(start).rejects.toThrow(`invalid configuration in namespace ${bad}: config-network: cluster-local-domain-tls with value: "sometimes" in config-network ConfigMap is not supported`);
   });
 });
 

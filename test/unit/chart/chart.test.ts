@@ -110,6 +110,7 @@ describe('defaults (helm install net-higress -n knative-serving)', () => {
       ingressClass: 'istio.ingress.networking.knative.dev', systemNamespace: 'knative-serving', clusterDomain: 'cluster.local',
       workers: 4, metricsAddress: ':9090', healthAddress: ':8080', logLevel: 'info', logFormat: 'json', leaderElect: true,
       leaderElectionNamespace: 'knative-serving', leaderElectionId: 'net-higress-controller', meshVirtualService: false, resyncPeriodSeconds: 600,
+      tlsSecretNamespaces: [],
     });
     // Every variable is one run reads (a misspelt one would be silently ignored); POD_NAME is the Lease identity.
     for (const e of c.env ?? []) if (e.name !== 'POD_NAME') expect(RUN_USAGE).toContain(`env ${e.name}`);
@@ -208,7 +209,7 @@ describe('custom values (test/fixtures/chart/custom-values.yaml)', () => {
       ingressClass: 'higress.ingress.networking.knative.dev', systemNamespace: 'knative-system', clusterDomain: 'corp.local',
       workers: 8, metricsAddress: ':19090', healthAddress: ':18080', logLevel: 'debug', logFormat: 'text', leaderElect: true,
       leaderElectionNamespace: 'leases', leaderElectionId: 'kn-ingress-lease', readiness: 'probe', meshVirtualService: true,
-      resyncPeriodSeconds: 0, qps: 20,
+      resyncPeriodSeconds: 0, qps: 20, tlsSecretNamespaces: ['certs', 'shared-tls'],
     });
   });
 

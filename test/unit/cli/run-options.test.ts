@@ -20,6 +20,7 @@ const DEFAULTS: RunOptions = {
   probeMaxRetryDelaySeconds: 30,
   qps: 50,
   burst: 100,
+  tlsSecretNamespaces: [],
   help: false,
 };
 
@@ -62,6 +63,8 @@ describe('env fallbacks', () => {
     ['PROBE_MAX_RETRY_DELAY_SECONDS', '1', { probeMaxRetryDelaySeconds: 1 }],
     ['WORKQUEUE_QPS', '2.5', { qps: 2.5 }],
     ['WORKQUEUE_BURST', '7', { burst: 7 }],
+    ['TLS_SECRET_NAMESPACES', 'certs, shared-tls', { tlsSecretNamespaces: ['certs', 'shared-tls'] }],
+    ['TLS_SECRET_NAMESPACES', '*', { tlsSecretNamespaces: ['*'] }],
   ];
   test.each(cases)('%s=%s', (name, value, want) => {
     expect(ok([], { [name]: value })).toEqual({ ...DEFAULTS, ...want });
@@ -79,12 +82,12 @@ describe('flags', () => {
       '--workers', '64', '--metrics-address=:1', '--health-address', '[::1]:2', '--log-level=error', '--log-format', 'text',
       '--leader-elect=false', '--leader-election-namespace', 'lease-ns', '--leader-election-id=my-lease',
       '--readiness', 'written', '--mesh-virtual-service', '--resync-period=30', '--qps', '0.5', '--burst=1',
-      '--probe-max-retry-delay', '2',
+      '--probe-max-retry-delay', '2', '--tls-secret-namespaces=certs',
     ])).toEqual({
       kubeconfig: '/k', ingressClass: 'c', systemNamespace: 'sys', clusterDomain: 'd.local', workers: 64,
       metricsAddress: ':1', healthAddress: '[::1]:2', logLevel: 'error', logFormat: 'text', leaderElect: false,
       leaderElectionNamespace: 'lease-ns', leaderElectionId: 'my-lease', readiness: 'written', meshVirtualService: true,
-      resyncPeriodSeconds: 30, probeMaxRetryDelaySeconds: 2, qps: 0.5, burst: 1, help: false,
+      resyncPeriodSeconds: 30, probeMaxRetryDelaySeconds: 2, qps: 0.5, burst: 1, tlsSecretNamespaces: ['certs'], help: false,
     });
   });
 
@@ -137,6 +140,8 @@ describe('errors name the flag and the bad value', () => {
     [['--qps=0'], {}, '--qps: invalid value "0": must be a number greater than 0'],
     [[], { WORKQUEUE_QPS: '-1' }, '--qps (env WORKQUEUE_QPS): invalid value "-1": must be a number greater than 0'],
     [['--burst=0'], {}, '--burst: invalid value "0": must be an integer from 1 to 100000'],
+    [['--tls-secret-namespaces=certs,Kube_System'], {},
+      '--tls-secret-namespaces: invalid value "certs,Kube_System": "Kube_System" is not a namespace name; want a comma-separated list of namespaces, or *'],
     [['--no-leader-elect=true'], {}, '--no-leader-elect takes no value (got "--no-leader-elect=true")'],
     [['--frobnicate'], {}, "Unknown option '--frobnicate'"],
     [['--workers'], {}, "Option '--workers <value>' argument missing"],
@@ -167,6 +172,7 @@ test('RUN_USAGE lists every flag with its env variable and default', () => {
     ['--probe-max-retry-delay', 'env PROBE_MAX_RETRY_DELAY_SECONDS, default 30'],
     ['--qps', 'env WORKQUEUE_QPS, default 50'],
     ['--burst', 'env WORKQUEUE_BURST, default 100'],
+    ['--tls-secret-namespaces', 'env TLS_SECRET_NAMESPACES, default none'],
   ];
   for (const [flag, extras] of lines) {
     expect(RUN_USAGE).toMatch(new RegExp(`^ +${flag}[ [].*\\n +${extras!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));

@@ -31,8 +31,8 @@ describe('ConfigStore.fromConfigMaps (startup)', () => {
   test.each<{ name: string; istio: Record<string, string>; network: Record<string, string>; want: RegExp }>([
     { name: 'invalid config-istio', istio: { 'gateway.x': '_bad' }, network: {},
       want: /^config-istio: invalid configuration: invalid gateway knative-serving\/x: invalid gateway service format: / },
-    { name: 'invalid config-network', istio: {}, network: { 'http-protocol': 'sometimes' },
-      want: /^config-network: httpProtocol sometimes in config-network ConfigMap is not supported$/ },
+    { name: 'invalid config-network', istio: {}, network: { 'cluster-local-domain-tls': 'sometimes' },
+      want: /^config-network: cluster-local-domain-tls with value: "sometimes" in config-network ConfigMap is not supported$/ },
     { name: 'both invalid: config-istio is reported', istio: { 'external-gateways': 'notYAML' }, network: { 'rollout-duration': '-1' },
       want: /^config-istio: failed to parse configmap: / },
   ])('$name is an error naming the ConfigMap', ({ istio, network, want }) => {
