@@ -18,6 +18,7 @@ import type { ClusterWriter, Readiness, ReconcileDeps, ReconcilerOptions } from 
 import { reconcileIngress } from '../reconciler/reconcile.js';
 import { CERTIFICATE_UID_LABEL, INGRESS_CLASS_ANNOTATION, INGRESS_LABEL } from '../translate/constants.js';
 import { kingressesUsingSecret, ownerKey } from './enqueue.js';
+import { readinessCounts } from './readiness-counts.js';
 
 export interface ControllerOptions extends ReconcilerOptions {
   workers: number;
@@ -70,6 +71,7 @@ export class Controller {
       onError: (key, err, requeues) => log.warn('reconcile failed, will retry', { kingress: key, error: errorMessage(err), requeues }),
     });
     metrics.setQueueDepthSource(() => this.queue.depth());
+    metrics.setReadinessSource(() => readinessCounts(this.kingresses(), opts.ingressClass));
     this.registerHandlers();
   }
 

@@ -184,8 +184,11 @@ describe('routes (§11.1 #11, #13-17)', () => {
 // write); Higress's plugin rule matcher compares `matchRules[].ingress` (`_match_route_`) with it for equality,
 // and the SDK-only `_match_route_prefix_` with startsWith.
 describe('probe routes are named apart from serving routes (Higress WasmPlugin matchRules.ingress)', () => {
-  const envoyRouteNames = (http: Array<{ name?: string; match: Array<{ name?: string }> }>) =>
-    http.flatMap((r) => r.match.map((m) => (m.name ? `${r.name}.${m.name}` : r.name ?? '')));
+  const envoyRouteNames = (http: ReadonlyArray<{ name?: string | undefined; match: readonly object[] }>) =>
+    http.flatMap((r) => r.match.map((m) => {
+      const matchName = (m as { name?: string }).name;
+      return matchName ? `${r.name}.${matchName}` : r.name ?? '';
+    }));
   const ing = kingress('hello', 'default', [
     rule(['hello.default.example.com'], 'ExternalIP', [{ splits: [split('hello-00001', 'default', 80, 100)] }]),
     rule(['hello.default.svc.cluster.local'], 'ClusterLocal', [{ splits: [split('hello-00001', 'default', 80, 100)] }]),
