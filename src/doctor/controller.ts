@@ -1,6 +1,6 @@
 // The net-higress controller itself: its Deployment must be Available, or no KIngress is reconciled.
 // The chart names the Deployment like its ServiceAccount, which is what --service-account names.
-import { fail, pass, skip, unreadable } from './result.js';
+import { fail, formatLabels, pass, skip, unreadable } from './result.js';
 import type { CheckResult, DeploymentInfo, DoctorCluster, DoctorSettings } from './types.js';
 
 /** Installed by our chart: its fixes may name chart values; otherwise only kubectl. */
@@ -39,7 +39,7 @@ export async function checkControllerDeployment(cluster: DoctorCluster, s: Docto
   const available = d.conditions.find((c) => c.type === 'Available');
   if (available?.status !== 'True') {
     const why = available ? `${available.reason ?? available.status}${available.message ? `: ${available.message}` : ''}` : 'no Available condition yet';
-    const pods = Object.entries(d.selector).map(([k, v]) => `${k}=${v}`).join(',');
+    const pods = Object.keys(d.selector).length > 0 ? formatLabels(d.selector) : '';
     return fail(id, `Deployment ${where} is not Available (${why}), ${ready}`,
       `kubectl -n ${namespace} describe pods${pods ? ` -l ${pods}` : ''} (why its pods are not ready), then kubectl -n ${namespace} logs deployment/${name}`);
   }
