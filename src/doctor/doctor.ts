@@ -10,8 +10,8 @@ import type { CheckResult, DoctorCluster, DoctorSettings } from './types.js';
 /** Every check, in the order a user fixes things: APIs, Knative config, data path, permissions. */
 export async function runDoctor(cluster: DoctorCluster, s: DoctorSettings): Promise<CheckResult[]> {
   const istio = await readIstioConfig(cluster, s);
-  // Fixes name chart values only when our chart installed the controller.
-  const chart = isChartManaged((await readControllerDeployment(cluster, s))?.labels);
+  // Fixes name chart values only when our chart installed the controller (or, without one, config-istio's Gateway).
+  const chart = isChartManaged((await readControllerDeployment(cluster, s))?.labels) || await firstGatewayIsChartManaged(cluster, istio);
   const groups = await Promise.all([
     Promise.all(s.crds.map((crd) => checkCrd(cluster, crd))),
     checkControllerDeployment(cluster, s).then((r) => [r]),
@@ -28,4 +28,14 @@ export async function runDoctor(cluster: DoctorCluster, s: DoctorSettings): Prom
 
 export function allPassed(results: readonly CheckResult[]): boolean {
   return results.every((r) => r.status !== 'FAIL');
+}
+
+async function firstGatewayIsChartManaged(cluster: DoctorCluster, istio: Awaited<ReturnType<typeof readIstioConfig>>): Promise<boolean> {
+  const g = istio.ok ? istio.config.ingressGateways[0] ?? istio.config.localGateways[0] : undefined;
+  if (!g) return false;
+  try {
+    return isChartManaged((await cluster.gateway(g.namespace, g.name))?.labels);
+  } catch {
+    return false;
+  }
 }

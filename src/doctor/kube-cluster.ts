@@ -20,7 +20,7 @@ interface WireService extends Meta { spec?: { type?: string; selector?: Labels; 
 interface WireGateway extends Meta { spec?: { selector?: Labels; servers?: GatewayInfo['servers'] } }
 interface WirePod extends Meta { status?: { phase?: string } }
 interface WireDeployment extends Meta {
-  spec?: { replicas?: number; selector?: { matchLabels?: Labels } };
+  spec?: { replicas?: number; selector?: { matchLabels?: Labels }; template?: { spec?: { serviceAccountName?: string } } };
   status?: { readyReplicas?: number; conditions?: DeploymentInfo['conditions'] };
 }
 interface WireWasmPlugin extends Meta {
@@ -71,13 +71,13 @@ export class KubeDoctorCluster implements DoctorCluster {
     }));
   }
 
-  async deployment(namespace: string, name: string): Promise<DeploymentInfo | undefined> {
-    const d = await this.reader.get<WireDeployment>({ apiVersion: apiVersionOf(DEPLOYMENT), kind: 'Deployment', namespace, name });
-    if (!d) return undefined;
-    return {
+  async deployments(namespace: string): Promise<DeploymentInfo[]> {
+    const items = await this.reader.list<WireDeployment>(DEPLOYMENT, { namespace });
+    return items.map((d) => ({
+      name: d.metadata?.name ?? '', serviceAccountName: d.spec?.template?.spec?.serviceAccountName ?? 'default',
       labels: d.metadata?.labels ?? {}, selector: d.spec?.selector?.matchLabels ?? {}, replicas: d.spec?.replicas ?? 1,
       readyReplicas: d.status?.readyReplicas ?? 0, conditions: d.status?.conditions ?? [],
-    };
+    }));
   }
 
   async wasmPlugins(namespace: string): Promise<WasmPluginInfo[] | undefined> {

@@ -56,6 +56,9 @@ export interface GatewayInfo {
 }
 
 export interface DeploymentInfo {
+  name: string;
+  /** The ServiceAccount its pods run as. */
+  serviceAccountName: string;
   labels: Record<string, string>;
   /** spec.selector.matchLabels */
   selector: Record<string, string>;
@@ -97,7 +100,7 @@ export interface DoctorCluster {
   service(namespace: string, name: string): Promise<ServiceInfo | undefined>;
   gateway(namespace: string, name: string): Promise<GatewayInfo | undefined>;
   pods(namespace: string, selector?: Record<string, string>): Promise<PodInfo[]>;
-  deployment(namespace: string, name: string): Promise<DeploymentInfo | undefined>;
+  deployments(namespace: string): Promise<DeploymentInfo[]>;
   /** WasmPlugins of a namespace; undefined when the API server does not serve them (Higress's CRD missing). */
   wasmPlugins(namespace: string): Promise<WasmPluginInfo[] | undefined>;
   kingresses(): Promise<KIngressInfo[]>;

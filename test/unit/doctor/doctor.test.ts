@@ -29,8 +29,8 @@ class FakeCluster implements DoctorCluster {
     ['knative-serving/knative-ingress-gateway', { labels: CHART_LABELS, selector: { higress: 'higress-system-higress-gateway' }, servers: [{ port: { number: 80, protocol: 'HTTP' } }] }],
     ['knative-serving/knative-local-gateway', { labels: CHART_LABELS, selector: { higress: 'higress-system-higress-gateway' }, servers: [{ port: { number: 8081, protocol: 'HTTP' } }] }],
   ]);
-  deployments = new Map<string, DeploymentInfo>([
-    ['knative-serving/net-higress', { labels: CHART_LABELS, selector: { 'app.kubernetes.io/name': 'net-higress' }, replicas: 1, readyReplicas: 1, conditions: [{ type: 'Available', status: 'True' }] }],
+  deploymentMap = new Map<string, DeploymentInfo>([
+    ['knative-serving/net-higress', { name: 'net-higress', serviceAccountName: 'net-higress', labels: CHART_LABELS, selector: { 'app.kubernetes.io/name': 'net-higress' }, replicas: 1, readyReplicas: 1, conditions: [{ type: 'Available', status: 'True' }] }],
   ]);
   plugins: WasmPluginInfo[] | undefined = [];
   kingressList: KIngressInfo[] = [];
@@ -51,7 +51,7 @@ class FakeCluster implements DoctorCluster {
   async pods(_ns: string, selector?: Record<string, string>) {
     return this.podList.filter((p) => Object.entries(selector ?? {}).every(([k, v]) => p.labels[k] === v));
   }
-  async deployment(ns: string, name: string) { return this.deployments.get(`${ns}/${name}`); }
+  async deployments(ns: string) { return [...this.deploymentMap].filter(([k]) => k.startsWith(`${ns}/`)).map(([, d]) => d); }
   async wasmPlugins(_ns: string) { return this.plugins; }
   async kingresses() { return this.kingressList; }
   async allowed(subject: AccessSubject, attrs: ResourceAttributes) { this.reviews.push({ subject, attrs }); return !this.denied(attrs); }
@@ -169,14 +169,14 @@ describe('cases around the edges', () => {
 describe('the controller Deployment, plugins and the setup found', () => {
   test('a Deployment not Available fails with its reason; the fix is about its pods', async () => {
     const cluster = new FakeCluster();
-    cluster.deployments.set('knative-serving/net-higress', { labels: CHART_LABELS, selector: { 'app.kubernetes.io/name': 'net-higress' }, replicas: 1, readyReplicas: 0,
+    cluster.deploymentMap.set('knative-serving/net-higress', { name: 'net-higress', serviceAccountName: 'net-higress', labels: CHART_LABELS, selector: { 'app.kubernetes.io/name': 'net-higress' }, replicas: 1, readyReplicas: 0,
       conditions: [{ type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable', message: 'Deployment does not have minimum availability.' }] });
     const r = await run(cluster);
     expect(r.get('controller/deployment')).toEqual({ id: 'controller/deployment', status: 'FAIL',
       detail: 'Deployment knative-serving/net-higress is not Available (MinimumReplicasUnavailable: Deployment does not have minimum availability.), 0/1 replicas ready',
       fix: 'kubectl -n knative-serving describe pods -l app.kubernetes.io/name=net-higress (why its pods are not ready), then kubectl -n knative-serving logs deployment/net-higress' });
-    cluster.deployments.delete('knative-serving/net-higress');
-    expect((await run(cluster)).get('controller/deployment')?.detail).toBe('Deployment knative-serving/net-higress not found: no controller reconciles KIngresses');
+    cluster.deploymentMap.delete('knative-serving/net-higress');
+    expect((await run(cluster)).get('controller/deployment')?.detail).toBe('no Deployment in knative-serving runs as ServiceAccount knative-serving/net-higress: no controller reconciles KIngresses');
     expect((await run(cluster, ['--service-account', 'self'])).get('controller/deployment')?.status).toBe('SKIP');
   });
 
@@ -195,7 +195,7 @@ describe('the controller Deployment, plugins and the setup found', () => {
 
   test('a setup not installed by our chart: no fix names a chart value', async () => {
     const cluster = new FakeCluster();
-    cluster.deployments.set('knative-serving/net-higress', { labels: {}, selector: {}, replicas: 1, readyReplicas: 1, conditions: [{ type: 'Available', status: 'True' }] });
+    cluster.deploymentMap.set('knative-serving/net-higress', { name: 'net-higress', serviceAccountName: 'net-higress', labels: {}, selector: {}, replicas: 1, readyReplicas: 1, conditions: [{ type: 'Available', status: 'True' }] });
     for (const [k, g] of cluster.gateways) cluster.gateways.set(k, { ...g, labels: {}, selector: { higress: 'wrong' } });
     const local = cluster.services.get('higress-system/knative-local-gateway')!;
     cluster.services.set('higress-system/knative-local-gateway', { ...local, selector: { app: 'wrong' } });
