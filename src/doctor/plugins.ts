@@ -86,7 +86,7 @@ export async function checkWasmPlugins(cluster: DoctorCluster, s: DoctorSettings
   if (found.length > 0) {
     return fail(id, `${found.length} WasmPlugin rule${found.length > 1 ? 's' : ''} in ${s.higressNamespace} would answer Knative probes: `
       + found.map((f) => `${f.plugin}: ${f.problem}`).join('; '),
-    `${found.map((f) => f.instead).join('; ')} (probe routes are named ${probeRouteName('<ns>', '<name>')}, no ingress rule matches them)`);
+    `${found.map((f) => f.instead).join('; ')} (probe routes are named ${probeRouteName('<ns>/<name>')}, no ingress rule matches them)`);
   }
   return pass(id, `${plugins.length} WasmPlugin${plugins.length === 1 ? '' : 's'} in ${s.higressNamespace}, none applies to Knative probes of ${ours.length} KIngress${ours.length === 1 ? '' : 'es'}`);
 }

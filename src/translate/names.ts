@@ -24,7 +24,7 @@ export const meshVirtualServiceName = (ingressName: string): string => childName
  * service then never answers the Knative probe in the service's place.
  */
 export const servingRouteName = (ingressNamespace: string, ingressName: string): string => `${ingressNamespace}/${ingressName}`;
-export const probeRouteName = (ingressNamespace: string, ingressName: string): string => `knative-probe/${ingressNamespace}/${ingressName}`;
+export const probeRouteName = (servingName: string): string => `knative-probe/${servingName}`;
 
 export function adler32(s: string): number {
   let a = 1;

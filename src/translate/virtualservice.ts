@@ -5,7 +5,7 @@ import { MESH_GATEWAY } from './constants.js';
 import type { DefaultedIngress } from './defaults.js';
 import { distinctHostPrefixes, expandedHosts, isClusterLocalHost, sortedUnique } from './hosts.js';
 import { ingressOwnerReferences, sortKeys, virtualServiceLabels } from './metadata.js';
-import { ingressVirtualServiceName, meshVirtualServiceName, probeRouteName, servingRouteName } from './names.js';
+import { ingressVirtualServiceName, meshVirtualServiceName, probeRouteName } from './names.js';
 import { isProbePath } from './probe.js';
 
 /** Qualified (`ns/name`) gateway names per visibility. */
@@ -54,8 +54,7 @@ function makeIngressVirtualService(ing: DefaultedIngress, gateways: GatewayNames
 
 function virtualService(ing: DefaultedIngress, name: string, hosts: string[], gateways: GatewayNames, opts: VirtualServiceOptions): VirtualService {
   const hostSet = new Set(hosts);
-  const routeName = servingRouteName(ing.metadata.namespace ?? '', ing.metadata.name);
-  const probeName = probeRouteName(ing.metadata.namespace ?? '', ing.metadata.name);
+  const routeName = `${ing.metadata.namespace ?? ''}/${ing.metadata.name}`;
   const byVisibility = { [VISIBILITY_EXTERNAL]: sortedUnique(gateways.external), [VISIBILITY_CLUSTER_LOCAL]: sortedUnique(gateways.local) };
   const used = new Set<string>();
   const http = rules(ing).flatMap((rule) => {
@@ -65,7 +64,7 @@ function virtualService(ing: DefaultedIngress, name: string, hosts: string[], ga
     for (const g of gws) used.add(g);
     // The same for every path of the rule (probe copies included): computed once.
     const prefixes = distinctHostPrefixes(ruleHosts, opts.clusterDomain);
-    return (rule.http?.paths ?? []).map((path) => httpRoute(isProbePath(path) ? probeName : routeName, prefixes, path, gws, opts.clusterDomain));
+    return (rule.http?.paths ?? []).map((path) => httpRoute(routeName, prefixes, path, gws, opts.clusterDomain));
   });
   return {
     apiVersion: ISTIO_API_VERSION,
@@ -88,8 +87,9 @@ function virtualService(ing: DefaultedIngress, name: string, hosts: string[], ga
 function httpRoute(name: string, authorityPrefixes: string[], path: HTTPIngressPath, gateways: string[], clusterDomain: string): HTTPRoute {
   const headers = headerMatches(path);
   return {
-    // Higress WasmPlugin `matchRules.ingress` selects routes by this name (net-istio sets none); see names.ts.
-    name,
+    // Higress WasmPlugin `matchRules.ingress` selects routes by this name (net-istio sets none); probe routes
+    // get a name of their own, which no such rule matches (names.ts).
+    name: isProbePath(path) ? probeRouteName(name) : name,
     match: authorityPrefixes.map((prefix) => match(prefix, path, gateways, headers)),
     route: (path.splits ?? []).map((split): HTTPRouteDestination => ({
       destination: {
