@@ -24,6 +24,7 @@ beforeEach(async () => {
 });
 
 const external = (name: string) => `${name}.${env.ns}.example.com`;
+const report = (what: string, ms: number) => console.log(`[readiness explained] ${what}: ${ms} ms`);
 
 interface CoreEvent { reason: string; message: string; type: string; count?: number; involvedObject: { name?: string } }
 async function events(name: string): Promise<CoreEvent[]> {
@@ -74,9 +75,11 @@ describe('key-auth on a Knative service', () => {
     const name = 'by-domain';
     const failuresBefore = await metric('net_higress_probe_failures_total{cause="unauthorized"}');
     for (const p of env.pods) p.keyAuth = { routes: [], domains: [external(name)], allowed: ['consumer2-key'] };
+    const created = Date.now();
     await env.base.client.create(env.kingress(name));
 
     const message = await loadBalancerMessage(name, /answered 401/);
+    report('KIngress create → LoadBalancerReady names the 401', Date.now() - created);
     const ips = env.pods.map((p) => p.ip.replace(/\./g, '\\.')).join('|');
     expect(message).toMatch(new RegExp(`^gateway pod (${ips}):8080 answered 401 for ${external(name).replace(/\./g, '\\.')}: `
       + 'a Higress plugin \\(key-auth\\?\\) rejects Knative probes — target it by route \\(matchRules\\.ingress\\), see README$'));
@@ -101,7 +104,10 @@ describe('key-auth on a Knative service', () => {
     // The README's fix: the same rule by route. The pods serve the probe; Ready without another word.
     const readyBefore = await metric('net_higress_kingress_readiness{state="ready"}');
     for (const p of env.pods) p.keyAuth = { routes: [`${env.ns}/${name}`], domains: [], allowed: ['consumer2-key'] };
-    await env.readyAt(name, 1);
+    const fixed = Date.now();
+    const readyAt = await env.readyAt(name, 1);
+    // Probes back off up to 30 s while they keep failing: the wait after the fix depends on how long they failed.
+    report('rule moved from domain to route → Ready', readyAt - fixed);
     expect(env.base.conditions(await env.status(name))).toEqual({ LoadBalancerReady: ['True', '', ''], NetworkConfigured: ['True', '', ''], Ready: ['True', '', ''] });
     expect(await events(name)).toHaveLength(1);
     expect(await metric('net_higress_kingress_readiness{state="ready"}')).toBe(readyBefore + 1);
@@ -114,10 +120,12 @@ describe('a pod that has not loaded the route', () => {
     const name = 'not-loaded';
     const [, slow] = env.pods as [typeof env.pods[0], typeof env.pods[0]];
     slow.delayMs = 3000;
+    const created = Date.now();
     await env.base.client.create(env.kingress(name));
     const hash = await env.hashOf(name);
 
     const message = await loadBalancerMessage(name, /answered 404/);
+    report(`create → LoadBalancerReady names the 404 (explained after ${EXPLAIN_AFTER_MS} ms)`, Date.now() - created);
     expect(message).toMatch(new RegExp(`^gateway pod ${slow.ip.replace(/\./g, '\\.')}:(8080|8081) answered 404 for ${name}\\.${env.ns}(\\.example\\.com)?: `
       + 'Higress has not loaded the route yet \\(or no Gateway of this KIngress selects this pod\\) — if it lasts, check the higress-controller logs and run net-higress doctor$'));
     expect(isReady(await env.status(name))).toBe(false);
