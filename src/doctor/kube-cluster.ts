@@ -27,7 +27,8 @@ interface WireWasmPlugin extends Meta {
   spec?: { url?: string; pluginName?: string; defaultConfig?: Record<string, unknown>; defaultConfigDisable?: boolean; pluginConfig?: unknown;
     matchRules?: WasmPluginInfo['matchRules'] };
 }
-interface WireKIngress extends Meta { spec?: { rules?: Array<{ hosts?: string[] }> } }
+interface WireSplit { serviceName?: string; serviceNamespace?: string; servicePort?: number | string }
+interface WireKIngress extends Meta { spec?: { rules?: Array<{ hosts?: string[]; http?: { paths?: Array<{ splits?: WireSplit[] }> } }> } }
 
 export class KubeDoctorCluster implements DoctorCluster {
   private readonly reader: KubeReader;
@@ -93,12 +94,14 @@ export class KubeDoctorCluster implements DoctorCluster {
     }));
   }
 
-  async kingresses(): Promise<KIngressInfo[]> {
+  async kingresses(clusterDomain: string): Promise<KIngressInfo[]> {
     const items = await this.reader.list<WireKIngress>(KINGRESS, {});
     return items.map((i) => ({
       namespace: i.metadata?.namespace ?? '', name: i.metadata?.name ?? '',
       ingressClass: i.metadata?.annotations?.[INGRESS_CLASS_ANNOTATION],
       hosts: (i.spec?.rules ?? []).flatMap((r) => r.hosts ?? []),
+      backends: (i.spec?.rules ?? []).flatMap((r) => (r.http?.paths ?? []).flatMap((p) => (p.splits ?? []).map((sp) =>
+        `${sp.serviceName ?? ''}.${sp.serviceNamespace ?? i.metadata?.namespace ?? ''}.svc.${clusterDomain}:${sp.servicePort ?? ''}`))),
     }));
   }
 

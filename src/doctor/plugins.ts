@@ -1,7 +1,8 @@
 // Higress WasmPlugins that would answer Knative probes. net-higress names serving routes `<ns>/<name>` and
 // probe routes `knative-probe/<ns>/<name>`, so a rule by route (`matchRules[].ingress`) never sees a probe.
-// A rule by domain does (probes carry the KIngress host), and so does an auth plugin's global config: the
-// KIngress then never becomes Ready, or is Ready on a 401 instead of on its route.
+// A rule by domain does (probes carry the KIngress host), so does a rule by service on a KIngress's backend
+// (probe routes send where serving routes send) and an auth plugin's global config: the KIngress then never
+// becomes Ready.
 import { probeRouteName, servingRouteName } from '../translate/names.js';
 import { fail, pass, skip, unreadable } from './result.js';
 import type { CheckResult, DoctorCluster, DoctorSettings, KIngressInfo, WasmPluginInfo } from './types.js';
@@ -49,6 +50,20 @@ export function probeBlockingRules(plugins: readonly WasmPluginInfo[], ours: rea
         });
       }
     });
+    p.matchRules.forEach((rule, i) => {
+      // Higress's `_match_service_` is the upstream cluster, `fqdn` or `fqdn:port`: probe routes go where serving routes go.
+      if (rule.configDisable || (rule.ingress ?? []).length > 0) return;
+      for (const service of rule.service ?? []) {
+        const hit = ours.filter((k) => k.backends.some((b) => b === service || b.slice(0, b.lastIndexOf(':')) === service));
+        if (hit.length === 0) continue;
+        const routes = hit.map((k) => servingRouteName(k.namespace, k.name));
+        out.push({
+          plugin: p.name,
+          problem: `matchRules[${i}] service ${service} is a backend of ${routes.join(', ')}, so Knative probes get it too`,
+          instead: `in WasmPlugin ${p.name} replace matchRules[${i}] service [${service}] with ingress [${routes.join(', ')}]`,
+        });
+      }
+    });
     if (AUTH_PLUGIN.test(pluginKind(p)) && appliesGlobally(p)) {
       const example = ours[0] ? servingRouteName(ours[0].namespace, ours[0].name) : '<namespace>/<kingress-name>';
       out.push({
@@ -78,7 +93,7 @@ export async function checkWasmPlugins(cluster: DoctorCluster, s: DoctorSettings
   try {
     plugins = await cluster.wasmPlugins(s.higressNamespace);
     if (plugins === undefined) return skip(id, 'the WasmPlugin API (extensions.higress.io) is not served: no Higress plugins to check');
-    ours = (await cluster.kingresses()).filter((k) => k.ingressClass === s.ingressClass);
+    ours = (await cluster.kingresses(s.clusterDomain)).filter((k) => k.ingressClass === s.ingressClass);
   } catch (err) {
     return unreadable(id, `WasmPlugins in ${s.higressNamespace} and KIngresses`, err);
   }

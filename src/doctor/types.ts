@@ -85,6 +85,8 @@ export interface KIngressInfo {
   name: string;
   ingressClass: string | undefined;
   hosts: string[];
+  /** Where its routes (probe routes too) send requests: `<fqdn>:<port>` of every split. */
+  backends: string[];
 }
 
 /**
@@ -103,7 +105,8 @@ export interface DoctorCluster {
   deployments(namespace: string): Promise<DeploymentInfo[]>;
   /** WasmPlugins of a namespace; undefined when the API server does not serve them (Higress's CRD missing). */
   wasmPlugins(namespace: string): Promise<WasmPluginInfo[] | undefined>;
-  kingresses(): Promise<KIngressInfo[]>;
+  /** Every KIngress; split backends as FQDNs in `clusterDomain`. */
+  kingresses(clusterDomain: string): Promise<KIngressInfo[]>;
   allowed(subject: AccessSubject, attrs: ResourceAttributes): Promise<boolean>;
 }
 

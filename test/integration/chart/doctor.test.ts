@@ -183,13 +183,16 @@ describe('each broken setup fails its check, with the fix', () => {
     expect(run.code).toBe(0);
   });
 
-  test('key-auth authenticating every route (global_auth: true): FAIL; a WasmPlugin outside the Higress namespace is ignored', async () => {
+  test('key-auth authenticating every route (global_auth: true), a rule on the revision\'s Service: FAIL; a WasmPlugin outside the Higress namespace is ignored', async () => {
     const inst = await goodSetup();
+    const revision = `hello-00001.${inst.releaseNamespace}.svc.cluster.local`;
     await createWasmPlugin(inst.higressNamespace, 'everything', keyAuth({ global_auth: true }, []));
+    await createWasmPlugin(inst.higressNamespace, 'by-service', keyAuth({ global_auth: false }, [{ service: [`${revision}:80`], config: { allow: ['consumer2'] } }]));
     await createWasmPlugin(inst.releaseNamespace, 'elsewhere', keyAuth({}, [{ domain: [host(inst)], config: { allow: ['consumer2'] } }]));
     const run = await doctor(inst);
     expect(failing(run)).toEqual(['higress/wasmplugins']);
-    expect(check(run, 'higress/wasmplugins').detail).toBe(`1 WasmPlugin rule in ${inst.higressNamespace} would answer Knative probes: `
+    expect(check(run, 'higress/wasmplugins').detail).toBe(`2 WasmPlugin rules in ${inst.higressNamespace} would answer Knative probes: `
+      + `by-service: matchRules[0] service ${revision}:80 is a backend of ${inst.releaseNamespace}/hello, so Knative probes get it too; `
       + 'everything: key-auth authenticates every route (global_auth: true), Knative probe routes too');
     expect(check(run, 'higress/wasmplugins').fix).toContain(`in WasmPlugin everything set defaultConfig.global_auth: false and name each protected service in matchRules[].ingress (e.g. ingress [${inst.releaseNamespace}/hello])`);
   });

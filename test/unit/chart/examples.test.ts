@@ -11,7 +11,8 @@ import { validateWasmPlugin, type WasmPlugin } from './wasmplugin.js';
 const example = (file: string) => load(readFileSync(new URL(`../../../examples/${file}`, import.meta.url), 'utf8')) as WasmPlugin;
 const PLUGINS = ['wasmplugin-key-auth.yaml', 'wasmplugin-key-rate-limit.yaml'];
 
-interface RenderedVS { kind: string; spec: { hosts: string[]; http: Array<{ name?: string; match: Array<{ headers?: Record<string, { exact?: string }> }> }> } }
+interface RenderedVS { kind: string; spec: { hosts: string[]; http: Array<{ name?: string; match: Array<{ headers?: Record<string, { exact?: string }> }>;
+  route: Array<{ destination: { host: string; port?: { number?: number } } }> }> } }
 
 async function renderHello(): Promise<RenderedVS> {
   let out = '';
@@ -53,7 +54,8 @@ describe.each(PLUGINS)('examples/%s', (file) => {
     expect(probeNames).toEqual(['knative-probe/default/hello']);
     for (const name of probeNames) expect(routes).not.toContain(name);
     // What `net-higress doctor` checks on a cluster: nothing in the plugin applies to the probes of hello.
-    const ing = { namespace: 'default', name: 'hello', ingressClass: 'c', hosts: vs.spec.hosts };
+    const backends = vs.spec.http.flatMap((r) => r.route.map((d) => `${d.destination.host}:${d.destination.port?.number ?? ''}`));
+    const ing = { namespace: 'default', name: 'hello', ingressClass: 'c', hosts: vs.spec.hosts, backends };
     const spec = example(file).spec;
     expect(probeBlockingRules([{ name: file, url: spec.url, hasPluginConfig: false, matchRules: spec.matchRules ?? [],
       ...(spec.defaultConfig ? { defaultConfig: spec.defaultConfig } : {}), ...(spec.defaultConfigDisable !== undefined ? { defaultConfigDisable: spec.defaultConfigDisable } : {}) }], [ing])).toEqual([]);

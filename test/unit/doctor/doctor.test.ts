@@ -185,8 +185,8 @@ describe('the controller Deployment, plugins and the setup found', () => {
     cluster.plugins = undefined;
     expect((await run(cluster)).get('higress/wasmplugins')?.status).toBe('SKIP');
     cluster.plugins = [{ name: 'auth', url: 'oci://r/key-auth:1.0.0', hasPluginConfig: false, defaultConfig: { global_auth: false }, matchRules: [{ domain: ['a.ns.example.com'] }] }];
-    cluster.kingressList = [{ namespace: 'ns', name: 'a', ingressClass: 'istio.ingress.networking.knative.dev', hosts: ['a.ns.example.com'] },
-      { namespace: 'ns', name: 'b', ingressClass: 'other', hosts: ['a.ns.example.com'] }];
+    cluster.kingressList = [{ namespace: 'ns', name: 'a', ingressClass: 'istio.ingress.networking.knative.dev', hosts: ['a.ns.example.com'], backends: [] },
+      { namespace: 'ns', name: 'b', ingressClass: 'other', hosts: ['a.ns.example.com'], backends: [] }];
     const r = await run(cluster);
     expect(r.get('higress/wasmplugins')).toMatchObject({ status: 'FAIL',
       fix: 'in WasmPlugin auth replace matchRules[0] domain [a.ns.example.com] with ingress [ns/a] (probe routes are named knative-probe/<ns>/<name>, no ingress rule matches them)' });

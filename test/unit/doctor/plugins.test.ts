@@ -3,7 +3,8 @@ import { describe, expect, test } from '@jest/globals';
 import { domainMatches, probeBlockingRules } from '../../../src/doctor/plugins.js';
 import type { KIngressInfo, WasmPluginInfo } from '../../../src/doctor/types.js';
 
-const hello: KIngressInfo = { namespace: 'default', name: 'hello', ingressClass: 'c', hosts: ['hello.default.example.com', 'hello.default.svc.cluster.local'] };
+const hello: KIngressInfo = { namespace: 'default', name: 'hello', ingressClass: 'c', hosts: ['hello.default.example.com', 'hello.default.svc.cluster.local'],
+  backends: ['hello-00001.default.svc.cluster.local:80'] };
 const keyAuth = (over: Partial<WasmPluginInfo>): WasmPluginInfo => ({
   name: 'key-auth', url: 'oci://registry/plugins/key-auth:1.0.0', hasPluginConfig: false,
   defaultConfig: { global_auth: false, keys: ['x-api-key'], consumers: [{ name: 'c', credential: 'k' }] }, matchRules: [], ...over,
@@ -34,7 +35,7 @@ describe('rules that apply to probes', () => {
   });
 
   test('a wildcard domain names every KIngress it covers; a disabled rule, a rule with ingress, or another host does not count', () => {
-    const other: KIngressInfo = { namespace: 'shop', name: 'cart', ingressClass: 'c', hosts: ['cart.shop.example.com'] };
+    const other: KIngressInfo = { namespace: 'shop', name: 'cart', ingressClass: 'c', hosts: ['cart.shop.example.com'], backends: [] };
     const found = probeBlockingRules([keyAuth({ matchRules: [
       { domain: ['*.example.com'] },
       { domain: ['hello.default.example.com'], configDisable: true },
@@ -42,6 +43,18 @@ describe('rules that apply to probes', () => {
       { domain: ['unrelated.example.org'] },
     ] })], [hello, other]);
     expect(found.map((f) => f.instead)).toEqual(['in WasmPlugin key-auth replace matchRules[0] domain [*.example.com] with ingress [default/hello, shop/cart]']);
+  });
+
+  test('a service rule on a backend of the KIngress does (probe routes go where serving routes go), with or without the port', () => {
+    const found = probeBlockingRules([keyAuth({ matchRules: [
+      { service: ['hello-00001.default.svc.cluster.local'] },
+      { service: ['hello-00001.default.svc.cluster.local:80'] },
+      { service: ['hello-00001.default.svc.cluster.local:8080', 'other.default.svc.cluster.local'] },
+    ] })], [hello]);
+    expect(found.map((f) => f.instead)).toEqual([
+      'in WasmPlugin key-auth replace matchRules[0] service [hello-00001.default.svc.cluster.local] with ingress [default/hello]',
+      'in WasmPlugin key-auth replace matchRules[1] service [hello-00001.default.svc.cluster.local:80] with ingress [default/hello]',
+    ]);
   });
 
   test('global auth does: global_auth true, or unset with no rules; not with global_auth false or rule-only', () => {
