@@ -30,6 +30,15 @@ function pluginKind(p: WasmPluginInfo): string {
   return p.pluginName ?? m?.[1] ?? p.url;
 }
 
+/**
+ * What a rule's domain or service entry catches: probes carry the KIngress host (`_match_domain_`), and probe
+ * routes send to the same upstream clusters as serving routes (`_match_service_`: `fqdn` or `fqdn:port`).
+ */
+const CATCHES = {
+  domain: { what: 'matches the host of', hits: (entry: string, k: KIngressInfo) => k.hosts.some((h) => domainMatches(entry, h)) },
+  service: { what: 'is a backend of', hits: (entry: string, k: KIngressInfo) => k.backends.some((b) => b === entry || b.slice(0, b.lastIndexOf(':')) === entry) },
+} as const;
+
 /** Every rule of the plugins that would apply to a probe of one of our KIngresses (pure). */
 export function probeBlockingRules(plugins: readonly WasmPluginInfo[], ours: readonly KIngressInfo[]): ProbeBlockingRule[] {
   const out: ProbeBlockingRule[] = [];
@@ -37,31 +46,18 @@ export function probeBlockingRules(plugins: readonly WasmPluginInfo[], ours: rea
     // pluginConfig is passed to Envoy as it is: its rules are Istio's, not analysed here.
     if (p.hasPluginConfig) continue;
     p.matchRules.forEach((rule, i) => {
-      // Higress uses a rule's ingress list when it has one and ignores its domains.
+      // Higress uses a rule's ingress list when it has one and ignores the rest of its match.
       if (rule.configDisable || (rule.ingress ?? []).length > 0) return;
-      for (const domain of rule.domain ?? []) {
-        const hit = ours.filter((k) => k.hosts.some((h) => domainMatches(domain, h)));
-        if (hit.length === 0) continue;
-        const routes = hit.map((k) => servingRouteName(k.namespace, k.name));
-        out.push({
-          plugin: p.name,
-          problem: `matchRules[${i}] domain ${domain} matches the host of ${routes.join(', ')}, so Knative probes get it too`,
-          instead: `in WasmPlugin ${p.name} replace matchRules[${i}] domain [${domain}] with ingress [${routes.join(', ')}]`,
-        });
-      }
-    });
-    p.matchRules.forEach((rule, i) => {
-      // Higress's `_match_service_` is the upstream cluster, `fqdn` or `fqdn:port`: probe routes go where serving routes go.
-      if (rule.configDisable || (rule.ingress ?? []).length > 0) return;
-      for (const service of rule.service ?? []) {
-        const hit = ours.filter((k) => k.backends.some((b) => b === service || b.slice(0, b.lastIndexOf(':')) === service));
-        if (hit.length === 0) continue;
-        const routes = hit.map((k) => servingRouteName(k.namespace, k.name));
-        out.push({
-          plugin: p.name,
-          problem: `matchRules[${i}] service ${service} is a backend of ${routes.join(', ')}, so Knative probes get it too`,
-          instead: `in WasmPlugin ${p.name} replace matchRules[${i}] service [${service}] with ingress [${routes.join(', ')}]`,
-        });
+      for (const kind of ['domain', 'service'] as const) {
+        for (const entry of rule[kind] ?? []) {
+          const routes = ours.filter((k) => CATCHES[kind].hits(entry, k)).map((k) => servingRouteName(k.namespace, k.name));
+          if (routes.length === 0) continue;
+          out.push({
+            plugin: p.name,
+            problem: `matchRules[${i}] ${kind} ${entry} ${CATCHES[kind].what} ${routes.join(', ')}, so Knative probes get it too`,
+            instead: `in WasmPlugin ${p.name} replace matchRules[${i}] ${kind} [${entry}] with ingress [${routes.join(', ')}]`,
+          });
+        }
       }
     });
     if (AUTH_PLUGIN.test(pluginKind(p)) && appliesGlobally(p)) {
