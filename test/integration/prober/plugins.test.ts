@@ -132,6 +132,8 @@ describe('a pod that has not loaded the route', () => {
     expect(slow.servingSince.has(hash)).toBe(false);
     const recorded = await eventually('the Event', async () => { const e = await events(name); return e.length > 0 ? e : undefined; });
     expect(recorded.map((e) => e.message)).toEqual([message]);
+    expect(await metric('net_higress_probe_failures_total{cause="not_found"}')).toBeGreaterThan(2);
+    expect(await metric('net_higress_probes_total{outcome="not_ready"}')).toBeGreaterThan(2);
 
     await env.readyAt(name, 1);
     expect(slow.servingSince.has(hash)).toBe(true);
