@@ -24,6 +24,7 @@ import { refusedSecretReferences } from '../translate/secretpolicy.js';
 import { Blockers } from './blockers.js';
 import { kingressesUsingSecret, ownerKey } from './enqueue.js';
 import { checkPermissions } from './preflight.js';
+import { readinessCounts } from './readiness-counts.js';
 
 export interface ControllerOptions extends ReconcilerOptions {
   workers: number;
@@ -93,6 +94,7 @@ export class Controller {
         { kingress: key, error: errorMessage(err), requeues }),
     });
     metrics.setQueueDepthSource(() => this.queue.depth());
+    metrics.setReadinessSource(() => readinessCounts(this.kingresses(), opts.ingressClass));
     this.registerHandlers();
   }
 

@@ -20,7 +20,7 @@ async function readSystemConfigMap(cluster: DoctorCluster, s: DoctorSettings, id
   }
 }
 
-export async function checkIngressClass(cluster: DoctorCluster, s: DoctorSettings): Promise<CheckResult> {
+export async function checkIngressClass(cluster: DoctorCluster, s: DoctorSettings, chart = true): Promise<CheckResult> {
   const id = 'config-network/ingress-class';
   const read = await readSystemConfigMap(cluster, s, id, NETWORK_CONFIGMAP);
   if (!read.ok) return read.result;
@@ -34,7 +34,7 @@ export async function checkIngressClass(cluster: DoctorCluster, s: DoctorSetting
   if (cls !== s.ingressClass) {
     return fail(id, `ingress-class is "${cls}"; net-higress reconciles "${s.ingressClass}"`,
       `kubectl patch configmap ${NETWORK_CONFIGMAP} -n ${s.systemNamespace} --type merge -p '{"data":{"ingress-class":"${s.ingressClass}"}}'`
-      + ' (or install net-higress with --set knative.ingressClass=' + cls + ')');
+      + (chart ? ` (or install net-higress with --set knative.ingressClass=${cls})` : ` (or run net-higress with --ingress-class=${cls})`));
   }
   return pass(id, `ingress-class "${cls}"${Object.hasOwn(data, 'ingress-class') ? '' : ' (Knative default)'}`);
 }

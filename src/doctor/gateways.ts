@@ -2,6 +2,7 @@
 // cluster-local gateway Service must reach their local listener (80 → 8081) without port translation.
 import { parseServiceURL, qualifiedName, type GatewayConfig } from '../config/istio.js';
 import type { IstioConfigRead } from './config.js';
+import { isChartManaged } from './controller.js';
 import { fail, formatLabels, pass, unreadable } from './result.js';
 import type { CheckResult, DoctorCluster, DoctorSettings, GatewayInfo, PodInfo } from './types.js';
 
@@ -17,13 +18,24 @@ export function isRunning(pod: PodInfo): boolean {
 }
 
 /** One result per Gateway named in config-istio (external and local). */
-export async function checkSharedGateways(cluster: DoctorCluster, s: DoctorSettings, read: IstioConfigRead): Promise<CheckResult[]> {
+export async function checkSharedGateways(cluster: DoctorCluster, s: DoctorSettings, read: IstioConfigRead, chart = true): Promise<CheckResult[]> {
   if (!read.ok) return [];
   const all = [...read.config.ingressGateways, ...read.config.localGateways];
-  return Promise.all(all.map((g) => checkGateway(cluster, s, g)));
+  return Promise.all(all.map((g) => checkGateway(cluster, s, g, chart)));
 }
 
-async function checkGateway(cluster: DoctorCluster, s: DoctorSettings, g: GatewayConfig): Promise<CheckResult> {
+/**
+ * Pods match but none runs: the selector is right, the pods are not. Pending is the usual case (not
+ * scheduled, image not pulled); the fix is about those pods.
+ */
+function notRunning(id: string, what: string, namespace: string, pods: readonly PodInfo[]): CheckResult {
+  const listed = pods.slice(0, 3).map((p) => `${p.name} (${p.terminating ? 'Terminating' : p.phase})`).join(', ') + (pods.length > 3 ? ', ...' : '');
+  const first = pods[0]?.name ?? '';
+  return fail(id, `${what} matches ${pods.length} pod${pods.length > 1 ? 's' : ''} in ${namespace}, none Running: ${listed}`,
+    `kubectl -n ${namespace} describe pod ${first} (its Events say why it does not run: scheduling, image pull, resources)`);
+}
+
+async function checkGateway(cluster: DoctorCluster, s: DoctorSettings, g: GatewayConfig, chart: boolean): Promise<CheckResult> {
   const id = `gateway/${qualifiedName(g)}`;
   let gw: GatewayInfo | undefined;
   try {
@@ -32,11 +44,15 @@ async function checkGateway(cluster: DoctorCluster, s: DoctorSettings, g: Gatewa
     return unreadable(id, `Gateway ${qualifiedName(g)}`, err);
   }
   if (!gw) {
-    return fail(id, `Gateway ${qualifiedName(g)} (named in config-istio) not found`,
-      'helm upgrade --install net-higress charts/net-higress (gateways.create=true renders it)');
+    return fail(id, `Gateway ${qualifiedName(g)} (named in config-istio) not found`, chart
+      ? 'helm upgrade --install net-higress charts/net-higress (gateways.create=true renders it)'
+      : `create Gateway ${qualifiedName(g)} selecting the Higress gateway pods, or point config-istio at an existing one`);
   }
+  // Only a Gateway our chart rendered is fixed through chart values.
+  const edit = isChartManaged(gw.labels) ? undefined : `kubectl edit gateway ${g.name} -n ${g.namespace}: `;
   if (Object.keys(gw.selector).length === 0) {
-    return fail(id, 'the Gateway has no selector', 'set spec.selector to the Higress gateway pod labels (chart value gateways.selector)');
+    return fail(id, 'the Gateway has no selector', edit ? `${edit}set spec.selector to the Higress gateway pod labels`
+      : 'set spec.selector to the Higress gateway pod labels (chart value gateways.selector)');
   }
   const selector = formatLabels(gw.selector);
   let pods: PodInfo[];
@@ -46,12 +62,14 @@ async function checkGateway(cluster: DoctorCluster, s: DoctorSettings, g: Gatewa
     return unreadable(id, `Pods in ${s.higressNamespace}`, err);
   }
   const running = pods.filter(isRunning);
+  if (running.length === 0 && pods.length > 0) return notRunning(id, `selector ${selector}`, s.higressNamespace, pods);
   if (running.length === 0) {
     const seen = await runningLabelSets(cluster, s.higressNamespace);
     const hint = seen.length > 0 ? `; running pods there have labels ${seen.join(' | ')}` : `; no pod runs in ${s.higressNamespace}`;
     return fail(id, `selector ${selector} matches no running pod in ${s.higressNamespace} (${pods.length} matching, none Running)${hint}`,
-      `make the selector match the Higress gateway pods (kubectl get pods -n ${s.higressNamespace} --show-labels): `
-      + 'chart values higress.gatewayPodLabels / gateways.selector; or pass --higress-namespace');
+      edit ? `${edit}set spec.selector to labels of the Higress gateway pods (kubectl get pods -n ${s.higressNamespace} --show-labels); or pass --higress-namespace`
+        : `make the selector match the Higress gateway pods (kubectl get pods -n ${s.higressNamespace} --show-labels): `
+          + 'chart values higress.gatewayPodLabels / gateways.selector; or pass --higress-namespace');
   }
   return pass(id, `selector ${selector} matches ${running.length} running pod${running.length > 1 ? 's' : ''} in ${s.higressNamespace}`);
 }
@@ -67,7 +85,7 @@ async function runningLabelSets(cluster: DoctorCluster, namespace: string): Prom
 }
 
 /** The default local gateway's Service: exists, maps 80 to the local Gateway's port, no port translation. */
-export async function checkLocalGatewayService(cluster: DoctorCluster, s: DoctorSettings, read: IstioConfigRead): Promise<CheckResult> {
+export async function checkLocalGatewayService(cluster: DoctorCluster, s: DoctorSettings, read: IstioConfigRead, chart = true): Promise<CheckResult> {
   const id = 'local-gateway-service';
   if (!read.ok) return fail(id, 'config-istio is unusable (see above)', 'fix config-istio first');
   const local = read.config.localGateways.find((g) => g.labelSelector === undefined);
@@ -75,7 +93,8 @@ export async function checkLocalGatewayService(cluster: DoctorCluster, s: Doctor
   const ref = parseServiceURL(local.serviceURL);
   if (!ref.ok) return fail(id, ref.error, 'set the local gateway service to <name>.<namespace>.svc.<cluster domain>');
   const where = `${ref.value.namespace}/${ref.value.name}`;
-  const reinstall = 'helm upgrade --install net-higress charts/net-higress (localGatewayService.create=true renders it)';
+  const reinstall = chart ? 'helm upgrade --install net-higress charts/net-higress (localGatewayService.create=true renders it)'
+    : `create Service ${where} (ClusterIP, port 80 → the local Gateway's port, selecting the Higress gateway pods)`;
   try {
     const targetPort = await localListenerPort(cluster, local);
     const svc = await cluster.service(ref.value.namespace, ref.value.name);
@@ -91,10 +110,13 @@ export async function checkLocalGatewayService(cluster: DoctorCluster, s: Doctor
         `kubectl label service ${ref.value.name} -n ${ref.value.namespace} ${PORT_TRANSLATION_LABEL}=true`);
     }
     if (Object.keys(svc.selector).length === 0) return fail(id, `Service ${where} has no selector`, reinstall);
-    const running = (await cluster.pods(ref.value.namespace, svc.selector)).filter(isRunning);
+    const pods = await cluster.pods(ref.value.namespace, svc.selector);
+    const running = pods.filter(isRunning);
+    if (running.length === 0 && pods.length > 0) return notRunning(id, `Service ${where} selector ${formatLabels(svc.selector)}`, ref.value.namespace, pods);
     if (running.length === 0) {
-      return fail(id, `Service ${where} selector ${formatLabels(svc.selector)} matches no running pod`,
-        'chart value higress.gatewayPodLabels must be the Higress gateway pod labels');
+      return fail(id, `Service ${where} selector ${formatLabels(svc.selector)} matches no running pod`, isChartManaged(svc.labels)
+        ? 'chart value higress.gatewayPodLabels must be the Higress gateway pod labels'
+        : `kubectl edit service ${ref.value.name} -n ${ref.value.namespace}: set spec.selector to the Higress gateway pod labels`);
     }
     return pass(id, `Service ${where} (${svc.type}) 80→${targetPort}, ${running.length} running pod${running.length > 1 ? 's' : ''}`);
   } catch (err) {

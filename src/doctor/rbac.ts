@@ -8,7 +8,7 @@ export function describeSubject(subject: AccessSubject): string {
   return subject.kind === 'self' ? 'these credentials' : `ServiceAccount ${subject.namespace}/${subject.name}`;
 }
 
-export async function checkRBAC(cluster: DoctorCluster, s: DoctorSettings): Promise<CheckResult> {
+export async function checkRBAC(cluster: DoctorCluster, s: DoctorSettings, chart = true): Promise<CheckResult> {
   const id = 'rbac';
   const reviews = accessReviews(operatorPermissions({ systemNamespace: s.systemNamespace, higressNamespace: s.higressNamespace, lease: s.lease }));
   let answers: boolean[];
@@ -25,7 +25,8 @@ export async function checkRBAC(cluster: DoctorCluster, s: DoctorSettings): Prom
   if (denied.length > 0) {
     const list = denied.map((r) => `${describeAccess(r.attrs)} [${r.permission.why}]`);
     return fail(id, `${who}: ${denied.length} of ${reviews.length} permissions missing: ${list.join('; ')}`,
-      'helm upgrade --install net-higress charts/net-higress with rbac.create=true (templates/rbac.yaml grants exactly these), '
+      (chart ? 'helm upgrade --install net-higress charts/net-higress with rbac.create=true (templates/rbac.yaml grants exactly these), '
+        : `grant ${who} the permissions listed (charts/net-higress/templates/rbac.yaml has them as Roles), `)
       + 'or pass --service-account NAMESPACE/NAME of the controller');
   }
   return pass(id, `${who}: all ${reviews.length} permissions net-higress uses are granted`);

@@ -50,8 +50,43 @@ export interface ServiceInfo {
 }
 
 export interface GatewayInfo {
+  labels: Record<string, string>;
   selector: Record<string, string>;
   servers: Array<{ port?: { number?: number; protocol?: string } }>;
+}
+
+export interface DeploymentInfo {
+  name: string;
+  /** The ServiceAccount its pods run as. */
+  serviceAccountName: string;
+  labels: Record<string, string>;
+  /** spec.selector.matchLabels */
+  selector: Record<string, string>;
+  replicas: number;
+  readyReplicas: number;
+  conditions: Array<{ type: string; status: string; reason?: string; message?: string }>;
+}
+
+/** A Higress WasmPlugin (extensions.higress.io/v1alpha1) as far as rule matching goes. */
+export interface WasmPluginInfo {
+  name: string;
+  url: string;
+  pluginName?: string;
+  defaultConfig?: Record<string, unknown>;
+  defaultConfigDisable?: boolean;
+  /** Set: Higress passes it through and ignores defaultConfig and matchRules. */
+  hasPluginConfig: boolean;
+  matchRules: Array<{ ingress?: string[]; domain?: string[]; service?: string[]; configDisable?: boolean }>;
+}
+
+/** A KIngress: which class, which hosts. */
+export interface KIngressInfo {
+  namespace: string;
+  name: string;
+  ingressClass: string | undefined;
+  hosts: string[];
+  /** Where its routes (probe routes too) send requests: `<fqdn>:<port>` of every split. */
+  backends: string[];
 }
 
 /**
@@ -67,6 +102,11 @@ export interface DoctorCluster {
   service(namespace: string, name: string): Promise<ServiceInfo | undefined>;
   gateway(namespace: string, name: string): Promise<GatewayInfo | undefined>;
   pods(namespace: string, selector?: Record<string, string>): Promise<PodInfo[]>;
+  deployments(namespace: string): Promise<DeploymentInfo[]>;
+  /** WasmPlugins of a namespace; undefined when the API server does not serve them (Higress's CRD missing). */
+  wasmPlugins(namespace: string): Promise<WasmPluginInfo[] | undefined>;
+  /** Every KIngress; split backends as FQDNs in `clusterDomain`. */
+  kingresses(clusterDomain: string): Promise<KIngressInfo[]>;
   allowed(subject: AccessSubject, attrs: ResourceAttributes): Promise<boolean>;
 }
 

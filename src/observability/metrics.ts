@@ -9,12 +9,21 @@ export const READINESS_STATES: readonly ReadinessState[] = ['ready', 'not_ready'
 export type ReadinessCounts = Readonly<Record<ReadinessState, number>>;
 
 /**
- * One probe of one gateway pod: it echoed our hash (ready), answered something the verdict table gives up
- * on and counts as success (abandoned), said the route is not there yet (not_ready, 404/503), echoed an
- * older hash (stale), or failed (error) or timed out (timeout).
+ * One probe of one gateway pod: it echoed our hash (ready), answered 200 without the probe handler and counts
+ * as success (abandoned), said the route is not there yet (not_ready, 404/503), answered another status, a
+ * plugin's 401/403/429 most often (rejected), echoed an older hash (stale), or failed (error) or timed out (timeout).
  */
-export type ProbeOutcome = 'ready' | 'abandoned' | 'not_ready' | 'stale' | 'error' | 'timeout';
-export const PROBE_OUTCOMES: readonly ProbeOutcome[] = ['ready', 'abandoned', 'not_ready', 'stale', 'error', 'timeout'];
+export type ProbeOutcome = 'ready' | 'abandoned' | 'not_ready' | 'rejected' | 'stale' | 'error' | 'timeout';
+export const PROBE_OUTCOMES: readonly ProbeOutcome[] = ['ready', 'abandoned', 'not_ready', 'rejected', 'stale', 'error', 'timeout'];
+
+/** Why a probe failed, one value per kind of fix (prober/explain.ts says each in words). */
+export type ProbeCause =
+  | 'unauthorized' | 'forbidden' | 'rate_limited' | 'upgrade_required' | 'unexpected_status'
+  | 'not_found' | 'unavailable' | 'stale' | 'refused' | 'tls' | 'timeout' | 'error';
+export const PROBE_CAUSES: readonly ProbeCause[] = [
+  'unauthorized', 'forbidden', 'rate_limited', 'upgrade_required', 'unexpected_status',
+  'not_found', 'unavailable', 'stale', 'refused', 'tls', 'timeout', 'error',
+];
 
 export const METRIC_PREFIX = 'net_higress_';
 
@@ -62,6 +71,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly probeFailures = new Counter({
+    name: `${METRIC_PREFIX}probe_failures_total`,
+    help: 'Failed readiness probes of gateway pods by likely cause (unauthorized, not_found, refused, tls, ...).',
+    labelNames: ['cause'] as const,
+    registers: [this.registry],
+  });
+
   private readonly probeReadySeconds = new Histogram({
     name: `${METRIC_PREFIX}probe_ready_latency_seconds`,
     help: 'Time from writing a KIngress generation until every gateway pod serves it (probed readiness).',
@@ -98,6 +114,7 @@ export class Metrics {
     // Zero series exist from the start, so rate() and alerts work before the first event.
     for (const result of RECONCILE_RESULTS) this.reconciles.inc({ result }, 0);
     for (const outcome of PROBE_OUTCOMES) this.probes.inc({ outcome }, 0);
+    for (const cause of PROBE_CAUSES) this.probeFailures.inc({ cause }, 0);
 
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
@@ -128,6 +145,10 @@ export class Metrics {
 
   countProbe(outcome: ProbeOutcome): void {
     this.probes.inc({ outcome });
+  }
+
+  countProbeFailure(cause: ProbeCause): void {
+    this.probeFailures.inc({ cause });
   }
 
   observeProbeReady(seconds: number): void {

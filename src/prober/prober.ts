@@ -8,21 +8,31 @@ import type { EndpointSlice } from '../api/discovery.js';
 import { type Clock, realClock } from '../kube/clock.js';
 import { errorMessage } from '../kube/errors.js';
 import type { Logger } from '../observability/logger.js';
-import type { Metrics } from '../observability/metrics.js';
-import type { Readiness } from '../reconciler/deps.js';
+import type { Metrics, ProbeCause } from '../observability/metrics.js';
+import type { NotReadyReason, Readiness } from '../reconciler/deps.js';
 import type { DefaultedIngress } from '../translate/defaults.js';
 import type { Desired } from '../translate/translate.js';
 import { listProbeTargets, type GatewayCluster } from './discovery.js';
+import { explainFailure, isTransient } from './explain.js';
 import { sendProbe, type SendProbe } from './request.js';
 import { ProbeScheduler, type SchedulerOptions } from './scheduler.js';
 import { IngressProbing, type ProbeItem } from './state.js';
 import { readyAddresses } from './targets.js';
 import { verdict } from './verdict.js';
 
+export const DEFAULT_EXPLAIN_AFTER_MS = 5000;
+
 export interface ProberOptions {
   clusterDomain: string;
   /** Re-enqueue the KIngress once its probing completed. */
   onReady: (key: string) => void;
+  /** Re-enqueue the KIngress when the reason it waits for changed (default: onReady), so its status says it. */
+  onBlocked?: (key: string) => void;
+  /**
+   * How long a pod must keep failing with a cause that is normal right after a change (404, 503, an older
+   * hash, refused, TLS, timeout) before the KIngress reports it (default 5 s). Plugin answers are reported at once.
+   */
+  explainAfterMs?: number;
   log: Logger;
   metrics?: Metrics;
   scheduler?: Partial<SchedulerOptions>;
@@ -33,6 +43,8 @@ export interface ProberOptions {
 
 export class Prober implements Readiness {
   private readonly states = new Map<string, IngressProbing>();
+  /** Causes already announced (Event, warn log) per KIngress, until it is Ready or gone: once per cause, not per probe. */
+  private readonly announced = new Map<string, Set<ProbeCause>>();
   /** isReady calls still listing targets; forget() removes the entry so a deleted KIngress is not probed. */
   private readonly listing = new Map<string, symbol>();
   private readonly scheduler: ProbeScheduler<ProbeItem>;
@@ -83,7 +95,19 @@ export class Prober implements Readiness {
   /** The KIngress is gone or no longer ours: stop its probing and drop its state. */
   forget(key: string): void {
     this.listing.delete(key);
+    this.announced.delete(key);
     this.cancel(key);
+  }
+
+  /** Why the KIngress is not Ready yet, in one line; `announce` the first time each cause is given out. */
+  explain(key: string): NotReadyReason | undefined {
+    const failure = this.states.get(key)?.blocker;
+    if (!failure) return undefined;
+    let seen = this.announced.get(key);
+    if (!seen) this.announced.set(key, seen = new Set());
+    const announce = !seen.has(failure.cause);
+    seen.add(failure.cause);
+    return { message: failure.message, announce };
   }
 
   /** KIngresses whose current generation is still being probed. */
@@ -124,7 +148,12 @@ export class Prober implements Readiness {
     const fields = { kingress: state.key, pod: item.target.podIP, port: item.target.podPort, scheme: item.target.scheme, host: item.target.host, outcome: v.outcome, reason: v.reason };
     if (v.outcome === 'abandoned') this.opts.log.info('probe answered without the probe handler; counting the pod as ready', fields);
     else this.opts.log.debug('probe', fields);
-    if (!v.done) return false;
+    if (!v.done) {
+      this.opts.metrics?.countProbeFailure(v.cause);
+      const grace = isTransient(v.cause) ? this.opts.explainAfterMs ?? DEFAULT_EXPLAIN_AFTER_MS : 0;
+      if (state.failed(item, explainFailure(item.target, res, v.cause), this.clock.now(), grace)) this.requeue(state.key, this.opts.onBlocked ?? this.opts.onReady);
+      return false;
+    }
     if (state.succeeded(item)) this.completed(state);
     return true;
   }
@@ -146,10 +175,15 @@ export class Prober implements Readiness {
     const seconds = (this.clock.now() - state.startedAt) / 1000;
     this.opts.metrics?.observeProbeReady(seconds);
     this.opts.log.info('every gateway pod serves the KIngress', { kingress: state.key, hash: state.hash, seconds });
+    this.announced.delete(state.key);
+    this.requeue(state.key, this.opts.onReady);
+  }
+
+  private requeue(key: string, how: (key: string) => void): void {
     try {
-      this.opts.onReady(state.key);
+      how(key);
     } catch (err) {
-      this.opts.log.error('failed to re-enqueue a probed KIngress', { kingress: state.key, error: errorMessage(err) });
+      this.opts.log.error('failed to re-enqueue a probed KIngress', { kingress: key, error: errorMessage(err) });
     }
   }
 }

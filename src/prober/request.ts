@@ -56,11 +56,21 @@ export function sendProbe(target: ProbeTarget, signal: AbortSignal, timeoutMs = 
     const req = target.scheme === 'https'
       ? https.request({ ...options, rejectUnauthorized: false, ...(isIP(target.host) ? {} : { servername: target.host }) }, onResponse)
       : http.request(options, onResponse);
+    // Connected but never secured: the failure is the TLS handshake, whatever error code Node gives it.
+    let connected = false;
+    let secured = false;
+    req.on('socket', (socket) => {
+      socket.once('connect', () => { connected = true; });
+      socket.once('secureConnect', () => { secured = true; });
+    });
     const timer = setTimeout(() => settle({ kind: 'error', timeout: true, message: `no response within ${timeoutMs} ms` }), timeoutMs);
     const onAbort = (): void => settle({ kind: 'error', timeout: false, message: 'cancelled' });
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
-    req.on('error', (err) => settle({ kind: 'error', timeout: false, message: err.message }));
+    req.on('error', (err: NodeJS.ErrnoException) => settle({
+      kind: 'error', timeout: false, message: err.message, code: err.code,
+      tls: target.scheme === 'https' && connected && !secured,
+    }));
     req.end();
   });
 }

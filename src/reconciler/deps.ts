@@ -61,9 +61,17 @@ export interface Recorder {
   event(ing: KIngress, type: EventType, reason: string, message: string): void;
 }
 
+/** Why a KIngress is not Ready yet, in one line; `announce` is true the first time this cause is given. */
+export interface NotReadyReason {
+  message: string;
+  announce: boolean;
+}
+
 /** The seam where the prober plugs in; `written` readiness says yes once everything is written. */
 export interface Readiness {
   isReady(ing: DefaultedIngress, desired: Desired): Promise<boolean>;
+  /** After isReady said false: why, when known (`<namespace>/<name>` key). */
+  explain?(key: string): NotReadyReason | undefined;
   /** The KIngress is gone or changed hash: drop any probing state. */
   forget(key: string): void;
 }

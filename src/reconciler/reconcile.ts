@@ -83,7 +83,10 @@ async function converge(ing: KIngress, status: StatusBuilder, deps: ReconcileDep
 
   const ready = desired.meshOnly || status.wasReady || await deps.readiness.isReady(checked.value, desired);
   if (!ready) {
-    status.markLoadBalancerNotReady();
+    const why = deps.readiness.explain?.(`${ing.metadata.namespace ?? ''}/${ing.metadata.name}`);
+    status.markLoadBalancerNotReady(why?.message);
+    // Once per cause (the prober remembers), not once per probe or reconcile.
+    if (why?.announce) deps.recorder.event(ing, 'Warning', 'GatewayProbeFailed', why.message);
     return 'waiting';
   }
   status.markLoadBalancerReady(desired.loadBalancers.public, desired.loadBalancers.private);

@@ -32,8 +32,9 @@ export class StatusBuilder {
     this.conditions.markTrue(LOAD_BALANCER_READY);
   }
 
-  markLoadBalancerNotReady(): void {
-    this.conditions.markUnknown(LOAD_BALANCER_READY, 'Uninitialized', 'Waiting for load balancer to be ready');
+  /** `why` replaces Knative's generic message when the prober knows what the gateway pods answer. */
+  markLoadBalancerNotReady(why?: string): void {
+    this.conditions.markUnknown(LOAD_BALANCER_READY, 'Uninitialized', why ?? 'Waiting for load balancer to be ready');
   }
 
   /** observedGeneration always follows generation, success or not. */

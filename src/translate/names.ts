@@ -16,6 +16,16 @@ export function childName(parent: string, suffix: string): string {
 export const ingressVirtualServiceName = (ingressName: string): string => childName(ingressName, '-ingress');
 export const meshVirtualServiceName = (ingressName: string): string => childName(ingressName, '-mesh');
 
+/**
+ * HTTP route names, which Istio passes to Envoy as the route name (`<http.name>`, no match names are set) and
+ * Higress WasmPlugin `matchRules[].ingress` compares for equality. Serving routes are `<ns>/<name>`, so a plugin
+ * can target a Knative service. Probe routes get a name that no `ingress` entry for a service equals and that
+ * does not even start with one (a route-prefix rule on `<ns>/` or `<ns>/<name>` misses it too): a plugin on a
+ * service then never answers the Knative probe in the service's place.
+ */
+export const servingRouteName = (ingressNamespace: string, ingressName: string): string => `${ingressNamespace}/${ingressName}`;
+export const probeRouteName = (servingName: string): string => `knative-probe/${servingName}`;
+
 export function adler32(s: string): number {
   let a = 1;
   let b = 0;

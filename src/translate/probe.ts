@@ -16,6 +16,11 @@ export function insertProbe(ing: DefaultedIngress, hash: string): DefaultedIngre
   return { ...ing, spec: { ...ing.spec, ...(rules ? { rules } : {}) } };
 }
 
+/** A probe copy made by insertProbe: it is the only kind of path that matches `K-Network-Hash: override`. */
+export function isProbePath(path: HTTPIngressPath): boolean {
+  return path.headers?.[HASH_HEADER]?.exact === HASH_OVERRIDE;
+}
+
 function probePath(path: HTTPIngressPath, hash: string): HTTPIngressPath {
   // Object.assign + plain stores: spreads with a computed key were the hottest line of translation.
   const headers: NonNullable<HTTPIngressPath['headers']> = Object.assign({}, path.headers);

@@ -6,7 +6,8 @@ import { MESH_GATEWAY } from './constants.js';
 import type { DefaultedIngress } from './defaults.js';
 import { distinctHostPrefixes, expandedHosts, isClusterLocalHost, sortedUnique } from './hosts.js';
 import { ingressOwnerReferences, sortKeys, virtualServiceLabels } from './metadata.js';
-import { ingressVirtualServiceName, meshVirtualServiceName } from './names.js';
+import { ingressVirtualServiceName, meshVirtualServiceName, probeRouteName } from './names.js';
+import { isProbePath } from './probe.js';
 
 /** Qualified (`ns/name`) gateway names per visibility. */
 export interface GatewayNames {
@@ -89,8 +90,9 @@ function virtualService(ing: DefaultedIngress, name: string, hosts: string[], ga
 function httpRoute(name: string, authorityPrefixes: string[], path: HTTPIngressPath, gateways: string[], clusterDomain: string): HTTPRoute {
   const headers = headerMatches(path);
   return {
-    // Higress WasmPlugin `matchRules.ingress` selects routes by this name (net-istio sets none).
-    name,
+    // Higress WasmPlugin `matchRules.ingress` selects routes by this name (net-istio sets none); probe routes
+    // get a name of their own, which no such rule matches (names.ts).
+    name: isProbePath(path) ? probeRouteName(name) : name,
     match: authorityPrefixes.map((prefix) => match(prefix, path, gateways, headers)),
     route: (path.splits ?? []).map((split): HTTPRouteDestination => ({
       destination: {

@@ -7,6 +7,7 @@ import type { CheckResult } from '../../../src/doctor/types.js';
 import { RestClient } from '../../../src/kube/rest.js';
 import { helmBinary } from '../../harness/helm.js';
 import { kubeConfigForToken, testKubeconfigPath } from '../../harness/kube.js';
+import { createWasmPlugin, ensureWasmPluginCRD, setDeploymentStatus } from './higress.js';
 import { admin, installChart, runningPod, serviceAccountToken, simulateHigressAndKnative, type Install } from './install.js';
 
 interface Run { code: number; ok: boolean; checks: CheckResult[]; byId: Map<string, CheckResult>; stderr: string }
@@ -25,9 +26,9 @@ async function doctor(inst: Install, extra: string[] = [], deps: DoctorDeps = {}
 
 const ids = (inst: Install) => [
   'crd/ingresses.networking.internal.knative.dev', 'crd/virtualservices.networking.istio.io', 'crd/gateways.networking.istio.io',
-  'config-network/ingress-class', 'config-istio',
+  'controller/deployment', 'config-network/ingress-class', 'config-istio',
   `gateway/${inst.systemNamespace}/knative-ingress-gateway`, `gateway/${inst.systemNamespace}/knative-local-gateway`,
-  'local-gateway-service', 'higress/istio-api', 'rbac',
+  'local-gateway-service', 'higress/istio-api', 'higress/wasmplugins', 'rbac',
 ];
 
 const failing = (run: Run) => run.checks.filter((c) => c.status !== 'PASS').map((c) => c.id);
@@ -37,18 +38,35 @@ const check = (run: Run, id: string): CheckResult => {
   return c;
 };
 
-/** A fresh, complete setup: the chart plus what Higress and Knative Serving install. */
+/**
+ * A fresh, complete setup: the chart plus what Higress and Knative Serving install, the controller Available,
+ * one KIngress of the class and the guide's key-auth targeting it by route.
+ */
 async function goodSetup(): Promise<Install> {
   const inst = await installChart();
   await simulateHigressAndKnative(inst);
+  await setDeploymentStatus(inst, true);
+  await admin.request({ method: 'POST', path: `/apis/networking.internal.knative.dev/v1alpha1/namespaces/${inst.releaseNamespace}/ingresses`, body: {
+    apiVersion: 'networking.internal.knative.dev/v1alpha1', kind: 'Ingress',
+    metadata: { name: 'hello', namespace: inst.releaseNamespace, annotations: { 'networking.knative.dev/ingress.class': inst.ingressClass } },
+    spec: { rules: [{ hosts: [host(inst)], visibility: 'ExternalIP', http: { paths: [{ splits: [{ serviceName: 'hello-00001', serviceNamespace: inst.releaseNamespace, servicePort: 80, percent: 100 }] }] } }] },
+  } });
+  await createWasmPlugin(inst.higressNamespace, 'key-auth', keyAuth({ global_auth: false }, [{ ingress: [`${inst.releaseNamespace}/hello`], config: { allow: ['consumer2'] } }]));
   return inst;
 }
+
+const host = (inst: Install) => `hello.${inst.releaseNamespace}.example.com`;
+const keyAuth = (global: Record<string, unknown>, matchRules: unknown[]) => ({
+  url: 'oci://higress-registry.cn-hangzhou.cr.aliyuncs.com/plugins/key-auth:1.0.0', phase: 'AUTHN', priority: 310,
+  defaultConfig: { ...global, in_header: true, keys: ['x-api-key'], consumers: [{ name: 'consumer2', credential: 'consumer2-key' }] }, matchRules,
+});
 
 const patch = (path: string, body: unknown) => admin.request({ method: 'PATCH', path, contentType: 'application/merge-patch+json', body });
 
 let good: Install;
 beforeAll(async () => {
   helmBinary();
+  await ensureWasmPluginCRD();
   good = await goodSetup();
 }, 20 * 60_000);
 
@@ -56,13 +74,15 @@ describe('a good setup', () => {
   test('every check passes and the exit code is 0', async () => {
     const run = await doctor(good);
     expect(run.checks.map((c) => c.id)).toEqual(ids(good));
-    expect(failing(run)).toEqual([]);
+    expect(run.checks.filter((c) => c.status !== 'PASS')).toEqual([]);
     expect({ code: run.code, ok: run.ok }).toEqual({ code: 0, ok: true });
     expect(check(run, 'crd/virtualservices.networking.istio.io').detail).toMatch(/served versions: .*v1beta1/);
     expect(check(run, `gateway/${good.systemNamespace}/knative-ingress-gateway`).detail)
       .toBe(`selector higress=higress-system-higress-gateway matches 2 running pods in ${good.higressNamespace}`);
     expect(check(run, 'local-gateway-service').detail).toBe(`Service ${good.higressNamespace}/knative-local-gateway (ClusterIP) 80→8081, 2 running pods`);
     expect(check(run, 'rbac').detail).toMatch(new RegExp(`^ServiceAccount ${good.releaseNamespace}/${good.fullname}: all \\d+ permissions net-higress uses are granted$`));
+    expect(check(run, 'controller/deployment').detail).toBe(`Deployment ${good.releaseNamespace}/${good.fullname} Available, 1/1 replicas ready`);
+    expect(check(run, 'higress/wasmplugins').detail).toBe(`1 WasmPlugin in ${good.higressNamespace}, none applies to Knative probes of 1 KIngress`);
   });
 
   test('the text table shows every check', async () => {
@@ -73,7 +93,7 @@ describe('a good setup', () => {
     expect(code).toBe(0);
     expect(out.split('\n')[0]).toMatch(/^CHECK +RESULT +DETAIL$/);
     for (const id of ids(good)) expect(out).toMatch(new RegExp(`^${id.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} +PASS +\\S`, 'm'));
-    expect(out).toContain('10 checks: 10 passed, 0 failed, 0 skipped');
+    expect(out).toContain('12 checks: 12 passed, 0 failed, 0 skipped');
   });
 
   test('the ServiceAccount checks its own RBAC with --service-account=self, and is told what else it cannot read', async () => {
@@ -119,13 +139,78 @@ describe('each broken setup fails its check, with the fix', () => {
     expect(run.code).toBe(1);
   });
 
-  test('gateway pods not running (Pending, no kubelet): both Gateways and the local Service fail', async () => {
+  test('gateway pods not running (Pending, no kubelet): both Gateways and the local Service fail; the fix is about the pod', async () => {
     const inst = await installChart();
     await simulateHigressAndKnative(inst, { pods: 0 });
+    await setDeploymentStatus(inst, true);
     await runningPod(inst.higressNamespace, 'higress-gateway-pending', { app: 'higress-gateway', higress: 'higress-system-higress-gateway' }, 'Pending');
     const run = await doctor(inst);
     expect(failing(run)).toEqual([`gateway/${inst.systemNamespace}/knative-ingress-gateway`, `gateway/${inst.systemNamespace}/knative-local-gateway`, 'local-gateway-service']);
-    expect(check(run, `gateway/${inst.systemNamespace}/knative-local-gateway`).detail).toContain(`(1 matching, none Running); no pod runs in ${inst.higressNamespace}`);
+    const podFix = `kubectl -n ${inst.higressNamespace} describe pod higress-gateway-pending (its Events say why it does not run: scheduling, image pull, resources)`;
+    expect(check(run, `gateway/${inst.systemNamespace}/knative-local-gateway`)).toMatchObject({
+      detail: `selector higress=higress-system-higress-gateway matches 1 pod in ${inst.higressNamespace}, none Running: higress-gateway-pending (Pending)`, fix: podFix });
+    expect(check(run, 'local-gateway-service').fix).toBe(podFix);
+    for (const c of run.checks) expect(c.fix ?? '').not.toMatch(/selector|gatewayPodLabels/);
+  });
+
+  test('the controller Deployment not Available: FAIL with its condition; the fix is about its pods', async () => {
+    const inst = await goodSetup();
+    await setDeploymentStatus(inst, false);
+    const run = await doctor(inst);
+    expect(failing(run)).toEqual(['controller/deployment']);
+    expect(check(run, 'controller/deployment')).toEqual({ id: 'controller/deployment', status: 'FAIL',
+      detail: `Deployment ${inst.releaseNamespace}/${inst.fullname} is not Available (MinimumReplicasUnavailable: Deployment does not have minimum availability.), 0/1 replicas ready`,
+      fix: `kubectl -n ${inst.releaseNamespace} describe pods -l app.kubernetes.io/component=controller,app.kubernetes.io/instance=${inst.release},app.kubernetes.io/name=net-higress `
+        + `(why its pods are not ready), then kubectl -n ${inst.releaseNamespace} logs deployment/${inst.fullname}` });
+    await admin.request({ method: 'DELETE', path: `/apis/apps/v1/namespaces/${inst.releaseNamespace}/deployments/${inst.fullname}` });
+    expect(check(await doctor(inst), 'controller/deployment').detail)
+      .toBe(`no Deployment in ${inst.releaseNamespace} runs as ServiceAccount ${inst.releaseNamespace}/${inst.fullname}: no controller reconciles KIngresses`);
+  });
+
+  test('a WasmPlugin rule by domain on a KIngress host: FAIL naming the rule to use instead; fixed → PASS', async () => {
+    const inst = await goodSetup();
+    await createWasmPlugin(inst.higressNamespace, 'guide-key-auth', keyAuth({ global_auth: false }, [{ domain: [host(inst)], config: { allow: ['consumer2'] } }]));
+    let run = await doctor(inst);
+    expect(failing(run)).toEqual(['higress/wasmplugins']);
+    expect(check(run, 'higress/wasmplugins')).toEqual({ id: 'higress/wasmplugins', status: 'FAIL',
+      detail: `1 WasmPlugin rule in ${inst.higressNamespace} would answer Knative probes: guide-key-auth: matchRules[0] domain ${host(inst)} matches the host of ${inst.releaseNamespace}/hello, so Knative probes get it too`,
+      fix: `in WasmPlugin guide-key-auth replace matchRules[0] domain [${host(inst)}] with ingress [${inst.releaseNamespace}/hello] (probe routes are named knative-probe/<ns>/<name>, no ingress rule matches them)` });
+    expect(run.code).toBe(1);
+    await patch(`/apis/extensions.higress.io/v1alpha1/namespaces/${inst.higressNamespace}/wasmplugins/guide-key-auth`,
+      { spec: { matchRules: [{ ingress: [`${inst.releaseNamespace}/hello`], config: { allow: ['consumer2'] } }] } });
+    run = await doctor(inst);
+    expect(check(run, 'higress/wasmplugins').status).toBe('PASS');
+    expect(run.code).toBe(0);
+  });
+
+  test('key-auth authenticating every route (global_auth: true), a rule on the revision\'s Service: FAIL; a WasmPlugin outside the Higress namespace is ignored', async () => {
+    const inst = await goodSetup();
+    const revision = `hello-00001.${inst.releaseNamespace}.svc.cluster.local`;
+    await createWasmPlugin(inst.higressNamespace, 'everything', keyAuth({ global_auth: true }, []));
+    await createWasmPlugin(inst.higressNamespace, 'by-service', keyAuth({ global_auth: false }, [{ service: [`${revision}:80`], config: { allow: ['consumer2'] } }]));
+    await createWasmPlugin(inst.releaseNamespace, 'elsewhere', keyAuth({}, [{ domain: [host(inst)], config: { allow: ['consumer2'] } }]));
+    const run = await doctor(inst);
+    expect(failing(run)).toEqual(['higress/wasmplugins']);
+    expect(check(run, 'higress/wasmplugins').detail).toBe(`2 WasmPlugin rules in ${inst.higressNamespace} would answer Knative probes: `
+      + `by-service: matchRules[0] service ${revision}:80 is a backend of ${inst.releaseNamespace}/hello, so Knative probes get it too; `
+      + 'everything: key-auth authenticates every route (global_auth: true), Knative probe routes too');
+    expect(check(run, 'higress/wasmplugins').fix).toContain(`in WasmPlugin everything set defaultConfig.global_auth: false and name each protected service in matchRules[].ingress (e.g. ingress [${inst.releaseNamespace}/hello])`);
+  });
+
+  test('a setup not made by the chart: the fixes say what to edit, never a chart value', async () => {
+    const inst = await goodSetup();
+    const unlabel = { metadata: { labels: { 'helm.sh/chart': null, 'app.kubernetes.io/managed-by': null } } };
+    await patch(`/apis/apps/v1/namespaces/${inst.releaseNamespace}/deployments/${inst.fullname}`, unlabel);
+    await patch(`/apis/networking.istio.io/v1beta1/namespaces/${inst.systemNamespace}/gateways/knative-ingress-gateway`, { ...unlabel, spec: { selector: { higress: 'elsewhere' } } });
+    await patch(`/api/v1/namespaces/${inst.higressNamespace}/services/knative-local-gateway`, { ...unlabel, spec: { selector: { app: 'elsewhere' } } });
+    await patch(`/api/v1/namespaces/${inst.systemNamespace}/configmaps/config-network`, { data: { 'ingress-class': 'kourier.ingress.networking.knative.dev' } });
+    const run = await doctor(inst, ['--service-account', `${inst.releaseNamespace}/${inst.fullname}`]);
+    expect(failing(run)).toEqual(['config-network/ingress-class', `gateway/${inst.systemNamespace}/knative-ingress-gateway`, 'local-gateway-service']);
+    for (const c of run.checks) expect(c.fix ?? '').not.toMatch(/chart value|--set |\.create=true|gatewayPodLabels|gateways\.selector/);
+    expect(check(run, `gateway/${inst.systemNamespace}/knative-ingress-gateway`).fix)
+      .toBe(`kubectl edit gateway knative-ingress-gateway -n ${inst.systemNamespace}: set spec.selector to labels of the Higress gateway pods (kubectl get pods -n ${inst.higressNamespace} --show-labels); or pass --higress-namespace`);
+    expect(check(run, 'local-gateway-service').fix).toBe(`kubectl edit service knative-local-gateway -n ${inst.higressNamespace}: set spec.selector to the Higress gateway pod labels`);
+    expect(check(run, 'config-network/ingress-class').fix).toContain('(or run net-higress with --ingress-class=kourier.ingress.networking.knative.dev)');
   });
 
   test('wrong ingress-class in config-network', async () => {
@@ -166,7 +251,9 @@ describe('each broken setup fails its check, with the fix', () => {
 
   test('missing RBAC: a ServiceAccount without bindings lacks everything', async () => {
     const run = await doctor(good, ['--service-account', `${good.releaseNamespace}/nobody`]);
-    expect(failing(run)).toEqual(['rbac']);
+    // No controller runs as that ServiceAccount either.
+    expect(failing(run)).toEqual(['controller/deployment', 'rbac']);
+    expect(check(run, 'controller/deployment').detail).toBe(`no Deployment in ${good.releaseNamespace} runs as ServiceAccount ${good.releaseNamespace}/nobody: no controller reconciles KIngresses`);
     const rbac = check(run, 'rbac');
     expect(rbac.detail).toMatch(new RegExp(`^ServiceAccount ${good.releaseNamespace}/nobody: (\\d+) of \\1 permissions missing: get ingresses.networking.internal.knative.dev \\(all namespaces\\)`));
     expect(rbac.fix).toContain('rbac.create=true');

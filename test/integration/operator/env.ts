@@ -44,12 +44,13 @@ export class TestEnv {
     });
   }
 
-  async startOperator(overrides: Partial<ControllerOptions> = {}, readiness: Readiness = writtenReadiness): Promise<Controller> {
+  async startOperator(overrides: Partial<ControllerOptions> = {}, readiness: Readiness = writtenReadiness,
+                      metrics = new Metrics({ defaultMetrics: false })): Promise<Controller> {
     const opts: ControllerOptions = {
       ingressClass: this.ingressClass, systemNamespace: this.systemNamespace, clusterDomain: 'cluster.local', meshVirtualService: false,
       workers: 4, qps: 50, burst: 100, resyncPeriodSeconds: 0, ...overrides,
     };
-    const controller = new Controller(this.rest, opts, this.logs.logger, new Metrics({ defaultMetrics: false }), readiness);
+    const controller = new Controller(this.rest, opts, this.logs.logger, metrics, readiness);
     try {
       await controller.start(60_000);
     } catch (err) {

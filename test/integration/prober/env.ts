@@ -67,10 +67,11 @@ export class ProberEnv {
   }
 
   /** The operator with a fresh prober (no probing state), as after a restart of net-higress. */
-  async startOperator(maxRetryDelayMs?: number): Promise<void> {
+  async startOperator(maxRetryDelayMs?: number, explainAfterMs?: number): Promise<void> {
     this.prober = newProber(this.rest, { clusterDomain: 'cluster.local', log: this.base.logs.logger, metrics: this.metrics,
-      onReady: (key) => this.base.operator?.requeue(key), ...(maxRetryDelayMs ? { maxRetryDelayMs } : {}) });
-    await this.base.startOperator({}, this.prober);
+      onReady: (key) => this.base.operator?.requeue(key), ...(maxRetryDelayMs ? { maxRetryDelayMs } : {}),
+      ...(explainAfterMs !== undefined ? { explainAfterMs } : {}) });
+    await this.base.startOperator({}, this.prober, this.metrics);
   }
 
   async stopOperator(): Promise<void> {
@@ -116,6 +117,7 @@ export class ProberEnv {
     for (const p of this.pods) {
       p.delayMs = 0;
       p.httpsUnavailable = false;
+      p.keyAuth = undefined;
       p.unfreeze();
       p.requests.length = 0;
     }

@@ -26,7 +26,14 @@ type Listener = (typeof LISTENERS)[number];
 interface ServerSpec { hosts?: string[]; port: { number: number; protocol: string }; tls?: { httpsRedirect?: boolean } }
 interface GatewayObj { metadata: { name: string; namespace: string }; spec: { servers?: ServerSpec[] } }
 interface MatchSpec { gateways?: string[]; authority?: { prefix?: string; exact?: string }; headers?: Record<string, { exact?: string }> }
-interface RouteSpec { match?: MatchSpec[]; headers?: { request?: { set?: Record<string, string> } } }
+interface RouteSpec { name?: string; match?: MatchSpec[]; headers?: { request?: { set?: Record<string, string> } } }
+
+/**
+ * Higress's key-auth plugin with `global_auth: false`, as far as a probe can tell: a request on a route whose
+ * Envoy route name equals a `matchRules[].ingress` entry, or whose host (port stripped) equals a
+ * `matchRules[].domain` entry, needs an `x-api-key` of an allowed consumer: none → 401, not allowed → 403.
+ */
+export interface KeyAuthPlugin { routes: string[]; domains: string[]; allowed: string[] }
 interface VirtualServiceObj { metadata: { name: string; namespace: string }; spec: { hosts?: string[]; http?: RouteSpec[] } }
 export interface Config { virtualServices: VirtualServiceObj[]; gateways: GatewayObj[] }
 
@@ -82,6 +89,8 @@ export class StandInPod {
   delayMs = 0;
   /** HTTPS answers 503 while set: e.g. its certificate is not loaded yet. */
   httpsUnavailable = false;
+  /** A key-auth WasmPlugin loaded on this pod. */
+  keyAuth: KeyAuthPlugin | undefined;
   /** First time this pod served a probe route setting each hash. */
   readonly servingSince = new Map<string, number>();
   readonly requests: RequestRecord[] = [];
@@ -172,6 +181,13 @@ export class StandInPod {
       if (!(vs.spec.hosts ?? []).includes(host)) continue;
       for (const route of vs.spec.http ?? []) {
         if (!(route.match ?? []).some((m) => matches(m, routable, hostHeader, headers))) continue;
+        const auth = this.keyAuth;
+        // Istio names the Envoy route after the HTTP route (we set no match names); the plugin compares it for equality.
+        if (auth && (auth.routes.includes(route.name ?? '') || auth.domains.includes(host))) {
+          const key = headers['x-api-key'];
+          if (!key) return reply(401, { 'WWW-Authenticate': 'Key realm=MSE Gateway' });
+          if (!auth.allowed.includes(key)) return reply(403);
+        }
         for (const [k, v] of Object.entries(route.headers?.request?.set ?? {})) headers[k.toLowerCase()] = v;
         // Knative's probe handler (activator / queue-proxy): echo the hash, never reach the app.
         if (!probe) return reply(200, {}, 'Hello World!');

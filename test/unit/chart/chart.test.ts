@@ -236,7 +236,7 @@ describe('custom values (test/fixtures/chart/custom-values.yaml)', () => {
 });
 
 describe('other values', () => {
-  test('the guide\'s WasmPlugins with the default target: default/hello and hello.default.example.com in higress-system', () => {
+  test('the guide\'s WasmPlugins with the default target: route default/hello in higress-system; a domain rule only when asked for', () => {
     const objs = renderChart({ values: { wasmPlugins: { keyAuth: { enabled: true }, keyRateLimit: { enabled: true } } } });
     const plugins = objs.filter((o) => o.kind === 'WasmPlugin');
     expect(plugins.map((p) => `${p.metadata.namespace}/${p.metadata.name}`)).toEqual(['higress-system/knative-key-auth', 'higress-system/knative-key-rate-limit']);
@@ -244,8 +244,11 @@ describe('other values', () => {
     expect(spec(plugins[0]!)).toMatchObject({
       phase: 'AUTHN',
       defaultConfig: { global_auth: false, in_header: true, keys: ['x-api-key'], consumers: [{ name: 'consumer1', credential: 'consumer1-key' }, { name: 'consumer2', credential: 'consumer2-key' }] },
-      matchRules: [{ ingress: ['default/hello'], config: { allow: ['consumer2'] } }, { domain: ['hello.default.example.com'], config: { allow: ['consumer2'] } }],
+      matchRules: [{ ingress: ['default/hello'], config: { allow: ['consumer2'] } }],
     });
+    const withDomain = renderChart({ values: { wasmPlugins: { keyAuth: { enabled: true }, target: { domains: ['hello.default.example.com'] } } } })
+      .filter((o) => o.kind === 'WasmPlugin');
+    expect(spec(withDomain[0]!).matchRules).toEqual([{ ingress: ['default/hello'], config: { allow: ['consumer2'] } }, { domain: ['hello.default.example.com'], config: { allow: ['consumer2'] } }]);
   });
 
   test('gateways.selector replaces the derived selector; leader election off drops the Lease Role', () => {

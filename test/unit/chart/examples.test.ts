@@ -4,13 +4,15 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import { load, loadAll } from 'js-yaml';
 import { main } from '../../../src/cli/main.js';
+import { probeBlockingRules } from '../../../src/doctor/plugins.js';
 import { helmBinary, renderChart, type K8sObject } from '../../harness/helm.js';
 import { validateWasmPlugin, type WasmPlugin } from './wasmplugin.js';
 
 const example = (file: string) => load(readFileSync(new URL(`../../../examples/${file}`, import.meta.url), 'utf8')) as WasmPlugin;
 const PLUGINS = ['wasmplugin-key-auth.yaml', 'wasmplugin-key-rate-limit.yaml'];
 
-interface RenderedVS { kind: string; spec: { hosts: string[]; http: Array<{ name?: string }> } }
+interface RenderedVS { kind: string; spec: { hosts: string[]; http: Array<{ name?: string; match: Array<{ headers?: Record<string, { exact?: string }> }>;
+  route: Array<{ destination: { host: string; port?: { number?: number } } }> }> } }
 
 async function renderHello(): Promise<RenderedVS> {
   let out = '';
@@ -38,16 +40,25 @@ describe.each(PLUGINS)('examples/%s', (file) => {
     expect(twin?.spec).toEqual(mine.spec);
   });
 
-  test('targets the route names and hosts net-higress writes for examples/hello.yaml', async () => {
+  test('targets the serving routes net-higress writes for examples/hello.yaml, and no probe route', async () => {
     const vs = await renderHello();
     const rules = example(file).spec.matchRules ?? [];
     const routes = rules.flatMap((r) => r.ingress ?? []);
-    const domains = rules.flatMap((r) => r.domain ?? []);
     expect(routes).toEqual(['default/hello']);
-    expect(domains).toEqual(['hello.default.example.com']);
-    // Every HTTP route of the KIngress carries the name, so the plugin covers the probe route too.
-    expect([...new Set(vs.spec.http.map((r) => r.name))]).toEqual(routes);
-    for (const d of domains) expect(vs.spec.hosts).toContain(d);
+    // No rule by host: Knative's probes carry the host and would be answered by the plugin.
+    expect(rules.flatMap((r) => r.domain ?? [])).toEqual([]);
+    const probe = (r: RenderedVS['spec']['http'][number]) => r.match.some((m) => m.headers?.['K-Network-Hash']?.exact === 'override');
+    expect([...new Set(vs.spec.http.filter((r) => !probe(r)).map((r) => r.name))]).toEqual(routes);
+    // Higress compares matchRules[].ingress with the Envoy route name (Istio: the HTTP route name) for equality.
+    const probeNames = [...new Set(vs.spec.http.filter(probe).map((r) => r.name))];
+    expect(probeNames).toEqual(['knative-probe/default/hello']);
+    for (const name of probeNames) expect(routes).not.toContain(name);
+    // What `net-higress doctor` checks on a cluster: nothing in the plugin applies to the probes of hello.
+    const backends = vs.spec.http.flatMap((r) => r.route.map((d) => `${d.destination.host}:${d.destination.port?.number ?? ''}`));
+    const ing = { namespace: 'default', name: 'hello', ingressClass: 'c', hosts: vs.spec.hosts, backends };
+    const spec = example(file).spec;
+    expect(probeBlockingRules([{ name: file, url: spec.url, hasPluginConfig: false, matchRules: spec.matchRules ?? [],
+      ...(spec.defaultConfig ? { defaultConfig: spec.defaultConfig } : {}), ...(spec.defaultConfigDisable !== undefined ? { defaultConfigDisable: spec.defaultConfigDisable } : {}) }], [ing])).toEqual([]);
   });
 });
 

@@ -4,7 +4,9 @@ import { describe, expect, test } from '@jest/globals';
 import { ApiException } from '@kubernetes/client-node';
 import { runDoctorCommand, DOCTOR_USAGE } from '../../../src/cli/doctor.js';
 import { main } from '../../../src/cli/main.js';
-import type { AccessSubject, DoctorCluster, GatewayInfo, PodInfo, ResourceAttributes, ServiceInfo } from '../../../src/doctor/types.js';
+import type { AccessSubject, DeploymentInfo, DoctorCluster, GatewayInfo, KIngressInfo, PodInfo, ResourceAttributes, ServiceInfo, WasmPluginInfo } from '../../../src/doctor/types.js';
+
+const CHART_LABELS = { 'helm.sh/chart': 'net-higress-0.1.0', 'app.kubernetes.io/managed-by': 'Helm' };
 
 const forbidden = () => new ApiException(403, 'Forbidden', JSON.stringify({ kind: 'Status', reason: 'Forbidden', code: 403, message: 'configmaps "higress-config" is forbidden' }), {});
 
@@ -24,9 +26,14 @@ class FakeCluster implements DoctorCluster {
       selector: { app: 'higress-gateway' }, ports: [{ name: 'http2', port: 80, targetPort: 8081 }] }],
   ]);
   gateways = new Map<string, GatewayInfo>([
-    ['knative-serving/knative-ingress-gateway', { selector: { higress: 'higress-system-higress-gateway' }, servers: [{ port: { number: 80, protocol: 'HTTP' } }] }],
-    ['knative-serving/knative-local-gateway', { selector: { higress: 'higress-system-higress-gateway' }, servers: [{ port: { number: 8081, protocol: 'HTTP' } }] }],
+    ['knative-serving/knative-ingress-gateway', { labels: CHART_LABELS, selector: { higress: 'higress-system-higress-gateway' }, servers: [{ port: { number: 80, protocol: 'HTTP' } }] }],
+    ['knative-serving/knative-local-gateway', { labels: CHART_LABELS, selector: { higress: 'higress-system-higress-gateway' }, servers: [{ port: { number: 8081, protocol: 'HTTP' } }] }],
   ]);
+  deploymentMap = new Map<string, DeploymentInfo>([
+    ['knative-serving/net-higress', { name: 'net-higress', serviceAccountName: 'net-higress', labels: CHART_LABELS, selector: { 'app.kubernetes.io/name': 'net-higress' }, replicas: 1, readyReplicas: 1, conditions: [{ type: 'Available', status: 'True' }] }],
+  ]);
+  plugins: WasmPluginInfo[] | undefined = [];
+  kingressList: KIngressInfo[] = [];
   podList: PodInfo[] = [{ name: 'gw-1', labels: { app: 'higress-gateway', higress: 'higress-system-higress-gateway' }, phase: 'Running', terminating: false }];
   denied: (a: ResourceAttributes) => boolean = () => false;
   discoveryError: Error | undefined;
@@ -44,6 +51,9 @@ class FakeCluster implements DoctorCluster {
   async pods(_ns: string, selector?: Record<string, string>) {
     return this.podList.filter((p) => Object.entries(selector ?? {}).every(([k, v]) => p.labels[k] === v));
   }
+  async deployments(ns: string) { return [...this.deploymentMap].filter(([k]) => k.startsWith(`${ns}/`)).map(([, d]) => d); }
+  async wasmPlugins(_ns: string) { return this.plugins; }
+  async kingresses() { return this.kingressList; }
   async allowed(subject: AccessSubject, attrs: ResourceAttributes) { this.reviews.push({ subject, attrs }); return !this.denied(attrs); }
 }
 
@@ -127,7 +137,7 @@ describe('cases around the edges', () => {
 
   test('the local Service is checked against the local Gateway\'s own port', async () => {
     const cluster = new FakeCluster();
-    cluster.gateways.set('knative-serving/knative-local-gateway', { selector: { higress: 'higress-system-higress-gateway' }, servers: [{ port: { number: 9081, protocol: 'HTTP' } }] });
+    cluster.gateways.set('knative-serving/knative-local-gateway', { labels: CHART_LABELS, selector: { higress: 'higress-system-higress-gateway' }, servers: [{ port: { number: 9081, protocol: 'HTTP' } }] });
     const r = await run(cluster);
     expect(r.get('local-gateway-service')?.detail).toBe('Service higress-system/knative-local-gateway ports [80→8081]; need 80→9081');
   });
@@ -152,6 +162,59 @@ describe('cases around the edges', () => {
     const i = lines.findIndex((l) => /^rbac +FAIL +ServiceAccount knative-serving\/net-higress: 2 of \d+ permissions missing: create events \(all namespaces\)/.test(l));
     expect(i).toBeGreaterThan(0);
     expect(lines[i + 1]).toMatch(/^ +fix: helm upgrade --install net-higress/);
-    expect(out).toContain('10 checks: 9 passed, 1 failed, 0 skipped');
+    expect(out).toContain('12 checks: 11 passed, 1 failed, 0 skipped');
+  });
+});
+
+describe('the controller Deployment, plugins and the setup found', () => {
+  test('a Deployment not Available fails with its reason; the fix is about its pods', async () => {
+    const cluster = new FakeCluster();
+    cluster.deploymentMap.set('knative-serving/net-higress', { name: 'net-higress', serviceAccountName: 'net-higress', labels: CHART_LABELS, selector: { 'app.kubernetes.io/name': 'net-higress' }, replicas: 1, readyReplicas: 0,
+      conditions: [{ type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable', message: 'Deployment does not have minimum availability.' }] });
+    const r = await run(cluster);
+    expect(r.get('controller/deployment')).toEqual({ id: 'controller/deployment', status: 'FAIL',
+      detail: 'Deployment knative-serving/net-higress is not Available (MinimumReplicasUnavailable: Deployment does not have minimum availability.), 0/1 replicas ready',
+      fix: 'kubectl -n knative-serving describe pods -l app.kubernetes.io/name=net-higress (why its pods are not ready), then kubectl -n knative-serving logs deployment/net-higress' });
+    cluster.deploymentMap.delete('knative-serving/net-higress');
+    expect((await run(cluster)).get('controller/deployment')?.detail).toBe('no Deployment in knative-serving runs as ServiceAccount knative-serving/net-higress: no controller reconciles KIngresses');
+    expect((await run(cluster, ['--service-account', 'self'])).get('controller/deployment')?.status).toBe('SKIP');
+  });
+
+  test('no WasmPlugin API: SKIP; a domain rule on one of our hosts: FAIL naming the rule to use instead', async () => {
+    const cluster = new FakeCluster();
+    cluster.plugins = undefined;
+    expect((await run(cluster)).get('higress/wasmplugins')?.status).toBe('SKIP');
+    cluster.plugins = [{ name: 'auth', url: 'oci://r/key-auth:1.0.0', hasPluginConfig: false, defaultConfig: { global_auth: false }, matchRules: [{ domain: ['a.ns.example.com'] }] }];
+    cluster.kingressList = [{ namespace: 'ns', name: 'a', ingressClass: 'istio.ingress.networking.knative.dev', hosts: ['a.ns.example.com'], backends: [] },
+      { namespace: 'ns', name: 'b', ingressClass: 'other', hosts: ['a.ns.example.com'], backends: [] }];
+    const r = await run(cluster);
+    expect(r.get('higress/wasmplugins')).toMatchObject({ status: 'FAIL',
+      fix: 'in WasmPlugin auth replace matchRules[0] domain [a.ns.example.com] with ingress [ns/a] (probe routes are named knative-probe/<ns>/<name>, no ingress rule matches them)' });
+    expect(r.code).toBe(1);
+  });
+
+  test('a setup not installed by our chart: no fix names a chart value', async () => {
+    const cluster = new FakeCluster();
+    cluster.deploymentMap.set('knative-serving/net-higress', { name: 'net-higress', serviceAccountName: 'net-higress', labels: {}, selector: {}, replicas: 1, readyReplicas: 1, conditions: [{ type: 'Available', status: 'True' }] });
+    for (const [k, g] of cluster.gateways) cluster.gateways.set(k, { ...g, labels: {}, selector: { higress: 'wrong' } });
+    const local = cluster.services.get('higress-system/knative-local-gateway')!;
+    cluster.services.set('higress-system/knative-local-gateway', { ...local, selector: { app: 'wrong' } });
+    cluster.configMaps.set('knative-serving/config-network', { 'ingress-class': 'kourier.ingress.networking.knative.dev' });
+    cluster.denied = (a) => a.resource === 'events';
+    const r = await run(cluster);
+    const fixes = r.checks.filter((c) => c.status === 'FAIL').map((c) => c.fix ?? '');
+    expect(fixes).toHaveLength(5);
+    for (const fix of fixes) expect(fix).not.toMatch(/chart value|--set |\.create=true|gatewayPodLabels/);
+    expect(r.get('gateway/knative-serving/knative-ingress-gateway')?.fix).toContain('kubectl edit gateway knative-ingress-gateway -n knative-serving: set spec.selector');
+  });
+
+  test('a Pending gateway pod: the fix is about that pod, not the selector', async () => {
+    const cluster = new FakeCluster();
+    cluster.podList = cluster.podList.map((p) => ({ ...p, name: 'higress-gateway-abc', phase: 'Pending' }));
+    const r = await run(cluster);
+    expect(r.get('gateway/knative-serving/knative-ingress-gateway')).toMatchObject({ status: 'FAIL',
+      detail: 'selector higress=higress-system-higress-gateway matches 1 pod in higress-system, none Running: higress-gateway-abc (Pending)',
+      fix: 'kubectl -n higress-system describe pod higress-gateway-abc (its Events say why it does not run: scheduling, image pull, resources)' });
+    expect(r.get('local-gateway-service')?.fix).toBe('kubectl -n higress-system describe pod higress-gateway-abc (its Events say why it does not run: scheduling, image pull, resources)');
   });
 });

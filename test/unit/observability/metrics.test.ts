@@ -1,5 +1,5 @@
 import { describe, test, expect } from '@jest/globals';
-import { Metrics, RECONCILE_RESULTS } from '../../../src/observability/metrics.js';
+import { Metrics, PROBE_CAUSES, RECONCILE_RESULTS } from '../../../src/observability/metrics.js';
 
 /** The value of one sample line, e.g. `net_higress_reconcile_total{result="error"}`; undefined if absent. */
 function sample(text: string, series: string): number | undefined {
@@ -97,6 +97,18 @@ describe('Metrics', () => {
     expect(sample(text, 'net_higress_probe_ready_latency_seconds_count')).toBe(1);
     expect(sample(text, 'net_higress_probe_ready_latency_seconds_bucket{le="1"}')).toBe(1);
     expect(sample(text, 'net_higress_probe_ready_latency_seconds_bucket{le="0.5"}')).toBe(0);
+  });
+
+  test('probe failures by cause: every cause has a zero series from the start', async () => {
+    const m = bare();
+    for (const cause of PROBE_CAUSES) expect(sample(await m.metricsText(), `net_higress_probe_failures_total{cause="${cause}"}`)).toBe(0);
+    m.countProbeFailure('unauthorized');
+    m.countProbeFailure('unauthorized');
+    m.countProbeFailure('not_found');
+    const text = await m.metricsText();
+    expect(sample(text, 'net_higress_probe_failures_total{cause="unauthorized"}')).toBe(2);
+    expect(sample(text, 'net_higress_probe_failures_total{cause="not_found"}')).toBe(1);
+    expect(sample(text, 'net_higress_probes_total{outcome="rejected"}')).toBe(0);
   });
 
   test('instances do not share series', async () => {

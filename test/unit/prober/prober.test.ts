@@ -94,10 +94,16 @@ describe('Prober', () => {
     pods.serve(['10.0.0.1', '10.0.0.2'], desired.hash);
     pods.serve(['10.0.0.3'], 'f'.repeat(64));
     await prober.isReady(ing, desired);
-    await clock.advance(10_000);
+    await clock.advance(4_000);
     expect(ready).toEqual([]);
+    expect(prober.explain(KEY)).toBeUndefined();
+    // After 5 s of the old hash, re-enqueued once so that the status says why it waits.
+    await clock.advance(6_000);
+    expect(ready).toEqual([KEY]);
+    expect(prober.explain(KEY)?.message).toMatch(/^gateway pod 10\.0\.0\.3:\d+ answered with the hash of another generation for hello\.ns\./);
     expect(prober.pendingPods(KEY)).toEqual(['10.0.0.3']);
     expect(await metric(metrics, 'net_higress_probes_total{outcome="stale"}')).toBeGreaterThan(2);
+    expect(await metric(metrics, 'net_higress_probe_failures_total{cause="stale"}')).toBeGreaterThan(2);
   });
 
   test('a new hash cancels the old probing: its in-flight probes are aborted and it never completes', async () => {
@@ -178,15 +184,54 @@ describe('Prober', () => {
     expect(logs.lines.some((l) => l.msg.includes('left the endpoints') && JSON.stringify(l.fields).includes('10.0.0.3'))).toBe(true);
   });
 
-  test('an unexpected status counts the pod as ready and is logged (best effort, as upstream)', async () => {
-    const { prober, pods, clock, ready, logs, metrics } = setup(higressCluster(['10.0.0.1']));
+  test('a 401 (a plugin in the probe\'s way) is not ready: explained at once, announced once per cause, re-enqueued once', async () => {
+    const { prober, pods, clock, ready, metrics } = setup(higressCluster(['10.0.0.1']));
     const { ing, desired } = translated();
-    pods.serving.set('10.0.0.1', { kind: 'response', status: 500, hash: undefined });
-    await prober.isReady(ing, desired);
+    pods.serving.set('10.0.0.1', { kind: 'response', status: 401, hash: undefined });
+    expect(await prober.isReady(ing, desired)).toBe(false);
     await clock.advance(10);
     expect(ready).toEqual([KEY]);
-    expect(await metric(metrics, 'net_higress_probes_total{outcome="abandoned"}')).toBe(2);
-    expect(logs.lines.filter((l) => l.level === 'info' && l.msg.startsWith('probe answered without the probe handler'))).toHaveLength(2);
+    const why = prober.explain(KEY);
+    expect(why?.announce).toBe(true);
+    expect(why?.message).toMatch(/^gateway pod 10\.0\.0\.1:(8080|8081) answered 401 for hello\.ns\.(example\.com|svc\.cluster\.local): a Higress plugin \(key-auth\?\) rejects Knative probes — target it by route \(matchRules\.ingress\), see README$/);
+    expect(prober.explain(KEY)).toEqual({ message: why?.message, announce: false });
+    await clock.advance(60_000);
+    // Still failing, same cause: no further re-enqueue, and the pod is still waited for.
+    expect(ready).toEqual([KEY]);
+    expect(prober.pendingPods(KEY)).toEqual(['10.0.0.1']);
+    expect(await metric(metrics, 'net_higress_probes_total{outcome="rejected"}')).toBeGreaterThan(2);
+    expect(await metric(metrics, 'net_higress_probe_failures_total{cause="unauthorized"}')).toBeGreaterThan(2);
+    expect(await metric(metrics, 'net_higress_probes_total{outcome="abandoned"}')).toBe(0);
+
+    // The plugin stops answering the probe: the pod serves, Ready, and the explanation is gone.
+    pods.serve(['10.0.0.1'], desired.hash);
+    await clock.advance(31_000);
+    expect(ready).toEqual([KEY, KEY]);
+    expect(await prober.isReady(ing, desired)).toBe(true);
+    expect(prober.explain(KEY)).toBeUndefined();
+  });
+
+  test('a 404 is only explained once it lasted explainAfterMs; a new cause replaces it', async () => {
+    const clock = new FakeClock();
+    const pods = new FakePods();
+    const ready: string[] = [];
+    const prober = new Prober(higressCluster(['10.0.0.1']), { clusterDomain: 'cluster.local', onReady: (k) => ready.push(k), log: recordingLogger().logger, send: pods.send, clock, explainAfterMs: 1000 });
+    const { ing, desired } = translated();
+    await prober.isReady(ing, desired);
+    await clock.advance(800);
+    expect(prober.explain(KEY)).toBeUndefined();
+    expect(ready).toEqual([]);
+    await clock.advance(2000);
+    expect(ready).toEqual([KEY]);
+    expect(prober.explain(KEY)?.message).toContain('answered 404 for hello.ns.');
+    expect(prober.explain(KEY)?.message).toContain('Higress has not loaded the route yet');
+
+    pods.serving.set('10.0.0.1', { kind: 'error', timeout: false, message: 'connect ECONNREFUSED 10.0.0.1:8080', code: 'ECONNREFUSED' });
+    await clock.advance(10_000);
+    expect(ready).toEqual([KEY, KEY]);
+    const why = prober.explain(KEY);
+    expect(why?.announce).toBe(true);
+    expect(why?.message).toMatch(/^gateway pod 10\.0\.0\.1:\d+ refused the connection for hello\.ns\./);
   });
 
   test('a target listing error fails isReady (the reconcile reports and retries it)', async () => {

@@ -91,7 +91,23 @@ describe('one probe on the wire', () => {
     const s = await serve(() => undefined);
     const closed = servers.pop() as http.Server;
     await new Promise((r) => closed.close(r));
-    expect(await sendProbe(target(s.port), never)).toMatchObject({ kind: 'error', timeout: false });
+    expect(await sendProbe(target(s.port), never)).toMatchObject({ kind: 'error', timeout: false, code: 'ECONNREFUSED', tls: false });
+  });
+
+  test('HTTPS to a listener that does not speak TLS fails in the handshake, and says so', async () => {
+    const s = await serve((_req, res) => res.writeHead(200).end());
+    expect(await sendProbe(target(s.port, 'https'), never)).toMatchObject({ kind: 'error', timeout: false, tls: true });
+  });
+
+  test('HTTPS to a listener that closes the connection at once is a TLS failure too (no certificate for the host)', async () => {
+    const net = await import('node:net');
+    const server = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      expect(await sendProbe(target((server.address() as AddressInfo).port, 'https'), never)).toMatchObject({ kind: 'error', timeout: false, tls: true });
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 
   test('cancelling (new hash, pod gone) stops an in-flight probe at once', async () => {

@@ -272,6 +272,7 @@ const copyArb = fc.option(fc.integer(), { nil: null, freq: 4 });
 const copyOf = <T>(value: T, shuffleSeed: number | null): T => (shuffleSeed === null ? cloneJSON(value) : shuffledKeys(value, shuffleSeed));
 const describeCopy = (shuffleSeed: number | null) => (shuffleSeed === null ? 'a deep copy' : `a key-shuffled copy (seed ${shuffleSeed})`);
 
+const PROBE_NAME_PREFIX = 'knative-probe/';
 const isProbe = (route: HTTPRoute) => route.match.some((m) => m.headers?.[HASH_HEADER]?.exact === HASH_OVERRIDE);
 
 /** A probe route with the probe header match and the hash header removed: the plain route it was copied from. */
@@ -284,7 +285,9 @@ function withoutProbe(route: HTTPRoute): HTTPRoute {
   const { headers, ...rest } = route;
   const { [HASH_HEADER]: _hash, ...set } = headers?.request?.set ?? {};
   const keep = headers && (Object.keys(set).length > 0 || Object.keys(headers).length > 1 || Object.keys(headers.request ?? {}).length > 1);
-  return { ...rest, match, ...(keep ? { headers: { ...headers, request: { ...headers.request, set } } } : {}) };
+  // The probe route's name is the serving route's behind `knative-probe/` (no plugin rule on the service matches it).
+  const name = route.name?.startsWith(PROBE_NAME_PREFIX) ? route.name.slice(PROBE_NAME_PREFIX.length) : `not a probe route name: ${route.name}`;
+  return { ...rest, name, match, ...(keep ? { headers: { ...headers, request: { ...headers.request, set } } } : {}) };
 }
 
 function checkWeights(vs: VirtualService): void {
@@ -312,6 +315,9 @@ function checkProbeRoutes(vs: VirtualService, hash: string): void {
       if (set !== hash) fail(`(f) ${vs.metadata.name} http[${k}] sets ${HASH_HEADER}=${JSON.stringify(set)}, want the hash ${hash}`);
       const plain = http[k + probes];
       if (!plain || isProbe(plain)) fail(`(f) ${vs.metadata.name}: ${probes} probe route(s) at http[${start}] are not followed by ${probes} plain routes`);
+      if (plain.name !== `${vs.metadata.namespace}/${vs.metadata.labels?.['networking.internal.knative.dev/ingress']}`) {
+        fail(`(f) ${vs.metadata.name} http[${k + probes}] is named ${JSON.stringify(plain.name)}, want <namespace>/<kingress name>`);
+      }
       if (!deepEqual(withoutProbe(probe), plain)) {
         fail(`(f) ${vs.metadata.name} http[${k + probes}] is not the plain copy of probe route http[${k}]:\n`
           + `  probe: ${JSON.stringify(probe)}\n  plain: ${JSON.stringify(plain)}`);

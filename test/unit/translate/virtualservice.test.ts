@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { virtualServiceSchema } from '../../../src/api/istio.js';
+import { insertProbe } from '../../../src/translate/probe.js';
 import { makeVirtualServices, type GatewayNames } from '../../../src/translate/virtualservice.js';
 import { asIs, kingress, rule, split } from './fixtures.js';
 
@@ -176,5 +177,38 @@ describe('routes (§11.1 #11, #13-17)', () => {
   test('every emitted VirtualService parses with our Istio schema', () => {
     const ing = kingress('test', 'test-ns', [rule(['a.example.com', 'a.test-ns.svc.cluster.local'], 'ExternalIP', defaultPath)]);
     for (const vs of makeVirtualServices(asIs(ing), defaultGateways, opts())) expect(virtualServiceSchema.safeParse(vs).success).toBe(true);
+  });
+});
+
+// Istio names the Envoy route `<http.name>` (`.<match.name>` appended only for named matches, which we never
+// write); Higress's plugin rule matcher compares `matchRules[].ingress` (`_match_route_`) with it for equality,
+// and the SDK-only `_match_route_prefix_` with startsWith.
+describe('probe routes are named apart from serving routes (Higress WasmPlugin matchRules.ingress)', () => {
+  const envoyRouteNames = (http: ReadonlyArray<{ name?: string | undefined; match: readonly object[] }>) =>
+    http.flatMap((r) => r.match.map((m) => {
+      const matchName = (m as { name?: string }).name;
+      return matchName ? `${r.name}.${matchName}` : r.name ?? '';
+    }));
+  const ing = kingress('hello', 'default', [
+    rule(['hello.default.example.com'], 'ExternalIP', [{ splits: [split('hello-00001', 'default', 80, 100)] }]),
+    rule(['hello.default.svc.cluster.local'], 'ClusterLocal', [{ splits: [split('hello-00001', 'default', 80, 100)] }]),
+  ]);
+  const http = makeVirtualServices(insertProbe(asIs(ing), 'h'.repeat(64)), defaultGateways, opts(false))[0]?.spec.http ?? [];
+  const probes = http.filter((r) => r.match.every((m) => m.headers?.['K-Network-Hash']?.exact === 'override'));
+  const serving = http.filter((r) => !probes.includes(r));
+
+  test('serving routes keep exactly <namespace>/<name>; probe routes are knative-probe/<namespace>/<name>', () => {
+    expect(probes).toHaveLength(2);
+    expect(serving).toHaveLength(2);
+    expect(new Set(envoyRouteNames(serving))).toEqual(new Set(['default/hello']));
+    expect(new Set(envoyRouteNames(probes))).toEqual(new Set(['knative-probe/default/hello']));
+    expect(http.every((r) => r.match.every((m) => !('name' in m)))).toBe(true);
+  });
+
+  test.each(['default/hello', 'default/', 'default', 'default/hello/'])('a rule naming %j matches no probe route, by equality or by prefix', (rule) => {
+    for (const name of envoyRouteNames(probes)) {
+      expect(name === rule).toBe(false);
+      expect(name.startsWith(rule)).toBe(false);
+    }
   });
 });
