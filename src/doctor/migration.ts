@@ -1,0 +1,129 @@
+// Moving from net-istio: what of it is still in the cluster, and what is left to do. Only reported when some
+// of net-istio's objects are found; otherwise one PASS says there is nothing to migrate.
+import { isNotFound } from '../kube/errors.js';
+import type { RestClient } from '../kube/rest.js';
+import { INGRESS_CLASS_ANNOTATION, INGRESS_LABEL } from '../translate/constants.js';
+import { fail, pass, unreadable } from './result.js';
+import type { CheckResult, DoctorSettings } from './types.js';
+
+/** net-istio's install (config/500-controller.yaml, webhook, 200-clusterrole.yaml): fixed names. */
+export const NET_ISTIO = {
+  controller: 'net-istio-controller',
+  webhook: 'net-istio-webhook',
+  validatingWebhook: 'config.webhook.istio.networking.internal.knative.dev',
+  mutatingWebhook: 'webhook.istio.networking.internal.knative.dev',
+  clusterRole: 'knative-serving-istio',
+} as const;
+
+/** Raw GETs: undefined when the object is not there. */
+export interface MigrationReads {
+  get(path: string): Promise<Record<string, unknown> | undefined>;
+  list(path: string, labelSelector?: string): Promise<Array<Record<string, unknown>>>;
+}
+
+export function restMigrationReads(rest: RestClient): MigrationReads {
+  return {
+    async get(path) {
+      try {
+        return await rest.request<Record<string, unknown>>({ method: 'GET', path });
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      }
+    },
+    async list(path, labelSelector) {
+      const res = await rest.request<{ items?: Array<Record<string, unknown>> | null }>({ method: 'GET', path, query: { labelSelector } });
+      return res.items ?? [];
+    },
+  };
+}
+
+const ADMISSION = '/apis/admissionregistration.k8s.io/v1';
+const deploymentPath = (ns: string, name: string) => `/apis/apps/v1/namespaces/${ns}/deployments/${name}`;
+
+export async function checkMigration(reads: MigrationReads, s: DoctorSettings): Promise<CheckResult[]> {
+  try {
+    const controller = await reads.get(deploymentPath(s.systemNamespace, NET_ISTIO.controller));
+    const webhook = await reads.get(deploymentPath(s.systemNamespace, NET_ISTIO.webhook));
+    const validating = await reads.get(`${ADMISSION}/validatingwebhookconfigurations/${NET_ISTIO.validatingWebhook}`);
+    const mutating = await reads.get(`${ADMISSION}/mutatingwebhookconfigurations/${NET_ISTIO.mutatingWebhook}`);
+    const role = await reads.get(`/apis/rbac.authorization.k8s.io/v1/clusterroles/${NET_ISTIO.clusterRole}`);
+    const routes = await untakenRoutes(reads, s);
+    if (!controller && !webhook && !validating && !mutating && !role && routes.length === 0) {
+      return [pass('migration/net-istio', 'no net-istio controller, webhook or routes found: nothing to migrate')];
+    }
+    return [
+      controllerResult(controller, s),
+      webhookResult(webhook, [...(validating ? [NET_ISTIO.validatingWebhook] : []), ...(mutating ? [NET_ISTIO.mutatingWebhook] : [])], s),
+      routesResult(routes),
+      role
+        ? fail('migration/net-istio-rbac', `ClusterRole ${NET_ISTIO.clusterRole} (net-istio's) is still there`, `kubectl delete clusterrole ${NET_ISTIO.clusterRole}`)
+        : pass('migration/net-istio-rbac', `no ClusterRole ${NET_ISTIO.clusterRole}`),
+    ];
+  } catch (err) {
+    return [unreadable('migration/net-istio', 'Deployments, webhook configurations and VirtualServices', err)];
+  }
+}
+
+function replicas(d: Record<string, unknown>): number {
+  const spec = d.spec as { replicas?: number } | undefined;
+  return spec?.replicas ?? 1;
+}
+
+function controllerResult(d: Record<string, unknown> | undefined, s: DoctorSettings): CheckResult {
+  const id = 'migration/net-istio-controller';
+  const name = `${s.systemNamespace}/${NET_ISTIO.controller}`;
+  if (!d) return pass(id, `no Deployment ${name}`);
+  const n = replicas(d);
+  // net-istio reconciles the default class only; with another class the two never meet.
+  const sameClass = s.ingressClass === 'istio.ingress.networking.knative.dev';
+  if (n > 0 && sameClass) {
+    return fail(id, `Deployment ${name} runs ${n} replica(s): net-istio and net-higress both reconcile ${s.ingressClass} and overwrite each other's VirtualServices and status`,
+      `kubectl -n ${s.systemNamespace} scale deployment ${NET_ISTIO.controller} --replicas=0 (the routes stay served; delete it once migrated)`);
+  }
+  return fail(id, `Deployment ${name} is still there (${n} replica(s))`,
+    `kubectl -n ${s.systemNamespace} delete deployment ${NET_ISTIO.controller} (never kubectl delete -f net-istio.yaml: it also deletes config-istio and the shared Gateways)`);
+}
+
+function webhookResult(d: Record<string, unknown> | undefined, configs: string[], s: DoctorSettings): CheckResult {
+  const id = 'migration/net-istio-webhook';
+  if (!d && configs.length === 0) return pass(id, 'no net-istio webhook');
+  const removeAll = `kubectl delete validatingwebhookconfiguration ${NET_ISTIO.validatingWebhook} --ignore-not-found; `
+    + `kubectl delete mutatingwebhookconfiguration ${NET_ISTIO.mutatingWebhook} --ignore-not-found; `
+    + `kubectl -n ${s.systemNamespace} delete deployment,service ${NET_ISTIO.webhook} --ignore-not-found; `
+    + `kubectl -n ${s.systemNamespace} delete secret ${NET_ISTIO.webhook}-certs --ignore-not-found`;
+  if (configs.length > 0 && (!d || replicas(d) === 0)) {
+    return fail(id, `webhook configuration(s) ${configs.join(', ')} (failurePolicy Fail) point at a net-istio webhook that is not running: `
+      + 'Knative revision pods and config-istio edits are refused', removeAll);
+  }
+  return fail(id, `net-istio's webhook is still installed${configs.length ? ` (${configs.join(', ')})` : ''}`, `after the controller: ${removeAll}`);
+}
+
+interface Untaken { namespace: string; name: string }
+
+/**
+ * VirtualServices of our class's KIngresses as net-istio wrote them: net-higress names every HTTP route
+ * `<namespace>/<kingress>` (Higress plugins match on it), net-istio names none.
+ */
+async function untakenRoutes(reads: MigrationReads, s: DoctorSettings): Promise<Untaken[]> {
+  const ingresses = await reads.list('/apis/networking.internal.knative.dev/v1alpha1/ingresses');
+  const ours = new Set(ingresses
+    .filter((i) => (i.metadata as { annotations?: Record<string, string> } | undefined)?.annotations?.[INGRESS_CLASS_ANNOTATION] === s.ingressClass)
+    .map((i) => (i.metadata as { uid?: string }).uid));
+  const vss = await reads.list('/apis/networking.istio.io/v1beta1/virtualservices', INGRESS_LABEL);
+  return vss.flatMap((vs) => {
+    const meta = vs.metadata as { namespace?: string; name?: string; ownerReferences?: Array<{ uid?: string; controller?: boolean }> };
+    if (!(meta.ownerReferences ?? []).some((o) => o.controller === true && ours.has(o.uid))) return [];
+    const http = ((vs.spec as { http?: Array<{ name?: string }> } | undefined)?.http ?? []);
+    return http.length > 0 && http.every((r) => r.name === undefined || r.name === '')
+      ? [{ namespace: meta.namespace ?? '', name: meta.name ?? '' }] : [];
+  });
+}
+
+function routesResult(routes: Untaken[]): CheckResult {
+  const id = 'migration/virtualservices';
+  if (routes.length === 0) return pass(id, 'every VirtualService of the class is written by net-higress');
+  const some = routes.slice(0, 3).map((r) => `${r.namespace}/${r.name}`).join(', ');
+  return fail(id, `${routes.length} VirtualService(s) still as net-istio wrote them (${some}${routes.length > 3 ? ', ...' : ''})`,
+    'run net-higress (it takes them over in place, same names) and wait for it to lead; check its logs if they stay');
+}
