@@ -30,46 +30,58 @@ next reconciles the ingress class (net-higress again, net-istio) takes the Virtu
   -h, --help
 `;
 
-export async function runUninstallCommand(argv: string[], io: Streams, connect = (kubeconfig?: string) => new RestClient(loadKubeConfig({ kubeconfig }))): Promise<number> {
-  let v;
-  try {
-    v = parseArgs({
-      args: argv,
-      options: {
-        kubeconfig: { type: 'string' },
-        'ingress-class': { type: 'string', default: DEFAULT_INGRESS_CLASS },
-        'system-namespace': { type: 'string', default: 'knative-serving' },
-        'higress-namespace': { type: 'string', default: 'higress-system' },
-        'cluster-domain': { type: 'string', default: 'cluster.local' },
-        controller: { type: 'string' },
-        wait: { type: 'string', default: '120' },
-        'keep-routes': { type: 'boolean', default: false },
-        'dry-run': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (err) {
-    return usageError(io, err instanceof Error ? err.message : String(err));
-  }
-  if (v.help) {
-    io.stdout(UNINSTALL_USAGE);
-    return 0;
-  }
-  const controller = v.controller === undefined ? undefined : /^([a-z0-9][-a-z0-9]*)\/([a-z0-9][-a-z0-9.]*)$/.exec(v.controller);
-  if (controller === null) return usageError(io, `--controller must be NAMESPACE/NAME (got "${v.controller}")`);
-  const waitSeconds = Number(v.wait);
-  if (!Number.isInteger(waitSeconds) || waitSeconds < 0) return usageError(io, `--wait must be a whole number of seconds (got "${v.wait}")`);
+export interface UninstallArgs extends UninstallOptions {
+  kubeconfig?: string;
+  help: boolean;
+}
 
-  const opts: UninstallOptions = {
+/** The command line as options; throws a one-line message on a bad flag or value. */
+export function parseUninstallArgs(argv: string[]): UninstallArgs {
+  const v = parseArgs({
+    args: argv,
+    options: {
+      kubeconfig: { type: 'string' },
+      'ingress-class': { type: 'string', default: DEFAULT_INGRESS_CLASS },
+      'system-namespace': { type: 'string', default: 'knative-serving' },
+      'higress-namespace': { type: 'string', default: 'higress-system' },
+      'cluster-domain': { type: 'string', default: 'cluster.local' },
+      controller: { type: 'string' },
+      wait: { type: 'string', default: '120' },
+      'keep-routes': { type: 'boolean', default: false },
+      'dry-run': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  }).values;
+  const controller = v.controller === undefined ? undefined : /^([a-z0-9][-a-z0-9]*)\/([a-z0-9][-a-z0-9.]*)$/.exec(v.controller);
+  if (controller === null) throw new Error(`--controller must be NAMESPACE/NAME (got "${v.controller}")`);
+  const waitSeconds = Number(v.wait);
+  if (!Number.isInteger(waitSeconds) || waitSeconds < 0) throw new Error(`--wait must be a whole number of seconds (got "${v.wait}")`);
+  return {
     ingressClass: v['ingress-class'], systemNamespace: v['system-namespace'], higressNamespace: v['higress-namespace'],
     clusterDomain: v['cluster-domain'], waitSeconds, keepRoutes: v['keep-routes'], dryRun: v['dry-run'],
     ...(controller ? { controller: { namespace: controller[1]!, name: controller[2]! } } : {}),
+    ...(v.kubeconfig !== undefined ? { kubeconfig: v.kubeconfig } : {}),
+    help: v.help,
   };
+}
+
+export async function runUninstallCommand(argv: string[], io: Streams, connect = (kubeconfig?: string) => new RestClient(loadKubeConfig({ kubeconfig }))): Promise<number> {
+  let args: UninstallArgs;
+  try {
+    args = parseUninstallArgs(argv);
+  } catch (err) {
+    return usageError(io, err instanceof Error ? err.message : String(err));
+  }
+  if (args.help) {
+    io.stdout(UNINSTALL_USAGE);
+    return 0;
+  }
+  const { kubeconfig, help: _help, ...opts } = args;
   let rest: RestClient | undefined;
   try {
-    rest = connect(v.kubeconfig);
+    rest = connect(kubeconfig);
     const report = await uninstall(rest, opts);
     for (const a of report.actions) io.stdout(`${a}\n`);
     for (const e of report.errors) io.stderr(`error: ${e}\n`);
