@@ -1,5 +1,5 @@
 // Moving from net-istio: what of it is still in the cluster, and what is left to do. Only reported when some
-// of net-istio's objects are found; otherwise one PASS says there is nothing to migrate.
+// of net-istio's objects are found: a cluster that never ran net-istio gets no migration lines.
 import { isNotFound } from '../kube/errors.js';
 import type { RestClient } from '../kube/rest.js';
 import { INGRESS_CLASS_ANNOTATION, INGRESS_LABEL } from '../translate/constants.js';
@@ -12,7 +12,6 @@ export const NET_ISTIO = {
   webhook: 'net-istio-webhook',
   validatingWebhook: 'config.webhook.istio.networking.internal.knative.dev',
   mutatingWebhook: 'webhook.istio.networking.internal.knative.dev',
-  clusterRole: 'knative-serving-istio',
 } as const;
 
 /** Raw GETs: undefined when the object is not there. */
@@ -45,24 +44,22 @@ export async function checkMigration(reads: MigrationReads, s: DoctorSettings): 
   try {
     const controller = await reads.get(deploymentPath(s.systemNamespace, NET_ISTIO.controller));
     const webhook = await reads.get(deploymentPath(s.systemNamespace, NET_ISTIO.webhook));
-    const validating = await reads.get(`${ADMISSION}/validatingwebhookconfigurations/${NET_ISTIO.validatingWebhook}`);
-    const mutating = await reads.get(`${ADMISSION}/mutatingwebhookconfigurations/${NET_ISTIO.mutatingWebhook}`);
-    const role = await reads.get(`/apis/rbac.authorization.k8s.io/v1/clusterroles/${NET_ISTIO.clusterRole}`);
-    const routes = await untakenRoutes(reads, s);
-    if (!controller && !webhook && !validating && !mutating && !role && routes.length === 0) {
-      return [pass('migration/net-istio', 'no net-istio controller, webhook or routes found: nothing to migrate')];
-    }
-    return [
-      controllerResult(controller, s),
-      webhookResult(webhook, [...(validating ? [NET_ISTIO.validatingWebhook] : []), ...(mutating ? [NET_ISTIO.mutatingWebhook] : [])], s),
-      routesResult(routes),
-      role
-        ? fail('migration/net-istio-rbac', `ClusterRole ${NET_ISTIO.clusterRole} (net-istio's) is still there`, `kubectl delete clusterrole ${NET_ISTIO.clusterRole}`)
-        : pass('migration/net-istio-rbac', `no ClusterRole ${NET_ISTIO.clusterRole}`),
+    const configs = [
+      ...(servesFrom(await reads.get(`${ADMISSION}/validatingwebhookconfigurations/${NET_ISTIO.validatingWebhook}`), s) ? [NET_ISTIO.validatingWebhook] : []),
+      ...(servesFrom(await reads.get(`${ADMISSION}/mutatingwebhookconfigurations/${NET_ISTIO.mutatingWebhook}`), s) ? [NET_ISTIO.mutatingWebhook] : []),
     ];
+    const routes = await untakenRoutes(reads, s);
+    if (!controller && !webhook && configs.length === 0 && routes.length === 0) return [];
+    return [controllerResult(controller, s), webhookResult(webhook, configs, s), routesResult(routes)];
   } catch (err) {
     return [unreadable('migration/net-istio', 'Deployments, webhook configurations and VirtualServices', err)];
   }
+}
+
+/** A webhook configuration of the net-istio installed next to this Knative (its Service in the system namespace). */
+function servesFrom(config: Record<string, unknown> | undefined, s: DoctorSettings): boolean {
+  const hooks = (config?.webhooks ?? []) as Array<{ clientConfig?: { service?: { namespace?: string } } }>;
+  return hooks.some((h) => h.clientConfig?.service?.namespace === s.systemNamespace);
 }
 
 function replicas(d: Record<string, unknown>): number {
