@@ -35,7 +35,8 @@ export async function installChart(opts: { ingressClass?: string; values?: Recor
     release, namespace: releaseNamespace!,
     values: deepMerge({
       knative: { systemNamespace, ingressClass },
-      higress: { namespace: higressNamespace },
+      // Created above, as Higress would have; the chart's Namespace is for installs before Higress.
+      higress: { namespace: higressNamespace, createNamespace: false },
       controller: { leaderElection: { leaseName } },
     }, opts.values ?? {}),
   });

@@ -126,7 +126,9 @@ describe('net-istio → net-higress', () => {
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/exists and cannot be imported into the current release/);
 
-    const adopt = await helmAsync(['upgrade', release, CHART_DIR, '-n', releaseNs, '--values', values, '--set', 'gateways.servedBy=any', '--take-ownership']);
+    // --take-ownership alone adopts objects as they are (helm patches them from the chart's own manifest, so
+    // nothing changes); --force replaces them (PUT: same objects) with the chart's content.
+    const adopt = await helmAsync(['upgrade', release, CHART_DIR, '-n', releaseNs, '--values', values, '--set', 'gateways.servedBy=any', '--take-ownership', '--force']);
     expect(adopt.stderr).toBe('');
     expect(adopt.code).toBe(0);
     expect(adopt.stdout).toContain('with NO selector: every gateway workload serves them');

@@ -47,7 +47,7 @@ test('every object of net-higress.yaml is accepted by a server-side apply dry ru
 });
 
 test('the dry run does refuse a broken object (the check can fail)', async () => {
-  const gateway = loadAll(rel.yaml).find((d) => (d as K8sObject | null)?.kind === 'Gateway') as K8sObject;
-  const broken = { ...gateway, spec: { servers: [{ port: { number: 'eighty', name: 'http', protocol: 'HTTP' }, hosts: ['*'] }] } };
+  const deployment = loadAll(rel.yaml).find((d) => (d as K8sObject | null)?.kind === 'Deployment') as K8sObject;
+  const broken = { ...deployment, spec: { ...(deployment.spec as object), replicas: -1 } };
   await expect(dryRunApply(broken)).rejects.toMatchObject({ code: 422 });
 });
