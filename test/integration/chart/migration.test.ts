@@ -122,13 +122,18 @@ describe('net-istio → net-higress', () => {
     const after = await Promise.all([configIstioPath(), ...Object.keys(gatewayUIDs)].map(get));
     expect(after.map((o) => o?.metadata.resourceVersion)).toEqual(before.map((o) => o?.metadata.resourceVersion));
 
-    const refused = await helmAsync(['upgrade', release, CHART_DIR, '-n', releaseNs, '--values', values, '--set', 'gateways.servedBy=any']);
+    // A release that left them alone leaves them alone when it goes, too.
+    expect((await helmAsync(['uninstall', release, '-n', releaseNs, '--no-hooks'])).code).toBe(0);
+    const afterUninstall = await Promise.all([configIstioPath(), ...Object.keys(gatewayUIDs)].map(get));
+    expect(afterUninstall.map((o) => o?.metadata.resourceVersion)).toEqual(before.map((o) => o?.metadata.resourceVersion));
+
+    const refused = await helmAsync(['install', release, CHART_DIR, '-n', releaseNs, '--values', values, '--set', 'gateways.servedBy=any']);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/exists and cannot be imported into the current release/);
 
-    // --take-ownership alone adopts objects as they are (helm patches them from the chart's own manifest, so
-    // nothing changes); --force replaces them (PUT: same objects) with the chart's content.
-    const adopt = await helmAsync(['upgrade', release, CHART_DIR, '-n', releaseNs, '--values', values, '--set', 'gateways.servedBy=any', '--take-ownership', '--force']);
+    // The README's command. --take-ownership alone adopts objects as they are (helm patches them from the chart's
+    // own manifest, so nothing changes); --force replaces them (PUT: the same objects) with the chart's content.
+    const adopt = await helmAsync(['install', release, CHART_DIR, '-n', releaseNs, '--values', values, '--set', 'gateways.servedBy=any', '--take-ownership', '--force']);
     expect(adopt.stderr).toBe('');
     expect(adopt.code).toBe(0);
     expect(adopt.stdout).toContain('with NO selector: every gateway workload serves them');
