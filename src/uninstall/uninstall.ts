@@ -10,7 +10,6 @@ import type { ObjectRef } from '../kube/types.js';
 import { KubeWriter } from '../kube/writer.js';
 import {
   INGRESS_CLASS_ANNOTATION, INGRESS_LABEL, INGRESS_NAMESPACE_LABEL, KINGRESS_FINALIZER, ORIGIN_SECRET_NAME_LABEL,
-  ORIGIN_SECRET_NAMESPACE_LABEL,
 } from '../translate/constants.js';
 import { wildcardGatewayName, wildcardSecretCopyName } from '../translate/names.js';
 
@@ -64,7 +63,9 @@ export async function uninstall(rest: RestClient, opts: UninstallOptions, sleep 
 
   if (opts.controller) await stopController(rest, opts, report, step, sleep);
 
-  const ours = (await reader.list<Obj>(KINGRESS)).filter((i) => i.metadata?.annotations?.[INGRESS_CLASS_ANNOTATION] === opts.ingressClass);
+  const all = await reader.list<Obj>(KINGRESS);
+  const isOurs = (i: Obj) => i.metadata?.annotations?.[INGRESS_CLASS_ANNOTATION] === opts.ingressClass;
+  const ours = all.filter(isOurs);
   const uids = new Set(ours.map((i) => i.metadata?.uid ?? ''));
   const controlledByOurs = (o: Obj) => (o.metadata?.ownerReferences ?? []).some((r) => r.controller === true && r.kind === KINGRESS.kind && uids.has(r.uid ?? ''));
 
@@ -76,10 +77,11 @@ export async function uninstall(rest: RestClient, opts: UninstallOptions, sleep 
     for (const gw of (await reader.list<Obj>(GATEWAY, withIngressLabel)).filter(controlledByOurs)) {
       await step(`delete Gateway ${id(gw)}`, () => writer.delete(ref(GATEWAY, gw), precondition(gw)));
     }
-    for (const gw of await wildcardGateways(reader, opts)) {
+    const wildcards = await wildcardGateways(reader, opts, tlsSecrets(ours), tlsSecrets(all.filter((i) => !isOurs(i))));
+    for (const gw of wildcards) {
       await step(`delete Gateway ${id(gw)}`, () => writer.delete(ref(GATEWAY, gw), precondition(gw)));
     }
-    for (const copy of await secretCopies(reader, opts, ours)) {
+    for (const copy of await secretCopies(reader, opts, ours, wildcards)) {
       await step(`delete Secret ${id(copy)}`, () => writer.delete(ref(SECRET, copy), precondition(copy)));
     }
   }
@@ -120,33 +122,48 @@ async function stopController(rest: RestClient, opts: UninstallOptions, report: 
   }
 }
 
-/** Wildcard-certificate Gateways are named after their Secret and the gateway Service config-istio names. */
-async function wildcardGateways(reader: KubeReader, opts: UninstallOptions): Promise<Obj[]> {
+/**
+ * Wildcard-certificate Gateways are named after their Secret and the gateway Service config-istio names, and
+ * shared by every KIngress using that Secret: ours when our KIngresses use it and no other class's does.
+ */
+async function wildcardGateways(reader: KubeReader, opts: UninstallOptions, usedByUs: Set<string>, usedByOthers: Set<string>): Promise<Obj[]> {
   const cm = await reader.get<{ data?: Record<string, string> } & Obj>({ apiVersion: apiVersionOf(CONFIG_MAP), kind: 'ConfigMap', namespace: opts.systemNamespace, name: 'config-istio' });
   const cfg = parseIstioConfig(cm?.data, { systemNamespace: opts.systemNamespace, clusterDomain: opts.clusterDomain });
   if (!cfg.ok) return [];
   const services = cfg.value.ingressGateways.map((g) => parseServiceURL(g.serviceURL)).flatMap((s) => (s.ok ? [s.value] : []));
   return (await reader.list<Obj>(GATEWAY)).filter((gw) => {
     const owner = (gw.metadata?.ownerReferences ?? []).find((r) => r.controller === true && r.kind === 'Secret');
-    return owner?.name !== undefined && services.some((svc) => wildcardGatewayName(owner.name!, svc) === gw.metadata?.name);
+    if (owner?.name === undefined || !services.some((svc) => wildcardGatewayName(owner.name!, svc) === gw.metadata?.name)) return false;
+    const secret = `${gw.metadata?.namespace ?? ''}/${owner.name}`;
+    return usedByUs.has(secret) && !usedByOthers.has(secret);
   });
 }
 
+/** `namespace/name` of the TLS Secrets the KIngresses name. */
+function tlsSecrets(ingresses: Obj[]): Set<string> {
+  const out = new Set<string>();
+  for (const i of ingresses) {
+    const tls = ((i as { spec?: { tls?: Array<{ secretNamespace?: string; secretName?: string }> } }).spec?.tls ?? []);
+    for (const t of tls) out.add(`${t.secretNamespace ?? ''}/${t.secretName ?? ''}`);
+  }
+  return out;
+}
+
 /**
- * Copies in the Higress namespace: per-KIngress ones carry our ingress-namespace label (unless that KIngress
- * is another class's), wildcard ones are named after their origin Secret.
+ * Copies in the Higress namespace: a per-KIngress one carries our labels naming its KIngress (one of ours), a
+ * wildcard one is named after the origin Secret of one of our wildcard Gateways. Nothing else is touched.
  */
-async function secretCopies(reader: KubeReader, opts: UninstallOptions, ours: Obj[]): Promise<Obj[]> {
-  const theirs = new Set<string>();
-  const all = await reader.list<Obj>(KINGRESS);
+async function secretCopies(reader: KubeReader, opts: UninstallOptions, ours: Obj[], wildcards: Obj[]): Promise<Obj[]> {
   const ourKeys = new Set(ours.map(id));
-  for (const i of all) if (!ourKeys.has(id(i))) theirs.add(id(i));
+  const wildcardCopies = new Set(wildcards.map((gw) => {
+    const owner = (gw.metadata?.ownerReferences ?? []).find((r) => r.controller === true && r.kind === 'Secret');
+    return wildcardSecretCopyName({ namespace: gw.metadata?.namespace ?? '', name: owner?.name ?? '' });
+  }));
   const copies = await reader.list<Obj>(SECRET, { namespace: opts.higressNamespace, labelSelector: ORIGIN_SECRET_NAME_LABEL });
   return copies.filter((s) => {
     const l = s.metadata?.labels ?? {};
-    if (l[INGRESS_NAMESPACE_LABEL] !== undefined) return !theirs.has(`${l[INGRESS_NAMESPACE_LABEL]}/${l[INGRESS_LABEL] ?? ''}`);
-    const origin = { namespace: l[ORIGIN_SECRET_NAMESPACE_LABEL] ?? '', name: l[ORIGIN_SECRET_NAME_LABEL] ?? '' };
-    return s.metadata?.name === wildcardSecretCopyName(origin);
+    if (l[INGRESS_NAMESPACE_LABEL] !== undefined) return ourKeys.has(`${l[INGRESS_NAMESPACE_LABEL]}/${l[INGRESS_LABEL] ?? ''}`);
+    return wildcardCopies.has(s.metadata?.name ?? '');
   });
 }
 
