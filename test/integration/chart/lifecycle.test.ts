@@ -15,6 +15,7 @@ import { KINGRESS_FINALIZER } from '../../../src/translate/constants.js';
 import { CHART_DIR, helmBinary } from '../../harness/helm.js';
 import { createTestNamespace, eventually, kubeConfigForToken, uniqueName } from '../../harness/kube.js';
 import { isReady, TestEnv, type Wire } from '../operator/env.js';
+import { createOtherClassIngress } from '../operator/other-class.js';
 import { chartAtVersion, helmAsync, valuesFile } from './helm-cli.js';
 import { admin, create, serviceAccountToken, type Install } from './install.js';
 
@@ -116,14 +117,7 @@ describe('install, upgrade, uninstall', () => {
     await env.client.create(env.servingKIngress(app, 'secure', [{ revision: 'secure-00001', percent: 100 }],
       { tls: [{ hosts: [`secure.${app}.example.com`], secretName: 'tls', secretNamespace: app }] }));
     // Another class's KIngress, with the finalizer every Knative ingress uses, and its route: not ours.
-    const other = env.servingKIngress(app, 'other', [{ revision: 'other-00001', percent: 100 }]);
-    other.metadata.annotations = { 'networking.knative.dev/ingress.class': 'kourier.ingress.networking.knative.dev' };
-    other.metadata.finalizers = [KINGRESS_FINALIZER];
-    const otherIng = await env.client.create(other);
-    await env.client.create({ apiVersion: 'networking.istio.io/v1beta1', kind: 'VirtualService',
-      metadata: { name: 'other-ingress', namespace: app, labels: { 'networking.internal.knative.dev/ingress': 'other' },
-        ownerReferences: [{ apiVersion: 'networking.internal.knative.dev/v1alpha1', kind: 'Ingress', name: 'other', uid: otherIng.metadata!.uid!, controller: true, blockOwnerDeletion: true }] },
-      spec: { hosts: ['other.example.com'], http: [] } });
+    await createOtherClassIngress(env, app);
 
     for (const name of ['hello', 'secure']) {
       await eventually(`${name} Ready`, async () => (isReady(await env.kingress(app, name)) ? true : undefined), 30_000);

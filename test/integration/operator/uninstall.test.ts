@@ -7,6 +7,7 @@ import { runUninstallCommand } from '../../../src/cli/uninstall.js';
 import { KINGRESS_FINALIZER } from '../../../src/translate/constants.js';
 import { createTestNamespace, eventually, testKubeconfigPath } from '../../harness/kube.js';
 import { GATEWAY_NAMESPACE, isReady, TestEnv, type Wire } from './env.js';
+import { createOtherClassIngress } from './other-class.js';
 
 const env = new TestEnv();
 let ns: string;
@@ -58,14 +59,7 @@ beforeAll(async () => {
 
   // Another ingress's KIngress (same finalizer name: every Knative ingress uses it), its route, and a Secret in
   // the Higress namespace that looks like a copy but names that KIngress.
-  const other = env.servingKIngress(ns, 'other', [{ revision: 'other-00001', percent: 100 }]);
-  other.metadata.annotations = { 'networking.knative.dev/ingress.class': 'kourier.ingress.networking.knative.dev' };
-  other.metadata.finalizers = [KINGRESS_FINALIZER];
-  const o = await env.client.create(other);
-  await env.client.create({ apiVersion: 'networking.istio.io/v1beta1', kind: 'VirtualService',
-    metadata: { name: 'other-ingress', namespace: ns, labels: { 'networking.internal.knative.dev/ingress': 'other' },
-      ownerReferences: [{ apiVersion: KINGRESS, kind: 'Ingress', name: 'other', uid: o.metadata!.uid!, controller: true, blockOwnerDeletion: true }] },
-    spec: { hosts: ['other.example.com'], http: [] } });
+  await createOtherClassIngress(env, ns);
   await env.client.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'not-ours', namespace: GATEWAY_NAMESPACE, labels: {
     'networking.internal.knative.dev/originSecretName': 'x', 'networking.internal.knative.dev/originSecretNamespace': ns,
     'networking.internal.knative.dev/ingress': 'other', 'networking.internal.knative.dev/ingressNamespace': ns } }, data: {} });

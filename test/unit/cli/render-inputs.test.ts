@@ -3,16 +3,11 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
-import { main } from '../../../src/cli/main.js';
+import { runCLI } from './run-cli.js';
 
 const fixture = (f: string) => new URL(`../../fixtures/translate/${f}`, import.meta.url).pathname;
 
-async function run(args: string[], stdin = '') {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, { stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; }, readStdin: () => stdin });
-  return { code, stdout, stderr };
-}
+const run = runCLI;
 
 const plain = readFileSync(fixture('reconcile-plain.yaml'), 'utf8');
 

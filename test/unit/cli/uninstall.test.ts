@@ -1,13 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
-import { main } from '../../../src/cli/main.js';
 import { parseUninstallArgs } from '../../../src/cli/uninstall.js';
+import { runCLI } from './run-cli.js';
 
-async function run(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, { stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; }, readStdin: () => '' });
-  return { code, stdout, stderr };
-}
+const run = runCLI;
 
 describe('net-higress uninstall: arguments', () => {
   test('defaults: the default class and namespaces, no controller to stop, a full run', () => {

@@ -2,17 +2,12 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
-import { main } from '../../../src/cli/main.js';
 import { formatVersion, readVersionInfo } from '../../../src/cli/version.js';
+import { runCLI } from './run-cli.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
-async function run(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, { stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; }, readStdin: () => '' });
-  return { code, stdout, stderr };
-}
+const run = runCLI;
 
 /** The layout of an installed build: <root>/package.json, <root>/dist/build-info.json, <root>/dist/src/cli/. */
 function installed(buildInfo: string | undefined): string {
