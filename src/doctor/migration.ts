@@ -1,6 +1,7 @@
 // Moving from net-istio: what of it is still in the cluster, and what is left to do. Only reported when some
 // of net-istio's objects are found: a cluster that never ran net-istio gets no migration lines.
-import { isNotFound } from '../kube/errors.js';
+import { parseIstioConfig, qualifiedName } from '../config/istio.js';
+import { isNotFound, statusCode } from '../kube/errors.js';
 import type { RestClient } from '../kube/rest.js';
 import { INGRESS_CLASS_ANNOTATION, INGRESS_LABEL } from '../translate/constants.js';
 import { fail, pass, unreadable } from './result.js';
@@ -20,18 +21,29 @@ export interface MigrationReads {
   list(path: string, labelSelector?: string): Promise<Array<Record<string, unknown>>>;
 }
 
-export function restMigrationReads(rest: RestClient): MigrationReads {
+export function restMigrationReads(rest: RestClient, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): MigrationReads {
+  // An API server answers 429 "storage is (re)initializing" while its cache of a resource fills; it says to retry.
+  const request = async <T>(path: string, query?: Record<string, string | undefined>): Promise<T> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await rest.request<T>({ method: 'GET', path, ...(query ? { query } : {}) });
+      } catch (err) {
+        if (statusCode(err) !== 429 || attempt >= 10) throw err;
+        await sleep(1000);
+      }
+    }
+  };
   return {
     async get(path) {
       try {
-        return await rest.request<Record<string, unknown>>({ method: 'GET', path });
+        return await request<Record<string, unknown>>(path);
       } catch (err) {
         if (isNotFound(err)) return undefined;
         throw err;
       }
     },
     async list(path, labelSelector) {
-      const res = await rest.request<{ items?: Array<Record<string, unknown>> | null }>({ method: 'GET', path, query: { labelSelector } });
+      const res = await request<{ items?: Array<Record<string, unknown>> | null }>(path, { labelSelector });
       return res.items ?? [];
     },
   };
@@ -49,8 +61,9 @@ export async function checkMigration(reads: MigrationReads, s: DoctorSettings): 
       ...(servesFrom(await reads.get(`${ADMISSION}/mutatingwebhookconfigurations/${NET_ISTIO.mutatingWebhook}`), s) ? [NET_ISTIO.mutatingWebhook] : []),
     ];
     const routes = await untakenRoutes(reads, s);
-    if (!controller && !webhook && configs.length === 0 && routes.length === 0) return [];
-    return [controllerResult(controller, s), webhookResult(webhook, configs, s), routesResult(routes)];
+    const bridged = await bridgedGateways(reads, s);
+    if (!controller && !webhook && configs.length === 0 && routes.length === 0 && bridged.length === 0) return [];
+    return [controllerResult(controller, s), webhookResult(webhook, configs, s), routesResult(routes), bridgeResult(bridged)];
   } catch (err) {
     return [unreadable('migration/net-istio', 'Deployments, webhook configurations and VirtualServices', err)];
   }
@@ -115,6 +128,27 @@ async function untakenRoutes(reads: MigrationReads, s: DoctorSettings): Promise<
     return http.length > 0 && http.every((r) => r.name === undefined || r.name === '')
       ? [{ namespace: meta.namespace ?? '', name: meta.name ?? '' }] : [];
   });
+}
+
+/** Shared Gateways of config-istio without a selector: every gateway workload serves them (the chart's bridge). */
+async function bridgedGateways(reads: MigrationReads, s: DoctorSettings): Promise<string[]> {
+  const cm = await reads.get(`/api/v1/namespaces/${s.systemNamespace}/configmaps/config-istio`);
+  const cfg = parseIstioConfig(cm?.data as Record<string, string> | undefined, { systemNamespace: s.systemNamespace, clusterDomain: s.clusterDomain });
+  if (!cfg.ok) return [];
+  const out: string[] = [];
+  for (const g of [...cfg.value.ingressGateways, ...cfg.value.localGateways]) {
+    const gw = await reads.get(`/apis/networking.istio.io/v1beta1/namespaces/${g.namespace}/gateways/${g.name}`);
+    const selector = (gw?.spec as { selector?: Record<string, string> } | undefined)?.selector;
+    if (gw && Object.keys(selector ?? {}).length === 0) out.push(qualifiedName(g));
+  }
+  return out;
+}
+
+function bridgeResult(bridged: string[]): CheckResult {
+  const id = 'migration/gateways-bridge';
+  if (bridged.length === 0) return pass(id, 'the shared Gateways select their gateway pods');
+  return fail(id, `Gateway(s) ${bridged.join(', ')} have no selector: every gateway workload serves them (net-istio's Istio gateway too)`,
+    'once DNS points at the Higress gateway: helm upgrade net-higress <chart> --reuse-values --set gateways.servedBy=higress');
 }
 
 function routesResult(routes: Untaken[]): CheckResult {

@@ -109,6 +109,7 @@ describe('net-istio → net-higress', () => {
     expect(m.get('migration/net-istio-controller')).toMatchObject({ status: 'FAIL', detail: expect.stringContaining('is still there (1 replica(s))') });
     expect(m.get('migration/net-istio-webhook')).toMatchObject({ status: 'FAIL', detail: expect.stringContaining(`net-istio's webhook is still installed (${VWC}, ${MWC})`) });
     expect(m.get('migration/virtualservices')).toMatchObject({ status: 'FAIL', detail: `2 VirtualService(s) still as net-istio wrote them (${app}/hello-ingress, ${app}/hello-mesh)` });
+    expect(m.get('migration/gateways-bridge')?.status).toBe('PASS');
   });
 
   test('the chart can leave net-istio\'s config-istio and Gateways alone, and adopts them only when told', async () => {
@@ -172,6 +173,7 @@ describe('net-istio → net-higress', () => {
     expect(ing.metadata.finalizers).toEqual([KINGRESS_FINALIZER]);
     const m = await doctor();
     expect(m.get('migration/virtualservices')?.status).toBe('PASS');
+    expect(m.get('migration/gateways-bridge')).toMatchObject({ status: 'FAIL', fix: expect.stringContaining('--set gateways.servedBy=higress') });
     expect(m.get('migration/net-istio-controller')).toMatchObject({ status: 'FAIL', fix: expect.stringContaining('delete deployment net-istio-controller') });
   });
 

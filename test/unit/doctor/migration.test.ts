@@ -72,6 +72,18 @@ describe('doctor: migration from net-istio', () => {
     expect(r).toEqual([]);
   });
 
+  test('the bridge (shared Gateways without a selector) is flagged until the Gateways go to Higress', async () => {
+    const cm = { data: { 'external-gateways': '- name: pub\n  namespace: knative-serving\n  service: higress-gateway.higress-system.svc.cluster.local\n',
+      'local-gateways': '- name: priv\n  namespace: knative-serving\n  service: knative-local-gateway.higress-system.svc.cluster.local\n' } };
+    const gw = (selector?: Record<string, string>) => ({ spec: { ...(selector ? { selector } : {}), servers: [] } });
+    const GW = '/apis/networking.istio.io/v1beta1/namespaces/knative-serving/gateways/';
+    const CM = '/api/v1/namespaces/knative-serving/configmaps/config-istio';
+    const bridged = await checkMigration(fake({ [CM]: cm, [`${GW}pub`]: gw(), [`${GW}priv`]: gw({}) }), settings);
+    expect(bridged.find((x) => x.id === 'migration/gateways-bridge')).toMatchObject({
+      status: 'FAIL', detail: expect.stringContaining('knative-serving/pub, knative-serving/priv have no selector'), fix: expect.stringContaining('gateways.servedBy=higress') });
+    expect(await checkMigration(fake({ [CM]: cm, [`${GW}pub`]: gw({ higress: 'x' }), [`${GW}priv`]: gw({ higress: 'x' }) }), settings)).toEqual([]);
+  });
+
   test('an unreadable cluster is a FAIL saying what could not be read', async () => {
     const reads: MigrationReads = { get: async () => { throw new Error('connection refused'); }, list: async () => [] };
     const r = await checkMigration(reads, settings);
