@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `npm run release`: the files of a release, in release/ (gitignored):
 #   net-higress.yaml            everything the chart installs with its defaults, for `kubectl apply -f`, except
-#                               the uninstall hook (kubectl would run it at once) and the Higress Namespace
-#                               (`kubectl delete -f` would delete it, and Higress with it)
+#                               the uninstall hook (kubectl would run it at once) and the Namespaces
+#                               (`kubectl delete -f` would delete them, and Higress or Knative with them)
 #   net-higress-<version>.tgz   the chart (`helm package`), its default image set to the release image
 #   image.txt                   the image reference both use: <repository>:<version>
 #   SHA256SUMS
@@ -48,7 +48,8 @@ mkdir -p "$out"
   echo "# Image: $image. Needs the namespaces knative-serving and higress-system and the Istio CRDs (Knative"
   echo "# Serving, and Higress with global.enableIstioAPI=true, installed first)."
   echo "# Uninstall: net-higress uninstall --controller knative-serving/net-higress, then kubectl delete -f net-higress.yaml."
-  "$helm" template net-higress "$stage/net-higress" --namespace knative-serving --no-hooks --set higress.createNamespace=false \
+  "$helm" template net-higress "$stage/net-higress" --namespace knative-serving --no-hooks \
+    --set higress.createNamespace=false,knative.createNamespace=false \
     | sed -e '/^# Source: /d'
 } >"$out/net-higress.yaml"
 echo "$image" >"$out/image.txt"

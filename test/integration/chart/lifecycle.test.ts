@@ -24,8 +24,8 @@ const release = uniqueName('nh');
 const fullname = `${release}-net-higress`;
 const leaseName = uniqueName('lease');
 let releaseNamespace: string;
-let systemNamespace: string;
-// Not created: net-higress is installed before Higress.
+// Not created: net-higress is installed before Higress and Knative Serving.
+const systemNamespace = uniqueName('knative-later');
 const higressNamespace = uniqueName('higress-later');
 let app: string;
 let values: string;
@@ -35,7 +35,7 @@ const deploymentPath = () => `/apis/apps/v1/namespaces/${releaseNamespace}/deplo
 
 beforeAll(async () => {
   helmBinary();
-  [releaseNamespace, systemNamespace, app] = await Promise.all(['net-higress', 'knative-serving', 'app'].map((p) => createTestNamespace(p))) as [string, string, string];
+  [releaseNamespace, app] = await Promise.all(['net-higress', 'app'].map((p) => createTestNamespace(p))) as [string, string];
   values = valuesFile({
     knative: { systemNamespace, ingressClass: env.ingressClass },
     higress: { namespace: higressNamespace },
@@ -63,12 +63,14 @@ describe('install, upgrade, uninstall', () => {
   let deploymentUID: string | undefined;
   let namespaceUID: string | undefined;
 
-  test('helm install before Higress exists: the Higress namespace is created, NOTES say what and how to check', async () => {
+  test('helm install before Higress and Knative exist: their namespaces are created, NOTES say what and how to check', async () => {
     const res = await helmAsync(['install', release, CHART_DIR, '-n', releaseNamespace, '--values', values]);
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
     const ns = await get(`/api/v1/namespaces/${higressNamespace}`);
     expect(ns?.metadata.annotations?.['helm.sh/resource-policy']).toBe('keep');
+    expect((await get(`/api/v1/namespaces/${systemNamespace}`))?.metadata.annotations?.['helm.sh/resource-policy']).toBe('keep');
+    expect(await get(`/api/v1/namespaces/${systemNamespace}/configmaps/config-istio`)).toBeDefined();
     namespaceUID = ns?.metadata.uid;
     expect(await get(`/api/v1/namespaces/${higressNamespace}/services/knative-local-gateway`)).toBeDefined();
     deploymentUID = (await get(deploymentPath()))?.metadata.uid;

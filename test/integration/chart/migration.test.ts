@@ -46,7 +46,8 @@ beforeAll(async () => {
   helmBinary();
   [system, istio, higress, app, releaseNs] = await Promise.all(['knative-serving', 'istio-system', 'higress-system', 'app', 'net-higress']
     .map((p) => createTestNamespace(p))) as [string, string, string, string, string];
-  values = valuesFile({ knative: { systemNamespace: system, ingressClass: env.ingressClass }, higress: { namespace: higress, createNamespace: false },
+  // Both namespaces exist: the chart must not render (and so never own) them.
+  values = valuesFile({ knative: { systemNamespace: system, ingressClass: env.ingressClass }, higress: { namespace: higress },
     controller: { leaderElection: { leaseName: uniqueName('lease') } } });
   await netIstioInstall();
   await create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'higress-gateway', namespace: higress },
@@ -146,6 +147,7 @@ describe('net-istio → net-higress', () => {
     }
     const cm = await get(configIstioPath());
     expect(cm?.metadata.uid).toBe(before[0]?.metadata.uid);
+    for (const ns of [system, higress]) expect((await get(`/api/v1/namespaces/${ns}`))?.metadata.annotations?.['meta.helm.sh/release-name']).toBeUndefined();
     expect(cm?.data?.['external-gateways']).toContain(`service: higress-gateway.${higress}.svc.cluster.local`);
   });
 

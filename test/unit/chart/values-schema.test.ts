@@ -35,20 +35,24 @@ describe('values.schema.json', () => {
 
   test('the defaults and every documented value pass (helm template succeeds)', () => {
     expect(() => renderChart({ values: {
-      higress: { createNamespace: false }, gateways: { servedBy: 'any' }, uninstall: { hook: false, keepRoutes: true, waitSeconds: 0 },
+      higress: { createNamespace: false }, knative: { createNamespace: false }, gateways: { servedBy: 'any' }, uninstall: { hook: false, keepRoutes: true, waitSeconds: 0 },
       controller: { readiness: 'written', workers: 64, metricsPort: 1, healthPort: 65535, replicas: 0 },
     } })).not.toThrow();
   });
 });
 
-describe('the Higress namespace (installed before Higress)', () => {
-  test('rendered, and kept on helm uninstall', () => {
-    const ns = find(renderChart(), 'Namespace', 'higress-system');
-    expect(ns.metadata.annotations).toEqual({ 'helm.sh/resource-policy': 'keep' });
+describe('the Higress and Knative namespaces (installed before Higress or Knative)', () => {
+  test('rendered (helm template cannot see that they exist), and kept on helm uninstall', () => {
+    for (const name of ['higress-system', 'knative-serving']) {
+      expect(find(renderChart(), 'Namespace', name).metadata.annotations).toEqual({ 'helm.sh/resource-policy': 'keep' });
+    }
   });
 
-  test('higress.createNamespace=false: not rendered', () => {
-    expect(renderChart({ values: { higress: { createNamespace: false } } }).filter((o) => o.kind === 'Namespace')).toEqual([]);
+  test('one Namespace when both are the same; none when asked not to', () => {
+    expect(renderChart({ values: { knative: { systemNamespace: 'shared' }, higress: { namespace: 'shared' } } })
+      .filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name)).toEqual(['shared']);
+    expect(renderChart({ values: { higress: { createNamespace: false }, knative: { createNamespace: false } } })
+      .filter((o) => o.kind === 'Namespace')).toEqual([]);
   });
 });
 
