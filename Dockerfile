@@ -12,7 +12,10 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npx tsc -p tsconfig.build.json
+COPY scripts/build-info.mjs ./scripts/
+# The commit `net-higress --version` reports (the build context has no .git): --build-arg GIT_COMMIT=$(git rev-parse HEAD).
+ARG GIT_COMMIT=""
+RUN npx tsc -p tsconfig.build.json && GIT_COMMIT="${GIT_COMMIT}" node scripts/build-info.mjs
 
 # Production dependencies only (none of them has an install script).
 FROM ${NODE_IMAGE} AS deps
@@ -26,6 +29,7 @@ WORKDIR /app
 COPY package.json ./
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /src/dist/src ./dist/src
+COPY --from=build /src/dist/build-info.json ./dist/
 COPY bin ./bin
 # Numeric, so that the chart's runAsNonRoot can verify it (the node images' "node" user is 1000).
 USER 1000:1000

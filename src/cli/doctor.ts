@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_CRDS } from '../doctor/crds.js';
 import { allPassed, runDoctor } from '../doctor/doctor.js';
 import { KubeDoctorCluster } from '../doctor/kube-cluster.js';
+import { checkMigration, restMigrationReads, type MigrationReads } from '../doctor/migration.js';
 import { formatJSON, formatText } from '../doctor/report.js';
 import type { AccessSubject, CrdRequirement, DoctorCluster, DoctorSettings } from '../doctor/types.js';
 import { loadKubeConfig } from '../kube/client.js';
@@ -13,7 +14,8 @@ export const DOCTOR_USAGE = `Usage: net-higress doctor [options]
 
 Checks a live cluster for what net-higress needs: the KIngress/VirtualService/Gateway APIs, config-network's
 ingress-class, config-istio and its Services, the shared Gateways selecting running Higress gateway pods,
-the cluster-local gateway Service (80 -> 8081), Higress reading Istio objects, and the controller's RBAC.
+the cluster-local gateway Service (80 -> 8081), Higress reading Istio objects, the controller's RBAC, and
+what is left of net-istio when migrating from it (its controller, webhook, VirtualServices not taken over).
 Prints PASS/FAIL/SKIP with a fix for each failure. Exit code 0 when nothing failed, 1 otherwise.
 
       --kubeconfig FILE              default: KUBECONFIG, in-cluster, then ~/.kube/config
@@ -35,6 +37,7 @@ Prints PASS/FAIL/SKIP with a fix for each failure. Exit code 0 when nothing fail
 export interface DoctorDeps {
   cluster?: (kubeconfig: string | undefined) => DoctorCluster;
   crds?: readonly CrdRequirement[];
+  migration?: MigrationReads;
 }
 
 export async function runDoctorCommand(argv: string[], io: Streams, deps: DoctorDeps = {}): Promise<number> {
@@ -97,7 +100,8 @@ export async function runDoctorCommand(argv: string[], io: Streams, deps: Doctor
     crds: deps.crds ?? DEFAULT_CRDS,
   };
   try {
-    const results = await runDoctor(cluster, settings);
+    const migration = deps.migration ?? (rest ? restMigrationReads(rest) : undefined);
+    const results = [...await runDoctor(cluster, settings), ...(migration ? await checkMigration(migration, settings) : [])];
     io.stdout(output === 'json' ? formatJSON(results) : formatText(results));
     return allPassed(results) ? 0 : 1;
   } finally {

@@ -36,7 +36,7 @@ export function renderDocuments(docs: readonly InputDocument[], opts: RenderOpti
 
   for (const doc of docs) {
     const where = `document ${doc.index} (${describeObject(doc.object)}) in ${doc.source}`;
-    const kind = isRecord(doc.object) ? `${String(doc.object.apiVersion)}/${String(doc.object.kind)}` : '';
+    const kind = `${field(doc.object, 'apiVersion')}/${field(doc.object, 'kind')}`;
     if (kind === `${KINGRESS_API_VERSION}/${KINGRESS_KIND}`) {
       const parsed = parseWith(kingressSchema, doc.object);
       if (parsed.ok) ingresses.push({ doc, ing: parsed.value });
@@ -49,8 +49,10 @@ export function renderDocuments(docs: readonly InputDocument[], opts: RenderOpti
       const parsed = parseWith(serviceSchema, doc.object);
       if (parsed.ok) services.set(refKey(refOf(parsed.value)), parsed.value.spec?.selector ?? {});
       else result.errors.push(`${where}: ${describeErrors(parsed.errors)}`);
+    } else if (looksLikeKIngress(doc.object)) {
+      result.errors.push(`${where}: ${typeOf(doc.object)} looks like a KIngress; want apiVersion ${KINGRESS_API_VERSION}, kind ${KINGRESS_KIND}`);
     } else {
-      result.notes.push(`${where}: skipped, kind ${kind || '<none>'} is not a KIngress, Secret or Service`);
+      result.notes.push(`${where}: skipped, kind ${kind} is not a KIngress, Secret or Service`);
     }
   }
 
@@ -94,6 +96,38 @@ export function renderDocuments(docs: readonly InputDocument[], opts: RenderOpti
     }
   }
   return result;
+}
+
+/** `apiVersion v1 kind Secret`, with what is missing said so. */
+function typeOf(object: unknown): string {
+  return `apiVersion ${field(object, 'apiVersion')} kind ${field(object, 'kind')}`;
+}
+
+function field(object: unknown, key: 'apiVersion' | 'kind'): string {
+  const v = isRecord(object) ? object[key] : undefined;
+  return typeof v === 'string' && v !== '' ? v : '<none>';
+}
+
+const KINGRESS_GROUP = KINGRESS_API_VERSION.split('/')[0];
+
+/**
+ * A document meant as a KIngress whose apiVersion or kind is wrong (another version, `kind: KIngress`, or no
+ * type at all): skipping it silently would render nothing and look like success.
+ */
+function looksLikeKIngress(object: unknown): boolean {
+  if (!isRecord(object)) return false;
+  const { apiVersion, kind } = object;
+  if (typeof apiVersion === 'string' && apiVersion.split('/')[0] === KINGRESS_GROUP) return true;
+  if (kind === 'KIngress') return true;
+  // A Kubernetes Ingress also has spec.rules; a KIngress path has splits instead of a backend.
+  const typed = typeof apiVersion === 'string' && apiVersion !== '' && typeof kind === 'string' && kind !== '';
+  return !(typed && kind !== KINGRESS_KIND) && hasSplits(object.spec);
+}
+
+function hasSplits(spec: unknown): boolean {
+  if (!isRecord(spec) || !Array.isArray(spec.rules)) return false;
+  return spec.rules.some((r) => isRecord(r) && isRecord(r.http) && Array.isArray(r.http.paths)
+    && r.http.paths.some((p) => isRecord(p) && Array.isArray(p.splits)));
 }
 
 /** In apply order: what Gateways reference first, then Gateways, then routes. */

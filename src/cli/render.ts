@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseIstioConfig } from '../config/istio.js';
 import { parseNetworkConfig } from '../config/network.js';
 import { DEFAULT_INGRESS_CLASS } from '../translate/constants.js';
-import { isRecord, parseDocuments, type InputDocument } from './documents.js';
+import { isRecord, parseDocuments, readInputFiles, type InputDocument } from './documents.js';
 import { renderDocuments } from './render-core.js';
 import { toYAML } from './yaml.js';
 
@@ -12,7 +11,8 @@ export const RENDER_USAGE = `Usage: net-higress render -f FILE|- [-f ...] [optio
 Translates KIngresses to the Istio objects net-higress would write, with no cluster.
 Secrets (for TLS) and gateway Services (for selectors) may be given in the same input.
 
-  -f, --filename FILE|-       YAML (multi-document) or JSON, kubectl Lists included; - reads stdin
+  -f, --filename FILE|DIR|-   YAML (multi-document) or JSON, kubectl Lists included; a directory: its
+                              .yaml/.yml/.json files (not recursive); - reads stdin
       --config-istio FILE     config-istio ConfigMap (or its data map); default: Higress gateways
       --config-network FILE   config-network ConfigMap (or its data map)
   -o, --output yaml|json      json prints one kind: List (default yaml)
@@ -69,13 +69,16 @@ export function runRender(argv: string[], io: Streams): number {
 
   try {
     const ctx = { systemNamespace: args['system-namespace'], clusterDomain: args['cluster-domain'] };
-    const istio = parseIstioConfig(configData(args['config-istio'], io), ctx);
+    const istio = parseIstioConfig(configData(args['config-istio'], 'config-istio', io), ctx);
     if (!istio.ok) throw new Error(`config-istio (${args['config-istio']}): ${istio.error}`);
-    const network = parseNetworkConfig(configData(args['config-network'], io));
+    const network = parseNetworkConfig(configData(args['config-network'], 'config-network', io));
     if (!network.ok) throw new Error(`config-network (${args['config-network']}): ${network.error}`);
 
     const docs: InputDocument[] = [];
-    for (const file of files) docs.push(...parseDocuments(readInput(file, io), file === '-' ? '<stdin>' : file, docs.length));
+    for (const file of files) {
+      const inputs = file === '-' ? [{ source: '<stdin>', text: io.readStdin() }] : readInputFiles(file, { directories: true });
+      for (const input of inputs) docs.push(...parseDocuments(input.text, input.source, docs.length));
+    }
 
     const result = renderDocuments(docs, {
       ingressClass: args['ingress-class'],
@@ -104,16 +107,20 @@ export function runRender(argv: string[], io: Streams): number {
   }
 }
 
-function readInput(file: string, io: Streams): string {
-  return file === '-' ? io.readStdin() : readFileSync(file, 'utf8');
-}
-
-/** A ConfigMap's `data`, or a bare string map. */
-function configData(file: string | undefined, io: Streams): Record<string, string> | undefined {
+/** A ConfigMap named `name` (its `data`), or a bare string map; anything else says what it is. */
+function configData(file: string | undefined, name: string, io: Streams): Record<string, string> | undefined {
   if (file === undefined) return undefined;
-  const docs = parseDocuments(readInput(file, io), file);
+  const [input] = file === '-' ? [{ source: '<stdin>', text: io.readStdin() }] : readInputFiles(file, { directories: false });
+  const docs = parseDocuments(input?.text ?? '', file);
   const first = docs[0]?.object;
-  if (docs.length !== 1 || !isRecord(first)) throw new Error(`${file}: want exactly one ConfigMap or data map`);
+  if (docs.length !== 1 || !isRecord(first)) throw new Error(`${file}: want exactly one ConfigMap or data map (${name})`);
+  if (typeof first.kind === 'string' && (first.kind !== 'ConfigMap' || first.apiVersion !== 'v1')) {
+    throw new Error(`${file}: a ${String(first.apiVersion)} ${first.kind}, want the ${name} ConfigMap (v1) or its data map`);
+  }
+  const cmName = isRecord(first.metadata) ? first.metadata.name : undefined;
+  if (first.kind === 'ConfigMap' && typeof cmName === 'string' && cmName !== name) {
+    throw new Error(`${file}: ConfigMap "${cmName}", want "${name}"`);
+  }
   const data = first.kind === 'ConfigMap' ? (first.data ?? {}) : first;
   if (!isRecord(data) || !Object.values(data).every((v) => typeof v === 'string')) {
     throw new Error(`${file}: data values must be strings`);

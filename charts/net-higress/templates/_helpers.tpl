@@ -90,3 +90,18 @@ higress: {{ get $pod "higress" | quote }}
 {{- printf "%s:%s" $img.repository (default .Chart.AppVersion $img.tag) -}}
 {{- end -}}
 {{- end -}}
+
+{{/* Annotations of the uninstall hook's objects: run before helm deletes anything, gone once it worked. */}}
+{{- define "net-higress.uninstallHook" -}}
+helm.sh/hook: pre-delete
+helm.sh/hook-weight: {{ .weight | quote }}
+helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded
+{{- end -}}
+
+{{/* With uninstall.keepRoutes, what routes are served through outlives the release. */}}
+{{- define "net-higress.keepOnUninstall" -}}
+{{- if .Values.uninstall.keepRoutes }}
+annotations:
+  helm.sh/resource-policy: keep
+{{- end }}
+{{- end -}}

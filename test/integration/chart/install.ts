@@ -34,8 +34,9 @@ export async function installChart(opts: { ingressClass?: string; values?: Recor
   const objects = renderChart({
     release, namespace: releaseNamespace!,
     values: deepMerge({
-      knative: { systemNamespace, ingressClass },
-      higress: { namespace: higressNamespace },
+      // Created above, as Higress and Knative would have; the chart's Namespaces are for installs before them.
+      knative: { systemNamespace, ingressClass, createNamespace: false },
+      higress: { namespace: higressNamespace, createNamespace: false },
       controller: { leaderElection: { leaseName } },
     }, opts.values ?? {}),
   });

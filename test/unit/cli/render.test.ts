@@ -1,16 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from '@jest/globals';
 import { load, loadAll } from 'js-yaml';
-import { main } from '../../../src/cli/main.js';
+import { runCLI } from './run-cli.js';
 
 const fixture = (f: string) => new URL(`../../fixtures/translate/${f}`, import.meta.url).pathname;
 
-async function run(args: string[], stdin = '') {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, { stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; }, readStdin: () => stdin });
-  return { code, stdout, stderr };
-}
+const run = runCLI;
 
 describe('net-higress render: inputs and outputs', () => {
   const yamlInput = readFileSync(fixture('reconcile-plain.yaml'), 'utf8');
