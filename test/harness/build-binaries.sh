@@ -174,12 +174,14 @@ build_k8s_command() {
     run_logged "$logfile" go build -p "$GO_PARALLEL" -trimpath -ldflags "$ldflags" \
       -o "$work/$cmd" "k8s.io/kubernetes/cmd/$cmd"
   )
-  "$work/$cmd" --version >>"$logfile" 2>&1 || die "built $cmd does not run (see $logfile)"
+  # kubectl has a version command instead of the servers' --version flag.
+  local version=(--version); [[ "$cmd" == kubectl ]] && version=(version --client)
+  "$work/$cmd" "${version[@]}" >>"$logfile" 2>&1 || die "built $cmd does not run (see $logfile)"
   mkdir -p "$dir"
   mv -f "$work/$cmd" "$dir/$cmd"
   cp "$work/go.mod" "$dir/build.go.mod"
   date -u +%FT%TZ >"$dir/.complete"
-  log "$cmd $K8S_VERSION built in $((SECONDS - start))s: $("$dir/$cmd" --version 2>&1)"
+  log "$cmd $K8S_VERSION built in $((SECONDS - start))s: $("$dir/$cmd" "${version[@]}" 2>&1 | head -n1)"
 }
 
 # ---------------------------------------------------------------- etcd

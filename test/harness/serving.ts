@@ -17,7 +17,7 @@ import { dump as yamlDump, load as yamlLoad, loadAll as yamlLoadAll } from 'js-y
 import { isAlreadyExists } from '../../src/kube/errors.js';
 import { RestClient } from '../../src/kube/rest.js';
 import { PodNetwork } from '../integration/prober/netns.js';
-import { fetchCrdFiles, killPid, repoRoot, startControlPlane, type ControlPlane } from './controlplane.js';
+import { fetchCrdFiles, killPid, repoRoot, startControlPlane, startWatchdog, type ControlPlane } from './controlplane.js';
 import { eventually } from './kube.js';
 import { StandInKubelet } from './kubelet.js';
 
@@ -196,9 +196,11 @@ export async function startServingCluster(opts: ServingClusterOptions = {}): Pro
   const killAll = () => { for (const p of procs) if (!p.exit) p.child.kill('SIGKILL'); };
   process.on('exit', killAll);
   let stopped = false;
+  let watchdog: ChildProcess | undefined;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    if (watchdog?.pid) try { process.kill(watchdog.pid, 'SIGKILL'); } catch { /* gone */ }
     // Serving first (the webhook drains slowly: it gets 2 s), then what it depends on.
     await Promise.all(procs.filter((p) => p.name !== 'kube-controller-manager').map((p) => killPid(p.child.pid ?? 0, 2000)));
     await kubelet.stop();
@@ -246,6 +248,9 @@ export async function startServingCluster(opts: ServingClusterOptions = {}): Pro
       procs.push(startProcess(name, 'ip', ['netns', 'exec', network.netns, path.join(bin, name), `--kubeconfig=${kubeconfig}`], env,
         path.join(cp.dir, `${name}.log`)));
     }
+
+    // If this process dies without stop(), nothing of Serving keeps running.
+    watchdog = startWatchdog(procs.map((p) => p.child.pid ?? 0).filter((p) => p > 0), cp.dir);
 
     // Admission works once the webhook has put its CA into the configurations and serves: a dry-run create
     // of a KService goes through both webhooks.

@@ -111,8 +111,8 @@ export function servingScenarios(readiness: ReadinessMode): void {
       expect(text).toContain('"Knative-Serving-Tag":{"exact":"candidate"}');
       const ksvc = await env.get('ksvc', NS, 'hello');
       expect(ksvc?.status?.traffic).toEqual([
-        { revisionName: 'hello-00001', percent: 50, latestRevision: false },
-        { revisionName: 'hello-00002', percent: 50, latestRevision: false, tag: 'candidate', url: 'http://candidate-hello.default.example.com' },
+        expect.objectContaining({ revisionName: 'hello-00001', percent: 50 }),
+        expect.objectContaining({ revisionName: 'hello-00002', percent: 50, tag: 'candidate', url: 'http://candidate-hello.default.example.com' }),
       ]);
     }, 300_000);
 
