@@ -264,7 +264,7 @@ export async function startServingCluster(opts: ServingClusterOptions = {}): Pro
       const leases = await rest.request<{ items: Array<{ metadata: { name: string }; spec?: { holderIdentity?: string } }> }>(
         { method: 'GET', path: `/apis/coordination.k8s.io/v1/namespaces/${SERVING_NAMESPACE}/leases` });
       const held = leases.items.filter((l) => l.spec?.holderIdentity).map((l) => l.metadata.name);
-      return held.some((n) => n.includes('route.reconciler')) && held.some((n) => n.includes('kpa')) ? true : undefined;
+      return held.some((n) => n.includes('route.reconciler')) && held.some((n) => n.startsWith('autoscaler-bucket')) ? true : undefined;
     });
     say(`Knative Serving ready (${Date.now() - t0} ms)`);
     return { controlPlane: cp, kubeconfigPath: cp.kubeconfigPath, rest, kubelet, binDir: bin, kubectl, stop };

@@ -70,10 +70,7 @@ export class ServingEnv {
 
   async setup(): Promise<void> {
     buildCli();
-    this.cluster = await startServingCluster({
-      log: (m) => process.stderr.write(`[serving ${this.readiness}] ${m}\n`),
-      config: { 'config-features': { 'tag-header-based-routing': 'Enabled' } },
-    });
+    this.cluster = await startServingCluster({ log: (m) => process.stderr.write(`[serving ${this.readiness}] ${m}\n`) });
     for (const ns of this.namespaces.filter((n) => n !== 'default')) this.kubectl(['create', 'namespace', ns]);
     this.kubectl(['apply', '-f', '-'], gatewayObjects());
     this.kubectl(['apply', '-f', `${examples}config-istio.yaml`]);
