@@ -274,3 +274,14 @@ export async function startServingCluster(opts: ServingClusterOptions = {}): Pro
     throw new Error(`${err instanceof Error ? err.message : String(err)}\n${logs}`);
   }
 }
+
+/**
+ * The KIngresses Knative Serving wrote (one namespace, or all), as the API server returns them: real Serving
+ * output for suites that want to feed it to something else (e.g. another data plane's control plane).
+ */
+export async function servingKIngresses(cluster: ServingCluster, namespace?: string): Promise<Array<Obj & { spec?: unknown; status?: unknown }>> {
+  const ns = namespace ? `/namespaces/${namespace}` : '';
+  const list = await cluster.rest.request<{ items: Array<Obj & { spec?: unknown; status?: unknown }> }>({
+    method: 'GET', path: `/apis/networking.internal.knative.dev/v1alpha1${ns}/ingresses` });
+  return list.items;
+}

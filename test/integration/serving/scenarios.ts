@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { dump as yamlDump, loadAll as yamlLoadAll } from 'js-yaml';
 import { eventually } from '../../harness/kube.js';
+import { servingKIngresses } from '../../harness/serving.js';
 import { makeCertificate } from '../prober/env.js';
 import { condition, exampleDocs, readyNow, ServingEnv, type Obj } from './env.js';
 import type { ReadinessMode } from './operator.js';
@@ -192,7 +193,7 @@ export function servingScenarios(readiness: ReadinessMode): void {
       const more = Array.from({ length: 50 - existing }, (_, i) => kservice(`bulk-${i}`, `bulk ${i}`));
       env.kubectl(['apply', '-f', '-'], asYaml(more));
       for (const k of more) await env.ready('ksvc', NS, k.metadata.name, 300_000);
-      const kingresses = await env.list('kingress', NS);
+      const kingresses = (await servingKIngresses(env.cluster, NS)) as Obj[];
       expect(kingresses).toHaveLength(50);
       expect(kingresses.every(readyNow)).toBe(true);
 
