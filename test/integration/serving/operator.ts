@@ -1,5 +1,6 @@
 // `net-higress run` as a real process against the Serving cluster, with its metrics read from /metrics.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { eventually } from '../../harness/kube.js';
 
 const root = new URL('../../../', import.meta.url).pathname;
@@ -23,17 +24,11 @@ export class NetHigressProcess {
   async start(): Promise<void> {
     this.lines.length = 0;
     const child = spawn(process.execPath, [`${root}bin/net-higress.js`, 'run', '--kubeconfig', this.kubeconfig, '--readiness', this.readiness,
-      '--leader-elect=false', '--metrics-address', '127.0.0.1:0', '--health-address', '127.0.0.1:0', '--log-format', 'json',
-], { stdio: ['ignore', 'pipe', 'pipe'] });
+      '--leader-elect=false', '--metrics-address', '127.0.0.1:0', '--health-address', '127.0.0.1:0', '--log-format', 'json'],
+      { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
-    let buf = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      buf += d.toString();
-      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        try { this.lines.push(JSON.parse(line) as Record<string, unknown>); } catch { this.lines.push({ msg: line, unparsed: true }); }
-      }
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      try { this.lines.push(JSON.parse(line) as Record<string, unknown>); } catch { this.lines.push({ msg: line, unparsed: true }); }
     });
     child.stderr?.on('data', (d: Buffer) => this.lines.push({ stderr: d.toString() }));
     this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
