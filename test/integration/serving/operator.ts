@@ -52,15 +52,22 @@ export class NetHigressProcess {
     if (this.child && this.child.exitCode === null) this.child.kill('SIGKILL');
   }
 
-  /** Sum of a counter's samples whose labels contain `match` (all samples when omitted). */
-  async counter(name: string, match: Record<string, string> = {}): Promise<number> {
+  /** A counter's samples by their label sets (`verb="create",kind="VirtualService"`). */
+  async samples(name: string): Promise<Map<string, number>> {
     const text = await (await fetch(`http://127.0.0.1:${this.metricsPort}/metrics`)).text();
-    let sum = 0;
+    const out = new Map<string, number>();
     for (const line of text.split('\n')) {
       const m = new RegExp(`^${name}(?:\\{([^}]*)\\})? ([0-9.e+-]+)$`).exec(line);
-      if (!m) continue;
-      const labels = Object.fromEntries([...(m[1] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
-      if (Object.entries(match).every(([k, v]) => labels[k] === v)) sum += Number(m[2]);
+      if (m) out.set(m[1] ?? '', Number(m[2]));
+    }
+    return out;
+  }
+
+  /** Sum of a counter's samples whose labels contain `match` (all samples when omitted). */
+  async counter(name: string, match: Record<string, string> = {}): Promise<number> {
+    let sum = 0;
+    for (const [labels, value] of await this.samples(name)) {
+      if (Object.entries(match).every(([k, v]) => labels.split(',').includes(`${k}="${v}"`))) sum += value;
     }
     return sum;
   }
@@ -68,5 +75,10 @@ export class NetHigressProcess {
   /** Every write net-higress made since it started (net_higress_writes_total, all verbs and kinds). */
   writes(): Promise<number> {
     return this.counter('net_higress_writes_total');
+  }
+
+  /** net_higress_writes_total by verb and kind. */
+  writesByKind(): Promise<Map<string, number>> {
+    return this.samples('net_higress_writes_total');
   }
 }
