@@ -5,7 +5,7 @@
 // Everything else (Deployments → ReplicaSets → Pods, Endpoints and EndpointSlices, garbage collection) is
 // done by the real kube-controller-manager from the Pods' reported state.
 import type { Informer } from '../../src/kube/informer.js';
-import { isConflict, isNotFound } from '../../src/kube/errors.js';
+import { isAlreadyExists, isConflict, isNotFound } from '../../src/kube/errors.js';
 import { createInformer } from '../../src/kube/listwatch.js';
 import type { ResourceType } from '../../src/kube/resources.js';
 import type { RestClient } from '../../src/kube/rest.js';
@@ -62,11 +62,6 @@ export class StandInKubelet {
     await this.running;
   }
 
-  /** The IP given to a Pod (undefined before it was started). */
-  podIP(namespace: string, name: string): string | undefined {
-    return this.pods.get(namespace, name)?.status?.podIP;
-  }
-
   private async registerNode(): Promise<void> {
     const now = new Date().toISOString();
     const node = {
@@ -82,7 +77,7 @@ export class StandInKubelet {
     try {
       await this.rest.request({ method: 'POST', path: '/api/v1/nodes', body: node });
     } catch (err) {
-      if (!(err instanceof Error && 'code' in err && err.code === 409)) throw err;
+      if (!isAlreadyExists(err)) throw err;
     }
   }
 

@@ -22,7 +22,7 @@ import { eventually } from './kube.js';
 import { StandInKubelet } from './kubelet.js';
 
 export const SERVING_NAMESPACE = 'knative-serving';
-/** Registry of the images the scenarios use: Serving cannot ask any registry for digests here. */
+/** Registries of the images the scenarios use: Serving cannot ask any registry for digests here. */
 export const TEST_IMAGE_REGISTRIES = ['ghcr.io', 'registry.invalid'];
 const WEBHOOK_PORT = 8443;
 const KCM_CONTROLLERS = ['deployment-controller', 'replicaset-controller', 'endpoints-controller', 'endpointslice-controller',
