@@ -183,11 +183,30 @@ export function servingScenarios(readiness: ReadinessMode): void {
     }, 300_000);
 
     test('time from kubectl apply of a KService to KService Ready, 10 runs', async () => {
-      const times: number[] = [];
-      for (let i = 0; i < 10; i++) times.push(await applyUntilReady([kservice(`timed-${i}`, `run ${i}`)], `timed-${i}`));
-      figure('apply → KService Ready, 10 runs (ms)', times.join(' '));
-      figure('apply → KService Ready p50 (ms)', median(times));
-      for (let i = 0; i < 10; i++) expect(readyNow(await env.get('kingress', NS, `timed-${i}`))).toBe(true);
+      const total: number[] = [];
+      const ours: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        const name = `timed-${i}`;
+        // Polled together: when Serving's KIngress first shows up and when it is Ready is net-higress's share.
+        let seen = 0;
+        let ingressReady = 0;
+        const start = Date.now();
+        env.kubectl(['apply', '-f', '-'], asYaml([kservice(name, `run ${i}`)]));
+        await eventually(`KService ${name} Ready`, async () => {
+          const ing = await env.get('kingress', NS, name);
+          if (ing && !seen) seen = Date.now();
+          if (readyNow(ing) && !ingressReady) ingressReady = Date.now();
+          return readyNow(await env.get('ksvc', NS, name)) ? true : undefined;
+        }, 90_000, 20);
+        total.push(Date.now() - start);
+        ours.push(ingressReady - seen);
+        expect(ingressReady).toBeGreaterThanOrEqual(seen);
+        expect(seen).toBeGreaterThan(0);
+      }
+      figure('apply → KService Ready, 10 runs (ms)', total.join(' '));
+      figure('apply → KService Ready p50 (ms)', median(total));
+      figure('KIngress first seen → KIngress Ready, 10 runs (ms)', ours.join(' '));
+      figure('KIngress first seen → KIngress Ready p50 (ms)', median(ours));
     }, 300_000);
 
     test('6. net-higress restarted with 50 KServices Ready: zero writes', async () => {
