@@ -2,6 +2,7 @@
 # Builds (or reuses from the cache) the test control-plane binaries: kube-apiserver and etcd.
 #
 #   bash test/harness/build-binaries.sh
+#   bash test/harness/build-binaries.sh kube-controller-manager   # also another k8s.io/kubernetes command
 #
 # * kube-apiserver is built from the published Go module k8s.io/kubernetes (a wrapper go.mod pins
 #   every k8s.io/* staging module to the matching v0.Y.Z; the list is read from k/k's own go.mod).
@@ -9,7 +10,10 @@
 # * Binaries live OUTSIDE the repo:  ${NET_HIGRESS_CACHE:-$HOME/.cache/net-higress}/bin/<component>-<version>/
 #   and a combined directory bin/envtest-<k8s>-<etcd>/ (symlinks) that can be used as KUBEBUILDER_ASSETS.
 # * If KUBEBUILDER_ASSETS is set and holds both binaries, nothing is built.
-# * The LAST line on stdout is the directory holding both binaries. Everything else goes to stderr;
+# * Other commands of k8s.io/kubernetes named as arguments are built with kube-apiserver's wrapper module
+#   (same module graph and flags, so the Go build cache makes them cheap) into bin/<command>-<k8s>/.
+# * The LAST line on stdout is the directory holding both binaries (with arguments: the directory of the
+#   last command named). Everything else goes to stderr;
 #   go build output goes to log files under ${cache}/logs/.
 #
 # Env overrides: NET_HIGRESS_K8S_VERSION (default v1.36.3), NET_HIGRESS_ETCD_VERSION (default v3.6.16),
@@ -31,7 +35,7 @@ log() { echo "build-binaries: $*" >&2; }
 die() { echo "build-binaries: ERROR: $*" >&2; exit 1; }
 
 # ---------------------------------------------------------------- KUBEBUILDER_ASSETS
-if [[ -n "${KUBEBUILDER_ASSETS:-}" ]]; then
+if [[ -n "${KUBEBUILDER_ASSETS:-}" && $# -eq 0 ]]; then
   if [[ -x "$KUBEBUILDER_ASSETS/kube-apiserver" && -x "$KUBEBUILDER_ASSETS/etcd" ]]; then
     log "using KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS (nothing built)"
     (cd "$KUBEBUILDER_ASSETS" && pwd)
@@ -57,12 +61,20 @@ link_assets() {
   ln -sfn "$ETCD_DIR/etcd" "$ASSETS_DIR/etcd"
 }
 
+# extra_built: when every command named as an argument is built, print the last one's directory (or, with
+# no arguments, the assets directory) and exit.
+extra_built() {
+  local cmd last="$ASSETS_DIR"
+  for cmd in "$@"; do is_built "$BIN_ROOT/$cmd-$K8S_VERSION" "$cmd" || return 0; last="$BIN_ROOT/$cmd-$K8S_VERSION"; done
+  echo "$last"
+  exit 0
+}
+
 # Fast path: everything cached -> no Go needed at all.
 if command -v openssl >/dev/null 2>&1 && is_built "$KAS_DIR" kube-apiserver && is_built "$ETCD_DIR" etcd; then
   link_assets
   log "cached: $ASSETS_DIR"
-  echo "$ASSETS_DIR"
-  exit 0
+  extra_built "$@"
 fi
 
 # The control plane harness makes its certificates with openssl.
@@ -123,12 +135,15 @@ gomod_of() {
   echo "$json" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\{0,1\}$/\1/p' | head -n1
 }
 
-# ---------------------------------------------------------------- kube-apiserver
-build_kube_apiserver() {
-  local work="$BUILD_ROOT/kube-apiserver-$K8S_VERSION" logfile="$LOG_DIR/build-kube-apiserver-$K8S_VERSION.log"
+# ---------------------------------------------------------------- k8s.io/kubernetes commands
+# build_k8s_command NAME: cmd/NAME of k8s.io/kubernetes into bin/NAME-<k8s>/ (one wrapper module per command,
+# all with the same requirements, so the packages they share come from the build cache).
+build_k8s_command() {
+  local cmd="$1" dir="$BIN_ROOT/$1-$K8S_VERSION"
+  local work="$BUILD_ROOT/$cmd-$K8S_VERSION" logfile="$LOG_DIR/build-$cmd-$K8S_VERSION.log"
   local start=$SECONDS kk_gomod staging
   : >"$logfile"
-  log "building kube-apiserver $K8S_VERSION (cold build ~5-10 min on 2 cores; log: $logfile)"
+  log "building $cmd $K8S_VERSION (cold build ~5-10 min on 2 cores; log: $logfile)"
   kk_gomod="$(gomod_of "k8s.io/kubernetes@$K8S_VERSION")"
   [[ -f "$kk_gomod" ]] || die "could not locate go.mod of k8s.io/kubernetes@$K8S_VERSION"
   choose_toolchain "$kk_gomod"
@@ -139,7 +154,7 @@ build_kube_apiserver() {
 
   rm -rf "$work"; mkdir -p "$work"
   {
-    echo "module net-higress.invalid/kube-apiserver-build"
+    echo "module net-higress.invalid/$cmd-build"
     echo
     echo "go $(awk '$1 == "go" { print $2; exit }' "$kk_gomod")"
     echo
@@ -149,13 +164,7 @@ build_kube_apiserver() {
     local m; for m in $staging; do echo "	$m => $m $STAGING_VERSION"; done
     echo ")"
   } >"$work/go.mod"
-  cat >"$work/tools.go" <<'EOF'
-//go:build tools
-
-package tools
-
-import _ "k8s.io/kubernetes/cmd/kube-apiserver"
-EOF
+  printf '//go:build tools\n\npackage tools\n\nimport _ "k8s.io/kubernetes/cmd/%s"\n' "$cmd" >"$work/tools.go"
   (
     cd "$work"
     run_logged "$logfile" go mod tidy
@@ -163,14 +172,16 @@ EOF
     ldflags="-s -w -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$K8S_MINOR"
     ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
     run_logged "$logfile" go build -p "$GO_PARALLEL" -trimpath -ldflags "$ldflags" \
-      -o "$work/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
+      -o "$work/$cmd" "k8s.io/kubernetes/cmd/$cmd"
   )
-  "$work/kube-apiserver" --version >>"$logfile" 2>&1 || die "built kube-apiserver does not run (see $logfile)"
-  mkdir -p "$KAS_DIR"
-  mv -f "$work/kube-apiserver" "$KAS_DIR/kube-apiserver"
-  cp "$work/go.mod" "$KAS_DIR/build.go.mod"
-  date -u +%FT%TZ >"$KAS_DIR/.complete"
-  log "kube-apiserver $K8S_VERSION built in $((SECONDS - start))s: $("$KAS_DIR/kube-apiserver" --version 2>&1)"
+  # kubectl has a version command instead of the servers' --version flag.
+  local version=(--version); [[ "$cmd" == kubectl ]] && version=(version --client)
+  "$work/$cmd" "${version[@]}" >>"$logfile" 2>&1 || die "built $cmd does not run (see $logfile)"
+  mkdir -p "$dir"
+  mv -f "$work/$cmd" "$dir/$cmd"
+  cp "$work/go.mod" "$dir/build.go.mod"
+  date -u +%FT%TZ >"$dir/.complete"
+  log "$cmd $K8S_VERSION built in $((SECONDS - start))s: $("$dir/$cmd" "${version[@]}" 2>&1 | head -n1)"
 }
 
 # ---------------------------------------------------------------- etcd
@@ -224,7 +235,11 @@ EOF
 }
 
 if is_built "$ETCD_DIR" etcd; then log "cached: $ETCD_DIR/etcd"; else build_etcd; fi
-if is_built "$KAS_DIR" kube-apiserver; then log "cached: $KAS_DIR/kube-apiserver"; else build_kube_apiserver; fi
-
+if is_built "$KAS_DIR" kube-apiserver; then log "cached: $KAS_DIR/kube-apiserver"; else build_k8s_command kube-apiserver; fi
 link_assets
-echo "$ASSETS_DIR"
+extra_built "$@"
+
+for cmd in "$@"; do
+  if is_built "$BIN_ROOT/$cmd-$K8S_VERSION" "$cmd"; then log "cached: $BIN_ROOT/$cmd-$K8S_VERSION/$cmd"; else build_k8s_command "$cmd"; fi
+done
+extra_built "$@"

@@ -165,7 +165,7 @@ export class ProberEnv {
 }
 
 /** A throwaway self-signed certificate for the stand-ins' HTTPS and the KIngress TLS secret. */
-function makeCertificate(): { key: Buffer; cert: Buffer } {
+export function makeCertificate(): { key: Buffer; cert: Buffer } {
   const dir = mkdtempSync(path.join(tmpdir(), 'prober-cert-'));
   try {
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',

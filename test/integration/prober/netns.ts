@@ -62,6 +62,11 @@ export class PodNetwork {
     process.on('exit', this.onExit);
   }
 
+  /** This host's address on the namespace's subnet: what processes inside the namespace can reach. */
+  get hostAddress(): string {
+    return (this.addresses[0] ?? '').replace(/\.\d+$/, '.254');
+  }
+
   /** A namespace with `pods` addresses; names and the subnet are unique among concurrent runs. */
   static create(pods: number): PodNetwork {
     if (process.getuid?.() !== 0) throw new Error('stand-in gateway pods need root: network namespaces and veth pairs are created by the test');
