@@ -117,8 +117,10 @@ const KINGRESS_GROUP = KINGRESS_API_VERSION.split('/')[0];
 function looksLikeKIngress(object: unknown): boolean {
   if (!isRecord(object)) return false;
   const { apiVersion, kind } = object;
-  if (typeof apiVersion === 'string' && apiVersion.split('/')[0] === KINGRESS_GROUP) return true;
   if (kind === 'KIngress') return true;
+  // The group also holds Certificates, ServerlessServices and ClusterDomainClaims: only its Ingress kind counts.
+  const inGroup = typeof apiVersion === 'string' && apiVersion.split('/')[0] === KINGRESS_GROUP;
+  if (inGroup && (kind === KINGRESS_KIND || kind === undefined || kind === '')) return true;
   // A Kubernetes Ingress also has spec.rules; a KIngress path has splits instead of a backend.
   const typed = typeof apiVersion === 'string' && apiVersion !== '' && typeof kind === 'string' && kind !== '';
   return !(typed && kind !== KINGRESS_KIND) && hasSplits(object.spec);

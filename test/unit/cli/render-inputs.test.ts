@@ -23,13 +23,15 @@ describe('render: a KIngress with the wrong type is an error, not a skip', () =>
     expect(r.stderr).toContain(`document 0 (test-ns/reconciling-ingress) in <stdin>: ${type} looks like a KIngress; want apiVersion networking.internal.knative.dev/v1alpha1, kind Ingress`);
   });
 
-  test('a Kubernetes Ingress or a ConfigMap is still only skipped with a note', async () => {
+  test('a Kubernetes Ingress, a ConfigMap or another kind of the KIngress group is still only skipped with a note', async () => {
     const other = 'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: web}\nspec: {rules: [{host: a.example.com}]}\n---\n'
-      + 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n';
+      + 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\n'
+      + 'apiVersion: networking.internal.knative.dev/v1alpha1\nkind: ClusterDomainClaim\nmetadata: {name: hello.example.org}\nspec: {namespace: default}\n';
     const r = await run(['render', '-f', '-'], `${other}---\n${plain}`);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('document 0 (web) in <stdin>: skipped, kind networking.k8s.io/v1/Ingress is not a KIngress');
     expect(r.stderr).toContain('document 1 (c) in <stdin>: skipped, kind v1/ConfigMap is not a KIngress');
+    expect(r.stderr).toContain('document 2 (hello.example.org) in <stdin>: skipped, kind networking.internal.knative.dev/v1alpha1/ClusterDomainClaim is not a KIngress');
     expect(r.stdout).toContain('name: reconciling-ingress-ingress');
   });
 });
