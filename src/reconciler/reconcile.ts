@@ -130,9 +130,12 @@ async function translateWithCluster(ing: ReturnType<typeof defaultIngress>, deps
 /** From the caches: cheap enough for every KIngress of another class that carries the shared finalizer. */
 function ownsObjects(ing: KIngress, deps: ReconcileDeps): boolean {
   const namespace = ing.metadata.namespace ?? '';
-  const owned = (o: Existing) => isControlledBy(o.metadata, ing.metadata.uid);
-  return deps.cluster.virtualServicesOf(namespace, ing.metadata.name).some(owned)
-    || deps.cluster.gatewaysOf(namespace, ing.metadata.name).some(owned)
+  // Another layer (a second net-higress or net-istio with another class) sets the same labels and controller
+  // reference. Our VirtualServices carry the KIngress's annotations as they were when we wrote them, so the
+  // class annotation on them says whose they are; copies carry our own made-for labels.
+  const ours = (o: Existing) => isControlledBy(o.metadata, ing.metadata.uid)
+    && o.metadata.annotations?.[INGRESS_CLASS_ANNOTATION] === deps.options.ingressClass;
+  return deps.cluster.virtualServicesOf(namespace, ing.metadata.name).some(ours)
     || deps.cluster.secretCopiesMadeFor({ namespace, name: ing.metadata.name }).length > 0;
 }
 

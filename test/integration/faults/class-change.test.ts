@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { MERGE_PATCH } from '../../../src/kube/writer.js';
 import { createTestNamespace, eventually } from '../../harness/kube.js';
 import { GATEWAY_NAMESPACE, isReady, TestEnv, type Wire } from '../operator/env.js';
+import { createOtherClassIngress } from '../operator/other-class.js';
 import { KINGRESS_API } from './support.js';
 
 const env = new TestEnv();
@@ -54,5 +55,18 @@ describe('ingress class changed away', () => {
     }, 30_000);
     expect((await env.kingress(ns, 'moving'))?.metadata.finalizers).toEqual([FINALIZER]);
     await patch('moving', { finalizers: null });
+  });
+
+  test('a KIngress that was never ours (another class, the shared finalizer, that layer\'s VirtualService) is left alone', async () => {
+    await createOtherClassIngress(env, ns);
+    const before = env.operator!.stats().reconciles;
+    await patch('other', { labels: { touched: 'yes' } });
+    await eventually('the operator looked at it', async () => {
+      const s = env.operator!.stats();
+      return s.reconciles > before && s.idle ? true : undefined;
+    }, 30_000);
+    expect((await env.kingress(ns, 'other'))?.metadata.finalizers).toEqual([FINALIZER]);
+    expect(await env.virtualService(ns, 'other-ingress')).toBeDefined();
+    await patch('other', { finalizers: null });
   });
 });
