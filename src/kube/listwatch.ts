@@ -1,4 +1,3 @@
-import { Watch } from '@kubernetes/client-node';
 import { Informer, type InformerOptions, type ListWatchSource } from './informer.js';
 import { collectionPath, type ResourceType } from './resources.js';
 import type { RestClient } from './rest.js';
@@ -21,8 +20,8 @@ interface ListPage<T> {
 }
 
 /**
- * Lists through our RestClient (raw JSON, like watch events, so cached objects have one shape
- * whichever way they arrived) and watches through client-node's Watch.
+ * Lists and watches through our RestClient (raw JSON both ways, so cached objects have one shape
+ * whichever way they arrived).
  */
 export function kubeListWatch<T extends KubeObject>(rest: RestClient, spec: ListWatchSpec): ListWatchSource<T> {
   const selectors = { labelSelector: spec.labelSelector, fieldSelector: spec.fieldSelector };
@@ -47,13 +46,7 @@ export function kubeListWatch<T extends KubeObject>(rest: RestClient, spec: List
 
     async watch(resourceVersion, timeoutSeconds, onEvent, onDone) {
       const query = { ...selectors, resourceVersion, allowWatchBookmarks: true, timeoutSeconds };
-      const controller = await new Watch(rest.kc).watch(
-        spec.path,
-        query,
-        (type: string, obj: unknown) => onEvent(type, obj),
-        onDone,
-      );
-      return { abort: () => controller.abort() };
+      return rest.watch(spec.path, query, onEvent, onDone);
     },
   };
 }

@@ -44,7 +44,7 @@ function watchStream(res: http.ServerResponse, events: Array<{ type: string; obj
   else res.end();
 }
 
-describe('createInformer over the REST list and client-node Watch', () => {
+describe('createInformer over the REST list and watch', () => {
   test('applies selectors to list and watch, pages the list, and follows events', async () => {
     let watches = 0;
     stub.handler = (req: SeenRequest, res) => {
