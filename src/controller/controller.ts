@@ -9,6 +9,7 @@ import { createInformer } from '../kube/listwatch.js';
 import { KubeReader } from '../kube/reader.js';
 import { CONFIG_MAP, GATEWAY, KINGRESS, SECRET, VIRTUAL_SERVICE } from '../kube/resources.js';
 import type { RestClient } from '../kube/rest.js';
+import { OwnWrites } from '../kube/ownwrites.js';
 import { objectKey, type KubeObject } from '../kube/types.js';
 import { WorkQueue } from '../kube/workqueue.js';
 import { KubeWriter } from '../kube/writer.js';
@@ -44,6 +45,8 @@ export class Controller {
   private readonly recorder: EventRecorder;
   /** One for all reconciles: its short-lived gateway Service cache is shared. */
   private readonly cluster: InformerClusterState;
+  /** Our own writes, so their watch events do not trigger another reconcile of the same state. */
+  private readonly own = new OwnWrites();
   private elector: LeaderElector | undefined;
   private config: ConfigStore | undefined;
   private synced = false;
@@ -165,18 +168,28 @@ export class Controller {
     };
   }
 
-  private counted<T>(verb: string, obj: { kind?: string }, write: () => Promise<T>): Promise<T> {
+  private async counted<T>(verb: string, obj: { kind?: string }, write: () => Promise<T>): Promise<T> {
     this.metrics.countWrite(verb, obj.kind ?? 'unknown');
-    return write();
+    const written = await write();
+    const meta = (written as KubeObject | undefined)?.metadata;
+    if (meta?.name) this.own.wrote(ownKey(written as KubeObject), meta.resourceVersion);
+    return written;
   }
 
   private async process(key: string): Promise<void> {
+    // The cache has not shown our last write of this KIngress yet: reconciling now would start from a stale status.
+    if (this.own.behind(`${KINGRESS.kind}:${key}`, this.informers.kingresses.getByKey(key)?.metadata?.resourceVersion)) {
+      this.queue.addAfter(key, 50);
+      return;
+    }
     const done = this.metrics.startReconcile();
     let result: ReconcileResult = 'error';
+    this.own.begin(key);
     try {
       const r = await reconcileIngress(key, this.deps(key));
       result = r.outcome === 'done' || r.outcome === 'waiting' ? 'success' : r.outcome === 'requeue' ? 'requeue' : r.outcome;
     } finally {
+      if (this.own.end(key)) this.queue.add(key);
       this.reconciles += 1;
       done(result);
     }
@@ -184,12 +197,16 @@ export class Controller {
 
   private registerHandlers(): void {
     const onIngress = (obj: KubeObject) => {
+      if (!this.own.news(objectKey(obj), ownKey(obj), obj.metadata?.resourceVersion)) return;
       const ing = obj as KIngress;
       if (ing.metadata.annotations?.[INGRESS_CLASS_ANNOTATION] === this.opts.ingressClass) this.enqueue(ing);
       else this.readiness.forget(objectKey(ing));
     };
     this.informers.kingresses.addHandlers({ add: onIngress, update: (_o, n) => onIngress(n), delete: (o) => this.readiness.forget(objectKey(o)) });
-    const onOwned = (obj: KubeObject) => { const key = ownerKey(obj); if (key) this.queue.add(key); };
+    const onOwned = (obj: KubeObject) => {
+      const key = ownerKey(obj);
+      if (key && this.own.news(key, ownKey(obj), obj.metadata?.resourceVersion)) this.queue.add(key);
+    };
     for (const inf of [this.informers.virtualServices, this.informers.gateways]) inf.addHandlers({ add: onOwned, update: (_o, n) => onOwned(n), delete: onOwned });
     const onSecret = (obj: KubeObject) => { for (const key of kingressesUsingSecret(obj, this.kingresses())) this.queue.add(key); };
     this.informers.secrets.addHandlers({ add: onSecret, update: (_o, n) => onSecret(n), delete: onSecret });
@@ -220,4 +237,9 @@ export class Controller {
   private enqueue(ing: KIngress): void {
     if (ing.metadata.annotations?.[INGRESS_CLASS_ANNOTATION] === this.opts.ingressClass) this.queue.add(objectKey(ing));
   }
+}
+
+/** One entry per object and kind: what a write returned and what the watch brings back carry both. */
+function ownKey(obj: KubeObject): string {
+  return `${obj.kind ?? ''}:${objectKey(obj)}`;
 }
