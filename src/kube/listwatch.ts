@@ -37,7 +37,7 @@ export function kubeListWatch<T extends KubeObject>(rest: RestClient, spec: List
           query: { ...selectors, limit: spec.pageSize ?? 500, continue: cont },
           timeoutMs: 60_000,
         });
-        items.push(...(page.items ?? []));
+        for (const item of page.items ?? []) items.push(lean(item));
         resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
         cont = page.metadata?.continue || undefined;
       } while (cont);
@@ -46,9 +46,20 @@ export function kubeListWatch<T extends KubeObject>(rest: RestClient, spec: List
 
     async watch(resourceVersion, timeoutSeconds, onEvent, onDone) {
       const query = { ...selectors, resourceVersion, allowWatchBookmarks: true, timeoutSeconds };
-      return rest.watch(spec.path, query, onEvent, onDone);
+      return rest.watch(spec.path, query, (type, obj) => onEvent(type, type === 'ERROR' ? obj : lean(obj as T)), onDone);
     },
   };
+}
+
+/**
+ * What the caches keep of an object: everything but metadata.managedFields, often the largest part of a small
+ * object and never read by us. Writes built from a cached object then carry no managedFields, which the API
+ * server reads as "unchanged".
+ */
+function lean<T extends KubeObject>(obj: T): T {
+  const meta = obj?.metadata as { managedFields?: unknown } | undefined;
+  if (meta?.managedFields !== undefined) delete meta.managedFields;
+  return obj;
 }
 
 export interface KubeInformerOptions extends InformerOptions, Omit<ListWatchSpec, 'path'> {
