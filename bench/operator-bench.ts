@@ -150,6 +150,13 @@ async function operatorMetric(op: Operator, metric: string): Promise<Samples> {
   return parseProm((await httpGet(op.metricsUrl)).body, metric);
 }
 
+/** V8 heap used and total and memory outside the heap (buffers), in MiB: where the RSS goes. */
+async function heap(op: Operator): Promise<Record<string, number>> {
+  const text = (await httpGet(op.metricsUrl)).body;
+  const mib = (m: string) => sum(parseProm(text, m)) / 2 ** 20;
+  return { heapUsedMiB: mib('nodejs_heap_size_used_bytes'), heapTotalMiB: mib('nodejs_heap_size_total_bytes'), externalMiB: mib('nodejs_external_memory_bytes') };
+}
+
 const sum = (s: Samples, pred: (labels: string) => boolean = () => true) => [...s].reduce((n, [l, v]) => n + (pred(l) ? v : 0), 0);
 
 /** API requests by "VERB resource[/subresource] code", from the API server's own counter. */
@@ -284,7 +291,7 @@ async function main(): Promise<void> {
     op = await startOperator(cp, dir, 'idle');
     const idleReady = await readyAfter(op);
     await sleep(3000);
-    result.idle = { readyzMs: Math.round(idleReady), rssMiB: rssMiB(op.pid) };
+    result.idle = { readyzMs: Math.round(idleReady), rssMiB: rssMiB(op.pid), ...(await heap(op)) };
     log(`idle: ${JSON.stringify(result.idle)}`);
     await stopOperator(op);
 
@@ -345,7 +352,7 @@ async function main(): Promise<void> {
       rssBeforeMiB: rssBeforeUpdates, rssAfterMiB: rssMiB(op.pid),
     };
     log(`updates: ${JSON.stringify(result.updates)}`);
-    result.loaded = { rssMiB: rssMiB(op.pid) };
+    result.loaded = { rssMiB: rssMiB(op.pid), ...(await heap(op)) };
 
     // restart on the converged cluster
     await stopOperator(op);
@@ -358,7 +365,7 @@ async function main(): Promise<void> {
     const rr = ours(delta(await apiRequests(cp), beforeRestart));
     const rloop = await operatorMetric(op, 'net_higress_event_loop_delay_seconds');
     result.restart = {
-      readyzMs: Math.round(restartReady), cpuMs: Math.round(restartCpu), rssMiB: rssMiB(op.pid), requests: rr,
+      readyzMs: Math.round(restartReady), cpuMs: Math.round(restartCpu), rssMiB: rssMiB(op.pid), ...(await heap(op)), requests: rr,
       writes: countWhere(rr, (v) => WRITE_VERBS.has(v)),
       eventLoopP99Ms: 1000 * (rloop.get('{quantile="0.99"}') ?? NaN), eventLoopMaxMs: 1000 * (rloop.get('{quantile="1"}') ?? NaN),
     };
@@ -422,6 +429,7 @@ function report(r: Record<string, unknown>, args: Args): void {
     ['RSS idle / loaded / restarted (MiB)', `${idle.rssMiB.toFixed(0)} / ${loaded.rssMiB.toFixed(0)} / ${rs.rssMiB.toFixed(0)}`, `max ${f.maxRssMiB.toFixed(0)}`, ''],
     [`update -> VirtualService p50 / p99 (ms, ${u.count})`, `${u.p50Ms.toFixed(1)} / ${u.p99Ms.toFixed(1)}`, '', ''],
     ['status PUTs / 409s over the updates', `${u.statusPuts} / ${u.conflicts}`, '', ''],
+    ['V8 heap used idle / loaded / restarted (MiB)', `${idle.heapUsedMiB.toFixed(0)} / ${loaded.heapUsedMiB.toFixed(0)} / ${rs.heapUsedMiB.toFixed(0)}`, '', ''],
     ['RSS before / after updates (MiB)', `${u.rssBeforeMiB.toFixed(0)} / ${u.rssAfterMiB.toFixed(0)}`, '', ''],
     ['idle-restart writes', fmt(rs.writes), '', ''],
     ['/readyz after start (ms): idle / converge / restart', `${idle.readyzMs} / ${c.readyzMs} / ${rs.readyzMs}`, '', ''],
