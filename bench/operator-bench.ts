@@ -101,8 +101,8 @@ async function startOperator(cp: ControlPlane, dir: string, tag: string): Promis
   const [mp, hp] = [await freePort(), await freePort()];
   const logFile = path.join(dir, `operator-${tag}.log`);
   const out = (await import('node:fs')).openSync(logFile, 'a');
-  // e.g. BENCH_OPERATOR_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the operator.
-  const nodeArgs = (process.env.BENCH_OPERATOR_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  // As the image runs it (Dockerfile); e.g. BENCH_OPERATOR_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' adds a profile.
+  const nodeArgs = ['--max-semi-space-size=1', ...(process.env.BENCH_OPERATOR_NODE_ARGS ?? '').split(' ').filter((a) => a !== '')];
   const child = spawn(process.execPath, [...nodeArgs, path.join(repoRoot(), 'bin', 'net-higress.js'), 'run',
     '--kubeconfig', cp.kubeconfigPath, '--readiness', 'written', '--leader-elect=false', `--workers=${WORKERS}`,
     `--metrics-address=127.0.0.1:${mp}`, `--health-address=127.0.0.1:${hp}`, '--log-level=warn'], { stdio: ['ignore', out, out] });
