@@ -23,6 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { KIngress } from '../src/api/kingress.js';
 import { loadKubeConfig } from '../src/kube/client.js';
+import { isAlreadyExists, isNetworkError } from '../src/kube/errors.js';
 import type { Informer } from '../src/kube/informer.js';
 import { createInformer } from '../src/kube/listwatch.js';
 import { KINGRESS, NAMESPACE, VIRTUAL_SERVICE, collectionPath, objectPath } from '../src/kube/resources.js';
@@ -163,7 +164,7 @@ const sum = (s: Samples, pred: (labels: string) => boolean = () => true) => [...
 async function apiRequests(cp: ControlPlane): Promise<Samples> {
   const pki = (f: string) => readFileSync(path.join(cp.dir, 'pki', f));
   const text = await new Promise<string>((resolve, reject) => {
-    const req = https.get(`${cp.server}/metrics`, { ca: pki('serving-ca.crt'), cert: pki('admin.crt'), key: pki('admin.key') }, (res) => {
+    const req = https.get(`${cp.server}/metrics`, { ca: pki('serving-ca.crt'), cert: pki('admin.crt'), key: pki('admin.key'), agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));
@@ -213,14 +214,26 @@ async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T) =
   }));
 }
 
+/** A create that survives a keep-alive socket the API server closed under it (EPIPE, ECONNRESET). */
+async function create(rest: RestClient, path: string, body: unknown): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await rest.request({ method: 'POST', path, body });
+      return;
+    } catch (err) {
+      if (attempt > 1 && isAlreadyExists(err)) return;
+      if (attempt >= 5 || !isNetworkError(err)) throw err;
+      await sleep(100 * attempt);
+    }
+  }
+}
+
 async function createCorpus(rest: RestClient, ingresses: KIngress[]): Promise<void> {
   const namespaces = [...new Set(ingresses.map((i) => i.metadata.namespace ?? ''))];
-  await pool(namespaces, 8, async (name) => {
-    await rest.request({ method: 'POST', path: collectionPath(NAMESPACE), body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } });
-  });
+  await pool(namespaces, 8, async (name) => create(rest, collectionPath(NAMESPACE), { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }));
   await pool(ingresses, 16, async (ing) => {
     const { uid: _u, generation: _g, ...metadata } = ing.metadata;
-    await rest.request({ method: 'POST', path: collectionPath(KINGRESS, metadata.namespace), body: { ...ing, metadata } });
+    await create(rest, collectionPath(KINGRESS, metadata.namespace), { ...ing, metadata });
   });
 }
 

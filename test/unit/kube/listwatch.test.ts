@@ -86,6 +86,23 @@ describe('createInformer over the REST list and watch', () => {
     expect(watch?.authorization).toBe('Bearer test-token');
   });
 
+  test('cached objects carry no managedFields, listed or watched', async () => {
+    const managed = (o: KubeObject) => ({ ...o, metadata: { ...o.metadata, managedFields: [{ manager: 'kubectl', operation: 'Apply' }] } });
+    stub.handler = (req, res) => {
+      if (req.query.get('watch') === 'true') watchStream(res, [{ type: 'ADDED', object: managed(cm('watched', '12')) }], true);
+      else json(res, 200, { metadata: { resourceVersion: '10' }, items: [managed(cm('listed', '3'))] });
+    };
+    informer = createInformer(rest, CONFIG_MAP, { namespace: 'knative-serving' });
+    informer.start();
+    await informer.waitForSync(3000);
+    await until(() => informer?.get('knative-serving', 'watched') !== undefined);
+    for (const name of ['listed', 'watched']) {
+      const obj = informer.get('knative-serving', name);
+      expect(obj?.metadata?.resourceVersion).toBeDefined();
+      expect(obj?.metadata).not.toHaveProperty('managedFields');
+    }
+  });
+
   test('a 410 on the watch request makes it relist; other errors reconnect', async () => {
     let lists = 0;
     let watches = 0;
