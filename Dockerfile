@@ -34,5 +34,7 @@ COPY bin ./bin
 # Numeric, so that the chart's runAsNonRoot can verify it (the node images' "node" user is 1000).
 USER 1000:1000
 EXPOSE 8080 9090
-ENTRYPOINT ["node", "/app/bin/net-higress.js"]
+# A 1 MiB young generation: the controller's allocations are short-lived and small; V8's default (up to
+# 16 MiB semi-spaces) cost it about 30 MiB of RSS at 1,000 KIngresses for no measurable CPU (npm run bench:operator).
+ENTRYPOINT ["node", "--max-semi-space-size=1", "/app/bin/net-higress.js"]
 CMD ["run"]

@@ -1,6 +1,6 @@
 import { Controller, ConfigError } from '../controller/controller.js';
 import { writtenReadiness } from '../controller/readiness.js';
-import { loadKubeConfig } from '../kube/client.js';
+import { loadKubeAccess } from '../kube/kubeconfig.js';
 import { leaderIdentity } from '../kube/leader.js';
 import { RestClient } from '../kube/rest.js';
 import { readyWhen, startHealthServer } from '../observability/health.js';
@@ -27,7 +27,7 @@ export async function runController(argv: string[], io: Streams): Promise<number
 
   let rest: RestClient;
   try {
-    rest = new RestClient(loadKubeConfig({ kubeconfig: opts.kubeconfig }));
+    rest = new RestClient(await loadKubeAccess({ kubeconfig: opts.kubeconfig }));
   } catch (err) {
     io.stderr(`run: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;

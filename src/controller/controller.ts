@@ -10,6 +10,7 @@ import { createInformer } from '../kube/listwatch.js';
 import { KubeReader } from '../kube/reader.js';
 import { CONFIG_MAP, GATEWAY, KINGRESS, SECRET, VIRTUAL_SERVICE } from '../kube/resources.js';
 import type { RestClient } from '../kube/rest.js';
+import { OwnWrites } from '../kube/ownwrites.js';
 import { objectKey, type KubeObject } from '../kube/types.js';
 import { WorkQueue } from '../kube/workqueue.js';
 import { KubeWriter } from '../kube/writer.js';
@@ -59,6 +60,8 @@ export class Controller {
   /** TLS Secrets without Knative's label, each watched by name while a KIngress names it. */
   private readonly followed: FollowedSecrets;
   private sweepTimer: NodeJS.Timeout | undefined;
+  /** Our own writes, so their watch events do not trigger another reconcile of the same state. */
+  private readonly own = new OwnWrites();
   private elector: LeaderElector | undefined;
   private config: ConfigStore | undefined;
   private synced = false;
@@ -199,14 +202,23 @@ export class Controller {
     };
   }
 
-  private counted<T>(verb: string, obj: { kind?: string }, write: () => Promise<T>): Promise<T> {
+  private async counted<T>(verb: string, obj: { kind?: string }, write: () => Promise<T>): Promise<T> {
     this.metrics.countWrite(verb, obj.kind ?? 'unknown');
-    return write();
+    const written = await write();
+    const meta = (written as KubeObject | undefined)?.metadata;
+    if (meta?.name) this.own.wrote(ownKey(written as KubeObject), meta.resourceVersion);
+    return written;
   }
 
   private async process(key: string): Promise<void> {
+    // The cache has not shown our last write of this KIngress yet: reconciling now would start from a stale status.
+    if (this.own.behind(`${KINGRESS.kind}:${key}`, this.informers.kingresses.getByKey(key)?.metadata?.resourceVersion)) {
+      this.queue.addAfter(key, 50);
+      return;
+    }
     const done = this.metrics.startReconcile();
     let result: ReconcileResult = 'error';
+    this.own.begin(key);
     try {
       const r = await reconcileIngress(key, this.deps(key));
       result = r.outcome === 'done' || r.outcome === 'waiting' ? 'success' : r.outcome === 'requeue' ? 'requeue' : r.outcome;
@@ -218,6 +230,7 @@ export class Controller {
       else this.blockers.release(key);
       throw err;
     } finally {
+      if (this.own.end(key)) this.queue.add(key);
       this.reconciles += 1;
       done(result);
     }
@@ -225,6 +238,7 @@ export class Controller {
 
   private registerHandlers(): void {
     const onIngress = (obj: KubeObject) => {
+      if (!this.own.news(objectKey(obj), ownKey(obj), obj.metadata?.resourceVersion)) return;
       const ing = obj as KIngress;
       if (ing.metadata.annotations?.[INGRESS_CLASS_ANNOTATION] === this.opts.ingressClass) this.enqueue(ing);
       else {
@@ -237,11 +251,15 @@ export class Controller {
       this.readiness.forget(objectKey(o));
       this.blockers.release(objectKey(o));
     } });
-    const onOwned = (obj: KubeObject) => { const key = ownerKey(obj); if (key) this.queue.add(key); };
+    const onOwned = (obj: KubeObject) => {
+      const key = ownerKey(obj);
+      if (key && this.own.news(key, ownKey(obj), obj.metadata?.resourceVersion)) this.queue.add(key);
+    };
     // The old owner too: a VirtualService whose ownerReference another writer removed is then reported NotOwned.
     const onOwnedUpdate = (old: KubeObject, obj: KubeObject) => {
       onOwned(obj);
-      if (ownerKey(old) !== ownerKey(obj)) onOwned(old);
+      const previous = ownerKey(old);
+      if (previous && previous !== ownerKey(obj)) this.queue.add(previous);
     };
     for (const inf of [this.informers.virtualServices, this.informers.gateways]) inf.addHandlers({ add: onOwned, update: onOwnedUpdate, delete: onOwned });
     const onSecret = (obj: KubeObject) => this.secretChanged(obj);
@@ -315,4 +333,9 @@ export class Controller {
   private enqueue(ing: KIngress): void {
     if (ing.metadata.annotations?.[INGRESS_CLASS_ANNOTATION] === this.opts.ingressClass) this.queue.add(objectKey(ing));
   }
+}
+
+/** One entry per object and kind: what a write returned and what the watch brings back carry both. */
+function ownKey(obj: KubeObject): string {
+  return `${obj.kind ?? ''}:${objectKey(obj)}`;
 }

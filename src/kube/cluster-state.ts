@@ -41,8 +41,9 @@ export class InformerClusterState implements ClusterState {
     return this.informers.kingresses.list() as KIngress[];
   }
 
-  async virtualService(ref: ObjectRef): Promise<Existing<VirtualService['spec']> | undefined> {
-    return this.cachedOrLive(this.informers.virtualServices, apiVersionOf(VIRTUAL_SERVICE), 'VirtualService', ref);
+  async virtualService(ref: ObjectRef, opts: { live?: boolean } = {}): Promise<Existing<VirtualService['spec']> | undefined> {
+    if (opts.live) return (await this.reader.get<KubeObject>({ apiVersion: apiVersionOf(VIRTUAL_SERVICE), kind: 'VirtualService', ...ref })) as Existing<VirtualService['spec']> | undefined;
+    return this.informers.virtualServices.get(ref.namespace, ref.name) as Existing<VirtualService['spec']> | undefined;
   }
 
   virtualServicesOf(namespace: string, ingressName: string): Array<Existing<VirtualService['spec']>> {

@@ -1,4 +1,3 @@
-import { Watch } from '@kubernetes/client-node';
 import { Informer, type InformerOptions, type ListWatchSource } from './informer.js';
 import { collectionPath, type ResourceType } from './resources.js';
 import type { RestClient } from './rest.js';
@@ -21,8 +20,8 @@ interface ListPage<T> {
 }
 
 /**
- * Lists through our RestClient (raw JSON, like watch events, so cached objects have one shape
- * whichever way they arrived) and watches through client-node's Watch.
+ * Lists and watches through our RestClient (raw JSON both ways, so cached objects have one shape
+ * whichever way they arrived).
  */
 export function kubeListWatch<T extends KubeObject>(rest: RestClient, spec: ListWatchSpec): ListWatchSource<T> {
   const selectors = { labelSelector: spec.labelSelector, fieldSelector: spec.fieldSelector };
@@ -38,7 +37,7 @@ export function kubeListWatch<T extends KubeObject>(rest: RestClient, spec: List
           query: { ...selectors, limit: spec.pageSize ?? 500, continue: cont },
           timeoutMs: 60_000,
         });
-        items.push(...(page.items ?? []));
+        for (const item of page.items ?? []) items.push(lean(item));
         resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
         cont = page.metadata?.continue || undefined;
       } while (cont);
@@ -47,15 +46,20 @@ export function kubeListWatch<T extends KubeObject>(rest: RestClient, spec: List
 
     async watch(resourceVersion, timeoutSeconds, onEvent, onDone) {
       const query = { ...selectors, resourceVersion, allowWatchBookmarks: true, timeoutSeconds };
-      const controller = await new Watch(rest.kc).watch(
-        spec.path,
-        query,
-        (type: string, obj: unknown) => onEvent(type, obj),
-        onDone,
-      );
-      return { abort: () => controller.abort() };
+      return rest.watch(spec.path, query, (type, obj) => onEvent(type, type === 'ERROR' ? obj : lean(obj as T)), onDone);
     },
   };
+}
+
+/**
+ * What the caches keep of an object: everything but metadata.managedFields, often the largest part of a small
+ * object and never read by us. Writes built from a cached object then carry no managedFields, which the API
+ * server reads as "unchanged".
+ */
+function lean<T extends KubeObject>(obj: T): T {
+  const meta = obj?.metadata as { managedFields?: unknown } | undefined;
+  if (meta?.managedFields !== undefined) delete meta.managedFields;
+  return obj;
 }
 
 export interface KubeInformerOptions extends InformerOptions, Omit<ListWatchSpec, 'path'> {

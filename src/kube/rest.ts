@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { ApiException, type KubeConfig } from '@kubernetes/client-node';
+import { createInterface } from 'node:readline';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -15,44 +15,47 @@ export interface RestRequest {
   timeoutMs?: number;
 }
 
+/**
+ * Where the API server is and how to authenticate: what RestClient needs of a kubeconfig. Both our
+ * lean loader (kube/kubeconfig.ts) and client-node's KubeConfig provide it.
+ */
+export interface KubeAccess {
+  getCurrentCluster(): { server: string; skipTLSVerify: boolean; proxyUrl?: string } | null;
+  /** Sets TLS material (ca, cert, key ...) and the Authorization header on the options of one request. */
+  applyToHTTPSOptions(opts: https.RequestOptions): Promise<void>;
+}
+
+/** A non-2xx answer: numeric `.code`, `.body` the response text (usually a JSON Status), like client-node's ApiException. */
+export class ApiError extends Error {
+  override readonly name = 'ApiException';
+  constructor(readonly code: number, readonly body: string, readonly headers: Record<string, string>) {
+    super(`HTTP ${code}`);
+  }
+}
+
 const TLS_FIELDS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'servername'] as const;
 
 /**
- * Raw JSON requests authenticated by client-node's KubeConfig. Used instead of the generated APIs
- * where objects must stay in wire format (no Date conversion, no dropped unknown fields, exact
- * patch content types), and to reuse one keep-alive agent: client-node 1.4.0 builds a new agent
- * (and TLS handshake) per request (kubernetes-client/javascript#2893).
- * Errors are ApiException (numeric `.code`, `.body` the response text), like the generated APIs.
+ * Raw JSON requests and watches over one keep-alive agent. Objects stay in wire format (no Date
+ * conversion, no dropped unknown fields, exact patch content types); client-node's generated APIs
+ * are not loaded at all (they cost the process about 65 MiB), and client-node 1.4.0 would build a
+ * new agent (and TLS handshake) per request (kubernetes-client/javascript#2893).
  */
 export class RestClient {
   private agent: http.Agent | undefined;
-  private agentKey = '';
+  private agentTLS: https.AgentOptions | undefined;
+  private agentProtocol = '';
 
   constructor(
-    readonly kc: KubeConfig,
+    readonly access: KubeAccess,
     private readonly defaultTimeoutMs = 30_000,
   ) {}
 
   async request<T = unknown>(req: RestRequest): Promise<T> {
-    const cluster = this.kc.getCurrentCluster();
-    if (!cluster) throw new Error('kubeconfig has no current cluster');
-    const url = new URL(cluster.server.replace(/\/+$/, '') + req.path);
-    for (const [k, v] of Object.entries(req.query ?? {})) {
-      if (v !== undefined) url.searchParams.set(k, String(v));
-    }
-    const opts: https.RequestOptions = { headers: {} };
-    await this.kc.applyToHTTPSOptions(opts);
-    const agent = cluster.proxyUrl ? opts.agent : this.sharedAgent(url, opts, cluster.skipTLSVerify);
-    const payload = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));
-    const headers: http.OutgoingHttpHeaders = { Accept: 'application/json' };
-    if (opts.headers && !Array.isArray(opts.headers)) Object.assign(headers, opts.headers);
-    if (payload) {
-      headers['Content-Type'] = req.contentType ?? 'application/json';
-      headers['Content-Length'] = payload.length;
-    }
+    const { url, options, payload } = await this.prepare(req.path, req.query, req.body, req.contentType);
     const send = url.protocol === 'http:' ? http.request : https.request;
     return new Promise<T>((resolve, reject) => {
-      const call = send(url, { ...opts, method: req.method, headers, agent }, (res) => {
+      const call = send(url, { ...options, method: req.method }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', reject);
@@ -60,7 +63,7 @@ export class RestClient {
           const text = Buffer.concat(chunks).toString('utf8');
           const code = res.statusCode ?? 0;
           if (code < 200 || code > 299) {
-            reject(new ApiException(code, 'Unsuccessful HTTP Request', text, flatHeaders(res.headers)));
+            reject(new ApiError(code, text, flatHeaders(res.headers)));
             return;
           }
           try {
@@ -78,11 +81,86 @@ export class RestClient {
     });
   }
 
+  /**
+   * A watch: `onEvent` for each event line, then `onDone` exactly once (null when the server ended the
+   * stream, else the error; a non-200 answer is an Error with `.statusCode` and `.body`). abort() ends it
+   * without calling onDone.
+   */
+  async watch(
+    path: string,
+    query: Record<string, string | number | boolean | undefined>,
+    onEvent: (type: string, obj: unknown) => void,
+    onDone: (err: unknown) => void,
+  ): Promise<{ abort(): void }> {
+    const { url, options } = await this.prepare(path, { ...query, watch: true });
+    const send = url.protocol === 'http:' ? http.request : https.request;
+    let finished = false;
+    const done = (err: unknown) => {
+      if (finished) return;
+      finished = true;
+      onDone(err);
+    };
+    const call = send(url, { ...options, method: 'GET' }, (res) => {
+      if (res.statusCode !== 200) {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => done(Object.assign(new Error(http.STATUS_CODES[res.statusCode ?? 500] ?? 'watch failed'), { statusCode: res.statusCode, body })));
+        res.on('error', done);
+        return;
+      }
+      res.socket.setKeepAlive(true, 30_000);
+      const lines = createInterface({ input: res, crlfDelay: Infinity });
+      lines.on('line', (line) => {
+        if (finished || line === '') return;
+        let event: { type?: string; object?: unknown };
+        try {
+          event = JSON.parse(line) as typeof event;
+        } catch {
+          return; // a torn line at shutdown
+        }
+        onEvent(event.type ?? '', event.object);
+      });
+      // readline re-emits the stream's errors (an aborted watch too) on itself.
+      lines.on('error', done);
+      res.on('error', done);
+      res.on('close', () => done(null));
+    });
+    call.on('error', done);
+    call.end();
+    return {
+      abort: () => {
+        finished = true;
+        call.destroy();
+      },
+    };
+  }
+
   /** Drops idle keep-alive sockets (call on shutdown so the process can exit). */
   close(): void {
     this.agent?.destroy();
     this.agent = undefined;
-    this.agentKey = '';
+    this.agentTLS = undefined;
+  }
+
+  private async prepare(path: string, query: RestRequest['query'], body?: unknown, contentType?: string) {
+    const cluster = this.access.getCurrentCluster();
+    if (!cluster) throw new Error('kubeconfig has no current cluster');
+    const url = new URL(cluster.server.replace(/\/+$/, '') + path);
+    for (const [k, v] of Object.entries(query ?? {})) {
+      if (v !== undefined) url.searchParams.set(k, String(v));
+    }
+    const opts: https.RequestOptions = { headers: {} };
+    await this.access.applyToHTTPSOptions(opts);
+    const agent = cluster.proxyUrl ? opts.agent : this.sharedAgent(url, opts, cluster.skipTLSVerify);
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const headers: http.OutgoingHttpHeaders = { Accept: 'application/json' };
+    if (opts.headers && !Array.isArray(opts.headers)) Object.assign(headers, opts.headers);
+    if (payload) {
+      headers['Content-Type'] = contentType ?? 'application/json';
+      headers['Content-Length'] = payload.length;
+    }
+    return { url, options: { ...opts, headers, agent }, payload };
   }
 
   /** One keep-alive agent per TLS identity; rebuilt when rotated credentials change it. */
@@ -91,17 +169,31 @@ export class RestClient {
     for (const f of TLS_FIELDS) if (opts[f] !== undefined) Object.assign(tls, { [f]: opts[f] });
     if (skipTLSVerify) tls.rejectUnauthorized = false;
     else if (opts.rejectUnauthorized !== undefined) tls.rejectUnauthorized = opts.rejectUnauthorized;
-    const parts = Object.entries(tls).map(([k, v]) => `${k}=${Buffer.isBuffer(v) ? v.toString('base64') : String(v)}`);
-    const key = [url.protocol, ...parts].join('\n');
-    if (!this.agent || key !== this.agentKey) {
+    if (!this.agent || url.protocol !== this.agentProtocol || !sameTLS(tls, this.agentTLS)) {
       const old = this.agent;
       // Let requests still using the old identity finish before closing its sockets.
       if (old) setTimeout(() => old.destroy(), 60_000).unref();
       this.agent = url.protocol === 'http:' ? new http.Agent({ keepAlive: true }) : new https.Agent(tls);
-      this.agentKey = key;
+      this.agentTLS = tls;
+      this.agentProtocol = url.protocol;
     }
     return this.agent;
   }
+}
+
+/** Same TLS identity: the same fields, each the same object or equal bytes (no encoding per request). */
+function sameTLS(a: https.AgentOptions, b: https.AgentOptions | undefined): boolean {
+  if (!b) return false;
+  const keys = Object.keys(a) as Array<keyof https.AgentOptions>;
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((k) => {
+    const x = a[k];
+    const y = b[k];
+    if (x === y) return true;
+    if (Buffer.isBuffer(x) && Buffer.isBuffer(y)) return x.equals(y);
+    if (Array.isArray(x) && Array.isArray(y)) return x.length === y.length && x.every((v, i) => v === y[i] || (Buffer.isBuffer(v) && Buffer.isBuffer(y[i]) && v.equals(y[i] as Buffer)));
+    return false;
+  });
 }
 
 function flatHeaders(h: http.IncomingHttpHeaders): Record<string, string> {

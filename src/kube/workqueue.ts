@@ -160,8 +160,10 @@ export class WorkQueue {
     let failed = false;
     let result: ProcessResult | void = undefined;
     try {
-      // Start on a fresh stack so a handler never runs inside the add() that scheduled it.
-      result = await Promise.resolve().then(() => this.handler(key));
+      // Start on a fresh macrotask, not just a fresh stack: reconciles served entirely from caches (a
+      // restart with nothing to write) would otherwise chain on microtasks and starve the event loop
+      // (/readyz, /metrics, watch events) until the whole queue is drained.
+      result = await new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.handler(key));
     } catch (err) {
       failed = true;
       this.reportError(key, err);

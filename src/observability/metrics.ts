@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** How a reconcile ended; one label value each, so dashboards can tell failure kinds apart. */
@@ -116,7 +117,10 @@ export class Metrics {
     for (const outcome of PROBE_OUTCOMES) this.probes.inc({ outcome }, 0);
     for (const cause of PROBE_CAUSES) this.probeFailures.inc({ cause }, 0);
 
-    if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    if (opts.defaultMetrics ?? true) {
+      collectDefaultMetrics({ register: this.registry });
+      registerEventLoopDelay(this.registry);
+    }
   }
 
   get contentType(): string {
@@ -166,6 +170,25 @@ export class Metrics {
   setProbingSource(source: () => number): void {
     this.probing = source;
   }
+}
+
+/**
+ * Event-loop delay since the process started (prom-client's own lag gauges restart their window at every
+ * scrape, so a stall between scrapes, e.g. during the initial sync, is easy to miss there).
+ */
+function registerEventLoopDelay(registry: Registry): void {
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  new Gauge({
+    name: `${METRIC_PREFIX}event_loop_delay_seconds`,
+    help: 'Event-loop delay since the process started, by quantile (1 is the maximum).',
+    labelNames: ['quantile'] as const,
+    registers: [registry],
+    collect() {
+      for (const q of [0.5, 0.99]) this.set({ quantile: String(q) }, delay.percentile(q * 100) / 1e9);
+      this.set({ quantile: '1' }, delay.max / 1e9);
+    },
+  });
 }
 
 /** A failing source keeps its gauge's last value instead of failing the whole scrape. */

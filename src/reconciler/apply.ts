@@ -1,7 +1,7 @@
 import type { Secret } from '../api/core.js';
 import type { Gateway, VirtualService } from '../api/istio.js';
 import type { KIngress } from '../api/kingress.js';
-import { errorMessage, isNotFound, isTooLarge } from '../kube/errors.js';
+import { errorMessage, isAlreadyExists, isNotFound, isTooLarge } from '../kube/errors.js';
 import { INGRESS_NAMESPACE_LABEL, ORIGIN_SECRET_NAME_LABEL, ORIGIN_SECRET_NAMESPACE_LABEL } from '../translate/constants.js';
 import type { Desired } from '../translate/translate.js';
 import type { Existing, ReconcileDeps, WireRef } from './deps.js';
@@ -32,16 +32,21 @@ export async function applyDesired(ing: KIngress, desired: Desired, deps: Reconc
 
 async function applyVirtualService(ing: KIngress, vs: VirtualService, deps: ReconcileDeps): Promise<void> {
   const ref = wireRef(vs);
-  const existing = await deps.cluster.virtualService(ref);
+  // A cache miss is trusted: no GET before each create. A name taken by an object the cache does not
+  // hold (not labelled by us) answers 409 AlreadyExists, and only then is it read.
+  let existing = await deps.cluster.virtualService(ref);
   if (!existing) {
     try {
       await deps.writer.create(vs);
+      deps.recorder.event(ing, 'Normal', 'Created', `Created VirtualService "${ref.name}"`);
+      return;
     } catch (err) {
-      deps.recorder.event(ing, 'Warning', 'CreationFailed', `Failed to create VirtualService ${ref.namespace}/${ref.name}: ${errorMessage(err)}`);
-      throw writeFailed('create', ref, vs, err);
+      existing = isAlreadyExists(err) ? await deps.cluster.virtualService(ref, { live: true }) : undefined;
+      if (!existing) {
+        deps.recorder.event(ing, 'Warning', 'CreationFailed', `Failed to create VirtualService ${ref.namespace}/${ref.name}: ${errorMessage(err)}`);
+        throw writeFailed('create', ref, vs, err);
+      }
     }
-    deps.recorder.event(ing, 'Normal', 'Created', `Created VirtualService "${ref.name}"`);
-    return;
   }
   if (!isControlledBy(existing.metadata, ing.metadata.uid)) throw notOwned('VirtualService', ref.name, ing.metadata.name, ref);
   const same = jsonEqual(existing.spec, vs.spec) && mapsEqual(existing.metadata.labels, vs.metadata.labels)

@@ -22,8 +22,11 @@ export interface Existing<T = unknown> {
 export interface ClusterState {
   kingress(ref: ObjectRef): KIngress | undefined;
   kingresses(): KIngress[];
-  /** From the cache, or the API server when the cache has no such object (it may lack our labels). */
-  virtualService(ref: ObjectRef): Promise<Existing<VirtualService['spec']> | undefined>;
+  /**
+   * From the cache (it holds every VirtualService we made); `live` asks the API server, for a name that
+   * turned out to be taken by an object the cache does not hold (one without our labels).
+   */
+  virtualService(ref: ObjectRef, opts?: { live?: boolean }): Promise<Existing<VirtualService['spec']> | undefined>;
   /** VirtualServices carrying `networking.internal.knative.dev/ingress=<name>` in `namespace`. */
   virtualServicesOf(namespace: string, ingressName: string): Array<Existing<VirtualService['spec']>>;
   /** The same, listed from the API server (for decisions a lagging cache must not make). */

@@ -147,7 +147,6 @@ async function ensureFinalizer(ing: KIngress, deps: ReconcileDeps): Promise<KIng
       finalizers: [...finalizers, KINGRESS_FINALIZER],
       resourceVersion: ing.metadata.resourceVersion ?? '',
     });
-    deps.recorder.event(ing, 'Normal', 'FinalizerUpdate', `Updated "${ing.metadata.name}" finalizers`);
     return { ...ing, metadata: { ...ing.metadata, finalizers: patched.metadata.finalizers, resourceVersion: patched.metadata.resourceVersion } };
   } catch (err) {
     if (!isConflict(err)) deps.recorder.event(ing, 'Warning', 'FinalizerUpdateFailed', `Failed to update finalizers for "${ing.metadata.name}": ${errorMessage(err)}`);

@@ -38,7 +38,7 @@ export class ChartOperator {
     await simulateHigressAndKnative(this.inst);
     this.app = await createTestNamespace('app');
     this.token = await serviceAccountToken(this.inst);
-    const server = new URL(admin.kc.getCurrentCluster()?.server ?? '');
+    const server = new URL(admin.access.getCurrentCluster()?.server ?? '');
     this.proxy = new TcpProxy(server.hostname, Number(server.port));
     await this.proxy.listen();
   }

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
-import { contextNamespace, loadKubeConfig, makeClients } from '../../../src/kube/client.js';
+import { contextNamespace, loadKubeConfig } from '../../../src/kube/client.js';
 
 function kubeconfig(dir: string, file: string, cluster: string, namespace?: string): string {
   const path = join(dir, file);
@@ -48,12 +48,5 @@ describe('loadKubeConfig', () => {
     expect(loadKubeConfig({ ...none, home }).getCurrentCluster()?.name).toBe('homecluster');
     expect(() => loadKubeConfig(none)).toThrow('no Kubernetes configuration found');
     expect(() => loadKubeConfig({ ...none, kubeconfig: one, context: 'nope' })).toThrow('names no cluster');
-  });
-
-  test('makeClients builds every API from one config', () => {
-    const clients = makeClients(loadKubeConfig({ ...none, kubeconfig: one }));
-    expect(Object.keys(clients).sort()).toEqual(
-      ['apiextensions', 'authorization', 'coordination', 'core', 'custom', 'discovery', 'events', 'kc', 'objects', 'rest'].sort(),
-    );
   });
 });

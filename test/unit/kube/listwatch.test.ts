@@ -44,7 +44,7 @@ function watchStream(res: http.ServerResponse, events: Array<{ type: string; obj
   else res.end();
 }
 
-describe('createInformer over the REST list and client-node Watch', () => {
+describe('createInformer over the REST list and watch', () => {
   test('applies selectors to list and watch, pages the list, and follows events', async () => {
     let watches = 0;
     stub.handler = (req: SeenRequest, res) => {
@@ -84,6 +84,23 @@ describe('createInformer over the REST list and client-node Watch', () => {
     expect(watch?.query.get('allowWatchBookmarks')).toBe('true');
     expect(watch?.query.get('timeoutSeconds')).toBe('42');
     expect(watch?.authorization).toBe('Bearer test-token');
+  });
+
+  test('cached objects carry no managedFields, listed or watched', async () => {
+    const managed = (o: KubeObject) => ({ ...o, metadata: { ...o.metadata, managedFields: [{ manager: 'kubectl', operation: 'Apply' }] } });
+    stub.handler = (req, res) => {
+      if (req.query.get('watch') === 'true') watchStream(res, [{ type: 'ADDED', object: managed(cm('watched', '12')) }], true);
+      else json(res, 200, { metadata: { resourceVersion: '10' }, items: [managed(cm('listed', '3'))] });
+    };
+    informer = createInformer(rest, CONFIG_MAP, { namespace: 'knative-serving' });
+    informer.start();
+    await informer.waitForSync(3000);
+    await until(() => informer?.get('knative-serving', 'watched') !== undefined);
+    for (const name of ['listed', 'watched']) {
+      const obj = informer.get('knative-serving', name);
+      expect(obj?.metadata?.resourceVersion).toBeDefined();
+      expect(obj?.metadata).not.toHaveProperty('managedFields');
+    }
   });
 
   test('a 410 on the watch request makes it relist; other errors reconnect', async () => {

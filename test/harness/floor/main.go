@@ -1,0 +1,174 @@
+// The floor of the operator benchmark: a client-go program that makes exactly the writes net-higress
+// makes for a new KIngress (finalizer patch, object creates, status update), precomputed by the
+// benchmark with `net-higress render`, with the same number of workers and no client-side rate limit.
+// What it costs the API server and this process is the least any operator can pay for that work.
+//
+//	floor --kubeconfig FILE --writes FILE.jsonl --workers 4 --label-selector SEL
+//
+// Each line of --writes: {"namespace":..., "name":..., "objects":[...], "status":{...}}.
+// Prints one JSON line: elapsed time, CPU, max RSS, requests sent and failures.
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/tools/clientcmd"
+)
+
+const finalizer = "ingresses.networking.internal.knative.dev"
+
+var kingresses = schema.GroupVersionResource{Group: "networking.internal.knative.dev", Version: "v1alpha1", Resource: "ingresses"}
+
+type work struct {
+	Namespace string                   `json:"namespace"`
+	Name      string                   `json:"name"`
+	Objects   []map[string]interface{} `json:"objects"`
+	Status    map[string]interface{}   `json:"status"`
+}
+
+func resourceOf(obj *unstructured.Unstructured) schema.GroupVersionResource {
+	gv, _ := schema.ParseGroupVersion(obj.GetAPIVersion())
+	return gv.WithResource(strings.ToLower(obj.GetKind()) + "s")
+}
+
+func main() {
+	kubeconfig := flag.String("kubeconfig", "", "kubeconfig file")
+	writesFile := flag.String("writes", "", "JSON lines of precomputed writes")
+	workers := flag.Int("workers", 4, "concurrent workers (the operator's --workers)")
+	selector := flag.String("label-selector", "", "which KIngresses to list")
+	flag.Parse()
+
+	cfg, err := clientcmd.BuildConfigFromFlags("", *kubeconfig)
+	if err != nil {
+		fail("kubeconfig: %v", err)
+	}
+	// The operator has no client-side rate limit; neither does the floor.
+	cfg.QPS = -1
+	cfg.Burst = 0
+	cfg.UserAgent = "net-higress-floor"
+	client, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		fail("client: %v", err)
+	}
+
+	items, err := readWrites(*writesFile)
+	if err != nil {
+		fail("%v", err)
+	}
+	ctx := context.Background()
+	start := time.Now()
+	var requests, failures atomic.Int64
+
+	// Like an informer's initial list: the resourceVersion of every KIngress, for the conditional patch.
+	versions := map[string]string{}
+	opts := metav1.ListOptions{LabelSelector: *selector, Limit: 500}
+	for {
+		requests.Add(1)
+		list, err := client.Resource(kingresses).List(ctx, opts)
+		if err != nil {
+			fail("list: %v", err)
+		}
+		for _, it := range list.Items {
+			versions[it.GetNamespace()+"/"+it.GetName()] = it.GetResourceVersion()
+		}
+		if list.GetContinue() == "" {
+			break
+		}
+		opts.Continue = list.GetContinue()
+	}
+
+	queue := make(chan work)
+	var wg sync.WaitGroup
+	for i := 0; i < *workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for w := range queue {
+				if err := converge(ctx, client, w, versions[w.Namespace+"/"+w.Name], &requests); err != nil {
+					failures.Add(1)
+					fmt.Fprintf(os.Stderr, "floor: %s/%s: %v\n", w.Namespace, w.Name, err)
+				}
+			}
+		}()
+	}
+	for _, w := range items {
+		queue <- w
+	}
+	close(queue)
+	wg.Wait()
+	elapsed := time.Since(start)
+
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	out, _ := json.Marshal(map[string]interface{}{
+		"kingresses": len(items), "elapsedMs": elapsed.Milliseconds(), "cpuMs": cpu.Milliseconds(),
+		"maxRssKiB": ru.Maxrss, "requests": requests.Load(), "failures": failures.Load(),
+	})
+	fmt.Println(string(out))
+	if failures.Load() > 0 {
+		os.Exit(1)
+	}
+}
+
+// converge makes the operator's writes for one new KIngress: finalizer, objects, status.
+func converge(ctx context.Context, client dynamic.Interface, w work, rv string, requests *atomic.Int64) error {
+	patch, _ := json.Marshal(map[string]interface{}{"metadata": map[string]interface{}{"finalizers": []string{finalizer}, "resourceVersion": rv}})
+	requests.Add(1)
+	ing, err := client.Resource(kingresses).Namespace(w.Namespace).Patch(ctx, w.Name, types.MergePatchType, patch, metav1.PatchOptions{FieldManager: "net-higress"})
+	if err != nil {
+		return fmt.Errorf("finalizer: %w", err)
+	}
+	for _, o := range w.Objects {
+		obj := &unstructured.Unstructured{Object: o}
+		requests.Add(1)
+		if _, err := client.Resource(resourceOf(obj)).Namespace(obj.GetNamespace()).Create(ctx, obj, metav1.CreateOptions{FieldManager: "net-higress"}); err != nil {
+			return fmt.Errorf("create %s %s: %w", obj.GetKind(), obj.GetName(), err)
+		}
+	}
+	ing.Object["status"] = w.Status
+	requests.Add(1)
+	if _, err := client.Resource(kingresses).Namespace(w.Namespace).UpdateStatus(ctx, ing, metav1.UpdateOptions{FieldManager: "net-higress"}); err != nil {
+		return fmt.Errorf("status: %w", err)
+	}
+	return nil
+}
+
+func readWrites(file string) ([]work, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var items []work
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	for sc.Scan() {
+		var w work
+		if err := json.Unmarshal(sc.Bytes(), &w); err != nil {
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+		items = append(items, w)
+	}
+	return items, sc.Err()
+}
+
+func fail(format string, args ...interface{}) {
+	fmt.Fprintf(os.Stderr, "floor: "+format+"\n", args...)
+	os.Exit(2)
+}
