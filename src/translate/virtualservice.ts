@@ -19,6 +19,8 @@ export interface VirtualServiceOptions {
   systemNamespace: string;
   /** net-istio always makes a `-mesh` VirtualService; Higress runs no sidecars, so we only do on request. */
   meshVirtualService: boolean;
+  /** Destination hosts the gateway must be given as another host (see gatewayAliases). */
+  destinationAliases?: ReadonlyMap<string, string>;
 }
 
 /** The VirtualServices of a KIngress whose probe routes were already inserted: [mesh?, ingress?]. */
@@ -63,7 +65,7 @@ function virtualService(ing: DefaultedIngress, name: string, hosts: string[], ga
     for (const g of gws) used.add(g);
     // The same for every path of the rule (probe copies included): computed once.
     const prefixes = distinctHostPrefixes(ruleHosts, opts.clusterDomain);
-    return (rule.http?.paths ?? []).map((path) => httpRoute(routeName, prefixes, path, gws, opts.clusterDomain));
+    return (rule.http?.paths ?? []).map((path) => httpRoute(routeName, prefixes, path, gws, opts));
   });
   return {
     apiVersion: ISTIO_API_VERSION,
@@ -83,15 +85,16 @@ function virtualService(ing: DefaultedIngress, name: string, hosts: string[], ga
   };
 }
 
-function httpRoute(name: string, authorityPrefixes: string[], path: HTTPIngressPath, gateways: string[], clusterDomain: string): HTTPRoute {
+function httpRoute(name: string, authorityPrefixes: string[], path: HTTPIngressPath, gateways: string[], opts: VirtualServiceOptions): HTTPRoute {
   const headers = headerMatches(path);
+  const destinationHost = (host: string) => opts.destinationAliases?.get(host) ?? host;
   return {
     // Higress WasmPlugin `matchRules.ingress` selects routes by this name (net-istio sets none).
     name,
     match: authorityPrefixes.map((prefix) => match(prefix, path, gateways, headers)),
     route: (path.splits ?? []).map((split): HTTPRouteDestination => ({
       destination: {
-        host: `${split.serviceName}.${split.serviceNamespace}.svc.${clusterDomain}`,
+        host: destinationHost(`${split.serviceName}.${split.serviceNamespace}.svc.${opts.clusterDomain}`),
         port: { number: portNumber(split.servicePort) },
       },
       ...(split.percent ? { weight: split.percent } : {}),

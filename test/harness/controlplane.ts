@@ -122,7 +122,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function distinctFreePorts(n: number): Promise<number[]> {
+export async function distinctFreePorts(n: number): Promise<number[]> {
   const ports = new Set<number>();
   while (ports.size < n) ports.add(await freePort());
   return [...ports];
@@ -258,7 +258,7 @@ export async function killPid(pid: number, graceMs = 10_000): Promise<void> {
 }
 
 /** A detached shell that kills the children if this Node process dies without calling stop(). */
-function startWatchdog(pids: number[], dir: string): ChildProcess {
+export function startWatchdog(pids: number[], dir: string): ChildProcess {
   const script =
     'parent=$1; dir=$2; shift 2; ' +
     'while kill -0 "$parent" 2>/dev/null; do sleep 1; done; ' +

@@ -37,6 +37,10 @@ const cases: Case[] = [
   { name: 'serving-traffic-split', files: ['serving-traffic-split.yaml'], golden: true },
   { name: 'path-rewrite-headers', files: ['path-rewrite-headers.yaml'], golden: true },
   { name: 'long-name', files: ['long-name.yaml'], golden: true },
+  // A DomainMapping to a KService whose placeholder aliases our local gateway: sent to the gateway Service.
+  { name: 'domain-mapping-placeholder', files: ['domain-mapping.yaml', 'domain-mapping-placeholder.yaml'], golden: true },
+  { name: 'domain-mapping-no-service', files: ['domain-mapping.yaml'], golden: true },
+  { name: 'domain-mapping-external-name-elsewhere', files: ['domain-mapping.yaml', 'domain-mapping-elsewhere.yaml'], golden: true },
   { name: 'mixed-classes', files: ['mixed-classes.yaml'], golden: true,
     stderr: ['default/kourier', 'ingress class "kourier.ingress.networking.knative.dev" is not "istio.ingress.networking.knative.dev"', 'default/no-class', '<none>'] },
   { name: 'tls-secret-missing', files: ['reconcile-tls-missing-secret.yaml'], exit: 1,

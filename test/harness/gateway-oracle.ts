@@ -1,0 +1,214 @@
+// The conformance oracle: from the VirtualServices and Gateways in the cluster, what a Higress gateway proxy
+// must receive from Istio's pilot, route by route — and a comparison with what it did receive.
+//
+// Both sides are reduced to the same plain shape (GatewayRoute), so a test can `toEqual` one virtual host,
+// or collect every difference of a few hundred KIngresses at once. Nothing here knows about KIngresses:
+// feed it whatever net-higress wrote (any source of KIngresses), plus the chart's Gateways.
+import type { Gateway, HTTPMatchRequest, HTTPRoute, Server, VirtualService } from '../../src/api/istio.js';
+import {
+  outboundCluster, routeClusters, type EnvoyRoute, type GatewayXds, type HeaderValueOption, type VirtualHost,
+} from './xds.js';
+
+/** One Envoy route, reduced to what net-higress decides. */
+export interface GatewayRoute {
+  name: string;
+  authorityPrefix?: string;
+  pathPrefix: string;
+  headersExact: Record<string, string>;
+  /** Single destination: one entry with weight 100. */
+  clusters: Array<{ name: string; weight: number; set: Record<string, string> }>;
+  /** Request headers set on the route (a single destination's headers are folded in here). */
+  set: Record<string, string>;
+  hostRewrite?: string;
+  timeout?: string;
+  retries: boolean;
+  /** Anything in the Envoy route the reduction does not cover (so it cannot pass unnoticed). */
+  other: string[];
+}
+
+export interface ExpectedVirtualHost {
+  /** RDS name, e.g. `http.80` or `https.443.<port name>.<gateway>.<namespace>`. */
+  routeConfig: string;
+  host: string;
+  requireTls: boolean;
+  routes: GatewayRoute[];
+  /** `<namespace>/<name>` of the VirtualService, for messages. */
+  from: string;
+}
+
+export interface OracleOptions {
+  /** ExternalName Services the gateway resolves a destination through: host → concrete host. */
+  aliases?: ReadonlyMap<string, string>;
+}
+
+export interface Verdict {
+  virtualHosts: number;
+  routes: number;
+  clusters: number;
+  problems: string[];
+}
+
+const OVERWRITE = 'OVERWRITE_IF_EXISTS_OR_ADD';
+
+/** Route configuration name istiod gives a gateway server. */
+export function routeConfigName(gw: Gateway, server: Server): string {
+  if (server.port.protocol === 'HTTPS' && server.tls?.mode !== 'PASSTHROUGH') {
+    return `https.${server.port.number}.${server.port.name}.${gw.metadata.name}.${gw.metadata.namespace ?? ''}`;
+  }
+  return `http.${server.port.number}`;
+}
+
+function hostMatches(serverHost: string, host: string): boolean {
+  const h = serverHost.includes('/') ? serverHost.slice(serverHost.indexOf('/') + 1) : serverHost;
+  if (h === '*') return true;
+  if (h.startsWith('*.')) return host.endsWith(h.slice(1));
+  return h === host;
+}
+
+/** Every virtual host the VirtualServices put on the gateways, keyed `<route config>|<host>`. */
+export function expectedVirtualHosts(vss: readonly VirtualService[], gateways: readonly Gateway[], opts: OracleOptions = {}): Map<string, ExpectedVirtualHost> {
+  const byName = new Map(gateways.map((g) => [`${g.metadata.namespace ?? ''}/${g.metadata.name}`, g]));
+  const out = new Map<string, ExpectedVirtualHost>();
+  for (const vs of vss) {
+    const from = `${vs.metadata.namespace ?? ''}/${vs.metadata.name}`;
+    for (const gwName of vs.spec.gateways) {
+      const gw = byName.get(gwName);
+      if (!gw) continue;
+      for (const server of gw.spec.servers) {
+        const rc = routeConfigName(gw, server);
+        for (const host of vs.spec.hosts.filter((h) => server.hosts.some((sh) => hostMatches(sh, h)))) {
+          const routes = vs.spec.http.flatMap((r) => r.match.filter((m) => m.gateways.includes(gwName)).map((m) => expectedRoute(r, m, opts)));
+          const key = `${rc}|${host}`;
+          const prev = out.get(key);
+          // Several servers of one port (shared and per-KIngress Gateways) make one virtual host per host.
+          if (prev) {
+            prev.requireTls ||= server.tls?.httpsRedirect === true;
+            if (prev.from === from) continue;
+            prev.routes.push(...routes);
+            prev.from += `,${from}`;
+            continue;
+          }
+          out.set(key, { routeConfig: rc, host, requireTls: server.tls?.httpsRedirect === true, routes, from });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function expectedRoute(r: HTTPRoute, m: HTTPMatchRequest & { name?: string }, opts: OracleOptions): GatewayRoute {
+  const dests = r.route;
+  const resolve = (host: string) => opts.aliases?.get(host) ?? host;
+  const routeSet = { ...(r.headers?.request?.set ?? {}) };
+  const clusters = dests.length === 1
+    ? [{ name: outboundCluster(resolve(dests[0]!.destination.host), dests[0]!.destination.port.number), weight: 100, set: {} }]
+    : dests.map((d) => ({ name: outboundCluster(resolve(d.destination.host), d.destination.port.number), weight: d.weight ?? 0, set: { ...(d.headers?.request?.set ?? {}) } }));
+  if (dests.length === 1) Object.assign(routeSet, dests[0]!.headers?.request?.set ?? {});
+  const headersExact: Record<string, string> = {};
+  for (const [k, v] of Object.entries(m.headers ?? {})) headersExact[k] = v.exact ?? '';
+  return {
+    name: m.name ? `${r.name ?? ''}.${m.name}` : r.name ?? '',
+    ...(m.authority?.prefix !== undefined ? { authorityPrefix: m.authority.prefix } : {}),
+    pathPrefix: m.uri?.prefix ?? '/',
+    headersExact,
+    clusters,
+    set: routeSet,
+    ...(r.rewrite?.authority ? { hostRewrite: r.rewrite.authority } : {}),
+    // No timeout in the VirtualService: Istio disables Envoy's 15 s default.
+    timeout: '0s',
+    retries: r.retries?.attempts !== undefined ? r.retries.attempts > 0 : false,
+    other: [],
+  };
+}
+
+function setOf(opts: HeaderValueOption[] | undefined, other: string[], where: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const o of opts ?? []) {
+    if ((o.appendAction ?? 'APPEND_IF_EXISTS_OR_ADD') !== OVERWRITE) other.push(`${where} header ${o.header.key} with ${o.appendAction ?? 'append'}`);
+    out[o.header.key] = o.header.value ?? '';
+  }
+  return out;
+}
+
+/** An Envoy route reduced to the shape of GatewayRoute. */
+export function reduceRoute(r: EnvoyRoute): GatewayRoute {
+  const other: string[] = [];
+  let authorityPrefix: string | undefined;
+  const headersExact: Record<string, string> = {};
+  for (const h of r.match.headers ?? []) {
+    const exact = h.stringMatch?.exact ?? h.exactMatch;
+    const prefix = h.stringMatch?.prefix ?? h.prefixMatch;
+    if (h.name === ':authority' && prefix !== undefined && !h.invertMatch) authorityPrefix = prefix;
+    else if (exact !== undefined && !h.invertMatch) headersExact[h.name] = exact;
+    else other.push(`header matcher ${JSON.stringify(h)}`);
+  }
+  const pathPrefix = r.match.prefix ?? r.match.pathSeparatedPrefix;
+  if (pathPrefix === undefined) other.push(`path match ${JSON.stringify(r.match)}`);
+  if (r.redirect) other.push(`redirect ${JSON.stringify(r.redirect)}`);
+  if (r.directResponse) other.push(`direct response ${JSON.stringify(r.directResponse)}`);
+  const set = setOf(r.requestHeadersToAdd, other, 'route');
+  const wc = r.route?.weightedClusters?.clusters;
+  const clusters = wc
+    ? wc.map((c) => ({ name: c.name, weight: c.weight ?? 0, set: setOf(c.requestHeadersToAdd, other, c.name) }))
+    : routeClusters(r).map((name) => ({ name, weight: 100, set: {} }));
+  return {
+    name: r.name ?? '',
+    ...(authorityPrefix !== undefined ? { authorityPrefix } : {}),
+    pathPrefix: pathPrefix ?? '',
+    headersExact,
+    clusters,
+    set,
+    ...(r.route?.hostRewriteLiteral ? { hostRewrite: r.route.hostRewriteLiteral } : {}),
+    ...(r.route?.timeout !== undefined ? { timeout: r.route.timeout } : {}),
+    retries: r.route?.retryPolicy !== undefined,
+    other,
+  };
+}
+
+/** Where the proxy serves a host: the virtual host of a route configuration whose domains list the host. */
+function receivedVirtualHost(xds: GatewayXds, routeConfig: string, host: string): VirtualHost | undefined {
+  return xds.routes.find((rc) => rc.name === routeConfig)?.virtualHosts?.find((vh) => vh.domains.includes(host));
+}
+
+/**
+ * Compare what the proxy received with what the VirtualServices and Gateways say it must receive:
+ * every expected virtual host present with exactly the expected routes in order, its TLS redirect, every
+ * cluster a route names sent, no unexpected virtual host, no resource Envoy would reject.
+ */
+export function judge(xds: GatewayXds, vss: readonly VirtualService[], gateways: readonly Gateway[], opts: OracleOptions = {}): Verdict {
+  const problems: string[] = [];
+  const expected = expectedVirtualHosts(vss, gateways, opts);
+  const clusterNames = new Set(xds.clusters.map((c) => c.name));
+  const named = new Set<string>();
+  let routes = 0;
+  for (const want of expected.values()) {
+    const vh = receivedVirtualHost(xds, want.routeConfig, want.host);
+    const where = `${want.routeConfig} ${want.host} (${want.from})`;
+    if (!vh) {
+      if (want.routes.length > 0) problems.push(`${where}: no virtual host`);
+      continue;
+    }
+    if (!vh.domains.includes(`${want.host}:*`)) problems.push(`${where}: domains ${JSON.stringify(vh.domains)} lack ${want.host}:*`);
+    if ((vh.requireTls === 'ALL') !== want.requireTls) problems.push(`${where}: requireTls ${vh.requireTls ?? 'NONE'}, want ${want.requireTls ? 'ALL' : 'NONE'}`);
+    const got = (vh.routes ?? []).map(reduceRoute);
+    routes += got.length;
+    if (got.length !== want.routes.length) problems.push(`${where}: ${got.length} routes, want ${want.routes.length}: ${got.map((r) => r.name).join(', ')}`);
+    want.routes.forEach((w, i) => {
+      const g = got[i];
+      if (g && JSON.stringify(g) !== JSON.stringify(w)) problems.push(`${where} route ${i}:\n  want ${JSON.stringify(w)}\n  got  ${JSON.stringify(g)}`);
+    });
+    for (const r of vh.routes ?? []) for (const c of routeClusters(r)) named.add(c);
+  }
+  for (const c of named) if (!clusterNames.has(c)) problems.push(`cluster ${c} is named by a route but was not sent`);
+  const expectedKeys = new Set(expected.keys());
+  for (const rc of xds.routes) {
+    for (const vh of rc.virtualHosts ?? []) {
+      const hosts = vh.domains.filter((d) => !d.includes(':'));
+      if (!hosts.some((h) => expectedKeys.has(`${rc.name}|${h}`)) && !vh.name.startsWith('blackhole')) {
+        problems.push(`${rc.name}: unexpected virtual host ${vh.name} (${JSON.stringify(vh.domains)})`);
+      }
+    }
+  }
+  for (const bad of xds.invalid) problems.push(`Envoy would reject ${bad.type} ${bad.name}: ${bad.error}`);
+  return { virtualHosts: expected.size, routes, clusters: named.size, problems };
+}
