@@ -3,9 +3,9 @@
 // gateway only gets the clusters its routes name (PILOT_FILTER_GATEWAY_CLUSTER_CONFIG=true). No CA, no
 // webhooks, no injection, no Gateway API, no ambient; every port on 127.0.0.1.
 //
-// One istiod per test file: its mesh config's discoverySelectors make it see only namespaces labelled with
-// its own scope label, so parallel test files (and their Gateways selecting the same Higress pod labels)
-// never meet. Label every namespace the test uses with `scopeNamespace()` before creating objects in it.
+// One istiod per test file (or more, with other settings): its mesh config's discoverySelectors make it see only
+// namespaces labelled with its own scope label, so parallel test files (and their Gateways selecting the same
+// Higress pod labels) never meet. Label every namespace the test uses with `scopeNamespace()`.
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -21,8 +21,8 @@ import type { GatewayXds } from './xds.js';
 
 const run = promisify(execFile);
 
-/** The label every namespace an istiod instance sees carries (value: the instance's scope). */
-export const SCOPE_LABEL = 'net-higress.test/istiod';
+/** Prefix of the label (`<prefix>/<scope>: "true"`) that makes a namespace visible to one istiod instance. */
+export const SCOPE_LABEL_PREFIX = 'istiod.net-higress.test';
 
 /** How Higress runs its Istio; tests may add to it (e.g. to show what the cluster filter changes). */
 export const HIGRESS_PILOT_ENV: Readonly<Record<string, string>> = {
@@ -47,7 +47,7 @@ export interface AnalyzeMessage {
 }
 
 export interface Istiod {
-  /** Label value of the namespaces this istiod sees. */
+  /** This instance's name; namespaces labelled `istiod.net-higress.test/<scope>: "true"` are what it sees. */
   scope: string;
   xdsAddress: string;
   logFile: string;
@@ -96,7 +96,7 @@ function meshConfig(scope: string, rootNamespace: string): string {
     ingressControllerMode: 'OFF',
     enableAutoMtls: false,
     rootNamespace,
-    discoverySelectors: [{ matchLabels: { [SCOPE_LABEL]: scope } }],
+    discoverySelectors: [{ matchLabels: { [`${SCOPE_LABEL_PREFIX}/${scope}`]: 'true' } }],
   });
 }
 
@@ -183,7 +183,7 @@ export async function startIstiod(opts: IstiodOptions): Promise<Istiod> {
     logFile,
     async scopeNamespace(rest, namespace) {
       await rest.request({ method: 'PATCH', path: `/api/v1/namespaces/${namespace}`, contentType: 'application/merge-patch+json',
-        body: { metadata: { labels: { [SCOPE_LABEL]: scope } } } });
+        body: { metadata: { labels: { [`${SCOPE_LABEL_PREFIX}/${scope}`]: 'true' } } } });
     },
     async receivedBy(proxy) {
       const id = `router~${proxy.ip}~${proxy.podName}.${proxy.namespace}~${proxy.namespace}.svc.${opts.clusterDomain ?? 'cluster.local'}`;

@@ -125,8 +125,15 @@ export class GatewayWorld {
     return { virtualServices, gateways };
   }
 
-  received(): Promise<GatewayXds> {
-    return this.istiod.receivedBy(this.proxy);
+  received(from: Istiod = this.istiod): Promise<GatewayXds> {
+    return from.receivedBy(this.proxy);
+  }
+
+  /** Another istiod (other settings) that sees this world's namespaces so far; the caller stops it. */
+  async anotherIstiod(env: Record<string, string>): Promise<Istiod> {
+    const other = await startIstiod({ kubeconfig: testKubeconfigPath(), env });
+    for (const ns of this.namespaces) await other.scopeNamespace(admin, ns);
+    return other;
   }
 
   /**

@@ -36,7 +36,7 @@ beforeAll(async () => {
     kingresses.push(...objs.filter((o) => o.kind === 'Ingress'));
   }
   ns['domain-mapping.yaml'] = ns['hello.yaml']!;
-  const mapping = example('domain-mapping.yaml', ns['hello.yaml']!);
+  const mapping = example('domain-mapping.yaml', ns['hello.yaml']!).filter((o) => o.kind === 'Ingress');
   await world.services(backingServicesOf(kingresses));
   // The KService's placeholder Service, as Knative Serving points it at the KIngress's private load balancer.
   await world.services([{ namespace: ns['hello.yaml']!, name: 'hello', ports: [80],

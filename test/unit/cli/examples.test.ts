@@ -45,8 +45,8 @@ const examples: Example[] = [
     file: 'domain-mapping.yaml',
     objects: ['VirtualService/default/hello.example.org-ingress'],
     contains: ['name: default/hello.example.org', 'prefix: hello.example.org', 'authority: hello.default.svc.cluster.local',
-      'host: hello.default.svc.cluster.local', 'K-Original-Host: hello.example.org', 'knative-serving/knative-ingress-gateway'],
-    absent: ['knative-local-gateway'],
+      'host: knative-local-gateway.higress-system.svc.cluster.local', 'K-Original-Host: hello.example.org', 'knative-serving/knative-ingress-gateway'],
+    absent: ['knative-serving/knative-local-gateway', 'host: hello.default.svc.cluster.local'],
   },
   {
     file: 'cluster-local.yaml',
