@@ -29,7 +29,8 @@ export interface GatewayRoute {
 export interface ExpectedVirtualHost {
   /** RDS name, e.g. `http.80` or `https.443.<port name>.<gateway>.<namespace>`. */
   routeConfig: string;
-  host: string;
+  /** Istio makes one virtual host per VirtualService and port: every VirtualService host the server accepts. */
+  domains: string[];
   requireTls: boolean;
   routes: GatewayRoute[];
   /** `<namespace>/<name>` of the VirtualService, for messages. */
@@ -65,32 +66,30 @@ function hostMatches(serverHost: string, host: string): boolean {
   return h === host;
 }
 
-/** Every virtual host the VirtualServices put on the gateways, keyed `<route config>|<host>`. */
+/** Every virtual host the VirtualServices put on the gateways, keyed `<route config>|<namespace>/<VirtualService>`. */
 export function expectedVirtualHosts(vss: readonly VirtualService[], gateways: readonly Gateway[], opts: OracleOptions = {}): Map<string, ExpectedVirtualHost> {
   const byName = new Map(gateways.map((g) => [`${g.metadata.namespace ?? ''}/${g.metadata.name}`, g]));
   const out = new Map<string, ExpectedVirtualHost>();
   for (const vs of vss) {
     const from = `${vs.metadata.namespace ?? ''}/${vs.metadata.name}`;
+    // Per route configuration: the domains and the Gateways (of this VirtualService) serving it.
+    const ports = new Map<string, { domains: Set<string>; gateways: Set<string>; requireTls: boolean }>();
     for (const gwName of vs.spec.gateways) {
       const gw = byName.get(gwName);
-      if (!gw) continue;
-      for (const server of gw.spec.servers) {
+      for (const server of gw?.spec.servers ?? []) {
+        const domains = vs.spec.hosts.filter((h) => server.hosts.some((sh) => hostMatches(sh, h)));
+        if (!gw || domains.length === 0) continue;
         const rc = routeConfigName(gw, server);
-        for (const host of vs.spec.hosts.filter((h) => server.hosts.some((sh) => hostMatches(sh, h)))) {
-          const routes = vs.spec.http.flatMap((r) => r.match.filter((m) => m.gateways.includes(gwName)).map((m) => expectedRoute(r, m, opts)));
-          const key = `${rc}|${host}`;
-          const prev = out.get(key);
-          // Several servers of one port (shared and per-KIngress Gateways) make one virtual host per host.
-          if (prev) {
-            prev.requireTls ||= server.tls?.httpsRedirect === true;
-            if (prev.from === from) continue;
-            prev.routes.push(...routes);
-            prev.from += `,${from}`;
-            continue;
-          }
-          out.set(key, { routeConfig: rc, host, requireTls: server.tls?.httpsRedirect === true, routes, from });
-        }
+        const port = ports.get(rc) ?? { domains: new Set<string>(), gateways: new Set<string>(), requireTls: false };
+        for (const d of domains) port.domains.add(d);
+        port.gateways.add(gwName);
+        port.requireTls ||= server.tls?.httpsRedirect === true;
+        ports.set(rc, port);
       }
+    }
+    for (const [rc, port] of ports) {
+      const routes = vs.spec.http.flatMap((r) => r.match.filter((m) => m.gateways.some((g) => port.gateways.has(g))).map((m) => expectedRoute(r, m, opts)));
+      out.set(`${rc}|${from}`, { routeConfig: rc, domains: [...port.domains].sort(), requireTls: port.requireTls, routes, from });
     }
   }
   return out;
@@ -165,9 +164,10 @@ export function reduceRoute(r: EnvoyRoute): GatewayRoute {
   };
 }
 
-/** Where the proxy serves a host: the virtual host of a route configuration whose domains list the host. */
-function receivedVirtualHost(xds: GatewayXds, routeConfig: string, host: string): VirtualHost | undefined {
-  return xds.routes.find((rc) => rc.name === routeConfig)?.virtualHosts?.find((vh) => vh.domains.includes(host));
+/** The virtual host of a route configuration with exactly these domains. */
+function receivedVirtualHost(xds: GatewayXds, routeConfig: string, domains: readonly string[]): VirtualHost | undefined {
+  const want = domains.join(',');
+  return xds.routes.find((rc) => rc.name === routeConfig)?.virtualHosts?.find((vh) => [...vh.domains].sort().join(',') === want);
 }
 
 /**
@@ -180,15 +180,16 @@ export function judge(xds: GatewayXds, vss: readonly VirtualService[], gateways:
   const expected = expectedVirtualHosts(vss, gateways, opts);
   const clusterNames = new Set(xds.clusters.map((c) => c.name));
   const named = new Set<string>();
+  const seen = new Set<VirtualHost>();
   let routes = 0;
   for (const want of expected.values()) {
-    const vh = receivedVirtualHost(xds, want.routeConfig, want.host);
-    const where = `${want.routeConfig} ${want.host} (${want.from})`;
+    const vh = receivedVirtualHost(xds, want.routeConfig, want.domains);
+    const where = `${want.routeConfig} ${want.from}`;
     if (!vh) {
-      if (want.routes.length > 0) problems.push(`${where}: no virtual host`);
+      problems.push(`${where}: no virtual host with domains ${JSON.stringify(want.domains)}`);
       continue;
     }
-    if (!vh.domains.includes(`${want.host}:*`)) problems.push(`${where}: domains ${JSON.stringify(vh.domains)} lack ${want.host}:*`);
+    seen.add(vh);
     if ((vh.requireTls === 'ALL') !== want.requireTls) problems.push(`${where}: requireTls ${vh.requireTls ?? 'NONE'}, want ${want.requireTls ? 'ALL' : 'NONE'}`);
     const got = (vh.routes ?? []).map(reduceRoute);
     routes += got.length;
@@ -200,13 +201,9 @@ export function judge(xds: GatewayXds, vss: readonly VirtualService[], gateways:
     for (const r of vh.routes ?? []) for (const c of routeClusters(r)) named.add(c);
   }
   for (const c of named) if (!clusterNames.has(c)) problems.push(`cluster ${c} is named by a route but was not sent`);
-  const expectedKeys = new Set(expected.keys());
   for (const rc of xds.routes) {
     for (const vh of rc.virtualHosts ?? []) {
-      const hosts = vh.domains.filter((d) => !d.includes(':'));
-      if (!hosts.some((h) => expectedKeys.has(`${rc.name}|${h}`)) && !vh.name.startsWith('blackhole')) {
-        problems.push(`${rc.name}: unexpected virtual host ${vh.name} (${JSON.stringify(vh.domains)})`);
-      }
+      if (!seen.has(vh) && !vh.name.startsWith('blackhole')) problems.push(`${rc.name}: unexpected virtual host ${vh.name} (${JSON.stringify(vh.domains)})`);
     }
   }
   for (const bad of xds.invalid) problems.push(`Envoy would reject ${bad.type} ${bad.name}: ${bad.error}`);

@@ -196,8 +196,8 @@ export async function startIstiod(opts: IstiodOptions): Promise<Istiod> {
     },
     async analyze() {
       // Exit code 79 (or others) just means "messages found"; the JSON on stdout is what matters.
-      const res = await run(path.join(bin, 'istioctl'), ['analyze', '-A', `--kubeconfig=${opts.kubeconfig}`, '-o', 'json',
-        '--failure-threshold=None'], { maxBuffer: 64 << 20 }).catch((err: { stdout?: string; stderr?: string; message: string }) => {
+      const res = await run(path.join(bin, 'istioctl'), ['analyze', '-A', `--kubeconfig=${opts.kubeconfig}`, '-o', 'json'],
+        { maxBuffer: 64 << 20 }).catch((err: { stdout?: string; stderr?: string; message: string }) => {
         if (err.stdout && err.stdout.trim().startsWith('[')) return { stdout: err.stdout, stderr: err.stderr ?? '' };
         throw new Error(`istioctl analyze failed: ${err.message}\n${err.stderr ?? ''}`);
       });

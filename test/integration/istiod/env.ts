@@ -2,6 +2,7 @@
 // one gateway Pod, net-higress's controller (as `net-higress run` wires it), and upstream istiod seeing only
 // this file's namespaces. Feed it any KIngresses (examples, random ones, Knative Serving's), then ask what the
 // gateway proxy receives and let the oracle judge it.
+import { writeFileSync } from 'node:fs';
 import type { Gateway, VirtualService } from '../../../src/api/istio.js';
 import { Controller } from '../../../src/controller/controller.js';
 import { writtenReadiness } from '../../../src/controller/readiness.js';
@@ -25,6 +26,11 @@ export interface BackingService {
   ports: number[];
   /** An ExternalName Service (a KService's placeholder) instead of a ClusterIP one. */
   externalName?: string;
+  /**
+   * Headless (no cluster IP): the test API server's Service range has 254 addresses for every test file, too few
+   * for hundreds of random backends. The gateway still gets an `outbound|<port>||<host>` cluster for it.
+   */
+  headless?: boolean;
 }
 
 export interface GatewayWorldOptions {
@@ -84,7 +90,7 @@ export class GatewayWorld {
     for (const s of services) {
       const spec = s.externalName
         ? { type: 'ExternalName', externalName: s.externalName, ports: s.ports.map((p) => ({ name: `http-${p}`, port: p })) }
-        : { selector: { app: s.name }, ports: s.ports.map((p) => ({ name: `http-${p}`, port: p })) };
+        : { selector: { app: s.name }, ports: s.ports.map((p) => ({ name: `http-${p}`, port: p })), ...(s.headless ? { clusterIP: 'None' } : {}) };
       await ignoreExisting(create({ apiVersion: 'v1', kind: 'Service', metadata: { name: s.name, namespace: s.namespace }, spec }));
     }
   }
@@ -143,13 +149,17 @@ export class GatewayWorld {
   async conforms(opts: OracleOptions = {}, timeoutMs = 60_000): Promise<{ verdict: Verdict; xds: GatewayXds }> {
     const { virtualServices, gateways } = await this.written();
     let last: Verdict | undefined;
+    let lastXds: GatewayXds | undefined;
     try {
       return await eventually('the gateway to receive what net-higress wrote', async () => {
         const xds = await this.received();
+        lastXds = xds;
         last = judge(xds, virtualServices, gateways, opts);
         return last.problems.length === 0 ? { verdict: last, xds } : undefined;
       }, timeoutMs, 500);
     } catch (err) {
+      // For a person debugging: the last dump the oracle judged.
+      if (process.env.NET_HIGRESS_XDS_DUMP && lastXds) writeFileSync(process.env.NET_HIGRESS_XDS_DUMP, JSON.stringify(lastXds, null, 1));
       const problems = last?.problems ?? [];
       throw new Error(`${(err as Error).message}\n${problems.length} problem(s):\n${problems.slice(0, 40).join('\n')}`);
     }

@@ -70,7 +70,7 @@ beforeAll(async () => {
       data: { 'tls.crt': cert(CERT_FILES[name]), 'tls.key': Buffer.from('throwaway').toString('base64') } })));
   }
   placed = place(fc.sample(kingressArb, { numRuns: COUNT, seed: SEED }), namespaces);
-  await world.services(backingServicesOf(placed));
+  await world.services(backingServicesOf(placed).map((s) => ({ ...s, headless: true })));
   await world.applyKIngresses(placed, 10 * 60_000);
   ({ verdict, xds } = await world.conforms({}, 5 * 60_000));
 }, 30 * 60_000);
