@@ -37,11 +37,6 @@ export interface GatewayWorldOptions {
   istiod?: Omit<IstiodOptions, 'kubeconfig'>;
   /** Chart values on top of the test namespaces. */
   values?: Record<string, unknown>;
-  /**
-   * Create Higress's gateway Service only after the chart's (the order in which istiod's port translation
-   * goes wrong when the local gateway Service lacks its opt-out label). Default true.
-   */
-  higressServiceLast?: boolean;
 }
 
 export class GatewayWorld {
@@ -57,6 +52,12 @@ export class GatewayWorld {
     this.istiod = await startIstiod({ kubeconfig: testKubeconfigPath(), ...opts.istiod });
     this.chart = await installChart({ values: opts.values ?? {} });
     for (const ns of [this.chart.releaseNamespace, this.chart.systemNamespace, this.chart.higressNamespace]) await this.scope(ns);
+    // Higress's gateway Service strictly younger than the chart's local gateway Service (creation times have
+    // one-second resolution; istiod orders a proxy's Services by them, then by name): the order in which istiod
+    // would translate the public port 80 to the local Service's 8081 if the chart lost its opt-out label.
+    const local = await admin.request<Wire>({ method: 'GET', path: `/api/v1/namespaces/${this.chart.higressNamespace}/services/knative-local-gateway` });
+    const created = Date.parse((local.metadata as { creationTimestamp?: string }).creationTimestamp ?? '');
+    await eventually('a second after the local gateway Service was created', async () => (Date.now() >= created + 1_100 ? true : undefined), 5_000, 50);
     await create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'higress-gateway', namespace: this.chart.higressNamespace },
       spec: { selector: GATEWAY_POD_LABELS, ports: [{ name: 'http2', port: 80 }, { name: 'https', port: 443 }] } });
     this.proxy = { namespace: this.chart.higressNamespace, podName: 'higress-gateway-0', ip: '10.244.0.10', labels: { ...GATEWAY_POD_LABELS } };
