@@ -2,12 +2,13 @@ import type { FieldError, Validated } from '../api/fielderror.js';
 import type { HTTPIngressPath, IngressBackendSplit, IngressRule, IngressTLS } from '../api/kingress.js';
 import { HTTP_OPTION_ENABLED, HTTP_OPTION_REDIRECTED, VISIBILITY_CLUSTER_LOCAL, VISIBILITY_EXTERNAL } from '../api/kingress.js';
 import type { DefaultedIngress } from './defaults.js';
+import { validateHeaderNames, validateHeaderValues } from './headers.js';
 
 const MISSING = 'missing field(s)';
 
 /**
- * Knative's KIngress validation (normally done by Serving's webhook) plus a visibility check, so a
- * hand-written KIngress gets every problem at once with the path to find it.
+ * Knative's KIngress validation (normally done by Serving's webhook) plus a visibility check and header checks
+ * (what the gateway accepts), so a hand-written KIngress gets every problem at once with the path to find it.
  */
 export function validateIngress(ing: DefaultedIngress): Validated<DefaultedIngress> {
   const errors: FieldError[] = [];
@@ -55,6 +56,8 @@ function validatePath(path: HTTPIngressPath, at: string, namespace: string, erro
     errors.push({ path: `${at}.splits`, message: MISSING });
     return;
   }
+  validateHeaderNames(Object.keys(path.headers ?? {}), `${at}.headers`, errors);
+  validateHeaderValues(path.appendHeaders, `${at}.appendHeaders`, errors);
   const before = errors.length;
   splits.forEach((split, k) => validateSplit(split, `${at}.splits[${k}]`, namespace, errors));
   if (errors.length > before) return; // a sum over broken splits would only repeat the same problem
@@ -71,6 +74,7 @@ function validateSplit(split: IngressBackendSplit, at: string, namespace: string
   }
   if (!split.serviceName) errors.push({ path: `${at}.serviceName`, message: MISSING });
   if (split.servicePort === 0 || split.servicePort === '') errors.push({ path: `${at}.servicePort`, message: MISSING });
+  validateHeaderValues(split.appendHeaders, `${at}.appendHeaders`, errors);
 }
 
 function validateTLS(tls: IngressTLS, at: string, errors: FieldError[]): void {

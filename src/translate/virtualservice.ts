@@ -3,6 +3,7 @@ import { VISIBILITY_CLUSTER_LOCAL, VISIBILITY_EXTERNAL, type Visibility } from '
 import { ISTIO_API_VERSION, type HTTPMatchRequest, type HTTPRoute, type HTTPRouteDestination, type VirtualService } from '../api/istio.js';
 import { MESH_GATEWAY } from './constants.js';
 import type { DefaultedIngress } from './defaults.js';
+import { literalHeaderValue } from './headers.js';
 import { distinctHostPrefixes, expandedHosts, isClusterLocalHost, sortedUnique } from './hosts.js';
 import { ingressOwnerReferences, sortKeys, virtualServiceLabels } from './metadata.js';
 import { ingressVirtualServiceName, meshVirtualServiceName } from './names.js';
@@ -98,9 +99,9 @@ function httpRoute(name: string, authorityPrefixes: string[], path: HTTPIngressP
         port: { number: portNumber(split.servicePort) },
       },
       ...(split.percent ? { weight: split.percent } : {}),
-      ...(nonEmpty(split.appendHeaders) ? { headers: { request: { set: sortKeys(split.appendHeaders) } } } : {}),
+      ...(nonEmpty(split.appendHeaders) ? { headers: { request: { set: literalValues(split.appendHeaders) } } } : {}),
     })),
-    ...(nonEmpty(path.appendHeaders) ? { headers: { request: { set: sortKeys(path.appendHeaders) } } } : {}),
+    ...(nonEmpty(path.appendHeaders) ? { headers: { request: { set: literalValues(path.appendHeaders) } } } : {}),
     ...(path.rewriteHost ? { rewrite: { authority: path.rewriteHost } } : {}),
     // An empty retry policy disables the gateway's default retries, as Knative expects.
     retries: {},
@@ -126,6 +127,15 @@ function headerMatches(path: HTTPIngressPath): HTTPMatchRequest['headers'] {
 function portNumber(port: number | string): number {
   if (typeof port === 'number') return port;
   return /^[+-]?\d+$/.test(port) && Number(port) >= 0 && Number(port) <= 65535 ? Number(port) : 0;
+}
+
+/** Sorted by name, every `%` escaped; the input is left alone (sortKeys may return it as is). */
+function literalValues(headers: Record<string, string>): Record<string, string> {
+  const sorted = sortKeys(headers);
+  if (!Object.values(sorted).some((v) => v.includes('%'))) return sorted;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(sorted)) out[k] = literalHeaderValue(v);
+  return out;
 }
 
 function rules(ing: DefaultedIngress): IngressRule[] {

@@ -101,7 +101,9 @@ function expectedRoute(r: HTTPRoute, m: HTTPMatchRequest & { name?: string }, op
   const routeSet = { ...(r.headers?.request?.set ?? {}) };
   const clusters = dests.length === 1
     ? [{ name: outboundCluster(resolve(dests[0]!.destination.host), dests[0]!.destination.port.number), weight: 100, set: {} }]
-    : dests.map((d) => ({ name: outboundCluster(resolve(d.destination.host), d.destination.port.number), weight: d.weight ?? 0, set: { ...(d.headers?.request?.set ?? {}) } }));
+    // Istio leaves a weight-0 destination out of the weighted clusters.
+    : dests.filter((d) => (d.weight ?? 0) > 0)
+      .map((d) => ({ name: outboundCluster(resolve(d.destination.host), d.destination.port.number), weight: d.weight ?? 0, set: { ...(d.headers?.request?.set ?? {}) } }));
   if (dests.length === 1) Object.assign(routeSet, dests[0]!.headers?.request?.set ?? {});
   const headersExact: Record<string, string> = {};
   for (const [k, v] of Object.entries(m.headers ?? {})) headersExact[k] = v.exact ?? '';

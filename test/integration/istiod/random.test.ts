@@ -72,7 +72,7 @@ beforeAll(async () => {
   placed = place(fc.sample(kingressArb, { numRuns: COUNT, seed: SEED }), namespaces);
   await world.services(backingServicesOf(placed).map((s) => ({ ...s, headless: true })));
   await world.applyKIngresses(placed, 10 * 60_000);
-  ({ verdict, xds } = await world.conforms({}, 5 * 60_000));
+  ({ verdict, xds } = await world.conforms({}, 2 * 60_000));
 }, 30 * 60_000);
 
 afterAll(async () => {
