@@ -51,12 +51,29 @@ export interface Verdict {
 
 const OVERWRITE = 'OVERWRITE_IF_EXISTS_OR_ADD';
 
-/** Route configuration name istiod gives a gateway server. */
-export function routeConfigName(gw: Gateway, server: Server): string {
-  if (server.port.protocol === 'HTTPS' && server.tls?.mode !== 'PASSTHROUGH') {
-    return `https.${server.port.number}.${server.port.name}.${gw.metadata.name}.${gw.metadata.namespace ?? ''}`;
+/**
+ * Route configuration names istiod gives Gateway servers: `http.<port>` for plain HTTP,
+ * `https.<port>.<port name>.<gateway>.<namespace>` for HTTPS. A server with TLS settings naming a host an earlier
+ * one (of any of the Gateways, in order) already named on the same port is dropped by istiod: no name.
+ */
+export function routeConfigNames(gateways: readonly Gateway[]): Map<Server, string> {
+  const out = new Map<Server, string>();
+  const tlsHosts = new Map<number, Set<string>>();
+  for (const gw of gateways) {
+    for (const server of gw.spec.servers) {
+      if (server.tls) {
+        const known = tlsHosts.get(server.port.number) ?? new Set<string>();
+        tlsHosts.set(server.port.number, known);
+        if (server.hosts.some((h) => known.has(h))) continue;
+        for (const h of server.hosts) known.add(h);
+      }
+      const https = server.port.protocol === 'HTTPS' && server.tls?.mode !== 'PASSTHROUGH';
+      out.set(server, https
+        ? `https.${server.port.number}.${server.port.name}.${gw.metadata.name}.${gw.metadata.namespace ?? ''}`
+        : `http.${server.port.number}`);
+    }
   }
-  return `http.${server.port.number}`;
+  return out;
 }
 
 function hostMatches(serverHost: string, host: string): boolean {
@@ -69,6 +86,7 @@ function hostMatches(serverHost: string, host: string): boolean {
 /** Every virtual host the VirtualServices put on the gateways, keyed `<route config>|<namespace>/<VirtualService>`. */
 export function expectedVirtualHosts(vss: readonly VirtualService[], gateways: readonly Gateway[], opts: OracleOptions = {}): Map<string, ExpectedVirtualHost> {
   const byName = new Map(gateways.map((g) => [`${g.metadata.namespace ?? ''}/${g.metadata.name}`, g]));
+  const names = routeConfigNames(gateways);
   const out = new Map<string, ExpectedVirtualHost>();
   for (const vs of vss) {
     const from = `${vs.metadata.namespace ?? ''}/${vs.metadata.name}`;
@@ -78,8 +96,8 @@ export function expectedVirtualHosts(vss: readonly VirtualService[], gateways: r
       const gw = byName.get(gwName);
       for (const server of gw?.spec.servers ?? []) {
         const domains = vs.spec.hosts.filter((h) => server.hosts.some((sh) => hostMatches(sh, h)));
-        if (!gw || domains.length === 0) continue;
-        const rc = routeConfigName(gw, server);
+        const rc = names.get(server);
+        if (!gw || !rc || domains.length === 0) continue;
         const port = ports.get(rc) ?? { domains: new Set<string>(), gateways: new Set<string>(), requireTls: false };
         for (const d of domains) port.domains.add(d);
         port.gateways.add(gwName);
@@ -203,9 +221,14 @@ export function judge(xds: GatewayXds, vss: readonly VirtualService[], gateways:
     for (const r of vh.routes ?? []) for (const c of routeClusters(r)) named.add(c);
   }
   for (const c of named) if (!clusterNames.has(c)) problems.push(`cluster ${c} is named by a route but was not sent`);
+  // Istio gives the hosts of an HTTPS-redirecting server that no VirtualService serves a redirect of their own.
+  const redirectOnly = new Set(gateways.flatMap((g) => g.spec.servers.filter((sv) => sv.tls?.httpsRedirect).flatMap((sv) => sv.hosts)));
+  for (const want of expected.values()) for (const d of want.domains) redirectOnly.delete(d);
   for (const rc of xds.routes) {
     for (const vh of rc.virtualHosts ?? []) {
-      if (!seen.has(vh) && !vh.name.startsWith('blackhole')) problems.push(`${rc.name}: unexpected virtual host ${vh.name} (${JSON.stringify(vh.domains)})`);
+      if (seen.has(vh) || vh.name.startsWith('blackhole')) continue;
+      if (vh.requireTls === 'ALL' && (vh.routes ?? []).length === 0 && vh.domains.every((d) => redirectOnly.has(d))) continue;
+      problems.push(`${rc.name}: unexpected virtual host ${vh.name} (${JSON.stringify(vh.domains)})`);
     }
   }
   for (const bad of xds.invalid) problems.push(`Envoy would reject ${bad.type} ${bad.name}: ${bad.error}`);

@@ -36,7 +36,10 @@ function place(ings: KIngress[], namespaces: string[]): Wire[] {
   const names = new Set<string>();
   const out: Wire[] = [];
   ings.forEach((ing, i) => {
-    const namespace = namespaces[i % namespaces.length]!;
+    // The wildcard certificate (`*.example.com`) lives in the first namespace only: the same wildcard host on
+    // port 443 in two namespaces' Gateways is a conflict in which istiod keeps only one server.
+    const wildcard = (ing.spec.tls ?? []).some((t) => t.secretName === 'wildcard-cert');
+    const namespace = wildcard ? namespaces[0]! : namespaces[i % namespaces.length]!;
     const hosts = expandedHosts((ing.spec.rules ?? []).flatMap((r) => r.hosts ?? []), 'cluster.local');
     const tlsHosts = (ing.spec.tls ?? []).flatMap((t) => t.hosts ?? []);
     if ([...hosts, ...tlsHosts].some((h) => taken.has(h)) || names.has(`${namespace}/${ing.metadata.name}`)) return;
@@ -64,8 +67,8 @@ beforeAll(async () => {
   await world.start();
   const namespaces: string[] = [];
   for (let i = 0; i < NAMESPACES; i++) namespaces.push(await world.namespace(`random-${i}`));
-  for (const ns of namespaces) {
-    await world.objects(TLS_SECRET_NAMES.map((name) => ({ apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls',
+  for (const [i, ns] of namespaces.entries()) {
+    await world.objects(TLS_SECRET_NAMES.filter((name) => i === 0 || name !== 'wildcard-cert').map((name) => ({ apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls',
       metadata: { name, namespace: ns, labels: { [CERTIFICATE_UID_LABEL]: `${name}-uid` } },
       data: { 'tls.crt': cert(CERT_FILES[name]), 'tls.key': Buffer.from('throwaway').toString('base64') } })));
   }
