@@ -14,7 +14,7 @@ import type { Wire } from '../operator/env.js';
 import { kingressArb, TLS_SECRET_NAMES } from '../../unit/translate/arbitraries.js';
 import { backingServicesOf, GatewayWorld } from './env.js';
 
-const COUNT = Number(process.env.NET_HIGRESS_ISTIOD_RANDOM_COUNT || 300);
+const COUNT = Number(process.env.NET_HIGRESS_ISTIOD_RANDOM_COUNT || 500);
 const SEED = Number(process.env.NET_HIGRESS_ISTIOD_RANDOM_SEED || 20261201);
 const NAMESPACES = 4;
 
@@ -46,6 +46,8 @@ function place(ings: KIngress[], namespaces: string[]): Wire[] {
     // net-istio's does), and Istio's validation rejects such a Gateway (istioctl analyze IST0106). Left out here.
     const all = [...(ing.spec.rules ?? []).flatMap((r) => r.hosts ?? []), ...tlsHosts];
     if (!all.every(hasValidTopLevelDomain)) return;
+    // Two TLS entries naming one host: istiod drops the later HTTPS server (analyze: IST0145). Serving never does it.
+    if (new Set(tlsHosts).size !== tlsHosts.length) return;
     if ([...hosts, ...tlsHosts].some((h) => taken.has(h)) || names.has(`${namespace}/${ing.metadata.name}`)) return;
     for (const h of [...hosts, ...tlsHosts]) taken.add(h);
     names.add(`${namespace}/${ing.metadata.name}`);
@@ -87,8 +89,8 @@ afterAll(async () => {
 });
 
 describe(`what the Higress gateway receives for random KIngresses (seed ${SEED})`, () => {
-  test('most of the sample reaches the cluster (hosts are rarely shared)', () => {
-    expect(placed.length).toBeGreaterThan(COUNT * 0.6);
+  test('a few hundred of the sample reach the cluster (the rest share a host or name an IP)', () => {
+    expect(placed.length).toBeGreaterThan(COUNT * 0.45);
   });
 
   test('every written route arrives as Istio must serve it, and every cluster a route names is sent', () => {
