@@ -2,7 +2,8 @@
 // one gateway Pod, net-higress's controller (as `net-higress run` wires it), and upstream istiod seeing only
 // this file's namespaces. Feed it any KIngresses (examples, random ones, Knative Serving's), then ask what the
 // gateway proxy receives and let the oracle judge it.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { loadAll } from 'js-yaml';
 import type { Gateway, VirtualService } from '../../../src/api/istio.js';
 import { Controller } from '../../../src/controller/controller.js';
 import { writtenReadiness } from '../../../src/controller/readiness.js';
@@ -165,6 +166,12 @@ export class GatewayWorld {
       throw new Error(`${(err as Error).message}\n${problems.length} problem(s):\n${problems.slice(0, 40).join('\n')}`);
     }
   }
+}
+
+/** The objects of an example file, moved from `default` to `namespace` (names, hosts, headers and rewrites alike). */
+export function exampleObjects(file: string, namespace: string): Wire[] {
+  const text = readFileSync(new URL(`../../../examples/${file}`, import.meta.url), 'utf8').replace(/\bdefault\b/g, namespace);
+  return (loadAll(text) as Wire[]).filter((d) => d && typeof d === 'object');
 }
 
 /** One ClusterIP Service per split target, with every port the splits use. */

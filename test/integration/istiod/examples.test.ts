@@ -1,14 +1,12 @@
 // Every example KIngress, through net-higress's controller, into upstream istiod run as Higress runs it:
 // the routes, virtual hosts and clusters a Higress gateway proxy receives, route by route.
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { loadAll } from 'js-yaml';
 import { judge, reduceRoute, type Verdict } from '../../harness/gateway-oracle.js';
 import { istioBinaries } from '../../harness/istiod.js';
 import { listenerPorts, outboundCluster, routeConfig, virtualHostFor, type GatewayXds, type VirtualHost } from '../../harness/xds.js';
 import { create } from '../chart/install.js';
 import type { Wire } from '../operator/env.js';
-import { backingServicesOf, GatewayWorld } from './env.js';
+import { backingServicesOf, exampleObjects, GatewayWorld } from './env.js';
 
 const world = new GatewayWorld();
 /** Example file → the namespace its objects were moved to (the files all say `default`). */
@@ -16,11 +14,7 @@ const ns: Record<string, string> = {};
 let xds: GatewayXds;
 let verdict: Verdict;
 
-/** An example's objects, moved from `default` to `namespace` (names, hosts, headers and rewrites alike). */
-function example(file: string, namespace: string): Wire[] {
-  const text = readFileSync(new URL(`../../../examples/${file}`, import.meta.url), 'utf8').replace(/\bdefault\b/g, namespace);
-  return (loadAll(text) as Wire[]).filter((d) => d && typeof d === 'object');
-}
+const example = exampleObjects;
 
 // Each example is one state of a KService, so each gets its own namespace; the DomainMapping maps to the
 // KService of hello.yaml, so they share one.
@@ -44,7 +38,7 @@ beforeAll(async () => {
     externalName: `knative-local-gateway.${world.chart.higressNamespace}.svc.cluster.local` }]);
   await world.applyKIngresses([...kingresses, ...mapping]);
   ({ verdict, xds } = await world.conforms());
-}, 20 * 60_000);
+}, 45 * 60_000);
 
 afterAll(async () => {
   await world.stop();

@@ -4,9 +4,7 @@
 //   its cluster — unless the destination names the gateway Service itself, which net-higress does;
 // * gateway port translation: without `experimental.istio.io/disable-gateway-port-translation` on the chart's
 //   local gateway Service (80 → 8081), istiod moves the public port-80 listener to 8081.
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { loadAll } from 'js-yaml';
 import type { VirtualService } from '../../../src/api/istio.js';
 import { renderDocuments } from '../../../src/cli/render-core.js';
 import { parseDocuments } from '../../../src/cli/documents.js';
@@ -17,7 +15,7 @@ import { eventually } from '../../harness/kube.js';
 import { listenerPorts, outboundCluster, routeConfig, virtualHostFor, type GatewayXds } from '../../harness/xds.js';
 import { admin, create } from '../chart/install.js';
 import type { Wire } from '../operator/env.js';
-import { backingServicesOf, GatewayWorld } from './env.js';
+import { backingServicesOf, exampleObjects, GatewayWorld } from './env.js';
 
 const PORT_TRANSLATION_LABEL = 'experimental.istio.io/disable-gateway-port-translation';
 const world = new GatewayWorld();
@@ -25,9 +23,7 @@ let unfiltered: Istiod;
 let app: string;
 let localGatewayHost: string;
 
-const example = (file: string, namespace: string): Wire[] =>
-  (loadAll(readFileSync(new URL(`../../../examples/${file}`, import.meta.url), 'utf8').replace(/\bdefault\b/g, namespace)) as Wire[])
-    .filter((d) => d && typeof d === 'object');
+const example = exampleObjects;
 
 beforeAll(async () => {
   istioBinaries();
@@ -40,7 +36,7 @@ beforeAll(async () => {
   await world.services([{ namespace: app, name: 'hello', ports: [80], externalName: localGatewayHost }]);
   await world.applyKIngresses(hello);
   unfiltered = await world.anotherIstiod({ PILOT_FILTER_GATEWAY_CLUSTER_CONFIG: 'false' });
-}, 20 * 60_000);
+}, 45 * 60_000);
 
 afterAll(async () => {
   await unfiltered?.stop();

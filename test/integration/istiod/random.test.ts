@@ -82,7 +82,7 @@ beforeAll(async () => {
   await world.services(backingServicesOf(placed).map((s) => ({ ...s, headless: true })));
   await world.applyKIngresses(placed, 10 * 60_000);
   ({ verdict, xds } = await world.conforms({}, 2 * 60_000));
-}, 30 * 60_000);
+}, 45 * 60_000);
 
 afterAll(async () => {
   await world.stop();
