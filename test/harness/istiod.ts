@@ -55,8 +55,11 @@ export interface Istiod {
   scopeNamespace(rest: RestClient, namespace: string): Promise<void>;
   /** What the gateway proxy receives right now over xDS (one ADS session: CDS, LDS, then the RDS they name). */
   receivedBy(proxy: GatewayProxy): Promise<GatewayXds>;
-  /** `istioctl analyze` of the whole cluster, as JSON messages (callers filter to their objects). */
-  analyze(): Promise<AnalyzeMessage[]>;
+  /**
+   * `istioctl analyze` of exactly these objects (offline: a shared test cluster holds other tests' gateway Pods with
+   * the same labels, which some analyzers would pick instead), as JSON messages.
+   */
+  analyze(objects: readonly unknown[]): Promise<AnalyzeMessage[]>;
   stop(): Promise<void>;
 }
 
@@ -194,10 +197,12 @@ export async function startIstiod(opts: IstiodOptions): Promise<Istiod> {
       ], { maxBuffer: 512 << 20 });
       return JSON.parse(stdout) as GatewayXds;
     },
-    async analyze() {
-      // Exit code 79 (or others) just means "messages found"; the JSON on stdout is what matters.
-      const res = await run(path.join(bin, 'istioctl'), ['analyze', '-A', `--kubeconfig=${opts.kubeconfig}`, '-o', 'json'],
-        { maxBuffer: 64 << 20 }).catch((err: { stdout?: string; stderr?: string; message: string }) => {
+    async analyze(objects) {
+      const file = path.join(dir, `analyze-${Date.now()}.yaml`);
+      await writeFile(file, objects.map((o) => yamlDump(o)).join('---\n'), { mode: 0o600 });
+      // A non-zero exit just means "messages found"; the JSON on stdout is what matters.
+      const res = await run(path.join(bin, 'istioctl'), ['analyze', '--use-kube=false', '-A', '-o', 'json', file],
+        { maxBuffer: 64 << 20 }).finally(() => rm(file, { force: true })).catch((err: { stdout?: string; stderr?: string; message: string }) => {
         if (err.stdout && err.stdout.trim().startsWith('[')) return { stdout: err.stdout, stderr: err.stderr ?? '' };
         throw new Error(`istioctl analyze failed: ${err.message}\n${err.stderr ?? ''}`);
       });

@@ -12,7 +12,7 @@ import { recordingLogger } from '../../../src/observability/logger.js';
 import { Metrics } from '../../../src/observability/metrics.js';
 import { INGRESS_CLASS_ANNOTATION } from '../../../src/translate/constants.js';
 import { judge, type OracleOptions, type Verdict } from '../../harness/gateway-oracle.js';
-import { registerGatewayPod, startIstiod, type GatewayProxy, type Istiod, type IstiodOptions } from '../../harness/istiod.js';
+import { registerGatewayPod, startIstiod, type AnalyzeMessage, type GatewayProxy, type Istiod, type IstiodOptions } from '../../harness/istiod.js';
 import { createTestNamespace, eventually, testKubeconfigPath } from '../../harness/kube.js';
 import type { GatewayXds } from '../../harness/xds.js';
 import { admin, create, GATEWAY_POD_LABELS, installChart, type Install } from '../chart/install.js';
@@ -131,6 +131,29 @@ export class GatewayWorld {
       gateways.push(...(await admin.request<{ items: Gateway[] }>({ method: 'GET', path: `/apis/${ISTIO}/namespaces/${ns}/gateways` })).items);
     }
     return { virtualServices, gateways };
+  }
+
+  /**
+   * `istioctl analyze` of this world as istiod sees it: the Istio objects, Services, Pods and Secrets of its
+   * namespaces (other tests' objects left out).
+   */
+  async analyze(): Promise<AnalyzeMessage[]> {
+    const kinds = [
+      { path: (ns: string) => `/apis/${ISTIO}/namespaces/${ns}/virtualservices`, apiVersion: ISTIO, kind: 'VirtualService' },
+      { path: (ns: string) => `/apis/${ISTIO}/namespaces/${ns}/gateways`, apiVersion: ISTIO, kind: 'Gateway' },
+      { path: (ns: string) => `/api/v1/namespaces/${ns}/services`, apiVersion: 'v1', kind: 'Service' },
+      { path: (ns: string) => `/api/v1/namespaces/${ns}/pods`, apiVersion: 'v1', kind: 'Pod' },
+      { path: (ns: string) => `/api/v1/namespaces/${ns}/secrets`, apiVersion: 'v1', kind: 'Secret' },
+    ];
+    const objects: unknown[] = [];
+    for (const ns of this.namespaces) {
+      objects.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+      for (const k of kinds) {
+        const list = await admin.request<{ items: Wire[] }>({ method: 'GET', path: k.path(ns) });
+        for (const item of list.items) objects.push({ ...item, apiVersion: k.apiVersion, kind: k.kind, metadata: { ...item.metadata, managedFields: undefined } });
+      }
+    }
+    return this.istiod.analyze(JSON.parse(JSON.stringify(objects)) as unknown[]);
   }
 
   received(from: Istiod = this.istiod): Promise<GatewayXds> {

@@ -59,6 +59,7 @@ describe('what the Higress gateway receives for the examples', () => {
     expect(verdict.routes).toBeGreaterThan(20);
     expect(verdict.clusters).toBeGreaterThan(4);
     expect(xds.invalid).toEqual([]);
+    process.stderr.write(`[istiod examples] ${verdict.virtualHosts} virtual hosts, ${verdict.routes} routes, ${verdict.clusters} clusters checked\n`);
   });
 
   test('listeners on 80 and 8081, and 443 for the TLS examples', () => {
@@ -123,14 +124,14 @@ describe('what the Higress gateway receives for the examples', () => {
 
   test('istioctl analyze reports nothing for our objects', async () => {
     const ours = [...new Set(Object.values(ns).concat([world.chart.systemNamespace, world.chart.higressNamespace]))];
-    expect((await world.istiod.analyze()).filter((m) => ours.some((n) => about(m.origin, n)))).toEqual([]);
+    expect((await world.analyze()).filter((m) => ours.some((n) => about(m.origin, n)))).toEqual([]);
   });
 
   test('istioctl analyze does report a VirtualService bound to a missing Gateway (the check above can fail)', async () => {
     const other = await world.namespace('broken');
     await create({ apiVersion: 'networking.istio.io/v1beta1', kind: 'VirtualService', metadata: { name: 'orphan', namespace: other },
       spec: { hosts: ['orphan.example.com'], gateways: [`${other}/missing`], http: [{ route: [{ destination: { host: 'orphan' } }] }] } });
-    const messages = (await world.istiod.analyze()).filter((m) => about(m.origin, other));
+    const messages = (await world.analyze()).filter((m) => about(m.origin, other));
     expect(messages.map((m) => m.code)).toContain('IST0101');
   });
 

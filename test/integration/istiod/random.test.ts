@@ -109,7 +109,7 @@ describe(`what the Higress gateway receives for random KIngresses (seed ${SEED})
   // wildcard certificate for hosts of many shapes); analyze warns about those. Errors would be ours.
   test('istioctl analyze finds no error in the written objects', async () => {
     const namespaces = [...new Set(placed.map((p) => p.metadata.namespace ?? ''))];
-    const messages = (await world.istiod.analyze()).filter((m) => namespaces.some((n) => m.origin.includes(` ${n}/`)));
+    const messages = (await world.analyze()).filter((m) => namespaces.some((n) => m.origin.includes(` ${n}/`)));
     const counts = new Map<string, number>();
     for (const m of messages) counts.set(`${m.code} ${m.level}`, (counts.get(`${m.code} ${m.level}`) ?? 0) + 1);
     const byCode = [...counts].map(([k, n]) => `${k}: ${n}`);
