@@ -17,6 +17,8 @@ export const serviceSchema = z.looseObject({
   metadata: objectMetaSchema,
   spec: z
     .looseObject({
+      type: z.string().optional(),
+      externalName: z.string().optional(),
       selector: stringMap.optional(),
       ports: z
         .array(

@@ -33,6 +33,7 @@ export function renderDocuments(docs: readonly InputDocument[], opts: RenderOpti
   const ingresses: Array<{ doc: InputDocument; ing: KIngress }> = [];
   const secrets = new Map<string, Secret>();
   const services = new Map<string, Record<string, string>>();
+  const externalNames = new Map<string, string>();
 
   for (const doc of docs) {
     const where = `document ${doc.index} (${describeObject(doc.object)}) in ${doc.source}`;
@@ -47,8 +48,11 @@ export function renderDocuments(docs: readonly InputDocument[], opts: RenderOpti
       else result.errors.push(`${where}: ${describeErrors(parsed.errors)}`);
     } else if (kind === 'v1/Service') {
       const parsed = parseWith(serviceSchema, doc.object);
-      if (parsed.ok) services.set(refKey(refOf(parsed.value)), parsed.value.spec?.selector ?? {});
-      else result.errors.push(`${where}: ${describeErrors(parsed.errors)}`);
+      if (parsed.ok) {
+        services.set(refKey(refOf(parsed.value)), parsed.value.spec?.selector ?? {});
+        const spec = parsed.value.spec;
+        if (spec?.type === 'ExternalName' && spec.externalName) externalNames.set(refKey(refOf(parsed.value)), spec.externalName);
+      } else result.errors.push(`${where}: ${describeErrors(parsed.errors)}`);
     } else if (looksLikeKIngress(doc.object)) {
       result.errors.push(`${where}: ${typeOf(doc.object)} looks like a KIngress; want apiVersion ${KINGRESS_API_VERSION}, kind ${KINGRESS_KIND}`);
     } else {
@@ -82,6 +86,7 @@ export function renderDocuments(docs: readonly InputDocument[], opts: RenderOpti
       // Without a Service in the input, assume a default Higress install.
       gatewayService: (ref) => ({ selector: services.get(refKey(ref)) ?? { ...HIGRESS_GATEWAY_POD_LABELS } }),
       secret: (ref) => secrets.get(refKey(ref)),
+      externalName: (ref) => externalNames.get(refKey(ref)),
     }, opts);
     if (!translated.ok) {
       const hint = translated.error.startsWith('secret "') ? ' (add the TLS Secret to the input)' : '';

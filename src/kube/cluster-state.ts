@@ -22,13 +22,15 @@ export interface Informers {
 
 const SERVICE_TTL_MS = 30_000;
 
+interface CachedService { selector: Record<string, string>; externalName?: string }
+
 /**
  * The reconciler's view of the cluster: informer caches first; the API server only for what the
  * caches deliberately do not hold (unlabelled objects, TLS secrets without the certificate label,
  * gateway Services).
  */
 export class InformerClusterState implements ClusterState {
-  private readonly services = new Map<string, { at: number; value: { selector: Record<string, string> } | undefined }>();
+  private readonly services = new Map<string, { at: number; value: CachedService | undefined }>();
 
   constructor(private readonly informers: Informers, private readonly reader: KubeReader, private readonly now: () => number = Date.now,
               private readonly followed?: FollowedSecrets) {}
@@ -89,11 +91,25 @@ export class InformerClusterState implements ClusterState {
 
   /** Gateway Services change rarely; a short-lived cache keeps reconciles from reading them each time. */
   async gatewayService(ref: ObjectRef): Promise<{ selector: Record<string, string> } | undefined> {
+    const svc = await this.service(ref);
+    return svc ? { selector: svc.selector } : undefined;
+  }
+
+  /** From the same short-lived cache: a KService's placeholder changes only when its load balancer does. */
+  async externalName(ref: ObjectRef): Promise<string | undefined> {
+    return (await this.service(ref))?.externalName;
+  }
+
+  private async service(ref: ObjectRef): Promise<CachedService | undefined> {
     const key = `${ref.namespace}/${ref.name}`;
     const hit = this.services.get(key);
     if (hit && this.now() - hit.at < SERVICE_TTL_MS) return hit.value;
-    const svc = await this.reader.get<KubeObject & { spec?: { selector?: Record<string, string> } }>({ apiVersion: apiVersionOf(SERVICE), kind: 'Service', ...ref });
-    const value = svc ? { selector: svc.spec?.selector ?? {} } : undefined;
+    const svc = await this.reader.get<KubeObject & { spec?: { selector?: Record<string, string>; type?: string; externalName?: string } }>(
+      { apiVersion: apiVersionOf(SERVICE), kind: 'Service', ...ref });
+    const value = svc ? {
+      selector: svc.spec?.selector ?? {},
+      ...(svc.spec?.type === 'ExternalName' && svc.spec.externalName ? { externalName: svc.spec.externalName } : {}),
+    } : undefined;
     this.services.set(key, { at: this.now(), value });
     return value;
   }

@@ -42,6 +42,8 @@ export interface ClusterState {
   /** Per-KIngress secret copies labelled as made for this KIngress, in any namespace (cache). */
   secretCopiesMadeFor(ingress: ObjectRef): Existing[];
   gatewayService(ref: ObjectRef): Promise<{ selector: Record<string, string> } | undefined>;
+  /** `spec.externalName` of an ExternalName Service (undefined for any other Service, or none). */
+  externalName(ref: ObjectRef): Promise<string | undefined>;
 }
 
 /** Wire-level writes; every call is one API request. */

@@ -118,10 +118,17 @@ async function translateWithCluster(ing: ReturnType<typeof defaultIngress>, deps
     const svc = parsed.ok ? await deps.cluster.gatewayService(parsed.value) : undefined;
     if (parsed.ok && svc) services.set(refKey(parsed.value), svc);
   }
+  // Only Host-rewriting paths (DomainMappings) may send to a gateway through an ExternalName Service.
+  const externalNames = new Map<string, string | undefined>();
+  for (const split of (ing.spec.rules ?? []).flatMap((r) => r.http?.paths ?? []).filter((p) => p.rewriteHost).flatMap((p) => p.splits ?? [])) {
+    const ref = { namespace: split.serviceNamespace, name: split.serviceName };
+    if (!externalNames.has(refKey(ref))) externalNames.set(refKey(ref), await deps.cluster.externalName(ref));
+  }
   const result = translate(ing, {
     istio: config.istio,
     secret: (ref) => secrets.get(refKey(ref)),
     gatewayService: (ref) => services.get(refKey(ref)),
+    externalName: (ref) => externalNames.get(refKey(ref)),
   }, { ...deps.options, clusterLocalDomainTLS: config.network.clusterLocalDomainTLS });
   if (!result.ok) throw new ReconcileError(result.error);
   return result.value;

@@ -1,3 +1,4 @@
+import { gatewayAliases } from './alias.js';
 import { cloneJSON } from './clone.js';
 import type { Secret } from '../api/core.js';
 import type { Gateway, VirtualService } from '../api/istio.js';
@@ -28,6 +29,8 @@ export interface TranslateInputs {
   istio: IstioConfig;
   gatewayService(ref: ObjectRef): { selector: Record<string, string> } | undefined;
   secret(ref: ObjectRef): Secret | undefined;
+  /** `spec.externalName` of a Service of type ExternalName; without it no destination is resolved (as net-istio). */
+  externalName?(ref: ObjectRef): string | undefined;
 }
 
 /** Everything a KIngress should produce in the cluster. */
@@ -63,7 +66,10 @@ export function translate(ing: DefaultedIngress, inputs: TranslateInputs, opts: 
 function translateOrThrow(ing: DefaultedIngress, inputs: TranslateInputs, opts: TranslateOptions): Desired {
   const hash = computeHash(ing.spec, ing.metadata.namespace ?? '', ing.metadata.name);
   const probed = insertProbe(ing, hash);
-  const vsOpts = { clusterDomain: opts.clusterDomain, systemNamespace: opts.systemNamespace, meshVirtualService: opts.meshVirtualService };
+  const vsOpts = {
+    clusterDomain: opts.clusterDomain, systemNamespace: opts.systemNamespace, meshVirtualService: opts.meshVirtualService,
+    destinationAliases: gatewayAliases(ing, inputs.istio, inputs.externalName, opts.clusterDomain),
+  };
 
   if (!gatewaysEnabled(inputs.istio)) {
     const none = { external: [], local: [] };

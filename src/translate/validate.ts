@@ -4,12 +4,13 @@ import { HTTP_OPTION_ENABLED, HTTP_OPTION_REDIRECTED, VISIBILITY_CLUSTER_LOCAL, 
 import { routeAnnotationErrors } from './annotations/policy.js';
 import type { DefaultedIngress } from './defaults.js';
 import { hostProblem } from './hostname.js';
+import { validateHeaderNames, validateHeaderValues } from './headers.js';
 
 const MISSING = 'missing field(s)';
 
 /**
- * Knative's KIngress validation (normally done by Serving's webhook) plus a visibility check, so a
- * hand-written KIngress gets every problem at once with the path to find it.
+ * Knative's KIngress validation (normally done by Serving's webhook) plus a visibility check and header checks
+ * (what the gateway accepts), so a hand-written KIngress gets every problem at once with the path to find it.
  */
 export function validateIngress(ing: DefaultedIngress): Validated<DefaultedIngress> {
   const errors: FieldError[] = [];
@@ -67,6 +68,8 @@ function validatePath(path: HTTPIngressPath, at: string, namespace: string, erro
     errors.push({ path: `${at}.splits`, message: MISSING });
     return;
   }
+  validateHeaderNames(Object.keys(path.headers ?? {}), `${at}.headers`, errors);
+  validateHeaderValues(path.appendHeaders, `${at}.appendHeaders`, errors);
   const before = errors.length;
   splits.forEach((split, k) => validateSplit(split, `${at}.splits[${k}]`, namespace, errors));
   if (errors.length > before) return; // a sum over broken splits would only repeat the same problem
@@ -85,6 +88,7 @@ function validateSplit(split: IngressBackendSplit, at: string, namespace: string
   const port = split.servicePort;
   if (port === 0 || port === '') errors.push({ path: `${at}.servicePort`, message: MISSING });
   else if (!isServicePort(port)) errors.push({ path: `${at}.servicePort`, message: `invalid value ${JSON.stringify(port)}, want a port number from 1 to 65535 or a port name` });
+  validateHeaderValues(split.appendHeaders, `${at}.appendHeaders`, errors);
 }
 
 /** A number (or a numeric string, read as a number like IntOrString does) must be a real port; a name is left to the Service. */

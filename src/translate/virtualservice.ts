@@ -4,6 +4,7 @@ import { ISTIO_API_VERSION, type HTTPMatchRequest, type HTTPRoute, type HTTPRout
 import { routePolicyFor } from './annotations/apply.js';
 import { MESH_GATEWAY } from './constants.js';
 import type { DefaultedIngress } from './defaults.js';
+import { literalHeaderValue } from './headers.js';
 import { distinctHostPrefixes, expandedHosts, isClusterLocalHost, sortedUnique } from './hosts.js';
 import { ingressOwnerReferences, sortKeys, virtualServiceLabels } from './metadata.js';
 import { ingressVirtualServiceName, meshVirtualServiceName, probeRouteName } from './names.js';
@@ -21,6 +22,8 @@ export interface VirtualServiceOptions {
   systemNamespace: string;
   /** net-istio always makes a `-mesh` VirtualService; Higress runs no sidecars, so we only do on request. */
   meshVirtualService: boolean;
+  /** Destination hosts the gateway must be given as another host (see gatewayAliases). */
+  destinationAliases?: ReadonlyMap<string, string>;
 }
 
 /** The VirtualServices of a KIngress whose probe routes were already inserted: [mesh?, ingress?]. */
@@ -67,7 +70,7 @@ function virtualService(ing: DefaultedIngress, name: string, hosts: string[], ga
     for (const g of gws) used.add(g);
     // The same for every path of the rule (probe copies included): computed once.
     const prefixes = distinctHostPrefixes(ruleHosts, opts.clusterDomain);
-    return (rule.http?.paths ?? []).map((path) => withPolicy(httpRoute(routeName, prefixes, path, gws, opts.clusterDomain), path));
+    return (rule.http?.paths ?? []).map((path) => withPolicy(httpRoute(routeName, prefixes, path, gws, opts), path));
   });
   return {
     apiVersion: ISTIO_API_VERSION,
@@ -87,8 +90,9 @@ function virtualService(ing: DefaultedIngress, name: string, hosts: string[], ga
   };
 }
 
-function httpRoute(name: string, authorityPrefixes: string[], path: HTTPIngressPath, gateways: string[], clusterDomain: string): HTTPRoute {
+function httpRoute(name: string, authorityPrefixes: string[], path: HTTPIngressPath, gateways: string[], opts: VirtualServiceOptions): HTTPRoute {
   const headers = headerMatches(path);
+  const destinationHost = (host: string) => opts.destinationAliases?.get(host) ?? host;
   return {
     // Higress WasmPlugin `matchRules.ingress` selects routes by this name (net-istio sets none); probe routes
     // get a name of their own, which no such rule matches (names.ts).
@@ -96,13 +100,13 @@ function httpRoute(name: string, authorityPrefixes: string[], path: HTTPIngressP
     match: authorityPrefixes.map((prefix) => match(prefix, path, gateways, headers)),
     route: (path.splits ?? []).map((split): HTTPRouteDestination => ({
       destination: {
-        host: `${split.serviceName}.${split.serviceNamespace}.svc.${clusterDomain}`,
+        host: destinationHost(`${split.serviceName}.${split.serviceNamespace}.svc.${opts.clusterDomain}`),
         port: portSelector(split.servicePort),
       },
       ...(split.percent ? { weight: split.percent } : {}),
-      ...(nonEmpty(split.appendHeaders) ? { headers: { request: { set: sortKeys(split.appendHeaders) } } } : {}),
+      ...(nonEmpty(split.appendHeaders) ? { headers: { request: { set: literalValues(split.appendHeaders) } } } : {}),
     })),
-    ...(nonEmpty(path.appendHeaders) ? { headers: { request: { set: sortKeys(path.appendHeaders) } } } : {}),
+    ...(nonEmpty(path.appendHeaders) ? { headers: { request: { set: literalValues(path.appendHeaders) } } } : {}),
     ...(path.rewriteHost ? { rewrite: { authority: path.rewriteHost } } : {}),
     // An empty retry policy disables the gateway's default retries, as Knative expects.
     retries: {},
@@ -132,6 +136,15 @@ function headerMatches(path: HTTPIngressPath): HTTPMatchRequest['headers'] {
 function portSelector(port: number | string): { number?: number } {
   const n = typeof port === 'number' ? port : /^[+-]?\d+$/.test(port) ? Number(port) : 0;
   return n > 0 ? { number: n } : {};
+}
+
+/** Sorted by name, every `%` escaped; the input is left alone (sortKeys may return it as is). */
+function literalValues(headers: Record<string, string>): Record<string, string> {
+  const sorted = sortKeys(headers);
+  if (!Object.values(sorted).some((v) => v.includes('%'))) return sorted;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(sorted)) out[k] = literalHeaderValue(v);
+  return out;
 }
 
 function rules(ing: DefaultedIngress): IngressRule[] {

@@ -52,8 +52,8 @@ const examples: Example[] = [
     applied: ['networking.internal.knative.dev/v1alpha1/ClusterDomainClaim', 'serving.knative.dev/v1beta1/DomainMapping'],
     objects: ['VirtualService/default/hello.example.org-ingress'],
     contains: ['name: default/hello.example.org', 'prefix: hello.example.org', 'authority: hello.default.svc.cluster.local',
-      'host: hello.default.svc.cluster.local', 'K-Original-Host: hello.example.org', 'knative-serving/knative-ingress-gateway'],
-    absent: ['knative-local-gateway'],
+      'host: knative-local-gateway.higress-system.svc.cluster.local', 'K-Original-Host: hello.example.org', 'knative-serving/knative-ingress-gateway'],
+    absent: ['knative-serving/knative-local-gateway', 'host: hello.default.svc.cluster.local'],
   },
   {
     file: 'cluster-local.yaml',

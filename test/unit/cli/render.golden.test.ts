@@ -46,6 +46,10 @@ const cases: Case[] = [
     stderr: ['document 0 (shop/bad)', 'metadata.annotations["higress.io/timeout"]: invalid value "30s": want whole seconds',
       'metadata.annotations["higress.io/proxy-next-upstream"]: invalid value "error sometimes": unknown retry condition(s) "sometimes"',
       'metadata.annotations["higress.io/cors-allow-origin"]: invalid value "app.example.com": origin "app.example.com" is not a URL', 'nothing rendered'] },
+  // A DomainMapping to a KService whose placeholder aliases our local gateway: sent to the gateway Service.
+  { name: 'domain-mapping-placeholder', files: ['domain-mapping.yaml', 'domain-mapping-placeholder.yaml'], golden: true },
+  { name: 'domain-mapping-no-service', files: ['domain-mapping.yaml'], golden: true },
+  { name: 'domain-mapping-external-name-elsewhere', files: ['domain-mapping.yaml', 'domain-mapping-elsewhere.yaml'], golden: true },
   { name: 'mixed-classes', files: ['mixed-classes.yaml'], golden: true,
     stderr: ['default/kourier', 'ingress class "kourier.ingress.networking.knative.dev" is not "istio.ingress.networking.knative.dev"', 'default/no-class', '<none>'] },
   { name: 'tls-secret-missing', files: ['reconcile-tls-missing-secret.yaml'], exit: 1,

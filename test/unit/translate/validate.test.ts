@@ -59,6 +59,13 @@ describe('validateIngress', () => {
       [{ path: 'spec.rules[0].http.paths[0].path', message: 'invalid value "api", must start with "/"' }]],
     ['bad httpOption', (i) => { i.spec.httpOption = 'Always'; },
       [{ path: 'spec.httpOption', message: 'invalid value "Always", want "Enabled" or "Redirected"' }]],
+    // A gateway rejects its whole route configuration over one such header (every KIngress on the port stalls).
+    ['header match on a name that is no HTTP token', (i) => { path0(i).headers = { 'X-<b>': { exact: 'v' } }; },
+      [{ path: 'spec.rules[0].http.paths[0].headers["X-<b>"]', message: 'invalid header name: want letters, digits and !#$%&\'*+-.^_`|~' }]],
+    ['appended header value with a line break', (i) => { path0(i).appendHeaders = { 'X-A': 'one\ntwo' }; },
+      [{ path: 'spec.rules[0].http.paths[0].appendHeaders["X-A"]', message: 'invalid header value: control characters (other than tab) are not allowed' }]],
+    ['split header name with a space', (i) => { path0(i).splits = [split('a', 'default', 80, 100, { 'X A': 'v\tw' })]; },
+      [{ path: 'spec.rules[0].http.paths[0].splits[0].appendHeaders["X A"]', message: 'invalid header name: want letters, digits and !#$%&\'*+-.^_`|~' }]],
   ])('%s', (_name, f, want) => {
     expect(errorsOf(mutate(f))).toEqual(want);
   });

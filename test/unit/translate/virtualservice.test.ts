@@ -212,3 +212,15 @@ describe('probe routes are named apart from serving routes (Higress WasmPlugin m
     }
   });
 });
+
+describe('header values the gateway sets', () => {
+  test('a literal % is written %% (Envoy reads %...% as a command); the input is left alone', () => {
+    const appendHeaders = { 'X-Share': '50%' };
+    const ing = kingress('pct', 'test-ns', [rule(['pct.example.com'], 'ExternalIP',
+      [{ splits: [split('a', 'test-ns', 80, 100, { 'X-Cmd': '%DOWNSTREAM_REMOTE_ADDRESS%' })], appendHeaders }])]);
+    const [vs] = makeVirtualServices(asIs(ing), defaultGateways, opts(false));
+    expect(vs?.spec.http[0]?.headers?.request?.set).toEqual({ 'X-Share': '50%%' });
+    expect(vs?.spec.http[0]?.route?.[0]?.headers?.request?.set).toEqual({ 'X-Cmd': '%%DOWNSTREAM_REMOTE_ADDRESS%%' });
+    expect(appendHeaders).toEqual({ 'X-Share': '50%' });
+  });
+});
