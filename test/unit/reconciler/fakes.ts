@@ -188,7 +188,7 @@ export class FakeCluster implements ClusterState, ClusterWriter {
     if (!stored) throw apiError(404, 'NotFound', `${ref.kind} "${ref.name}" not found`);
     if (meta.resourceVersion && meta.resourceVersion !== stored.metadata.resourceVersion) throw conflict();
     const { finalizers: _f, ...metadata } = stored.metadata;
-    return this.put({ ...stored, metadata: { ...metadata, ...(meta.finalizers ? { finalizers: meta.finalizers } : {}) } }) as unknown as T;
+    return this.put({ ...stored, metadata: { ...metadata, ...(meta.finalizers?.length ? { finalizers: meta.finalizers } : {}) } }) as unknown as T;
   }
 
   private record(verb: Verb, o: Obj, body: unknown): void {
