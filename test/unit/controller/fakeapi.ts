@@ -38,6 +38,8 @@ export class FakeApiServer {
   readonly stub = new StubServer();
   /** Resources (plural) whose access reviews are denied. */
   readonly denied = new Set<string>();
+  /** Access reviews answer 500, as an API server without the authorization API would. */
+  reviewsFail = false;
   private readonly objects = new Map<string, Obj>();
   private readonly watchers = new Set<Watcher>();
   private version = 1000;
@@ -90,6 +92,10 @@ export class FakeApiServer {
 
   private serve(req: SeenRequest, res: http.ServerResponse): void {
     if (req.path.endsWith('/selfsubjectaccessreviews')) {
+      if (this.reviewsFail) {
+        status(res, 500, 'InternalError', 'no authorizer');
+        return;
+      }
       const attrs = (req.body as { spec: { resourceAttributes: { resource: string; subresource?: string } } }).spec.resourceAttributes;
       json(res, 201, { status: { allowed: !this.denied.has(attrs.resource) } });
       return;
