@@ -82,6 +82,20 @@ const tooLargeMessage = (bytes: number) => `VirtualService ${NS}/${vsName} is ${
   + '413 RequestEntityTooLarge: Request entity too large: limit is 3145728; split the KIngress into smaller ones';
 const vsBytes = Buffer.byteLength(JSON.stringify(plainDesired.virtualServices[0]));
 
+/** Gateways and Secret copies come before the VirtualServices: NotOwned there leaves LoadBalancerReady alone. */
+function notOwnedBeforeVirtualServices(kind: string, name: string): Row['want'] {
+  const error = `notowned: owner: ${NAME} with Type *v1alpha1.Ingress does not own ${kind}: "${name}"`;
+  return {
+    error,
+    statuses: [status({
+      Ready: ['False', 'ReconcileIngressFailed', 'Ingress reconciliation failed'],
+      NetworkConfigured: ['False', 'NotOwned', `There is an existing ${kind} "${name}" that we do not own.`],
+      LoadBalancerReady: ['True'],
+    }, { lb: true })],
+    events: [`Warning InternalError ${error}`],
+  };
+}
+
 const fail = (verb: Verb, kind: string, error: unknown, name?: string): Failure => ({ verb, kind, error, ...(name ? { name } : {}) });
 const serverError = apiError(500, 'InternalError', 'etcd is down');
 
@@ -129,28 +143,12 @@ const rows: Row[] = [
   {
     name: 'NotOwned Gateway: nothing overwritten, no VirtualService written',
     objects: [redirected, GATEWAY_SERVICE, notOurs(ownGateway)],
-    want: {
-      error: `notowned: owner: ${NAME} with Type *v1alpha1.Ingress does not own Gateway: "${ownGateway.metadata.name}"`,
-      statuses: [status({
-        Ready: ['False', 'ReconcileIngressFailed', 'Ingress reconciliation failed'],
-        NetworkConfigured: ['False', 'NotOwned', `There is an existing Gateway "${ownGateway.metadata.name}" that we do not own.`],
-        LoadBalancerReady: ['True'],
-      }, { lb: true })],
-      events: [`Warning InternalError notowned: owner: ${NAME} with Type *v1alpha1.Ingress does not own Gateway: "${ownGateway.metadata.name}"`],
-    },
+    want: notOwnedBeforeVirtualServices('Gateway', ownGateway.metadata.name),
   },
   {
     name: 'NotOwned Secret copy: a Secret of that name from another origin is left alone',
     objects: [...tlsWorld, tlsIngress, stored({ ...copy, metadata: { ...copy.metadata, labels: { [ORIGIN_SECRET_NAME_LABEL]: 'theirs', [ORIGIN_SECRET_NAMESPACE_LABEL]: 'elsewhere' } } })],
-    want: {
-      error: `notowned: owner: ${NAME} with Type *v1alpha1.Ingress does not own Secret: "${copyName}"`,
-      statuses: [status({
-        Ready: ['False', 'ReconcileIngressFailed', 'Ingress reconciliation failed'],
-        NetworkConfigured: ['False', 'NotOwned', `There is an existing Secret "${copyName}" that we do not own.`],
-        LoadBalancerReady: ['True'],
-      }, { lb: true })],
-      events: [`Warning InternalError notowned: owner: ${NAME} with Type *v1alpha1.Ingress does not own Secret: "${copyName}"`],
-    },
+    want: notOwnedBeforeVirtualServices('Secret', copyName),
   },
   {
     name: 'conflict adding the finalizer: retried without an Event',
