@@ -59,8 +59,8 @@ const vs = (a: FakeApiServer, name = 'hello-ingress') => a.get<Obj>('virtualserv
 
 describe('Controller', () => {
   test('reconciles its class at start, leaves other classes alone, and restores what another client deletes', async () => {
-    const theirs = { ...fresh(ingress({ class: 'istio.ingress.networking.knative.dev' })), metadata: { ...fresh(ingress()).metadata, name: 'theirs', uid: 'theirs-uid',
-      annotations: { 'networking.knative.dev/ingress.class': 'istio.ingress.networking.knative.dev' } } };
+    const other = fresh(ingress({ class: 'istio.ingress.networking.knative.dev' }));
+    const theirs = { ...other, metadata: { ...other.metadata, name: 'theirs', uid: 'theirs-uid' } };
     const s = await start([['ingresses', fresh(ingress())], ['ingresses', theirs]], { readiness: writtenReadiness });
     const done = await eventually('hello Ready', async () => ready(s.api));
     expect(done.metadata.finalizers).toEqual([KINGRESS_FINALIZER]);
@@ -116,7 +116,6 @@ describe('Controller', () => {
     s.api.put('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config-network', namespace: 'knative-serving' },
       data: { 'cluster-local-domain-tls': 'Enabled' } } as Obj);
     await eventually('resync', async () => s.lines.find((l) => l.msg === 'configuration changed, resyncing all KIngresses'));
-    s.api.put('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'unrelated', namespace: 'knative-serving' }, data: {} } as Obj);
   });
 
   test('class changed away: our objects and finalizer go; a deleted KIngress is forgotten', async () => {
