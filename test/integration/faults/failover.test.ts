@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createTestNamespace, eventually, kubeConfigForToken, testKubeconfigPath } from '../../harness/kube.js';
 import { buildCli, spawnRun, type RunProcess } from '../operator/cli.js';
 import { isReady, TestEnv } from '../operator/env.js';
-import { figure, KINGRESS_API, orphans, sleep } from './support.js';
+import { figure, KINGRESS_API, orphans } from './support.js';
 
 const env = new TestEnv();
 let ns: string;
@@ -44,12 +44,16 @@ describe('replicas and SIGKILL', () => {
     const first = await eventually('a leader', async () => leading(a), 60_000);
     const b = startRun(['--leader-election-id', lease]);
     await eventually('the standby is up', async () => (b.lines.some((l) => l.msg === 'net-higress controller starting') ? true : undefined), 60_000);
-    // Two lease retry periods: a standby that believed it could lead would have said so by now.
-    await sleep(5_000);
+    // Two renewals by the leader while the standby retries: one that believed it could lead would have said so by now.
+    const readLease = async () => (await env.get('coordination.k8s.io/v1', 'Lease', env.systemNamespace, lease) as { spec?: { holderIdentity?: string; renewTime?: string } }).spec;
+    const renewals = new Set<string>();
+    await eventually('two renewals with the standby up', async () => {
+      renewals.add((await readLease())?.renewTime ?? '');
+      return renewals.size >= 3 ? true : undefined;
+    }, 60_000, 200);
     expect(leading(b)).toBeUndefined();
     expect(first.identity).toMatch(new RegExp(`^${hostname()}_[0-9a-f-]{36}$`));
-    const holder = (await env.get('coordination.k8s.io/v1', 'Lease', env.systemNamespace, lease) as { spec?: { holderIdentity?: string } }).spec?.holderIdentity;
-    expect(holder).toBe(first.identity);
+    expect((await readLease())?.holderIdentity).toBe(first.identity);
 
     // Work in flight when the leader dies: creates, and deletes of KIngresses it had finished.
     const names = Array.from({ length: 10 }, (_v, i) => `k${i}`);

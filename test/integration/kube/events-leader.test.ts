@@ -87,14 +87,21 @@ describe('LeaderElector on a real API server', () => {
     a.start();
     await eventually('a leads', async () => (a.isLeader() ? true : undefined));
     b.start();
-    await new Promise((r) => setTimeout(r, 1000));
-    expect(b.isLeader()).toBe(false);
-    expect(b.observedLeader()).toBe('a');
-
-    const lease = await rest.request<{ spec: { holderIdentity: string; renewTime: string; leaseDurationSeconds: number } }>({
+    const readLease = () => rest.request<{ spec: { holderIdentity: string; renewTime: string; leaseDurationSeconds: number } }>({
       method: 'GET',
       path: `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/net-higress`,
     });
+    // b stands by while a renews: a's renewals, not a fixed wait, measure that b had its chances to take over.
+    await eventually('b sees a leading', async () => (b.observedLeader() === 'a' ? true : undefined));
+    const renewals = new Set<string>();
+    await eventually('a renews twice while b retries', async () => {
+      renewals.add((await readLease()).spec.renewTime);
+      return renewals.size >= 3 ? true : undefined;
+    }, 10_000, 50);
+    expect(b.isLeader()).toBe(false);
+    expect(log).toEqual(['a started']);
+
+    const lease = await readLease();
     expect(lease.spec.holderIdentity).toBe('a');
     expect(lease.spec.renewTime).toMatch(/\.\d{6}Z$/);
     expect(lease.spec.leaseDurationSeconds).toBe(3);

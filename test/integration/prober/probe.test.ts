@@ -111,9 +111,9 @@ describe('Ready only when every gateway pod serves this generation', () => {
     await env.base.client.create(env.kingress('leaving'));
     const hash = await env.hashOf('leaving');
     await eventually('two pods serve', async () => (a.servingSince.has(hash) && b.servingSince.has(hash) ? true : undefined));
-    await sleep(1000);
+    // Both serving pods answered their probes: only the frozen one holds Ready back.
+    await eventually('only the frozen pod pending', async () => (env.prober?.pendingPods(`${env.ns}/leaving`)?.join() === gone.ip ? true : undefined));
     expect(isReady(await env.status('leaving'))).toBe(false);
-    expect(env.prober?.pendingPods(`${env.ns}/leaving`)).toEqual([gone.ip]);
 
     const removed = Date.now();
     await env.setEndpoints([a.ip, b.ip], [gone.ip]);

@@ -9,6 +9,7 @@ import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, test, expect } from '@jest/globals';
 import { PROBE_TIMEOUT_MS, sendProbe } from '../../../src/prober/request.js';
 import type { ProbeTarget } from '../../../src/prober/targets.js';
+import { eventually } from '../../harness/kube.js';
 
 // Loopback servers stand in for a gateway pod: the probe is dialled to the pod's address while Host/SNI
 // name the KIngress host, so the server sees a host that is not its own address.
@@ -114,7 +115,8 @@ describe('one probe on the wire', () => {
     const s = await serve(() => undefined);
     const abort = new AbortController();
     const pending = sendProbe(target(s.port), abort.signal);
-    await new Promise((r) => setTimeout(r, 50));
+    // In flight: the pod has the request and has not answered.
+    await eventually('the probe reached the pod', async () => (s.seen.length > 0 ? true : undefined), 5000, 5);
     const start = Date.now();
     abort.abort();
     expect(await pending).toEqual({ kind: 'error', timeout: false, message: 'cancelled' });
