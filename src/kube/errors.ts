@@ -71,7 +71,8 @@ function parseStatus(body: unknown): StatusInfo | undefined {
 /** True when the reason matches, or when the reason is unknown and the code matches (apimachinery rule). */
 function hasReason(err: unknown, reasons: readonly string[], code: number): boolean {
   const info = statusInfo(err);
-  if (!info) return false;
+  // A wrapping error (one that says what we were doing) keeps the API error as its cause.
+  if (!info) return err instanceof Error && err.cause !== undefined ? hasReason(err.cause, reasons, code) : false;
   if (info.reason !== undefined && reasons.includes(info.reason)) return true;
   const reasonKnown = info.reason !== undefined && KNOWN_REASONS.has(info.reason);
   return !reasonKnown && info.code === code;

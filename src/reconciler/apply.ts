@@ -76,7 +76,7 @@ async function applyGateway(ing: KIngress, gw: Gateway, ownerUID: string | undef
   } catch (err) {
     if (err instanceof ReconcileError) throw err;
     if (isTooLarge(err)) throw tooLarge(ref, byteSize(gw), errorMessage(err));
-    throw new ReconcileError(`failed to ${existing ? 'update' : 'create'} Gateway ${ref.namespace}/${ref.name}: ${errorMessage(err)}`);
+    throw new ReconcileError(`failed to ${existing ? 'update' : 'create'} Gateway ${ref.namespace}/${ref.name}: ${errorMessage(err)}`, undefined, {}, err);
   }
 }
 
@@ -90,7 +90,7 @@ async function applySecretCopy(ing: KIngress, copy: Secret, deps: ReconcileDeps)
       await deps.writer.create(copy);
     } catch (err) {
       deps.recorder.event(ing, 'Warning', 'CreationFailed', `Failed to create Secret ${id}: ${errorMessage(err)}`);
-      throw new ReconcileError(`failed to create Secret: ${errorMessage(err)}`);
+      throw new ReconcileError(`failed to create Secret: ${errorMessage(err)}`, undefined, {}, err);
     }
     deps.recorder.event(ing, 'Normal', 'Created', `Created Secret ${id}`);
     return;
@@ -105,14 +105,14 @@ async function applySecretCopy(ing: KIngress, copy: Secret, deps: ReconcileDeps)
     await deps.writer.update({ ...existing, metadata: { ...existing.metadata, labels: wanted }, data: copy.data });
   } catch (err) {
     deps.recorder.event(ing, 'Warning', 'UpdateFailed', `Failed to update Secret ${id}: ${errorMessage(err)}`);
-    throw new ReconcileError(`failed to update Secret: ${errorMessage(err)}`);
+    throw new ReconcileError(`failed to update Secret: ${errorMessage(err)}`, undefined, {}, err);
   }
   deps.recorder.event(ing, 'Normal', 'Updated', `Updated Secret ${id}`);
 }
 
 function writeFailed(verb: 'create' | 'update', ref: WireRef, obj: object, err: unknown): ReconcileError {
   if (isTooLarge(err)) return tooLarge(ref, byteSize(obj), errorMessage(err));
-  return new ReconcileError(`failed to ${verb} ${ref.kind}: ${errorMessage(err)}`);
+  return new ReconcileError(`failed to ${verb} ${ref.kind}: ${errorMessage(err)}`, undefined, {}, err);
 }
 
 /** What the object weighs on the wire (JSON), as the API server's limits count it. */
@@ -150,7 +150,7 @@ export async function deleteObject(o: Existing, deps: ReconcileDeps): Promise<vo
     await deps.writer.delete(ref, o.metadata.uid ? { uid: o.metadata.uid } : undefined);
   } catch (err) {
     if (isNotFound(err)) return;
-    throw new ReconcileError(`failed to delete ${ref.kind} ${ref.namespace}/${ref.name}: ${errorMessage(err)}`);
+    throw new ReconcileError(`failed to delete ${ref.kind} ${ref.namespace}/${ref.name}: ${errorMessage(err)}`, undefined, {}, err);
   }
 }
 

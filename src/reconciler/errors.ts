@@ -12,8 +12,9 @@ export interface ReconcileErrorDetails {
 /** A reconcile failure that also says what it does to the KIngress conditions. */
 export class ReconcileError extends Error {
   override readonly name = 'ReconcileError';
-  constructor(message: string, readonly mark?: (c: Conditions) => void, readonly details: ReconcileErrorDetails = {}) {
-    super(message);
+  /** `cause`: the API error behind it, so a 409 from a stale cache is still seen as a conflict (isConflict). */
+  constructor(message: string, readonly mark?: (c: Conditions) => void, readonly details: ReconcileErrorDetails = {}, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
   }
 }
 
@@ -52,5 +53,5 @@ export function virtualServiceFailed(err: unknown): ReconcileError {
   return new ReconcileError(message, (c) => {
     inner?.mark?.(c);
     c.markFalse(LOAD_BALANCER_READY, 'ReconcileVirtualServiceFailed', message);
-  }, inner?.details);
+  }, inner?.details, err);
 }

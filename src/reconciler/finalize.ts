@@ -44,7 +44,7 @@ async function removeLegacyServers(ing: KIngress, namespace: string, name: strin
   try {
     await deps.writer.update(updateGatewayServers(gw, [], servers));
   } catch (err) {
-    throw new ReconcileError(`failed to update Gateway: ${errorMessage(err)}`);
+    throw new ReconcileError(`failed to update Gateway: ${errorMessage(err)}`, undefined, {}, err);
   }
   deps.recorder.event(ing, 'Normal', 'Updated', `Updated Gateway ${namespace}/${name}`);
 }

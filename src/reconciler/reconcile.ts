@@ -52,12 +52,15 @@ export async function reconcileIngress(key: string, deps: ReconcileDeps): Promis
   try {
     outcome = await converge(live, status, deps);
   } catch (err) {
+    // A write refused for a stale resourceVersion: our cache is a step behind. Nothing is wrong with the
+    // KIngress, so its status is left alone and the retry (requeued quietly) works from a fresher cache.
+    if (isConflict(err)) throw err;
     failure = err;
     if (err instanceof ReconcileError) err.mark?.(status.conditions);
     const readyReason = err instanceof ReconcileError ? err.details.readyReason : undefined;
     if (readyReason && err instanceof ReconcileError) status.conditions.markFalse(READY, readyReason, err.message);
     else status.conditions.markUnknown(READY, 'ReconcileIngressFailed', 'Ingress reconciliation failed');
-    if (!isConflict(err)) deps.recorder.event(live, 'Warning', 'InternalError', errorMessage(err));
+    deps.recorder.event(live, 'Warning', 'InternalError', errorMessage(err));
   }
   await updateStatus(live, status, deps);
   if (failure !== undefined) throw failure;

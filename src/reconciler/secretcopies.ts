@@ -77,7 +77,7 @@ export async function releaseSecretCopy(copy: Existing, self: KIngress, deps: Re
     await deps.writer.update({ apiVersion: 'v1', kind: 'Secret', ...copy, metadata: { ...copy.metadata, labels } });
   } catch (err) {
     if (isNotFound(err)) return;
-    throw new ReconcileError(`failed to update Secret ${copy.metadata.namespace ?? ''}/${copy.metadata.name ?? ''}: ${errorMessage(err)}`);
+    throw new ReconcileError(`failed to update Secret ${copy.metadata.namespace ?? ''}/${copy.metadata.name ?? ''}: ${errorMessage(err)}`, undefined, {}, err);
   }
 }
 
