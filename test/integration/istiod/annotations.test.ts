@@ -2,7 +2,6 @@
 // Higress gateway: the annotations land on the serving routes only (the probe routes keep no retries and no
 // timeout), and a WasmPlugin rule targeting a KIngress by route (`<namespace>/<name>`) names its serving
 // routes and never a probe route.
-import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { judge, reduceRoute, type Verdict } from '../../harness/gateway-oracle.js';
 import { istioBinaries } from '../../harness/istiod.js';
@@ -41,7 +40,6 @@ beforeAll(async () => {
   await world.services([{ namespace: ns.annotations!, name: 'hello-shadow', ports: [80] }]);
   await world.applyKIngresses(kingresses);
   ({ verdict, xds } = await world.conforms());
-  if (process.env.NET_HIGRESS_XDS_DUMP) writeFileSync(process.env.NET_HIGRESS_XDS_DUMP, JSON.stringify(xds, null, 1));
 }, 45 * 60_000);
 
 afterAll(async () => {
