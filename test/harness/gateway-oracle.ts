@@ -6,7 +6,7 @@
 // feed it whatever net-higress wrote (any source of KIngresses), plus the chart's Gateways.
 import type { Gateway, HTTPMatchRequest, HTTPRoute, Server, VirtualService } from '../../src/api/istio.js';
 import {
-  outboundCluster, routeClusters, type EnvoyRoute, type GatewayXds, type HeaderValueOption, type VirtualHost,
+  outboundCluster, routeClusters, type EnvoyRoute, type GatewayXds, type HeaderValueOption, type StringMatch, type VirtualHost,
 } from './xds.js';
 
 /** One Envoy route, reduced to what net-higress decides. */
@@ -22,8 +22,25 @@ export interface GatewayRoute {
   hostRewrite?: string;
   timeout?: string;
   retries: boolean;
+  /** What the Higress route annotations add; a key is present only when the route has it. */
+  extras?: RouteExtras;
   /** Anything in the Envoy route the reduction does not cover (so it cannot pass unnoticed). */
   other: string[];
+}
+
+/** A route's policies beyond routing (Higress route annotations), as Envoy spells them. */
+export interface RouteExtras {
+  requestAdd?: Record<string, string>;
+  requestRemove?: string[];
+  responseSet?: Record<string, string>;
+  responseAdd?: Record<string, string>;
+  responseRemove?: string[];
+  retryPolicy?: { retryOn: string; numRetries: number; perTryTimeout?: string; retriableStatusCodes?: number[] };
+  cors?: { allowOriginStringMatch: StringMatch[]; allowMethods: string; allowHeaders: string; exposeHeaders?: string; maxAge?: string; allowCredentials?: boolean };
+  mirror?: { cluster: string; numerator: number; denominator: string };
+  regexRewrite?: { regex: string; substitution: string };
+  prefixRewrite?: string;
+  redirect?: { schemeRedirect?: string; hostRedirect?: string; pathRedirect?: string; responseCode: string };
 }
 
 export interface ExpectedVirtualHost {
@@ -50,6 +67,80 @@ export interface Verdict {
 }
 
 const OVERWRITE = 'OVERWRITE_IF_EXISTS_OR_ADD';
+const APPEND = 'APPEND_IF_EXISTS_OR_ADD';
+
+/** Envoy's redirect response codes (protojson omits the default, 301). */
+const REDIRECT_CODES: Record<number, string> = { 302: 'FOUND', 303: 'SEE_OTHER', 307: 'TEMPORARY_REDIRECT', 308: 'PERMANENT_REDIRECT' };
+
+/** The extras in one key order (both sides are compared as JSON), without empty ones; undefined when none. */
+function orderedExtras(x: RouteExtras): RouteExtras | undefined {
+  const keys: Array<keyof RouteExtras> = ['requestAdd', 'requestRemove', 'responseSet', 'responseAdd', 'responseRemove', 'retryPolicy', 'cors', 'mirror', 'regexRewrite', 'prefixRewrite', 'redirect'];
+  const out: Record<string, unknown> = {};
+  for (const k of keys) {
+    const v = x[k];
+    if (v === undefined || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0)) continue;
+    out[k] = v;
+  }
+  return Object.keys(out).length > 0 ? out as RouteExtras : undefined;
+}
+
+/**
+ * Istio's translation of a retry condition list: HTTP status codes become retriable status codes (and
+ * `retriable-status-codes` is added if missing), every other condition is passed to Envoy as written.
+ */
+function expectedRetryOn(retryOn: string | undefined): { retryOn: string; retriableStatusCodes?: number[] } {
+  if (!retryOn) return { retryOn: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes', retriableStatusCodes: [503] };
+  const codes: number[] = [];
+  const conditions: string[] = [];
+  for (const part of retryOn.split(',').map((p) => p.trim()).filter(Boolean)) {
+    if (/^\d+$/.test(part) && Number(part) >= 100 && Number(part) < 600) codes.push(Number(part));
+    else conditions.push(part);
+  }
+  if (codes.length > 0 && !conditions.includes('retriable-status-codes')) conditions.push('retriable-status-codes');
+  return { retryOn: conditions.join(','), ...(codes.length > 0 ? { retriableStatusCodes: codes } : {}) };
+}
+
+function expectedExtras(r: HTTPRoute, resolve: (host: string) => string): RouteExtras | undefined {
+  const retries = r.retries?.attempts !== undefined && r.retries.attempts > 0
+    ? (() => {
+      const on = expectedRetryOn(r.retries.retryOn);
+      return { retryOn: on.retryOn, numRetries: r.retries.attempts, ...(r.retries.perTryTimeout ? { perTryTimeout: r.retries.perTryTimeout } : {}), ...(on.retriableStatusCodes ? { retriableStatusCodes: on.retriableStatusCodes } : {}) };
+    })()
+    : undefined;
+  const c = r.corsPolicy;
+  const cors = c && {
+    allowOriginStringMatch: c.allowOrigins.map((o): StringMatch => (o.regex !== undefined ? { safeRegex: { regex: o.regex } } : o.prefix !== undefined ? { prefix: o.prefix } : { exact: o.exact ?? '' })),
+    allowMethods: c.allowMethods.join(','),
+    allowHeaders: c.allowHeaders.join(','),
+    ...(c.exposeHeaders?.length ? { exposeHeaders: c.exposeHeaders.join(',') } : {}),
+    ...(c.maxAge ? { maxAge: c.maxAge.replace(/s$/, '') } : {}),
+    allowCredentials: c.allowCredentials,
+  };
+  // Istio writes a mirror percentage as a fraction of a million; no percentage mirrors everything.
+  const mirror = r.mirror && {
+    cluster: outboundCluster(resolve(r.mirror.host), r.mirror.port.number),
+    numerator: Math.round((r.mirrorPercentage?.value ?? 100) * 10_000),
+    denominator: 'MILLION',
+  };
+  const rw = r.rewrite;
+  const d = r.redirect;
+  return orderedExtras({
+    requestAdd: r.headers?.request?.add,
+    requestRemove: r.headers?.request?.remove,
+    responseSet: r.headers?.response?.set,
+    responseAdd: r.headers?.response?.add,
+    responseRemove: r.headers?.response?.remove,
+    retryPolicy: retries,
+    cors,
+    mirror,
+    regexRewrite: rw?.uriRegexRewrite && { regex: rw.uriRegexRewrite.match, substitution: rw.uriRegexRewrite.rewrite },
+    prefixRewrite: rw?.uri,
+    redirect: d && {
+      ...(d.scheme ? { schemeRedirect: d.scheme } : {}), ...(d.authority ? { hostRedirect: d.authority } : {}),
+      ...(d.uri ? { pathRedirect: d.uri } : {}), responseCode: REDIRECT_CODES[d.redirectCode] ?? 'MOVED_PERMANENTLY',
+    },
+  });
+}
 
 /**
  * Route configuration names istiod gives Gateway servers: `http.<port>` for plain HTTP,
@@ -126,6 +217,7 @@ function expectedRoute(r: HTTPRoute, m: HTTPMatchRequest & { name?: string }, op
   if (dests.length === 1) Object.assign(routeSet, dests[0]!.headers?.request?.set ?? {});
   const headersExact: Record<string, string> = {};
   for (const [k, v] of Object.entries(m.headers ?? {})) headersExact[k] = v.exact ?? '';
+  const extras = expectedExtras(r, resolve);
   return {
     name: m.name ? `${r.name ?? ''}.${m.name}` : r.name ?? '',
     ...(m.authority?.prefix !== undefined ? { authorityPrefix: m.authority.prefix } : {}),
@@ -134,20 +226,68 @@ function expectedRoute(r: HTTPRoute, m: HTTPMatchRequest & { name?: string }, op
     clusters,
     set: routeSet,
     ...(r.rewrite?.authority ? { hostRewrite: r.rewrite.authority } : {}),
-    // No timeout in the VirtualService: Istio disables Envoy's 15 s default.
-    timeout: '0s',
+    // No timeout in the VirtualService: Istio disables Envoy's 15 s default. A redirect has no upstream.
+    ...(r.redirect ? {} : { timeout: r.timeout ?? '0s' }),
     retries: r.retries?.attempts !== undefined ? r.retries.attempts > 0 : false,
+    ...(extras ? { extras } : {}),
     other: [],
   };
 }
 
-function setOf(opts: HeaderValueOption[] | undefined, other: string[], where: string): Record<string, string> {
+/** Headers set (overwritten); appended ones go to `add` if given, else count as unexpected. */
+function setOf(opts: HeaderValueOption[] | undefined, other: string[], where: string, add?: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const o of opts ?? []) {
-    if ((o.appendAction ?? 'APPEND_IF_EXISTS_OR_ADD') !== OVERWRITE) other.push(`${where} header ${o.header.key} with ${o.appendAction ?? 'append'}`);
-    out[o.header.key] = o.header.value ?? '';
+    const action = o.appendAction ?? APPEND;
+    if (action === OVERWRITE) out[o.header.key] = o.header.value ?? '';
+    else if (action === APPEND && add) add[o.header.key] = o.header.value ?? '';
+    else other.push(`${where} header ${o.header.key} with ${o.appendAction ?? 'append'}`);
   }
   return out;
+}
+
+interface EnvoyCors {
+  allowOriginStringMatch?: StringMatch[]; allowMethods?: string; allowHeaders?: string; exposeHeaders?: string; maxAge?: string; allowCredentials?: boolean;
+}
+interface EnvoyRetryPolicy { retryOn?: string; numRetries?: number; perTryTimeout?: string; retriableStatusCodes?: number[] }
+interface EnvoyMirror { cluster: string; runtimeFraction?: { defaultValue?: { numerator?: number; denominator?: string } } }
+
+/** The Envoy route's annotation-driven policies, in RouteExtras's shape. */
+function receivedExtras(r: EnvoyRoute, other: string[]): RouteExtras | undefined {
+  const requestAdd: Record<string, string> = {};
+  const responseAdd: Record<string, string> = {};
+  const responseSet = setOf(r.responseHeadersToAdd as HeaderValueOption[] | undefined, other, 'response', responseAdd);
+  setOf(r.requestHeadersToAdd, [], 'route', requestAdd);
+  const rp = r.route?.retryPolicy as EnvoyRetryPolicy | undefined;
+  const cors = (r.typedPerFilterConfig as Record<string, EnvoyCors> | undefined)?.['envoy.filters.http.cors'];
+  const mirrors = (r.route?.requestMirrorPolicies ?? []) as EnvoyMirror[];
+  if (mirrors.length > 1) other.push(`${mirrors.length} mirror policies`);
+  const m = mirrors[0];
+  const rx = r.route?.regexRewrite as { pattern: { regex: string }; substitution: string } | undefined;
+  const d = r.redirect as { schemeRedirect?: string; hostRedirect?: string; pathRedirect?: string; responseCode?: string } | undefined;
+  return orderedExtras({
+    requestAdd,
+    requestRemove: r.requestHeadersToRemove as string[] | undefined,
+    responseSet,
+    responseAdd,
+    responseRemove: r.responseHeadersToRemove as string[] | undefined,
+    retryPolicy: rp && {
+      retryOn: rp.retryOn ?? '', numRetries: rp.numRetries ?? 0,
+      ...(rp.perTryTimeout ? { perTryTimeout: rp.perTryTimeout } : {}), ...(rp.retriableStatusCodes ? { retriableStatusCodes: rp.retriableStatusCodes } : {}),
+    },
+    cors: cors && {
+      allowOriginStringMatch: cors.allowOriginStringMatch ?? [], allowMethods: cors.allowMethods ?? '', allowHeaders: cors.allowHeaders ?? '',
+      ...(cors.exposeHeaders ? { exposeHeaders: cors.exposeHeaders } : {}), ...(cors.maxAge ? { maxAge: cors.maxAge } : {}),
+      ...(cors.allowCredentials !== undefined ? { allowCredentials: cors.allowCredentials } : {}),
+    },
+    mirror: m && { cluster: m.cluster, numerator: m.runtimeFraction?.defaultValue?.numerator ?? 0, denominator: m.runtimeFraction?.defaultValue?.denominator ?? 'HUNDRED' },
+    regexRewrite: rx && { regex: rx.pattern.regex, substitution: rx.substitution },
+    prefixRewrite: r.route?.prefixRewrite as string | undefined,
+    redirect: d && {
+      ...(d.schemeRedirect ? { schemeRedirect: d.schemeRedirect } : {}), ...(d.hostRedirect ? { hostRedirect: d.hostRedirect } : {}),
+      ...(d.pathRedirect ? { pathRedirect: d.pathRedirect } : {}), responseCode: d.responseCode ?? 'MOVED_PERMANENTLY',
+    },
+  });
 }
 
 /** An Envoy route reduced to the shape of GatewayRoute. */
@@ -164,9 +304,9 @@ export function reduceRoute(r: EnvoyRoute): GatewayRoute {
   }
   const pathPrefix = r.match.prefix ?? r.match.pathSeparatedPrefix;
   if (pathPrefix === undefined) other.push(`path match ${JSON.stringify(r.match)}`);
-  if (r.redirect) other.push(`redirect ${JSON.stringify(r.redirect)}`);
   if (r.directResponse) other.push(`direct response ${JSON.stringify(r.directResponse)}`);
-  const set = setOf(r.requestHeadersToAdd, other, 'route');
+  const set = setOf(r.requestHeadersToAdd, other, 'route', {});
+  const extras = receivedExtras(r, other);
   const wc = r.route?.weightedClusters?.clusters;
   const clusters = wc
     ? wc.map((c) => ({ name: c.name, weight: c.weight ?? 0, set: setOf(c.requestHeadersToAdd, other, c.name) }))
@@ -181,6 +321,7 @@ export function reduceRoute(r: EnvoyRoute): GatewayRoute {
     ...(r.route?.hostRewriteLiteral ? { hostRewrite: r.route.hostRewriteLiteral } : {}),
     ...(r.route?.timeout !== undefined ? { timeout: r.route.timeout } : {}),
     retries: r.route?.retryPolicy !== undefined,
+    ...(extras ? { extras } : {}),
     other,
   };
 }

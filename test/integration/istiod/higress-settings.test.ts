@@ -30,7 +30,7 @@ beforeAll(async () => {
   await world.start();
   app = await world.namespace('app');
   localGatewayHost = `knative-local-gateway.${world.chart.higressNamespace}.svc.cluster.local`;
-  const hello = example('hello.yaml', app);
+  const hello = example('hello.yaml', app).filter((o) => o.kind === 'Ingress');
   await world.services(backingServicesOf(hello));
   // The KService's placeholder: Knative Serving points it at the KIngress's private load balancer.
   await world.services([{ namespace: app, name: 'hello', ports: [80], externalName: localGatewayHost }]);
@@ -50,7 +50,7 @@ const mappingRoute = (xds: GatewayXds) => (virtualHostFor(routeConfig(xds, 'http
 describe('DomainMapping under Higress\'s cluster filter', () => {
   test('net-istio\'s VirtualService (destination: the placeholder): the route arrives, its cluster only without the filter', async () => {
     // What net-istio (and net-higress without the placeholder Service) writes for the DomainMapping.
-    const mapping = example('domain-mapping.yaml', app).map((o) => ({ ...o, metadata: { ...o.metadata, name: 'as-net-istio' } }));
+    const mapping = example('domain-mapping.yaml', app).filter((o) => o.kind === 'Ingress').map((o) => ({ ...o, metadata: { ...o.metadata, name: 'as-net-istio' } }));
     const rendered = renderDocuments(parseDocuments(JSON.stringify(mapping[0]), 'domain-mapping'), {
       ingressClass: mapping[0]!.metadata.annotations!['networking.knative.dev/ingress.class']!, includeSecretData: false,
       istio: defaultIstioConfig({ systemNamespace: world.chart.systemNamespace, clusterDomain: 'cluster.local' }),
