@@ -16,7 +16,7 @@ export function parseDocuments(text: string, source: string, firstIndex = 0): In
   try {
     loaded = yaml.loadAll(text);
   } catch (err) {
-    throw new Error(`${source}: not valid YAML or JSON: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+    throw new Error(`${source}: not valid YAML or JSON: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`, { cause: err });
   }
   const out: InputDocument[] = [];
   for (const doc of loaded) {
@@ -62,7 +62,7 @@ export function readInputFiles(path: string, opts: { directories: boolean }): In
   try {
     stat = statSync(path);
   } catch (err) {
-    throw new Error(`${path}: ${describeFsError(err)}`);
+    throw new Error(`${path}: ${describeFsError(err)}`, { cause: err });
   }
   if (!stat.isDirectory()) return [{ source: path, text: readText(path) }];
   if (!opts.directories) throw new Error(`${path}: is a directory, want a file`);
@@ -76,7 +76,7 @@ function readText(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
-    throw new Error(`${path}: ${describeFsError(err)}`);
+    throw new Error(`${path}: ${describeFsError(err)}`, { cause: err });
   }
 }
 

@@ -81,7 +81,7 @@ export class InformerClusterState implements ClusterState {
 
   async secretCopiesOf(namespace: string, origin: ObjectRef): Promise<Existing[]> {
     const selector = `${ORIGIN_SECRET_NAME_LABEL}=${originSecretNameLabelValue(origin.name)},${ORIGIN_SECRET_NAMESPACE_LABEL}=${origin.namespace}`;
-    return (await this.reader.list(SECRET, { namespace, labelSelector: selector })) as Existing[];
+    return this.reader.list<Existing>(SECRET, { namespace, labelSelector: selector });
   }
 
   secretCopiesMadeFor(ingress: ObjectRef): Existing[] {

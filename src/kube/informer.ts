@@ -62,9 +62,9 @@ export class Informer<T extends KubeObject> {
   private stopped = true;
   private synced = false;
   private current: { abort(): void } | undefined;
-  private retryTimer: TimerHandle | undefined;
-  private watchdogTimer: TimerHandle | undefined;
-  private resyncTimer: TimerHandle | undefined;
+  private retryTimer: TimerHandle;
+  private watchdogTimer: TimerHandle;
+  private resyncTimer: TimerHandle;
   private syncWaiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
   /** Access denied before the first sync: waiting cannot help, so sync waiters fail at once. */
   private denied: Error | undefined;

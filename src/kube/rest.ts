@@ -69,7 +69,7 @@ export class RestClient {
           try {
             resolve((text === '' ? undefined : JSON.parse(text)) as T);
           } catch (err) {
-            reject(err);
+            reject(err instanceof Error ? err : new Error(String(err)));
           }
         });
       });
@@ -191,7 +191,7 @@ function sameTLS(a: https.AgentOptions, b: https.AgentOptions | undefined): bool
     const y = b[k];
     if (x === y) return true;
     if (Buffer.isBuffer(x) && Buffer.isBuffer(y)) return x.equals(y);
-    if (Array.isArray(x) && Array.isArray(y)) return x.length === y.length && x.every((v, i) => v === y[i] || (Buffer.isBuffer(v) && Buffer.isBuffer(y[i]) && v.equals(y[i] as Buffer)));
+    if (Array.isArray(x) && Array.isArray(y)) return x.length === y.length && x.every((v, i) => v === y[i] || (Buffer.isBuffer(v) && Buffer.isBuffer(y[i]) && v.equals(y[i])));
     return false;
   });
 }

@@ -88,28 +88,27 @@ export class Metrics {
 
   constructor(opts: MetricsOptions = {}) {
     // Gauges read their source at scrape time: the truth lives in the queue and the caches.
-    const metrics = this;
-    new Gauge({
+    const depth: Gauge = new Gauge({
       name: `${METRIC_PREFIX}workqueue_depth`,
       help: 'Keys waiting in the work queue.',
       registers: [this.registry],
-      collect() { const n = sample(metrics.queueDepth); if (n !== undefined) this.set(n); },
+      collect: () => { const n = sample(this.queueDepth); if (n !== undefined) depth.set(n); },
     });
-    new Gauge({
+    const readiness: Gauge<'state'> = new Gauge({
       name: `${METRIC_PREFIX}kingress_readiness`,
       help: 'KIngresses of our class by readiness state.',
       labelNames: ['state'] as const,
       registers: [this.registry],
-      collect() {
-        const counts = sample(metrics.readiness);
-        if (counts) for (const state of READINESS_STATES) this.set({ state }, counts[state]);
+      collect: () => {
+        const counts = sample(this.readiness);
+        if (counts) for (const state of READINESS_STATES) readiness.set({ state }, counts[state]);
       },
     });
-    new Gauge({
+    const probing: Gauge = new Gauge({
       name: `${METRIC_PREFIX}kingresses_probing`,
       help: 'KIngresses waiting for every gateway pod to serve their current generation.',
       registers: [this.registry],
-      collect() { const n = sample(metrics.probing); if (n !== undefined) this.set(n); },
+      collect: () => { const n = sample(this.probing); if (n !== undefined) probing.set(n); },
     });
 
     // Zero series exist from the start, so rate() and alerts work before the first event.

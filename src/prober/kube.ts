@@ -104,7 +104,7 @@ export class InformerGatewayCluster implements GatewayCluster {
       // Start over on the next read rather than keep a watch that never listed.
       if (this.watches.get(key) === watched) this.watches.delete(key);
       await watched.informer.stop();
-      throw new Error(`cannot read ${rt.plural} in ${namespace}: ${errorMessage(err)}`);
+      throw new Error(`cannot read ${rt.plural} in ${namespace}: ${errorMessage(err)}`, { cause: err });
     }
     return watched.informer;
   }

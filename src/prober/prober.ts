@@ -68,7 +68,7 @@ export class Prober implements Readiness {
     const token = Symbol(key);
     this.listing.set(key, token);
     let listed: Awaited<ReturnType<typeof listProbeTargets>>;
-    let wanted = false;
+    let wanted: boolean;
     try {
       listed = await listProbeTargets(ing, desired, this.cluster, this.opts.clusterDomain);
     } finally {

@@ -108,7 +108,7 @@ export class ProbeScheduler<I extends { readonly id: string }> {
   }
 
   private async run(item: I): Promise<void> {
-    let finished = false;
+    let finished: boolean;
     try {
       finished = await this.attempt(item);
     } catch {

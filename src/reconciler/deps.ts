@@ -107,7 +107,7 @@ export interface ReconcileDeps {
   annotationReports: ReportedAnnotations;
   readiness: Readiness;
   log: Log;
-  now(): Date;
+  now: () => Date;
 }
 
 export type Result = { outcome: 'done' | 'skipped' | 'invalid' | 'waiting' } | { outcome: 'requeue'; afterMs: number };

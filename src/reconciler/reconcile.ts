@@ -48,14 +48,14 @@ export async function reconcileIngress(key: string, deps: ReconcileDeps): Promis
   const live = await ensureFinalizer(ing, deps);
   const status = new StatusBuilder(live, deps.now);
   let outcome: Result['outcome'] = 'done';
-  let failure: unknown;
+  let failure: { error: unknown } | undefined;
   try {
     outcome = await converge(live, status, deps);
   } catch (err) {
     // A write refused for a stale resourceVersion: our cache is a step behind. Nothing is wrong with the
     // KIngress, so its status is left alone and the retry (requeued quietly) works from a fresher cache.
     if (isConflict(err)) throw err;
-    failure = err;
+    failure = { error: err };
     if (err instanceof ReconcileError) err.mark?.(status.conditions);
     const readyReason = err instanceof ReconcileError ? err.details.readyReason : undefined;
     if (readyReason && err instanceof ReconcileError) status.conditions.markFalse(READY, readyReason, err.message);
@@ -63,7 +63,7 @@ export async function reconcileIngress(key: string, deps: ReconcileDeps): Promis
     deps.recorder.event(live, 'Warning', 'InternalError', errorMessage(err));
   }
   await updateStatus(live, status, deps);
-  if (failure !== undefined) throw failure;
+  if (failure) throw failure.error;
   return { outcome };
 }
 

@@ -30,7 +30,7 @@ export interface TranslateInputs {
   gatewayService(ref: ObjectRef): { selector: Record<string, string> } | undefined;
   secret(ref: ObjectRef): Secret | undefined;
   /** `spec.externalName` of a Service of type ExternalName; without it no destination is resolved (as net-istio). */
-  externalName?(ref: ObjectRef): string | undefined;
+  externalName?: (ref: ObjectRef) => string | undefined;
 }
 
 /** Everything a KIngress should produce in the cluster. */

@@ -333,9 +333,9 @@ interface Crd {
 async function loadCrds(files: string[]): Promise<Crd[]> {
   const crds: Crd[] = [];
   for (const f of files) {
-    const docs = yamlLoadAll(await readFile(f, 'utf8')) as unknown[];
+    const docs = yamlLoadAll(await readFile(f, 'utf8'));
     for (const d of docs) {
-      if (d && typeof d === 'object' && (d as Crd).kind === 'CustomResourceDefinition') crds.push(d as Crd);
+      if (d && typeof d === 'object' && (d as Crd).kind === 'CustomResourceDefinition') crds.push(d);
     }
   }
   return crds;

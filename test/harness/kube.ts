@@ -64,7 +64,7 @@ export async function deleteTestNamespace(name: string, kc: k8s.KubeConfig = tes
 
 /** The HTTP status of a client-node ApiException (undefined for anything else). */
 export function apiErrorCode(e: unknown): number | undefined {
-  return e instanceof k8s.ApiException ? (e.code as number) : undefined;
+  return e instanceof k8s.ApiException ? (e.code) : undefined;
 }
 
 /** Poll `fn` until it returns a non-undefined value, or fail after `timeoutMs` with `what` in the message. */

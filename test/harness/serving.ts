@@ -55,7 +55,7 @@ export function servingBinDir(): string {
 }
 
 function yamlDocs(file: string): Obj[] {
-  return (yamlLoadAll(readFileSync(file, 'utf8')) as unknown[]).filter((d): d is Obj => !!d && typeof d === 'object' && 'kind' in d);
+  return (yamlLoadAll(readFileSync(file, 'utf8'))).filter((d): d is Obj => !!d && typeof d === 'object' && 'kind' in d);
 }
 
 function yamlFiles(dir: string): string[] {
@@ -120,7 +120,7 @@ async function createAll(rest: RestClient, objs: Obj[]): Promise<void> {
     try {
       await rest.request({ method: 'POST', path: `${root}${ns}/${plural}`, body: o });
     } catch (err) {
-      if (!isAlreadyExists(err)) throw new Error(`creating ${o.kind} ${o.metadata.name}: ${err instanceof Error ? err.message : String(err)}`);
+      if (!isAlreadyExists(err)) throw new Error(`creating ${o.kind} ${o.metadata.name}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
   }
 }
@@ -271,7 +271,7 @@ export async function startServingCluster(opts: ServingClusterOptions = {}): Pro
   } catch (err) {
     const logs = procs.map((p) => `---- ${p.name} (${p.exit ?? 'running'}) ----\n${tailOf(p.log)}`).join('\n');
     await stop().catch(() => {});
-    throw new Error(`${err instanceof Error ? err.message : String(err)}\n${logs}`);
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\n${logs}`, { cause: err });
   }
 }
 

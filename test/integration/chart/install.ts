@@ -40,7 +40,7 @@ export async function installChart(opts: { ingressClass?: string; values?: Recor
       controller: { leaderElection: { leaseName } },
     }, opts.values ?? {}),
   });
-  for (const obj of objects) await objectsApi.create(obj as k8s.KubernetesObject);
+  for (const obj of objects) await objectsApi.create(obj);
   return {
     release, releaseNamespace: releaseNamespace!, systemNamespace: systemNamespace!, higressNamespace: higressNamespace!,
     ingressClass, fullname: `${release}-net-higress`, leaseName, objects,
@@ -82,7 +82,7 @@ export async function serviceAccountToken(inst: Install): Promise<string> {
 }
 
 export async function create(obj: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> } } & Record<string, unknown>): Promise<void> {
-  await objectsApi.create(obj as k8s.KubernetesObject);
+  await objectsApi.create(obj);
 }
 
 function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {

@@ -104,7 +104,7 @@ describe('net-istio → net-higress', () => {
   test('doctor, before: net-istio runs, its webhook is installed, its VirtualServices are not ours yet', async () => {
     vsUID = (await env.virtualService(app, 'hello-ingress'))!.metadata.uid!;
     gatewayUIDs = Object.fromEntries(await Promise.all(['knative-ingress-gateway', 'knative-local-gateway']
-      .map(async (n) => [gatewayPath(n), (await get(gatewayPath(n)))!.metadata.uid!])));
+      .map(async (n): Promise<[string, string]> => [gatewayPath(n), (await get(gatewayPath(n)))!.metadata.uid!])));
     monitor = new GapMonitor({ [`/apis/networking.istio.io/v1beta1/namespaces/${app}/virtualservices/hello-ingress`]: vsUID, ...gatewayUIDs });
     const m = await doctor();
     expect(m.get('migration/net-istio-controller')).toMatchObject({ status: 'FAIL', detail: expect.stringContaining('is still there (1 replica(s))') });
@@ -224,9 +224,9 @@ async function netIstioInstall(): Promise<void> {
   const webhook = (name: string) => ({ admissionReviewVersions: ['v1', 'v1beta1'], clientConfig: { service: { name: 'net-istio-webhook', namespace: system } },
     failurePolicy: 'Fail', sideEffects: 'None', name });
   await create({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', metadata: { name: VWC, labels: NET_ISTIO_LABELS },
-    webhooks: [{ ...webhook(VWC), namespaceSelector: { matchExpressions: [{ key: 'app.kubernetes.io/part-of', operator: 'In', values: ['knative-serving'] }] } }] } as never);
+    webhooks: [{ ...webhook(VWC), namespaceSelector: { matchExpressions: [{ key: 'app.kubernetes.io/part-of', operator: 'In', values: ['knative-serving'] }] } }] });
   await create({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', metadata: { name: MWC, labels: NET_ISTIO_LABELS },
-    webhooks: [{ ...webhook(MWC), objectSelector: { matchExpressions: [{ key: 'serving.knative.dev/configuration', operator: 'Exists' }] } }] } as never);
+    webhooks: [{ ...webhook(MWC), objectSelector: { matchExpressions: [{ key: 'serving.knative.dev/configuration', operator: 'Exists' }] } }] });
 
   // A KIngress net-istio reconciled: its finalizer, Ready status with Istio's load balancers, and its two VirtualServices.
   const ing = env.servingKIngress(app, 'hello', [{ revision: 'hello-00001', percent: 100 }]);
@@ -239,7 +239,7 @@ async function netIstioInstall(): Promise<void> {
     publicLoadBalancer: { ingress: [{ domainInternal: gatewayService }] },
     privateLoadBalancer: { ingress: [{ domainInternal: localService }] },
   } } });
-  const owner = { apiVersion: 'networking.internal.knative.dev/v1alpha1', kind: 'Ingress', name: 'hello', uid: stored.metadata!.uid!, controller: true, blockOwnerDeletion: true };
+  const owner = { apiVersion: 'networking.internal.knative.dev/v1alpha1', kind: 'Ingress', name: 'hello', uid: stored.metadata.uid!, controller: true, blockOwnerDeletion: true };
   const labels = { 'networking.internal.knative.dev/ingress': 'hello', 'serving.knative.dev/route': 'hello', 'serving.knative.dev/routeNamespace': app };
   const split = { destination: { host: `hello-00001.${app}.svc.cluster.local`, port: { number: 80 } }, weight: 100,
     headers: { request: { set: { 'Knative-Serving-Namespace': app, 'Knative-Serving-Revision': 'hello-00001' } } } };

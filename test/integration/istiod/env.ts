@@ -186,7 +186,7 @@ export class GatewayWorld {
       // For a person debugging: the last dump the oracle judged.
       if (process.env.NET_HIGRESS_XDS_DUMP && lastXds) writeFileSync(process.env.NET_HIGRESS_XDS_DUMP, JSON.stringify(lastXds, null, 1));
       const problems = last?.problems ?? [];
-      throw new Error(`${(err as Error).message}\n${problems.length} problem(s):\n${problems.slice(0, 40).join('\n')}`);
+      throw new Error(`${(err as Error).message}\n${problems.length} problem(s):\n${problems.slice(0, 40).join('\n')}`, { cause: err });
     }
   }
 }

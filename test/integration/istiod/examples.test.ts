@@ -26,7 +26,7 @@ beforeAll(async () => {
   const kingresses: Wire[] = [];
   for (const file of FILES) {
     ns[file] = await world.namespace(file.replace('.yaml', ''));
-    const objs = example(file, ns[file]!);
+    const objs = example(file, ns[file]);
     await world.objects(objs.filter((o) => o.kind === 'Secret'));
     kingresses.push(...objs.filter((o) => o.kind === 'Ingress'));
   }

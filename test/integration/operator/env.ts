@@ -72,7 +72,7 @@ export class TestEnv {
   }
 
   async ensureNamespace(name: string): Promise<void> {
-    await this.createIgnoringExisting({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } } as Wire);
+    await this.createIgnoringExisting({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
   }
 
   async createIgnoringExisting(obj: Wire): Promise<void> {

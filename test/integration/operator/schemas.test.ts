@@ -36,7 +36,7 @@ describe('golden outputs pass the server-side schemas (dry run)', () => {
     const http = objects.filter(([name, o]) => name.startsWith('route-annotations.yaml') && o.kind === 'VirtualService')
       .flatMap(([, o]) => (o as unknown as { spec: { http: Array<Record<string, unknown>> } }).spec.http);
     const fields = new Set(http.flatMap((r) => Object.keys(r)));
-    const rewrites = new Set(http.flatMap((r) => Object.keys((r.rewrite ?? {}) as object)));
+    const rewrites = new Set(http.flatMap((r) => Object.keys((r.rewrite ?? {}))));
     expect({ fields: [...fields].sort(), rewrites: [...rewrites].sort() }).toEqual({
       fields: ['corsPolicy', 'headers', 'match', 'mirror', 'mirrorPercentage', 'name', 'redirect', 'retries', 'rewrite', 'route', 'timeout'],
       rewrites: ['authority', 'uri', 'uriRegexRewrite'],

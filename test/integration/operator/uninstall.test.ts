@@ -48,7 +48,7 @@ beforeAll(async () => {
   await env.startOperator();
   const secure = await env.client.create(tlsSecret('secure-tls', 'host-1'));
   await env.client.create(tlsSecret('wildcard-tls', 'wildcard'));
-  copyName = `secure-${secure.metadata!.uid}`;
+  copyName = `secure-${secure.metadata.uid}`;
   await env.client.create(env.servingKIngress(ns, 'plain', [{ revision: 'plain-00001', percent: 100 }]));
   await env.client.create(env.servingKIngress(ns, 'secure', [{ revision: 'secure-00001', percent: 100 }],
     { tls: [{ hosts: [`secure.${ns}.example.com`], secretName: 'secure-tls', secretNamespace: ns }] }));

@@ -85,7 +85,7 @@ export class ProberEnv {
     await this.feed?.stop();
     for (const p of this.pods) p.close();
     await this.network?.close();
-    this.base.teardown();
+    await this.base.teardown();
   }
 
   /** The EndpointSlices of both gateway Services list exactly these pods (others may be listed not ready). */

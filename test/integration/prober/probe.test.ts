@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { errorMessage, statusCode } from '../../../src/kube/errors.js';
 import { eventually } from '../../harness/kube.js';
-import { isReady, type Wire } from '../operator/env.js';
+import { isReady } from '../operator/env.js';
 import { EXTERNAL_SERVICE, ProberEnv, sleep } from './env.js';
 import { networkGone, PodNetwork } from './netns.js';
 
@@ -23,7 +23,7 @@ const report = (what: string, ms: number) => console.log(`[prober latency] ${wha
 async function update(name: string, revision: string): Promise<void> {
   const ing = await env.status(name);
   if (!ing) throw new Error(`${name} not found`);
-  await env.base.client.update({ ...ing, spec: env.kingress(name, {}, revision).spec } as Wire);
+  await env.base.client.update({ ...ing, spec: env.kingress(name, {}, revision).spec });
 }
 
 describe('stand-in pods need addresses of their own', () => {

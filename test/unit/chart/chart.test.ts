@@ -23,7 +23,7 @@ const spec = (o: K8sObject) => o.spec as Record<string, unknown>;
 
 describe('helm lint', () => {
   test.each([['defaults', []], ['custom values', ['--values', CUSTOM]]])('%s: no errors or warnings (--strict)', (_name, extra) => {
-    const res = helm(['lint', '--strict', CHART_DIR, ...(extra as string[])]);
+    const res = helm(['lint', '--strict', CHART_DIR, ...(extra)]);
     expect(res.stderr).toBe('');
     expect(res.stdout).toContain('1 chart(s) linted, 0 chart(s) failed');
     expect(res.code).toBe(0);

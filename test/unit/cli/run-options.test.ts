@@ -181,6 +181,6 @@ test('RUN_USAGE lists every flag with its env variable and default', () => {
 });
 
 test('usage says what --readiness=written risks', () => {
-  expect(RUN_USAGE).toMatch(/^  written +Ready as soon as the Istio objects are written/m);
+  expect(RUN_USAGE).toMatch(/^ {2}written +Ready as soon as the Istio objects are written/m);
   expect(RUN_USAGE).toMatch(/Risk: Ready comes before Higress has loaded the route/);
 });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
-import type { IngressStatus, KIngress } from '../../../src/api/kingress.js';
+import type { KIngress } from '../../../src/api/kingress.js';
 import { ConfigError, Controller, type ControllerOptions } from '../../../src/controller/controller.js';
 import { PermissionError } from '../../../src/controller/preflight.js';
 import { writtenReadiness } from '../../../src/controller/readiness.js';
@@ -45,14 +45,14 @@ async function start(objects: Array<[string, object]>, o: { opts?: Partial<Contr
   return { api, controller, lines, readiness };
 }
 
-const condition = (ing: KIngress | undefined, type: string) => (ing?.status as IngressStatus | undefined)?.conditions?.find((c) => c.type === type);
+const condition = (ing: KIngress | undefined, type: string) => (ing?.status)?.conditions?.find((c) => c.type === type);
 const ready = (a: FakeApiServer, name = 'hello') => {
   const ing = a.get<KIngress>('ingresses', 'default', name);
   return condition(ing, 'Ready')?.status === 'True' ? ing : undefined;
 };
 const fresh = (k: KIngress): Obj => {
   const { resourceVersion: _r, finalizers: _f, ...metadata } = k.metadata;
-  return { ...k, metadata } as Obj;
+  return { ...k, metadata };
 };
 const jsonEq = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 const vs = (a: FakeApiServer, name = 'hello-ingress') => a.get<Obj>('virtualservices', 'default', name);
@@ -105,23 +105,23 @@ describe('Controller', () => {
     const copy = s.api.list('secrets').find((x) => x.metadata.namespace === 'higress-system');
     expect(copy?.data).toEqual(origin.data);
 
-    s.api.put('secrets', { ...origin, data: { 'tls.crt': CERT, 'tls.key': 'bmV3' } } as Obj);
+    s.api.put('secrets', { ...origin, data: { 'tls.crt': CERT, 'tls.key': 'bmV3' } });
     await eventually('copy rotated', async () => (s.api.get<Obj>('secrets', 'higress-system', copy!.metadata.name)?.data as Record<string, string>)['tls.key'] === 'bmV3' || undefined);
 
     s.api.put('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config-istio', namespace: 'knative-serving' },
-      data: { 'external-gateways': '[]', 'gateway.knative-serving.x': 'y' } } as Obj);
+      data: { 'external-gateways': '[]', 'gateway.knative-serving.x': 'y' } });
     await eventually('InvalidConfiguration Event', async () => s.api.requests('POST', '/events').find((r) => (r.body as { reason?: string }).reason === 'InvalidConfiguration'));
     expect(s.lines.some((l) => l.level === 'error' && l.msg === 'invalid configuration ignored, keeping the last good one')).toBe(true);
 
     s.api.put('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config-network', namespace: 'knative-serving' },
-      data: { 'cluster-local-domain-tls': 'Enabled' } } as Obj);
+      data: { 'cluster-local-domain-tls': 'Enabled' } });
     await eventually('resync', async () => s.lines.find((l) => l.msg === 'configuration changed, resyncing all KIngresses'));
   });
 
   test('class changed away: our objects and finalizer go; a deleted KIngress is forgotten', async () => {
     const s = await start([['ingresses', fresh(ingress())]]);
     const done = await eventually('hello Ready', async () => ready(s.api));
-    s.api.put('ingresses', { ...done, metadata: { ...done.metadata, annotations: { 'networking.knative.dev/ingress.class': 'istio.ingress.networking.knative.dev' } } } as Obj);
+    s.api.put('ingresses', { ...done, metadata: { ...done.metadata, annotations: { 'networking.knative.dev/ingress.class': 'istio.ingress.networking.knative.dev' } } });
     await eventually('finalizer removed', async () => (s.api.get<KIngress>('ingresses', 'default', 'hello')?.metadata.finalizers === undefined ? true : undefined));
     expect(vs(s.api)).toBeUndefined();
     expect(s.readiness.forgotten).toContain('default/hello');

@@ -9,7 +9,7 @@ function ing(name: string, ready: 'True' | 'False' | 'Unknown' | undefined, opts
     metadata: { name, namespace: 'ns', generation: 2, annotations: { 'networking.knative.dev/ingress.class': opts.cls ?? CLASS } },
     spec: {},
     ...(ready ? { status: { observedGeneration: opts.observed ?? 2, conditions: [{ type: 'Ready', status: ready }] } } : {}),
-  } as KIngress;
+  };
 }
 
 describe('net_higress_kingress_readiness source', () => {

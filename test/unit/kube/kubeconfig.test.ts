@@ -37,9 +37,9 @@ describe('loadLeanKubeAccess', () => {
     const file = single('data', { 'certificate-authority-data': b64('CA'), 'tls-server-name': 'kubernetes' },
       { 'client-certificate-data': b64('CERT'), 'client-key-data': b64('KEY'), token: 'tok' });
     const o = await applied(file);
-    expect(String(o.ca)).toBe('CA');
-    expect(String(o.cert)).toBe('CERT');
-    expect(String(o.key)).toBe('KEY');
+    expect(o.ca).toEqual(Buffer.from('CA'));
+    expect(o.cert).toEqual(Buffer.from('CERT'));
+    expect(o.key).toEqual(Buffer.from('KEY'));
     expect(o.servername).toBe('kubernetes');
     expect((o.headers as Record<string, string>).Authorization).toBe('Bearer tok');
     expect(loadLeanKubeAccess({ ...none, kubeconfig: file })?.getCurrentCluster()).toEqual({ server: 'https://c.example:6443', skipTLSVerify: false });
@@ -57,7 +57,7 @@ describe('loadLeanKubeAccess', () => {
     const b: https.RequestOptions = {};
     await access?.applyToHTTPSOptions(a);
     await access?.applyToHTTPSOptions(b);
-    expect([String(a.ca), String(a.cert), String(a.key)]).toEqual(['CAFILE', 'CERTFILE', 'KEYFILE']);
+    expect([a.ca, a.cert, a.key]).toEqual([Buffer.from('CAFILE'), Buffer.from('CERTFILE'), Buffer.from('KEYFILE')]);
     expect(a.key).toBe(b.key);
   });
 

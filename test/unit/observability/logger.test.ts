@@ -84,7 +84,7 @@ describe('text format', () => {
     const { logger, lines } = capture('info', 'text');
     logger.child({ kingress: 'default/hello' }).warn('write failed', { reason: 'conflict on update', code: 409 });
     expect(lines()).toHaveLength(1);
-    expect(lines()[0]).toMatch(/^\d{4}-\d\d-\d\dT\S+Z WARN  write failed kingress=default\/hello reason="conflict on update" code=409$/);
+    expect(lines()[0]).toMatch(/^\d{4}-\d\d-\d\dT\S+Z WARN {2}write failed kingress=default\/hello reason="conflict on update" code=409$/);
   });
 });
 

@@ -105,7 +105,7 @@ export class FakeCluster implements ClusterState, ClusterWriter {
 
   async virtualService(ref: ObjectRef, opts: { live?: boolean } = {}): Promise<Existing<VirtualService['spec']> | undefined> {
     const vs = this.get<Obj & { [UNCACHED]?: true }>('VirtualService', ref.namespace, ref.name);
-    return vs && (opts.live || !vs[UNCACHED]) ? vs as Existing<VirtualService['spec']> : undefined;
+    return vs && (opts.live || !vs[UNCACHED]) ? vs : undefined;
   }
 
   virtualServicesOf(namespace: string, ingressName: string): Array<Existing<VirtualService['spec']>> {
@@ -144,12 +144,12 @@ export class FakeCluster implements ClusterState, ClusterWriter {
   async secretCopiesOf(namespace: string, origin: ObjectRef): Promise<Existing[]> {
     return this.live('Secret').filter((s) => s.metadata.namespace === namespace
       && s.metadata.labels?.[ORIGIN_SECRET_NAME_LABEL] === originSecretNameLabelValue(origin.name)
-      && s.metadata.labels[ORIGIN_SECRET_NAMESPACE_LABEL] === origin.namespace) as Existing[];
+      && s.metadata.labels[ORIGIN_SECRET_NAMESPACE_LABEL] === origin.namespace);
   }
 
   secretCopiesMadeFor(ingress: ObjectRef): Existing[] {
     return this.cached('Secret').filter((s) => s.metadata.labels?.[INGRESS_LABEL] === ingress.name
-      && s.metadata.labels[INGRESS_NAMESPACE_LABEL] === ingress.namespace) as Existing[];
+      && s.metadata.labels[INGRESS_NAMESPACE_LABEL] === ingress.namespace);
   }
 
   async gatewayService(ref: ObjectRef): Promise<{ selector: Record<string, string> } | undefined> {
@@ -240,7 +240,7 @@ export class FakeCluster implements ClusterState, ClusterWriter {
 }
 
 function labelled<S>(objects: Obj[], namespace: string, ingressName: string): Array<Existing<S>> {
-  return objects.filter((o) => o.metadata.namespace === namespace && o.metadata.labels?.[INGRESS_LABEL] === ingressName) as Array<Existing<S>>;
+  return objects.filter((o) => o.metadata.namespace === namespace && o.metadata.labels?.[INGRESS_LABEL] === ingressName);
 }
 
 /** JSON round trip: what crosses the wire, so no test shares objects with the code under test. */

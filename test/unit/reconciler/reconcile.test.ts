@@ -194,7 +194,7 @@ const rows: Row[] = [
     failures: [fail('update', 'VirtualService', conflict())],
     want: {
       updates: [ingressVS!],
-      error: `failed to update VirtualService: 409 Conflict: ${JSON.parse((conflict() as unknown as { body: string }).body).message}`,
+      error: `failed to update VirtualService: 409 Conflict: ${(JSON.parse((conflict() as unknown as { body: string }).body) as { message: string }).message}`,
     },
   },
   {

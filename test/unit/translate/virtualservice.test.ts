@@ -122,7 +122,7 @@ describe('routes (§11.1 #11, #13-17)', () => {
   });
 
   const one = (hosts: string[], path: object, gateways = ['gateway-1']) =>
-    makeVirtualServices(asIs(kingress('test', 'test-ns', [{ hosts, visibility: 'ExternalIP', http: { paths: [path as never] } }])), { external: gateways, local: [] }, opts(false))[0]?.spec.http[0];
+    makeVirtualServices(asIs(kingress('test', 'test-ns', [{ hosts, visibility: 'ExternalIP', http: { paths: [path] } }])), { external: gateways, local: [] }, opts(false))[0]?.spec.http[0];
 
   test('rewriteHost (#14)', () => {
     expect(one(['a.vanity.url', 'another.vanity.url'], { rewriteHost: 'the.target.host', splits: [split('the-svc', 'the-ns', 8080, 100)] })).toEqual({
