@@ -200,12 +200,15 @@ export class Informer<T extends KubeObject> {
       return;
     }
     this.current = handle;
-    this.watchdogTimer = this.clock.setTimeout(() => {
-      if (attempt !== this.attempt || this.stopped) return;
-      this.report(new Error(`${this.name}: watch silent past its ${timeout} s timeout; restarting`), 'watch');
-      this.failures += 1;
-      this.reconnect(this.backoff());
-    }, timeout * 1000 + (this.opts.watchdogGraceMs ?? 60_000));
+    this.watchdogTimer = this.clock.setTimeout(
+      () => {
+        if (attempt !== this.attempt || this.stopped) return;
+        this.report(new Error(`${this.name}: watch silent past its ${timeout} s timeout; restarting`), 'watch');
+        this.failures += 1;
+        this.reconnect(this.backoff());
+      },
+      timeout * 1000 + (this.opts.watchdogGraceMs ?? 60_000),
+    );
   }
 
   private onEvent(type: string, raw: unknown): void {

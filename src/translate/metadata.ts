@@ -11,7 +11,12 @@ export function ingressOwnerReferences(ing: KIngress): { ownerReferences?: Owner
   return controllerReference(KINGRESS_API_VERSION, KINGRESS_KIND, ing.metadata.name, ing.metadata.uid);
 }
 
-export function controllerReference(apiVersion: string, kind: string, name: string, uid: string | undefined): { ownerReferences?: OwnerReference[] } {
+export function controllerReference(
+  apiVersion: string,
+  kind: string,
+  name: string,
+  uid: string | undefined,
+): { ownerReferences?: OwnerReference[] } {
   return uid ? { ownerReferences: [{ apiVersion, kind, name, uid, controller: true, blockOwnerDeletion: true }] } : {};
 }
 

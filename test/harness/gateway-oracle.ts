@@ -6,7 +6,12 @@
 // feed it whatever net-higress wrote (any source of KIngresses), plus the chart's Gateways.
 import type { Gateway, HTTPMatchRequest, HTTPRoute, Server, VirtualService } from '../../src/api/istio.js';
 import {
-  outboundCluster, routeClusters, type EnvoyRoute, type GatewayXds, type HeaderValueOption, type VirtualHost,
+  outboundCluster,
+  routeClusters,
+  type EnvoyRoute,
+  type GatewayXds,
+  type HeaderValueOption,
+  type VirtualHost,
 } from './xds.js';
 
 /** One Envoy route, reduced to what net-higress decides. */
@@ -68,9 +73,12 @@ export function routeConfigNames(gateways: readonly Gateway[]): Map<Server, stri
         for (const h of server.hosts) known.add(h);
       }
       const https = server.port.protocol === 'HTTPS' && server.tls?.mode !== 'PASSTHROUGH';
-      out.set(server, https
-        ? `https.${server.port.number}.${server.port.name}.${gw.metadata.name}.${gw.metadata.namespace ?? ''}`
-        : `http.${server.port.number}`);
+      out.set(
+        server,
+        https
+          ? `https.${server.port.number}.${server.port.name}.${gw.metadata.name}.${gw.metadata.namespace ?? ''}`
+          : `http.${server.port.number}`,
+      );
     }
   }
   return out;
@@ -84,7 +92,11 @@ function hostMatches(serverHost: string, host: string): boolean {
 }
 
 /** Every virtual host the VirtualServices put on the gateways, keyed `<route config>|<namespace>/<VirtualService>`. */
-export function expectedVirtualHosts(vss: readonly VirtualService[], gateways: readonly Gateway[], opts: OracleOptions = {}): Map<string, ExpectedVirtualHost> {
+export function expectedVirtualHosts(
+  vss: readonly VirtualService[],
+  gateways: readonly Gateway[],
+  opts: OracleOptions = {},
+): Map<string, ExpectedVirtualHost> {
   const byName = new Map(gateways.map((g) => [`${g.metadata.namespace ?? ''}/${g.metadata.name}`, g]));
   const names = routeConfigNames(gateways);
   const out = new Map<string, ExpectedVirtualHost>();
@@ -106,8 +118,16 @@ export function expectedVirtualHosts(vss: readonly VirtualService[], gateways: r
       }
     }
     for (const [rc, port] of ports) {
-      const routes = vs.spec.http.flatMap((r) => r.match.filter((m) => m.gateways.some((g) => port.gateways.has(g))).map((m) => expectedRoute(r, m, opts)));
-      out.set(`${rc}|${from}`, { routeConfig: rc, domains: [...port.domains].sort(), requireTls: port.requireTls, routes, from });
+      const routes = vs.spec.http.flatMap((r) =>
+        r.match.filter((m) => m.gateways.some((g) => port.gateways.has(g))).map((m) => expectedRoute(r, m, opts)),
+      );
+      out.set(`${rc}|${from}`, {
+        routeConfig: rc,
+        domains: [...port.domains].sort(),
+        requireTls: port.requireTls,
+        routes,
+        from,
+      });
     }
   }
   return out;
@@ -118,16 +138,28 @@ function expectedRoute(r: HTTPRoute, m: HTTPMatchRequest & { name?: string }, op
   const dests = r.route ?? [];
   const resolve = (host: string) => opts.aliases?.get(host) ?? host;
   const routeSet = { ...(r.headers?.request?.set ?? {}) };
-  const clusters = dests.length === 1
-    ? [{ name: outboundCluster(resolve(dests[0]!.destination.host), dests[0]!.destination.port?.number ?? 0), weight: 100, set: {} }]
-    // Istio leaves a weight-0 destination out of the weighted clusters.
-    : dests.filter((d) => (d.weight ?? 0) > 0)
-      .map((d) => ({ name: outboundCluster(resolve(d.destination.host), d.destination.port?.number ?? 0), weight: d.weight ?? 0, set: { ...(d.headers?.request?.set ?? {}) } }));
+  const clusters =
+    dests.length === 1
+      ? [
+          {
+            name: outboundCluster(resolve(dests[0]!.destination.host), dests[0]!.destination.port?.number ?? 0),
+            weight: 100,
+            set: {},
+          },
+        ]
+      : // Istio leaves a weight-0 destination out of the weighted clusters.
+        dests
+          .filter((d) => (d.weight ?? 0) > 0)
+          .map((d) => ({
+            name: outboundCluster(resolve(d.destination.host), d.destination.port?.number ?? 0),
+            weight: d.weight ?? 0,
+            set: { ...(d.headers?.request?.set ?? {}) },
+          }));
   if (dests.length === 1) Object.assign(routeSet, dests[0]!.headers?.request?.set ?? {});
   const headersExact: Record<string, string> = {};
   for (const [k, v] of Object.entries(m.headers ?? {})) headersExact[k] = v.exact ?? '';
   return {
-    name: m.name ? `${r.name ?? ''}.${m.name}` : r.name ?? '',
+    name: m.name ? `${r.name ?? ''}.${m.name}` : (r.name ?? ''),
     ...(m.authority?.prefix !== undefined ? { authorityPrefix: m.authority.prefix } : {}),
     pathPrefix: m.uri?.prefix ?? '/',
     headersExact,
@@ -144,7 +176,8 @@ function expectedRoute(r: HTTPRoute, m: HTTPMatchRequest & { name?: string }, op
 function setOf(opts: HeaderValueOption[] | undefined, other: string[], where: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const o of opts ?? []) {
-    if ((o.appendAction ?? 'APPEND_IF_EXISTS_OR_ADD') !== OVERWRITE) other.push(`${where} header ${o.header.key} with ${o.appendAction ?? 'append'}`);
+    if ((o.appendAction ?? 'APPEND_IF_EXISTS_OR_ADD') !== OVERWRITE)
+      other.push(`${where} header ${o.header.key} with ${o.appendAction ?? 'append'}`);
     out[o.header.key] = o.header.value ?? '';
   }
   return out;
@@ -186,9 +219,15 @@ export function reduceRoute(r: EnvoyRoute): GatewayRoute {
 }
 
 /** The virtual host of a route configuration with exactly these domains. */
-function receivedVirtualHost(xds: GatewayXds, routeConfig: string, domains: readonly string[]): VirtualHost | undefined {
+function receivedVirtualHost(
+  xds: GatewayXds,
+  routeConfig: string,
+  domains: readonly string[],
+): VirtualHost | undefined {
   const want = domains.join(',');
-  return xds.routes.find((rc) => rc.name === routeConfig)?.virtualHosts?.find((vh) => [...vh.domains].sort().join(',') === want);
+  return xds.routes
+    .find((rc) => rc.name === routeConfig)
+    ?.virtualHosts?.find((vh) => [...vh.domains].sort().join(',') === want);
 }
 
 /**
@@ -196,7 +235,12 @@ function receivedVirtualHost(xds: GatewayXds, routeConfig: string, domains: read
  * every expected virtual host present with exactly the expected routes in order, its TLS redirect, every
  * cluster a route names sent, no unexpected virtual host, no resource Envoy would reject.
  */
-export function judge(xds: GatewayXds, vss: readonly VirtualService[], gateways: readonly Gateway[], opts: OracleOptions = {}): Verdict {
+export function judge(
+  xds: GatewayXds,
+  vss: readonly VirtualService[],
+  gateways: readonly Gateway[],
+  opts: OracleOptions = {},
+): Verdict {
   const problems: string[] = [];
   const expected = expectedVirtualHosts(vss, gateways, opts);
   const clusterNames = new Set(xds.clusters.map((c) => c.name));
@@ -211,24 +255,30 @@ export function judge(xds: GatewayXds, vss: readonly VirtualService[], gateways:
       continue;
     }
     seen.add(vh);
-    if ((vh.requireTls === 'ALL') !== want.requireTls) problems.push(`${where}: requireTls ${vh.requireTls ?? 'NONE'}, want ${want.requireTls ? 'ALL' : 'NONE'}`);
+    if ((vh.requireTls === 'ALL') !== want.requireTls)
+      problems.push(`${where}: requireTls ${vh.requireTls ?? 'NONE'}, want ${want.requireTls ? 'ALL' : 'NONE'}`);
     const got = (vh.routes ?? []).map(reduceRoute);
     routes += got.length;
-    if (got.length !== want.routes.length) problems.push(`${where}: ${got.length} routes, want ${want.routes.length}: ${got.map((r) => r.name).join(', ')}`);
+    if (got.length !== want.routes.length)
+      problems.push(`${where}: ${got.length} routes, want ${want.routes.length}: ${got.map((r) => r.name).join(', ')}`);
     want.routes.forEach((w, i) => {
       const g = got[i];
-      if (g && JSON.stringify(g) !== JSON.stringify(w)) problems.push(`${where} route ${i}:\n  want ${JSON.stringify(w)}\n  got  ${JSON.stringify(g)}`);
+      if (g && JSON.stringify(g) !== JSON.stringify(w))
+        problems.push(`${where} route ${i}:\n  want ${JSON.stringify(w)}\n  got  ${JSON.stringify(g)}`);
     });
     for (const r of vh.routes ?? []) for (const c of routeClusters(r)) named.add(c);
   }
   for (const c of named) if (!clusterNames.has(c)) problems.push(`cluster ${c} is named by a route but was not sent`);
   // Istio gives the hosts of an HTTPS-redirecting server that no VirtualService serves a redirect of their own.
-  const redirectOnly = new Set(gateways.flatMap((g) => g.spec.servers.filter((sv) => sv.tls?.httpsRedirect).flatMap((sv) => sv.hosts)));
+  const redirectOnly = new Set(
+    gateways.flatMap((g) => g.spec.servers.filter((sv) => sv.tls?.httpsRedirect).flatMap((sv) => sv.hosts)),
+  );
   for (const want of expected.values()) for (const d of want.domains) redirectOnly.delete(d);
   for (const rc of xds.routes) {
     for (const vh of rc.virtualHosts ?? []) {
       if (seen.has(vh) || vh.name.startsWith('blackhole')) continue;
-      if (vh.requireTls === 'ALL' && (vh.routes ?? []).length === 0 && vh.domains.every((d) => redirectOnly.has(d))) continue;
+      if (vh.requireTls === 'ALL' && (vh.routes ?? []).length === 0 && vh.domains.every((d) => redirectOnly.has(d)))
+        continue;
       problems.push(`${rc.name}: unexpected virtual host ${vh.name} (${JSON.stringify(vh.domains)})`);
     }
   }
