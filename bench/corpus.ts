@@ -4,9 +4,21 @@
 
 import { readFileSync } from 'node:fs';
 import type { Secret } from '../src/api/core.js';
-import { KINGRESS_API_VERSION, KINGRESS_KIND, type HTTPIngressPath, type IngressBackendSplit, type IngressRule, type KIngress } from '../src/api/kingress.js';
+import {
+  KINGRESS_API_VERSION,
+  KINGRESS_KIND,
+  type HTTPIngressPath,
+  type IngressBackendSplit,
+  type IngressRule,
+  type KIngress,
+} from '../src/api/kingress.js';
 import { refKey } from '../src/api/meta.js';
-import { DEFAULT_INGRESS_CLASS, INGRESS_CLASS_ANNOTATION, ROUTE_LABEL, ROUTE_NAMESPACE_LABEL } from '../src/translate/constants.js';
+import {
+  DEFAULT_INGRESS_CLASS,
+  INGRESS_CLASS_ANNOTATION,
+  ROUTE_LABEL,
+  ROUTE_NAMESPACE_LABEL,
+} from '../src/translate/constants.js';
 
 /** mulberry32: small, fast, and the same sequence on every machine. */
 function prng(seed: number): () => number {
@@ -25,7 +37,10 @@ const WORDS = ['hello', 'api', 'web', 'orders', 'payments', 'search', 'auth', 'c
 const TAGS = ['latest', 'candidate', 'blue', 'green', 'canary'];
 const PERCENTS: ReadonlyArray<readonly number[]> = [[100], [90, 10], [80, 20], [50, 50], [60, 30, 10], [70, 20, 10]];
 
-export interface Corpus { ingresses: KIngress[]; secrets: Map<string, Secret> }
+export interface Corpus {
+  ingresses: KIngress[];
+  secrets: Map<string, Secret>;
+}
 
 export interface CorpusOptions {
   /** Prefix of the 40 namespaces (`team-0` ... `team-39` by default). */
@@ -39,8 +54,10 @@ export interface CorpusOptions {
 export function makeCorpus(size: number, seed: number, opts: CorpusOptions = {}): Corpus {
   const rand = prng(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
-  const uuid = () => Array.from({ length: 32 }, () => Math.floor(rand() * 16).toString(16)).join('')
-    .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
+  const uuid = () =>
+    Array.from({ length: 32 }, () => Math.floor(rand() * 16).toString(16))
+      .join('')
+      .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
   const ingresses: KIngress[] = [];
   const secrets = new Map<string, Secret>();
 
@@ -50,11 +67,19 @@ export function makeCorpus(size: number, seed: number, opts: CorpusOptions = {})
     const uid = uuid();
     // Revisions in the split: 1 (most services), 2 (a rollout), 3 (rare).
     const r = rand();
-    const percents = r < 0.65 ? [100] : r < 0.95 ? pick(PERCENTS.filter((p) => p.length === 2)) : pick(PERCENTS.filter((p) => p.length === 3));
+    const percents =
+      r < 0.65
+        ? [100]
+        : r < 0.95
+          ? pick(PERCENTS.filter((p) => p.length === 2))
+          : pick(PERCENTS.filter((p) => p.length === 3));
     const latest = 1 + Math.floor(rand() * 9) + percents.length;
     const revision = (k: number) => `${name}-${String(latest - k).padStart(5, '0')}`;
     const split = (rev: string, percent?: number): IngressBackendSplit => ({
-      serviceNamespace: ns, serviceName: rev, servicePort: 80, ...(percent !== undefined ? { percent } : {}),
+      serviceNamespace: ns,
+      serviceName: rev,
+      servicePort: 80,
+      ...(percent !== undefined ? { percent } : {}),
       appendHeaders: { 'Knative-Serving-Namespace': ns, 'Knative-Serving-Revision': rev },
     });
     const t = rand();
@@ -69,26 +94,42 @@ export function makeCorpus(size: number, seed: number, opts: CorpusOptions = {})
         appendHeaders: { 'Knative-Serving-Tag': tag },
         splits: [split(revision(k), 100)],
       })),
-      { ...(tags.length > 0 ? { appendHeaders: { 'Knative-Serving-Default-Route': 'true' } } : {}), splits: percents.map((p, k) => split(revision(k), p)) },
+      {
+        ...(tags.length > 0 ? { appendHeaders: { 'Knative-Serving-Default-Route': 'true' } } : {}),
+        splits: percents.map((p, k) => split(revision(k), p)),
+      },
     ];
     const localHosts = (host: string) => [`${host}.${ns}`, `${host}.${ns}.svc`, `${host}.${ns}.svc.cluster.local`];
     const rules: IngressRule[] = [{ hosts: localHosts(name), visibility: 'ClusterLocal', http: { paths: mainPaths } }];
     const externalHosts = [`${name}.${ns}.example.com`];
-    if (!clusterLocalOnly) rules.push({ hosts: [`${name}.${ns}.example.com`], visibility: 'ExternalIP', http: { paths: mainPaths } });
+    if (!clusterLocalOnly)
+      rules.push({ hosts: [`${name}.${ns}.example.com`], visibility: 'ExternalIP', http: { paths: mainPaths } });
     tags.forEach((tag, k) => {
-      const tagPaths: HTTPIngressPath[] = [{ appendHeaders: { 'Knative-Serving-Tag': tag }, splits: [split(revision(k))] }];
+      const tagPaths: HTTPIngressPath[] = [
+        { appendHeaders: { 'Knative-Serving-Tag': tag }, splits: [split(revision(k))] },
+      ];
       rules.push({ hosts: localHosts(`${tag}-${name}`), visibility: 'ClusterLocal', http: { paths: tagPaths } });
       if (!clusterLocalOnly) {
         externalHosts.push(`${tag}-${name}.${ns}.example.com`);
-        rules.push({ hosts: [`${tag}-${name}.${ns}.example.com`], visibility: 'ExternalIP', http: { paths: tagPaths } });
+        rules.push({
+          hosts: [`${tag}-${name}.${ns}.example.com`],
+          visibility: 'ExternalIP',
+          http: { paths: tagPaths },
+        });
       }
     });
 
     const secretName = `route-${uid}`;
     if (tls) {
       secrets.set(refKey({ namespace: ns, name: secretName }), {
-        apiVersion: 'v1', kind: 'Secret',
-        metadata: { name: secretName, namespace: ns, uid: uuid(), labels: { 'networking.internal.knative.dev/certificate-uid': uuid() } },
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: {
+          name: secretName,
+          namespace: ns,
+          uid: uuid(),
+          labels: { 'networking.internal.knative.dev/certificate-uid': uuid() },
+        },
         type: 'kubernetes.io/tls',
         data: { 'tls.crt': CERT_PEM.toString('base64'), 'tls.key': Buffer.from('throwaway').toString('base64') },
       });
@@ -97,9 +138,21 @@ export function makeCorpus(size: number, seed: number, opts: CorpusOptions = {})
       apiVersion: KINGRESS_API_VERSION,
       kind: KINGRESS_KIND,
       metadata: {
-        name, namespace: ns, uid, generation: 1 + Math.floor(rand() * 5),
-        labels: { [ROUTE_LABEL]: name, [ROUTE_NAMESPACE_LABEL]: ns, 'serving.knative.dev/service': name, ...opts.labels },
-        annotations: { [INGRESS_CLASS_ANNOTATION]: DEFAULT_INGRESS_CLASS, 'serving.knative.dev/creator': 'admin', 'networking.internal.knative.dev/rollout': '{}' },
+        name,
+        namespace: ns,
+        uid,
+        generation: 1 + Math.floor(rand() * 5),
+        labels: {
+          [ROUTE_LABEL]: name,
+          [ROUTE_NAMESPACE_LABEL]: ns,
+          'serving.knative.dev/service': name,
+          ...opts.labels,
+        },
+        annotations: {
+          [INGRESS_CLASS_ANNOTATION]: DEFAULT_INGRESS_CLASS,
+          'serving.knative.dev/creator': 'admin',
+          'networking.internal.knative.dev/rollout': '{}',
+        },
       },
       spec: {
         ...(tls ? { tls: [{ hosts: externalHosts, secretName, secretNamespace: ns }] } : {}),

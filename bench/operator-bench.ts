@@ -38,7 +38,11 @@ const WORKERS = 4;
 const SET_LABEL = 'bench.net-higress.io/set';
 const CONVERGE_TIMEOUT_MS = 30 * 60_000;
 
-interface Args { n: number; updates: number; json: string }
+interface Args {
+  n: number;
+  updates: number;
+  json: string;
+}
 
 function parseArgs(argv: string[]): Args {
   const get = (flag: string): string | undefined => {
@@ -49,7 +53,8 @@ function parseArgs(argv: string[]): Args {
   };
   const n = Number(get('--n') ?? 500);
   const updates = Number(get('--updates') ?? Math.min(100, n));
-  if (!Number.isInteger(n) || n < 1 || !Number.isInteger(updates) || updates < 0) throw new Error('usage: operator-bench [--n N] [--updates U] [--json FILE]');
+  if (!Number.isInteger(n) || n < 1 || !Number.isInteger(updates) || updates < 0)
+    throw new Error('usage: operator-bench [--n N] [--updates U] [--json FILE]');
   return { n, updates, json: get('--json') ?? path.join(repoRoot(), 'dist', 'bench', `operator-n${n}.json`) };
 }
 
@@ -96,20 +101,52 @@ function httpGet(url: string): Promise<{ status: number; body: string }> {
   });
 }
 
-interface Operator { child: ChildProcess; pid: number; startedAt: number; metricsUrl: string; healthUrl: string; logFile: string }
+interface Operator {
+  child: ChildProcess;
+  pid: number;
+  startedAt: number;
+  metricsUrl: string;
+  healthUrl: string;
+  logFile: string;
+}
 
 async function startOperator(cp: ControlPlane, dir: string, tag: string): Promise<Operator> {
   const [mp, hp] = [await freePort(), await freePort()];
   const logFile = path.join(dir, `operator-${tag}.log`);
   const out = (await import('node:fs')).openSync(logFile, 'a');
   // As the image runs it (Dockerfile); e.g. BENCH_OPERATOR_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' adds a profile.
-  const nodeArgs = ['--max-semi-space-size=1', ...(process.env.BENCH_OPERATOR_NODE_ARGS ?? '').split(' ').filter((a) => a !== '')];
-  const child = spawn(process.execPath, [...nodeArgs, path.join(repoRoot(), 'bin', 'net-higress.js'), 'run',
-    '--kubeconfig', cp.kubeconfigPath, '--readiness', 'written', '--leader-elect=false', `--workers=${WORKERS}`,
-    `--metrics-address=127.0.0.1:${mp}`, `--health-address=127.0.0.1:${hp}`, '--log-level=warn'], { stdio: ['ignore', out, out] });
+  const nodeArgs = [
+    '--max-semi-space-size=1',
+    ...(process.env.BENCH_OPERATOR_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
+  ];
+  const child = spawn(
+    process.execPath,
+    [
+      ...nodeArgs,
+      path.join(repoRoot(), 'bin', 'net-higress.js'),
+      'run',
+      '--kubeconfig',
+      cp.kubeconfigPath,
+      '--readiness',
+      'written',
+      '--leader-elect=false',
+      `--workers=${WORKERS}`,
+      `--metrics-address=127.0.0.1:${mp}`,
+      `--health-address=127.0.0.1:${hp}`,
+      '--log-level=warn',
+    ],
+    { stdio: ['ignore', out, out] },
+  );
   const startedAt = performance.now();
   if (!child.pid) throw new Error('operator did not start');
-  return { child, pid: child.pid, startedAt, metricsUrl: `http://127.0.0.1:${mp}/metrics`, healthUrl: `http://127.0.0.1:${hp}/readyz`, logFile };
+  return {
+    child,
+    pid: child.pid,
+    startedAt,
+    metricsUrl: `http://127.0.0.1:${mp}/metrics`,
+    healthUrl: `http://127.0.0.1:${hp}/readyz`,
+    logFile,
+  };
 }
 
 /** ms from spawn until /readyz answers 200. */
@@ -155,21 +192,32 @@ async function operatorMetric(op: Operator, metric: string): Promise<Samples> {
 async function heap(op: Operator): Promise<Record<string, number>> {
   const text = (await httpGet(op.metricsUrl)).body;
   const mib = (m: string) => sum(parseProm(text, m)) / 2 ** 20;
-  return { heapUsedMiB: mib('nodejs_heap_size_used_bytes'), heapTotalMiB: mib('nodejs_heap_size_total_bytes'), externalMiB: mib('nodejs_external_memory_bytes') };
+  return {
+    heapUsedMiB: mib('nodejs_heap_size_used_bytes'),
+    heapTotalMiB: mib('nodejs_heap_size_total_bytes'),
+    externalMiB: mib('nodejs_external_memory_bytes'),
+  };
 }
 
-const sum = (s: Samples, pred: (labels: string) => boolean = () => true) => [...s].reduce((n, [l, v]) => n + (pred(l) ? v : 0), 0);
+const sum = (s: Samples, pred: (labels: string) => boolean = () => true) =>
+  [...s].reduce((n, [l, v]) => n + (pred(l) ? v : 0), 0);
 
 /** API requests by "VERB resource[/subresource] code", from the API server's own counter. */
 async function apiRequests(cp: ControlPlane): Promise<Samples> {
   const pki = (f: string) => readFileSync(path.join(cp.dir, 'pki', f));
   const text = await new Promise<string>((resolve, reject) => {
-    const req = https.get(`${cp.server}/metrics`, { ca: pki('serving-ca.crt'), cert: pki('admin.crt'), key: pki('admin.key'), agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`API server /metrics: HTTP ${res.statusCode}`))));
-    });
+    const req = https.get(
+      `${cp.server}/metrics`,
+      { ca: pki('serving-ca.crt'), cert: pki('admin.crt'), key: pki('admin.key'), agent: false },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () =>
+          res.statusCode === 200 ? resolve(body) : reject(new Error(`API server /metrics: HTTP ${res.statusCode}`)),
+        );
+      },
+    );
     req.on('error', reject);
   });
   const out: Samples = new Map();
@@ -191,7 +239,16 @@ function delta(after: Samples, before: Samples): Samples {
 }
 
 /** The requests of our kinds only (the control plane's own housekeeping is left out). */
-const OURS = new Set(['ingresses', 'ingresses/status', 'virtualservices', 'gateways', 'secrets', 'events', 'configmaps', 'services']);
+const OURS = new Set([
+  'ingresses',
+  'ingresses/status',
+  'virtualservices',
+  'gateways',
+  'secrets',
+  'events',
+  'configmaps',
+  'services',
+]);
 function ours(s: Samples): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [k, v] of [...s].sort()) {
@@ -203,15 +260,20 @@ function ours(s: Samples): Record<string, number> {
 }
 const WRITE_VERBS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const countWhere = (r: Record<string, number>, pred: (verb: string, resource: string, code: string) => boolean) =>
-  Object.entries(r).reduce((n, [k, v]) => { const [verb = '', resource = '', code = ''] = k.split(' '); return n + (pred(verb, resource, code) ? v : 0); }, 0);
+  Object.entries(r).reduce((n, [k, v]) => {
+    const [verb = '', resource = '', code = ''] = k.split(' ');
+    return n + (pred(verb, resource, code) ? v : 0);
+  }, 0);
 
 // --- the cluster side ---------------------------------------------------------------------------------------
 
 async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < items.length) await fn(items[next++] as T);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await fn(items[next++] as T);
+    }),
+  );
 }
 
 /** A create that survives a keep-alive socket the API server closed under it (EPIPE, ECONNRESET). */
@@ -230,7 +292,9 @@ async function create(rest: RestClient, path: string, body: unknown): Promise<vo
 
 async function createCorpus(rest: RestClient, ingresses: KIngress[]): Promise<void> {
   const namespaces = [...new Set(ingresses.map((i) => i.metadata.namespace ?? ''))];
-  await pool(namespaces, 8, async (name) => create(rest, collectionPath(NAMESPACE), { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }));
+  await pool(namespaces, 8, async (name) =>
+    create(rest, collectionPath(NAMESPACE), { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }),
+  );
   await pool(ingresses, 16, async (ing) => {
     const { uid: _u, generation: _g, ...metadata } = ing.metadata;
     await create(rest, collectionPath(KINGRESS, metadata.namespace), { ...ing, metadata });
@@ -238,16 +302,23 @@ async function createCorpus(rest: RestClient, ingresses: KIngress[]): Promise<vo
 }
 
 function isReady(ing: KIngress): boolean {
-  return ing.status?.observedGeneration === ing.metadata.generation
-    && (ing.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+  return (
+    ing.status?.observedGeneration === ing.metadata.generation &&
+    (ing.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')
+  );
 }
 
 /** Resolves when every KIngress of the set is Ready at its generation. */
 function allReady(informer: Informer<KubeObject>, set: string, n: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not converged after ${CONVERGE_TIMEOUT_MS} ms`)), CONVERGE_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`not converged after ${CONVERGE_TIMEOUT_MS} ms`)),
+      CONVERGE_TIMEOUT_MS,
+    );
     const check = () => {
-      const ready = (informer.list() as KIngress[]).filter((i) => i.metadata.labels?.[SET_LABEL] === set && isReady(i)).length;
+      const ready = (informer.list() as KIngress[]).filter(
+        (i) => i.metadata.labels?.[SET_LABEL] === set && isReady(i),
+      ).length;
       if (ready >= n) {
         clearTimeout(timer);
         remove();
@@ -283,14 +354,24 @@ const quantile = (xs: number[], q: number) => {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const floorBin = spawnSync('bash', [path.join(repoRoot(), 'test', 'harness', 'build-floor.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const floorBin = spawnSync('bash', [path.join(repoRoot(), 'test', 'harness', 'build-floor.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   if (floorBin.status !== 0) throw new Error('building the floor client failed');
   const floorPath = floorBin.stdout.trim().split('\n').pop() as string;
   const dir = await mkdtemp(path.join(os.tmpdir(), 'net-higress-bench-'));
   log(`control plane starting (work dir ${dir})`);
   const cp = await startControlPlane({ log });
   const rest = new RestClient(loadKubeConfig({ kubeconfig: cp.kubeconfigPath }));
-  const result: Record<string, unknown> = { n: args.n, workers: WORKERS, updates: args.updates, node: process.version, cpus: os.cpus().length, loadavg: os.loadavg() };
+  const result: Record<string, unknown> = {
+    n: args.n,
+    workers: WORKERS,
+    updates: args.updates,
+    node: process.version,
+    cpus: os.cpus().length,
+    loadavg: os.loadavg(),
+  };
   let op: Operator | undefined;
   const informers: Array<Informer<KubeObject>> = [];
   try {
@@ -324,11 +405,16 @@ async function main(): Promise<void> {
     const reconciles = sum(await operatorMetric(op, 'net_higress_reconcile_total'));
     const loop = await operatorMetric(op, 'net_higress_event_loop_delay_seconds');
     result.converge = {
-      ms: Math.round(elapsed), readyzMs: Math.round(readyz), cpuMs: Math.round(cpuConverge), rssMiB: rssMiB(op.pid),
-      reconcilesPerKIngress: reconciles / args.n, requests: reqs,
+      ms: Math.round(elapsed),
+      readyzMs: Math.round(readyz),
+      cpuMs: Math.round(cpuConverge),
+      rssMiB: rssMiB(op.pid),
+      reconcilesPerKIngress: reconciles / args.n,
+      requests: reqs,
       requestsPerKIngress: countWhere(reqs, (v, r) => !(v === 'LIST' && r !== 'services')) / args.n,
       conflicts: countWhere(reqs, (_v, _r, code) => code === '409'),
-      eventLoopP99Ms: 1000 * (loop.get('{quantile="0.99"}') ?? NaN), eventLoopMaxMs: 1000 * (loop.get('{quantile="1"}') ?? NaN),
+      eventLoopP99Ms: 1000 * (loop.get('{quantile="0.99"}') ?? NaN),
+      eventLoopMaxMs: 1000 * (loop.get('{quantile="1"}') ?? NaN),
     };
     log(`converge: ${JSON.stringify(result.converge)}`);
 
@@ -343,12 +429,16 @@ async function main(): Promise<void> {
       const cur = kingresses.get(ns, t.metadata.name) as KIngress;
       const marker = `bench-update-${i}`;
       const spec = JSON.parse(JSON.stringify(cur.spec)) as KIngress['spec'];
-      for (const rule of spec.rules ?? []) for (const p of rule.http?.paths ?? []) p.appendHeaders = { ...p.appendHeaders, 'Bench-Update': marker };
+      for (const rule of spec.rules ?? [])
+        for (const p of rule.http?.paths ?? []) p.appendHeaders = { ...p.appendHeaders, 'Bench-Update': marker };
       const vsName = `${t.metadata.name}-ingress`;
       const seen = new Promise<number>((resolve) => {
         const check = () => {
           const vs = vss.get(ns, vsName);
-          if (vs && JSON.stringify(vs).includes(marker)) { remove(); resolve(performance.now()); }
+          if (vs && JSON.stringify(vs).includes(marker)) {
+            remove();
+            resolve(performance.now());
+          }
         };
         const remove = vss.addHandlers({ update: check, add: check });
       });
@@ -359,10 +449,14 @@ async function main(): Promise<void> {
     await quiet(op);
     const updReqs = ours(delta(await apiRequests(cp), beforeUpdates));
     result.updates = {
-      count: latencies.length, p50Ms: quantile(latencies, 0.5), p99Ms: quantile(latencies, 0.99),
-      requests: updReqs, statusPuts: countWhere(updReqs, (v, r) => v === 'PUT' && r === 'ingresses/status'),
+      count: latencies.length,
+      p50Ms: quantile(latencies, 0.5),
+      p99Ms: quantile(latencies, 0.99),
+      requests: updReqs,
+      statusPuts: countWhere(updReqs, (v, r) => v === 'PUT' && r === 'ingresses/status'),
       conflicts: countWhere(updReqs, (_v, _r, code) => code === '409'),
-      rssBeforeMiB: rssBeforeUpdates, rssAfterMiB: rssMiB(op.pid),
+      rssBeforeMiB: rssBeforeUpdates,
+      rssAfterMiB: rssMiB(op.pid),
     };
     log(`updates: ${JSON.stringify(result.updates)}`);
     result.loaded = { rssMiB: rssMiB(op.pid), ...(await heap(op)) };
@@ -378,20 +472,35 @@ async function main(): Promise<void> {
     const rr = ours(delta(await apiRequests(cp), beforeRestart));
     const rloop = await operatorMetric(op, 'net_higress_event_loop_delay_seconds');
     result.restart = {
-      readyzMs: Math.round(restartReady), cpuMs: Math.round(restartCpu), rssMiB: rssMiB(op.pid), ...(await heap(op)), requests: rr,
+      readyzMs: Math.round(restartReady),
+      cpuMs: Math.round(restartCpu),
+      rssMiB: rssMiB(op.pid),
+      ...(await heap(op)),
+      requests: rr,
       writes: countWhere(rr, (v) => WRITE_VERBS.has(v)),
-      eventLoopP99Ms: 1000 * (rloop.get('{quantile="0.99"}') ?? NaN), eventLoopMaxMs: 1000 * (rloop.get('{quantile="1"}') ?? NaN),
+      eventLoopP99Ms: 1000 * (rloop.get('{quantile="0.99"}') ?? NaN),
+      eventLoopMaxMs: 1000 * (rloop.get('{quantile="1"}') ?? NaN),
     };
     log(`restart: ${JSON.stringify(result.restart)}`);
-    const statusTemplate = (kingresses.list() as KIngress[]).find((i) => i.metadata.labels?.[SET_LABEL] === 'operator' && isReady(i))?.status;
+    const statusTemplate = (kingresses.list() as KIngress[]).find(
+      (i) => i.metadata.labels?.[SET_LABEL] === 'operator' && isReady(i),
+    )?.status;
     await stopOperator(op);
     op = undefined;
 
     // floor: the same corpus in other namespaces, the operator's writes precomputed with `net-higress render`
-    const floorCorpus = makeCorpus(args.n, SEED, { tls: false, namespacePrefix: 'floor-team-', labels: { [SET_LABEL]: 'floor' } }).ingresses;
+    const floorCorpus = makeCorpus(args.n, SEED, {
+      tls: false,
+      namespacePrefix: 'floor-team-',
+      labels: { [SET_LABEL]: 'floor' },
+    }).ingresses;
     const corpusFile = path.join(dir, 'floor-corpus.json');
     await writeFile(corpusFile, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: floorCorpus }));
-    const rendered = spawnSync(process.execPath, [path.join(repoRoot(), 'bin', 'net-higress.js'), 'render', '-f', corpusFile, '-o', 'json'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+    const rendered = spawnSync(
+      process.execPath,
+      [path.join(repoRoot(), 'bin', 'net-higress.js'), 'render', '-f', corpusFile, '-o', 'json'],
+      { encoding: 'utf8', maxBuffer: 1 << 30 },
+    );
     if (rendered.status !== 0) throw new Error(`render failed: ${rendered.stderr}`);
     const byIngress = new Map<string, unknown[]>();
     for (const obj of (JSON.parse(rendered.stdout) as { items: KubeObject[] }).items) {
@@ -399,19 +508,48 @@ async function main(): Promise<void> {
       byIngress.set(key, [...(byIngress.get(key) ?? []), obj]);
     }
     const writesFile = path.join(dir, 'floor-writes.jsonl');
-    await writeFile(writesFile, floorCorpus.map((ing) => JSON.stringify({
-      namespace: ing.metadata.namespace, name: ing.metadata.name,
-      objects: byIngress.get(`${ing.metadata.namespace}/${ing.metadata.name}`) ?? [],
-      status: { ...statusTemplate, observedGeneration: 1 },
-    })).join('\n'));
+    await writeFile(
+      writesFile,
+      floorCorpus
+        .map((ing) =>
+          JSON.stringify({
+            namespace: ing.metadata.namespace,
+            name: ing.metadata.name,
+            objects: byIngress.get(`${ing.metadata.namespace}/${ing.metadata.name}`) ?? [],
+            status: { ...statusTemplate, observedGeneration: 1 },
+          }),
+        )
+        .join('\n'),
+    );
     await createCorpus(rest, floorCorpus);
     const beforeFloor = await apiRequests(cp);
-    const floorRun = spawnSync(floorPath, ['--kubeconfig', cp.kubeconfigPath, '--writes', writesFile, `--workers=${WORKERS}`, `--label-selector=${SET_LABEL}=floor`], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const floorRun = spawnSync(
+      floorPath,
+      [
+        '--kubeconfig',
+        cp.kubeconfigPath,
+        '--writes',
+        writesFile,
+        `--workers=${WORKERS}`,
+        `--label-selector=${SET_LABEL}=floor`,
+      ],
+      { encoding: 'utf8', maxBuffer: 1 << 26 },
+    );
     if (floorRun.status !== 0) throw new Error(`floor failed: ${floorRun.stderr.slice(-2000)}`);
-    const floorOut = JSON.parse(floorRun.stdout.trim().split('\n').pop() as string) as { elapsedMs: number; cpuMs: number; maxRssKiB: number; requests: number };
+    const floorOut = JSON.parse(floorRun.stdout.trim().split('\n').pop() as string) as {
+      elapsedMs: number;
+      cpuMs: number;
+      maxRssKiB: number;
+      requests: number;
+    };
     const fr = ours(delta(await apiRequests(cp), beforeFloor));
-    result.floor = { ms: floorOut.elapsedMs, cpuMs: floorOut.cpuMs, maxRssMiB: floorOut.maxRssKiB / 1024, requests: fr,
-      requestsPerKIngress: countWhere(fr, (v, r) => !(v === 'LIST' && r !== 'services')) / args.n };
+    result.floor = {
+      ms: floorOut.elapsedMs,
+      cpuMs: floorOut.cpuMs,
+      maxRssMiB: floorOut.maxRssKiB / 1024,
+      requests: fr,
+      requestsPerKIngress: countWhere(fr, (v, r) => !(v === 'LIST' && r !== 'services')) / args.n,
+    };
     log(`floor: ${JSON.stringify(result.floor)}`);
   } finally {
     if (op) await stopOperator(op).catch(() => undefined);
@@ -422,8 +560,28 @@ async function main(): Promise<void> {
   report(result, args);
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the phases' figures, read back for the table
-type Fig = Record<string, any>;
+// The phases' figures read back for the table (each phase records only some of them).
+type Fig = Record<
+  | 'conflicts'
+  | 'count'
+  | 'cpuMs'
+  | 'eventLoopMaxMs'
+  | 'eventLoopP99Ms'
+  | 'heapUsedMiB'
+  | 'maxRssMiB'
+  | 'ms'
+  | 'p50Ms'
+  | 'p99Ms'
+  | 'readyzMs'
+  | 'reconcilesPerKIngress'
+  | 'requestsPerKIngress'
+  | 'rssAfterMiB'
+  | 'rssBeforeMiB'
+  | 'rssMiB'
+  | 'statusPuts'
+  | 'writes',
+  number
+> & { requests: unknown };
 
 function report(r: Record<string, unknown>, args: Args): void {
   const c = r.converge as Fig;
@@ -432,27 +590,67 @@ function report(r: Record<string, unknown>, args: Args): void {
   const rs = r.restart as Fig;
   const idle = r.idle as Fig;
   const loaded = r.loaded as Fig;
-  r.ratios = { convergence: c.ms / f.ms, cpu: c.cpuMs / f.cpuMs, requestsPerKIngress: c.requestsPerKIngress / f.requestsPerKIngress };
+  r.ratios = {
+    convergence: c.ms / f.ms,
+    cpu: c.cpuMs / f.cpuMs,
+    requestsPerKIngress: c.requestsPerKIngress / f.requestsPerKIngress,
+  };
   const rows: Array<[string, string, string, string]> = [
     ['convergence (ms)', fmt(c.ms), fmt(f.ms), `${(c.ms / f.ms).toFixed(2)}x`],
     ['CPU during convergence (ms)', fmt(c.cpuMs), fmt(f.cpuMs), `${(c.cpuMs / f.cpuMs).toFixed(2)}x`],
-    ['API requests per KIngress', c.requestsPerKIngress.toFixed(2), f.requestsPerKIngress.toFixed(2), `${(c.requestsPerKIngress / f.requestsPerKIngress).toFixed(2)}x`],
+    [
+      'API requests per KIngress',
+      c.requestsPerKIngress.toFixed(2),
+      f.requestsPerKIngress.toFixed(2),
+      `${(c.requestsPerKIngress / f.requestsPerKIngress).toFixed(2)}x`,
+    ],
     ['reconciles per KIngress', c.reconcilesPerKIngress.toFixed(2), '1', ''],
     ['409 conflicts (converge)', fmt(c.conflicts), '0', ''],
-    ['RSS idle / loaded / restarted (MiB)', `${idle.rssMiB.toFixed(0)} / ${loaded.rssMiB.toFixed(0)} / ${rs.rssMiB.toFixed(0)}`, `max ${f.maxRssMiB.toFixed(0)}`, ''],
+    [
+      'RSS idle / loaded / restarted (MiB)',
+      `${idle.rssMiB.toFixed(0)} / ${loaded.rssMiB.toFixed(0)} / ${rs.rssMiB.toFixed(0)}`,
+      `max ${f.maxRssMiB.toFixed(0)}`,
+      '',
+    ],
     [`update -> VirtualService p50 / p99 (ms, ${u.count})`, `${u.p50Ms.toFixed(1)} / ${u.p99Ms.toFixed(1)}`, '', ''],
     ['status PUTs / 409s over the updates', `${u.statusPuts} / ${u.conflicts}`, '', ''],
-    ['V8 heap used idle / loaded / restarted (MiB)', `${idle.heapUsedMiB.toFixed(0)} / ${loaded.heapUsedMiB.toFixed(0)} / ${rs.heapUsedMiB.toFixed(0)}`, '', ''],
+    [
+      'V8 heap used idle / loaded / restarted (MiB)',
+      `${idle.heapUsedMiB.toFixed(0)} / ${loaded.heapUsedMiB.toFixed(0)} / ${rs.heapUsedMiB.toFixed(0)}`,
+      '',
+      '',
+    ],
     ['RSS before / after updates (MiB)', `${u.rssBeforeMiB.toFixed(0)} / ${u.rssAfterMiB.toFixed(0)}`, '', ''],
     ['idle-restart writes', fmt(rs.writes), '', ''],
-    ['/readyz after start (ms): idle / converge / restart', `${idle.readyzMs} / ${c.readyzMs} / ${rs.readyzMs}`, '', ''],
-    ['event-loop delay p99 / max (ms): converge', `${c.eventLoopP99Ms.toFixed(1)} / ${c.eventLoopMaxMs.toFixed(1)}`, '', ''],
-    ['event-loop delay p99 / max (ms): restart', `${rs.eventLoopP99Ms.toFixed(1)} / ${rs.eventLoopMaxMs.toFixed(1)}`, '', ''],
+    [
+      '/readyz after start (ms): idle / converge / restart',
+      `${idle.readyzMs} / ${c.readyzMs} / ${rs.readyzMs}`,
+      '',
+      '',
+    ],
+    [
+      'event-loop delay p99 / max (ms): converge',
+      `${c.eventLoopP99Ms.toFixed(1)} / ${c.eventLoopMaxMs.toFixed(1)}`,
+      '',
+      '',
+    ],
+    [
+      'event-loop delay p99 / max (ms): restart',
+      `${rs.eventLoopP99Ms.toFixed(1)} / ${rs.eventLoopMaxMs.toFixed(1)}`,
+      '',
+      '',
+    ],
   ];
   const w = Math.max(...rows.map((x) => x[0].length));
-  console.log(`\nn=${args.n}, ${WORKERS} workers, node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  console.log(
+    `\nn=${args.n}, ${WORKERS} workers, node ${process.version}, ${os.cpus().length} CPUs, load ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
+  );
   console.log(`${''.padEnd(w)}  ${'operator'.padStart(18)}  ${'floor'.padStart(10)}  ratio`);
-  for (const [name, o, fl, ratio] of rows) console.log(`${name.padEnd(w)}  ${o.padStart(18)}  ${fl.padStart(10)}  ${ratio}`);
+  for (const [name, o, fl, ratio] of rows)
+    console.log(`${name.padEnd(w)}  ${o.padStart(18)}  ${fl.padStart(10)}  ${ratio}`);
   console.log('\nAPI requests (converge), operator:', JSON.stringify(c.requests));
   console.log('API requests (converge), floor:   ', JSON.stringify(f.requests));
   mkdirSync(path.dirname(args.json), { recursive: true });
@@ -462,7 +660,10 @@ function report(r: Record<string, unknown>, args: Args): void {
 
 const fmt = (n: number) => String(Math.round(n));
 
-main().then(() => process.exit(0), (err: unknown) => {
-  console.error(err instanceof Error ? err.stack ?? err.message : String(err));
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    process.exit(1);
+  },
+);

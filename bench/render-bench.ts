@@ -27,7 +27,12 @@ const TARGET_PER_SECOND = 20_000;
 
 // --- what is measured ------------------------------------------------------------------------------------
 
-const options: TranslateOptions = { clusterDomain: 'cluster.local', systemNamespace: 'knative-serving', meshVirtualService: false, clusterLocalDomainTLS: false };
+const options: TranslateOptions = {
+  clusterDomain: 'cluster.local',
+  systemNamespace: 'knative-serving',
+  meshVirtualService: false,
+  clusterLocalDomainTLS: false,
+};
 
 function inputsFor(corpus: Corpus): TranslateInputs {
   return {
@@ -40,7 +45,8 @@ function inputsFor(corpus: Corpus): TranslateInputs {
 /** defaultIngress → validateIngress → translate, as the reconciler and `render` do. */
 function translateOne(ing: KIngress, inputs: TranslateInputs): Desired {
   const checked = validateIngress(defaultIngress(ing));
-  if (!checked.ok) throw new Error(`${ing.metadata.namespace}/${ing.metadata.name}: invalid: ${JSON.stringify(checked.errors)}`);
+  if (!checked.ok)
+    throw new Error(`${ing.metadata.namespace}/${ing.metadata.name}: invalid: ${JSON.stringify(checked.errors)}`);
   const translated = translate(checked.value, inputs, options);
   if (!translated.ok) throw new Error(`${ing.metadata.namespace}/${ing.metadata.name}: ${translated.error}`);
   return translated.value;
@@ -48,7 +54,10 @@ function translateOne(ing: KIngress, inputs: TranslateInputs): Desired {
 
 /** The objects `render` prints, in its order, secret data redacted (its default). */
 function renderedObjects(d: Desired): unknown[] {
-  const secrets = d.secretCopies.map((s) => ({ ...s, data: Object.fromEntries(Object.keys(s.data ?? {}).map((k) => [k, '<redacted>'])) }));
+  const secrets = d.secretCopies.map((s) => ({
+    ...s,
+    data: Object.fromEntries(Object.keys(s.data ?? {}).map((k) => [k, '<redacted>'])),
+  }));
   return [...secrets, ...d.wildcardGateways, ...d.gateways, ...d.virtualServices];
 }
 
@@ -58,7 +67,9 @@ function renderYAML(inputs: TranslateInputs): Work {
   return (ing) => renderedObjects(translateOne(ing, inputs)).map(toYAML).join('---\n').length;
 }
 function renderJSON(inputs: TranslateInputs): Work {
-  return (ing) => JSON.stringify({ apiVersion: 'v1', kind: 'List', items: renderedObjects(translateOne(ing, inputs)) }, null, 2).length;
+  return (ing) =>
+    JSON.stringify({ apiVersion: 'v1', kind: 'List', items: renderedObjects(translateOne(ing, inputs)) }, null, 2)
+      .length;
 }
 function translateOnly(inputs: TranslateInputs): Work {
   return (ing) => translateOne(ing, inputs).virtualServices.length;
@@ -99,9 +110,11 @@ function main(): void {
   const checksum = createHash('sha256').update(JSON.stringify(ingresses)).digest('hex').slice(0, 16);
   const count = (p: (ing: KIngress) => boolean) => ingresses.filter(p).length;
   const rules = ingresses.reduce((n, ing) => n + (ing.spec.rules?.length ?? 0), 0);
-  console.log(`corpus: ${ingresses.length} KIngresses (seed ${SEED}, sha256 ${checksum}), ${(rules / ingresses.length).toFixed(2)} rules each, `
-    + `${count((i) => (i.spec.tls ?? []).length > 0)} with TLS, ${count((i) => (i.spec.rules ?? []).length > 2)} with tag routes, `
-    + `${count((i) => (i.spec.rules ?? []).some((r) => r.http?.paths?.some((p) => (p.splits?.length ?? 0) > 1)))} with a traffic split`);
+  console.log(
+    `corpus: ${ingresses.length} KIngresses (seed ${SEED}, sha256 ${checksum}), ${(rules / ingresses.length).toFixed(2)} rules each, ` +
+      `${count((i) => (i.spec.tls ?? []).length > 0)} with TLS, ${count((i) => (i.spec.rules ?? []).length > 2)} with tag routes, ` +
+      `${count((i) => (i.spec.rules ?? []).some((r) => r.http?.paths?.some((p) => (p.splits?.length ?? 0) > 1)))} with a traffic split`,
+  );
 
   const works: Array<[string, Work]> = [
     ['render (yaml)', renderYAML(inputs)],
@@ -133,14 +146,22 @@ function main(): void {
   });
   const width = Math.max(...rows.map(([name]) => name.length));
   const fmt = (n: number) => Math.round(n).toString().padStart(9);
-  console.log(`\n${'pipeline'.padEnd(width)}  ${'median/s'.padStart(9)}  ${'min/s'.padStart(9)}  ${'max/s'.padStart(9)}  (${iterations} passes of ${ingresses.length})`);
+  console.log(
+    `\n${'pipeline'.padEnd(width)}  ${'median/s'.padStart(9)}  ${'min/s'.padStart(9)}  ${'max/s'.padStart(9)}  (${iterations} passes of ${ingresses.length})`,
+  );
   for (const [name, med, min, max] of rows) console.log(`${name.padEnd(width)}  ${fmt(med)}  ${fmt(min)}  ${fmt(max)}`);
   const render = rows[0]?.[1] ?? 0;
   const floorRate = rows[3]?.[1] ?? 0;
-  console.log(`${'heap held'.padEnd(width)}  ${(heapPerIngress / 1024).toFixed(1).padStart(9)} KiB per translated KIngress`);
-  console.log(`\ntotal ${((performance.now() - began) / 1000).toFixed(1)} s, node ${process.version}, sink ${sink % 997}`);
-  console.log(`render: ${Math.round(render)} KIngresses/s (target >= ${TARGET_PER_SECOND}/s), floor ${Math.round(floorRate)}/s, `
-    + `ratio ${(floorRate / render).toFixed(1)}x, heap ${(heapPerIngress / 1024).toFixed(1)} KiB/KIngress`);
+  console.log(
+    `${'heap held'.padEnd(width)}  ${(heapPerIngress / 1024).toFixed(1).padStart(9)} KiB per translated KIngress`,
+  );
+  console.log(
+    `\ntotal ${((performance.now() - began) / 1000).toFixed(1)} s, node ${process.version}, sink ${sink % 997}`,
+  );
+  console.log(
+    `render: ${Math.round(render)} KIngresses/s (target >= ${TARGET_PER_SECOND}/s), floor ${Math.round(floorRate)}/s, ` +
+      `ratio ${(floorRate / render).toFixed(1)}x, heap ${(heapPerIngress / 1024).toFixed(1)} KiB/KIngress`,
+  );
 }
 
 main();

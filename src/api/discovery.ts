@@ -16,7 +16,13 @@ export const endpointSliceSchema = z.looseObject({
     .nullable()
     .optional(),
   ports: z
-    .array(z.looseObject({ name: z.string().nullable().optional(), port: z.number().int().nullable().optional(), protocol: z.string().optional() }))
+    .array(
+      z.looseObject({
+        name: z.string().nullable().optional(),
+        port: z.number().int().nullable().optional(),
+        protocol: z.string().optional(),
+      }),
+    )
     .nullable()
     .optional(),
 });

@@ -11,8 +11,12 @@ const stringMatchSchema = z.strictObject({
 });
 
 const headersSchema = z.strictObject({
-  request: z.strictObject({ set: stringMap.optional(), add: stringMap.optional(), remove: z.array(z.string()).optional() }).optional(),
-  response: z.strictObject({ set: stringMap.optional(), add: stringMap.optional(), remove: z.array(z.string()).optional() }).optional(),
+  request: z
+    .strictObject({ set: stringMap.optional(), add: stringMap.optional(), remove: z.array(z.string()).optional() })
+    .optional(),
+  response: z
+    .strictObject({ set: stringMap.optional(), add: stringMap.optional(), remove: z.array(z.string()).optional() })
+    .optional(),
 });
 
 export const httpMatchRequestSchema = z.strictObject({
@@ -39,33 +43,43 @@ export const httpRouteSchema = z.strictObject({
   match: z.array(httpMatchRequestSchema),
   /** Absent only on a redirect route: Istio allows one of the two. */
   route: z.array(httpRouteDestinationSchema).optional(),
-  redirect: z.strictObject({
-    scheme: z.string().optional(),
-    authority: z.string().optional(),
-    uri: z.string().optional(),
-    redirectCode: z.number().int().min(300).max(308),
-  }).optional(),
+  redirect: z
+    .strictObject({
+      scheme: z.string().optional(),
+      authority: z.string().optional(),
+      uri: z.string().optional(),
+      redirectCode: z.number().int().min(300).max(308),
+    })
+    .optional(),
   headers: headersSchema.optional(),
-  rewrite: z.strictObject({
-    uri: z.string().optional(),
-    uriRegexRewrite: z.strictObject({ match: z.string(), rewrite: z.string() }).optional(),
-    authority: z.string().optional(),
-  }).optional(),
+  rewrite: z
+    .strictObject({
+      uri: z.string().optional(),
+      uriRegexRewrite: z.strictObject({ match: z.string(), rewrite: z.string() }).optional(),
+      authority: z.string().optional(),
+    })
+    .optional(),
   timeout: duration.optional(),
-  retries: z.strictObject({
-    attempts: z.number().int().min(0).optional(),
-    perTryTimeout: duration.optional(),
-    retryOn: z.string().optional(),
-  }).optional(),
-  corsPolicy: z.strictObject({
-    allowOrigins: z.array(stringMatchSchema),
-    allowMethods: z.array(z.string()),
-    allowHeaders: z.array(z.string()),
-    exposeHeaders: z.array(z.string()).optional(),
-    allowCredentials: z.boolean(),
-    maxAge: duration.optional(),
-  }).optional(),
-  mirror: z.strictObject({ host: z.string().min(1), port: z.strictObject({ number: z.number().int().min(1).max(65535) }) }).optional(),
+  retries: z
+    .strictObject({
+      attempts: z.number().int().min(0).optional(),
+      perTryTimeout: duration.optional(),
+      retryOn: z.string().optional(),
+    })
+    .optional(),
+  corsPolicy: z
+    .strictObject({
+      allowOrigins: z.array(stringMatchSchema),
+      allowMethods: z.array(z.string()),
+      allowHeaders: z.array(z.string()),
+      exposeHeaders: z.array(z.string()).optional(),
+      allowCredentials: z.boolean(),
+      maxAge: duration.optional(),
+    })
+    .optional(),
+  mirror: z
+    .strictObject({ host: z.string().min(1), port: z.strictObject({ number: z.number().int().min(1).max(65535) }) })
+    .optional(),
   mirrorPercentage: z.strictObject({ value: z.number().min(0).max(100) }).optional(),
 });
 
@@ -86,7 +100,9 @@ export const serverSchema = z.strictObject({
   tls: z
     .strictObject({
       httpsRedirect: z.boolean().optional(),
-      mode: z.enum(['SIMPLE', 'MUTUAL', 'PASSTHROUGH', 'AUTO_PASSTHROUGH', 'ISTIO_MUTUAL', 'OPTIONAL_MUTUAL']).optional(),
+      mode: z
+        .enum(['SIMPLE', 'MUTUAL', 'PASSTHROUGH', 'AUTO_PASSTHROUGH', 'ISTIO_MUTUAL', 'OPTIONAL_MUTUAL'])
+        .optional(),
       credentialName: z.string().optional(),
     })
     .optional(),

@@ -72,7 +72,8 @@ export async function runDoctorCommand(argv: string[], io: Streams, deps: Doctor
   const systemNamespace = values['system-namespace'];
   const subject = parseSubject(values['service-account'] ?? `${systemNamespace}/net-higress`);
   if (output !== 'text' && output !== 'json') return usageError(io, `unknown output format "${output}"`);
-  if (!subject) return usageError(io, `--service-account must be NAMESPACE/NAME or self (got "${values['service-account']}")`);
+  if (!subject)
+    return usageError(io, `--service-account must be NAMESPACE/NAME or self (got "${values['service-account']}")`);
 
   let cluster: DoctorCluster;
   let rest: RestClient | undefined;
@@ -101,7 +102,10 @@ export async function runDoctorCommand(argv: string[], io: Streams, deps: Doctor
   };
   try {
     const migration = deps.migration ?? (rest ? restMigrationReads(rest) : undefined);
-    const results = [...await runDoctor(cluster, settings), ...(migration ? await checkMigration(migration, settings) : [])];
+    const results = [
+      ...(await runDoctor(cluster, settings)),
+      ...(migration ? await checkMigration(migration, settings) : []),
+    ];
     io.stdout(output === 'json' ? formatJSON(results) : formatText(results));
     return allPassed(results) ? 0 : 1;
   } finally {

@@ -16,7 +16,10 @@ export function parseDocuments(text: string, source: string, firstIndex = 0): In
   try {
     loaded = yaml.loadAll(text);
   } catch (err) {
-    throw new Error(`${source}: not valid YAML or JSON: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+    throw new Error(
+      `${source}: not valid YAML or JSON: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+      { cause: err },
+    );
   }
   const out: InputDocument[] = [];
   for (const doc of loaded) {
@@ -62,11 +65,13 @@ export function readInputFiles(path: string, opts: { directories: boolean }): In
   try {
     stat = statSync(path);
   } catch (err) {
-    throw new Error(`${path}: ${describeFsError(err)}`);
+    throw new Error(`${path}: ${describeFsError(err)}`, { cause: err });
   }
   if (!stat.isDirectory()) return [{ source: path, text: readText(path) }];
   if (!opts.directories) throw new Error(`${path}: is a directory, want a file`);
-  const names = readdirSync(path).filter((n) => INPUT_EXTENSIONS.includes(extname(n).toLowerCase())).sort();
+  const names = readdirSync(path)
+    .filter((n) => INPUT_EXTENSIONS.includes(extname(n).toLowerCase()))
+    .sort();
   const files = names.map((n) => join(path, n)).filter((f) => statSync(f).isFile());
   if (files.length === 0) throw new Error(`${path}: no ${INPUT_EXTENSIONS.join('/')} files in this directory`);
   return files.map((f) => ({ source: f, text: readText(f) }));
@@ -76,16 +81,21 @@ function readText(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
-    throw new Error(`${path}: ${describeFsError(err)}`);
+    throw new Error(`${path}: ${describeFsError(err)}`, { cause: err });
   }
 }
 
 function describeFsError(err: unknown): string {
   const code = (err as { code?: string }).code;
   switch (code) {
-    case 'ENOENT': return 'no such file or directory';
-    case 'EACCES': case 'EPERM': return 'permission denied';
-    case 'EISDIR': return 'is a directory, want a file';
-    default: return err instanceof Error ? err.message.split('\n')[0] ?? String(err) : String(err);
+    case 'ENOENT':
+      return 'no such file or directory';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory, want a file';
+    default:
+      return err instanceof Error ? (err.message.split('\n')[0] ?? String(err)) : String(err);
   }
 }

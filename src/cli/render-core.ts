@@ -51,10 +51,13 @@ export function renderDocuments(docs: readonly InputDocument[], opts: RenderOpti
       if (parsed.ok) {
         services.set(refKey(refOf(parsed.value)), parsed.value.spec?.selector ?? {});
         const spec = parsed.value.spec;
-        if (spec?.type === 'ExternalName' && spec.externalName) externalNames.set(refKey(refOf(parsed.value)), spec.externalName);
+        if (spec?.type === 'ExternalName' && spec.externalName)
+          externalNames.set(refKey(refOf(parsed.value)), spec.externalName);
       } else result.errors.push(`${where}: ${describeErrors(parsed.errors)}`);
     } else if (looksLikeKIngress(doc.object)) {
-      result.errors.push(`${where}: ${typeOf(doc.object)} looks like a KIngress; want apiVersion ${KINGRESS_API_VERSION}, kind ${KINGRESS_KIND}`);
+      result.errors.push(
+        `${where}: ${typeOf(doc.object)} looks like a KIngress; want apiVersion ${KINGRESS_API_VERSION}, kind ${KINGRESS_KIND}`,
+      );
     } else {
       result.notes.push(`${where}: skipped, kind ${kind} is not a KIngress, Secret or Service`);
     }
@@ -65,7 +68,9 @@ export function renderDocuments(docs: readonly InputDocument[], opts: RenderOpti
     const where = `document ${doc.index} (${describeObject(doc.object)}) in ${doc.source}`;
     const cls = ing.metadata.annotations?.[INGRESS_CLASS_ANNOTATION];
     if (cls !== opts.ingressClass) {
-      result.notes.push(`${where}: skipped, ingress class ${cls === undefined ? '<none>' : `"${cls}"`} is not "${opts.ingressClass}"`);
+      result.notes.push(
+        `${where}: skipped, ingress class ${cls === undefined ? '<none>' : `"${cls}"`} is not "${opts.ingressClass}"`,
+      );
       continue;
     }
     const checked = validateIngress(defaultIngress(ing));
@@ -81,13 +86,17 @@ export function renderDocuments(docs: readonly InputDocument[], opts: RenderOpti
     }
     const unsupported = unsupportedAnnotations(ing.metadata.annotations);
     if (unsupported.length > 0) result.notes.push(`${where}: ${describeUnsupported(unsupported)}`);
-    const translated = translate(checked.value, {
-      istio: opts.istio,
-      // Without a Service in the input, assume a default Higress install.
-      gatewayService: (ref) => ({ selector: services.get(refKey(ref)) ?? { ...HIGRESS_GATEWAY_POD_LABELS } }),
-      secret: (ref) => secrets.get(refKey(ref)),
-      externalName: (ref) => externalNames.get(refKey(ref)),
-    }, opts);
+    const translated = translate(
+      checked.value,
+      {
+        istio: opts.istio,
+        // Without a Service in the input, assume a default Higress install.
+        gatewayService: (ref) => ({ selector: services.get(refKey(ref)) ?? { ...HIGRESS_GATEWAY_POD_LABELS } }),
+        secret: (ref) => secrets.get(refKey(ref)),
+        externalName: (ref) => externalNames.get(refKey(ref)),
+      },
+      opts,
+    );
     if (!translated.ok) {
       const hint = translated.error.startsWith('secret "') ? ' (add the TLS Secret to the input)' : '';
       result.errors.push(`${where}: ${translated.error}${hint}`);
@@ -133,8 +142,13 @@ function looksLikeKIngress(object: unknown): boolean {
 
 function hasSplits(spec: unknown): boolean {
   if (!isRecord(spec) || !Array.isArray(spec.rules)) return false;
-  return spec.rules.some((r) => isRecord(r) && isRecord(r.http) && Array.isArray(r.http.paths)
-    && r.http.paths.some((p) => isRecord(p) && Array.isArray(p.splits)));
+  return spec.rules.some(
+    (r) =>
+      isRecord(r) &&
+      isRecord(r.http) &&
+      Array.isArray(r.http.paths) &&
+      r.http.paths.some((p) => isRecord(p) && Array.isArray(p.splits)),
+  );
 }
 
 /** In apply order: what Gateways reference first, then Gateways, then routes. */

@@ -63,7 +63,9 @@ export function runRender(argv: string[], io: Streams): number {
   }
   const files = args.filename ?? [];
   if (files.length === 0 || (args.output !== 'yaml' && args.output !== 'json')) {
-    io.stderr(`render: ${files.length === 0 ? 'at least one -f is required' : `unknown output format "${args.output}"`}\n\n${RENDER_USAGE}`);
+    io.stderr(
+      `render: ${files.length === 0 ? 'at least one -f is required' : `unknown output format "${args.output}"`}\n\n${RENDER_USAGE}`,
+    );
     return 2;
   }
 
@@ -76,7 +78,8 @@ export function runRender(argv: string[], io: Streams): number {
 
     const docs: InputDocument[] = [];
     for (const file of files) {
-      const inputs = file === '-' ? [{ source: '<stdin>', text: io.readStdin() }] : readInputFiles(file, { directories: true });
+      const inputs =
+        file === '-' ? [{ source: '<stdin>', text: io.readStdin() }] : readInputFiles(file, { directories: true });
       for (const input of inputs) docs.push(...parseDocuments(input.text, input.source, docs.length));
     }
 
@@ -88,7 +91,10 @@ export function runRender(argv: string[], io: Streams): number {
       systemNamespace: ctx.systemNamespace,
       meshVirtualService: args['mesh-virtual-service'],
       includeSecretData: args['include-secret-data'],
-      tlsSecretNamespaces: args['tls-secret-namespaces'].split(',').map((n) => n.trim()).filter((n) => n !== ''),
+      tlsSecretNamespaces: args['tls-secret-namespaces']
+        .split(',')
+        .map((n) => n.trim())
+        .filter((n) => n !== ''),
     });
     for (const note of result.notes) io.stderr(`note: ${note}\n`);
     if (result.errors.length > 0) {
@@ -96,10 +102,13 @@ export function runRender(argv: string[], io: Streams): number {
       io.stderr(`render: ${result.errors.length} invalid document(s); nothing rendered\n`);
       return 1;
     }
-    if (result.objects.length === 0) io.stderr('note: no objects to render (no KIngress of our class, or nothing to write for them)\n');
-    io.stdout(args.output === 'json'
-      ? `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: result.objects }, null, 2)}\n`
-      : result.objects.map(toYAML).join('---\n'));
+    if (result.objects.length === 0)
+      io.stderr('note: no objects to render (no KIngress of our class, or nothing to write for them)\n');
+    io.stdout(
+      args.output === 'json'
+        ? `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: result.objects }, null, 2)}\n`
+        : result.objects.map(toYAML).join('---\n'),
+    );
     return 0;
   } catch (err) {
     io.stderr(`render: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -110,12 +119,16 @@ export function runRender(argv: string[], io: Streams): number {
 /** A ConfigMap named `name` (its `data`), or a bare string map; anything else says what it is. */
 function configData(file: string | undefined, name: string, io: Streams): Record<string, string> | undefined {
   if (file === undefined) return undefined;
-  const [input] = file === '-' ? [{ source: '<stdin>', text: io.readStdin() }] : readInputFiles(file, { directories: false });
+  const [input] =
+    file === '-' ? [{ source: '<stdin>', text: io.readStdin() }] : readInputFiles(file, { directories: false });
   const docs = parseDocuments(input?.text ?? '', file);
   const first = docs[0]?.object;
-  if (docs.length !== 1 || !isRecord(first)) throw new Error(`${file}: want exactly one ConfigMap or data map (${name})`);
+  if (docs.length !== 1 || !isRecord(first))
+    throw new Error(`${file}: want exactly one ConfigMap or data map (${name})`);
   if (typeof first.kind === 'string' && (first.kind !== 'ConfigMap' || first.apiVersion !== 'v1')) {
-    throw new Error(`${file}: a ${String(first.apiVersion)} ${first.kind}, want the ${name} ConfigMap (v1) or its data map`);
+    throw new Error(
+      `${file}: a ${String(first.apiVersion)} ${first.kind}, want the ${name} ConfigMap (v1) or its data map`,
+    );
   }
   const cmName = isRecord(first.metadata) ? first.metadata.name : undefined;
   if (first.kind === 'ConfigMap' && typeof cmName === 'string' && cmName !== name) {

@@ -49,37 +49,119 @@ interface FlagSpec {
 
 /** Single source for the parser and the usage text, so the two cannot disagree. */
 const FLAGS = [
-  { flag: 'kubeconfig', env: 'KUBECONFIG', metavar: 'FILE',
-    help: 'default: in-cluster when a service-account token exists, else ~/.kube/config' },
-  { flag: 'ingress-class', env: 'INGRESS_CLASS', defaultText: DEFAULT_INGRESS_CLASS, metavar: 'CLASS',
-    help: 'reconcile only KIngresses annotated with this networking.knative.dev/ingress.class' },
-  { flag: 'system-namespace', env: 'SYSTEM_NAMESPACE', defaultText: 'knative-serving', metavar: 'NS',
-    help: 'namespace of config-istio, config-network and the shared Gateways' },
-  { flag: 'cluster-domain', env: 'CLUSTER_DOMAIN', defaultText: 'cluster.local', metavar: 'DOMAIN', help: 'cluster DNS domain' },
+  {
+    flag: 'kubeconfig',
+    env: 'KUBECONFIG',
+    metavar: 'FILE',
+    help: 'default: in-cluster when a service-account token exists, else ~/.kube/config',
+  },
+  {
+    flag: 'ingress-class',
+    env: 'INGRESS_CLASS',
+    defaultText: DEFAULT_INGRESS_CLASS,
+    metavar: 'CLASS',
+    help: 'reconcile only KIngresses annotated with this networking.knative.dev/ingress.class',
+  },
+  {
+    flag: 'system-namespace',
+    env: 'SYSTEM_NAMESPACE',
+    defaultText: 'knative-serving',
+    metavar: 'NS',
+    help: 'namespace of config-istio, config-network and the shared Gateways',
+  },
+  {
+    flag: 'cluster-domain',
+    env: 'CLUSTER_DOMAIN',
+    defaultText: 'cluster.local',
+    metavar: 'DOMAIN',
+    help: 'cluster DNS domain',
+  },
   { flag: 'workers', env: 'WORKERS', defaultText: '4', metavar: 'N', help: 'concurrent reconciles, 1-64' },
-  { flag: 'metrics-address', env: 'METRICS_ADDRESS', defaultText: ':9090', metavar: 'ADDR', help: 'listen address of /metrics' },
-  { flag: 'health-address', env: 'HEALTH_ADDRESS', defaultText: ':8080', metavar: 'ADDR',
-    help: 'listen address of /healthz and /readyz; equal to --metrics-address shares one server' },
-  { flag: 'log-level', env: 'LOG_LEVEL', defaultText: 'info', metavar: LOG_LEVELS.join('|'), help: 'least severe level logged' },
-  { flag: 'log-format', env: 'LOG_FORMAT', defaultText: 'json', metavar: LOG_FORMATS.join('|'),
-    help: 'json: one object per line on stdout; text: for humans' },
-  { flag: 'leader-elect', env: 'LEADER_ELECT', boolean: true, defaultText: 'true',
-    help: 'elect one leader through a Lease; --leader-elect=false to run alone' },
-  { flag: 'leader-election-namespace', env: 'POD_NAMESPACE', metavar: 'NS',
-    help: 'namespace of the Lease; default: the system namespace' },
+  {
+    flag: 'metrics-address',
+    env: 'METRICS_ADDRESS',
+    defaultText: ':9090',
+    metavar: 'ADDR',
+    help: 'listen address of /metrics',
+  },
+  {
+    flag: 'health-address',
+    env: 'HEALTH_ADDRESS',
+    defaultText: ':8080',
+    metavar: 'ADDR',
+    help: 'listen address of /healthz and /readyz; equal to --metrics-address shares one server',
+  },
+  {
+    flag: 'log-level',
+    env: 'LOG_LEVEL',
+    defaultText: 'info',
+    metavar: LOG_LEVELS.join('|'),
+    help: 'least severe level logged',
+  },
+  {
+    flag: 'log-format',
+    env: 'LOG_FORMAT',
+    defaultText: 'json',
+    metavar: LOG_FORMATS.join('|'),
+    help: 'json: one object per line on stdout; text: for humans',
+  },
+  {
+    flag: 'leader-elect',
+    env: 'LEADER_ELECT',
+    boolean: true,
+    defaultText: 'true',
+    help: 'elect one leader through a Lease; --leader-elect=false to run alone',
+  },
+  {
+    flag: 'leader-election-namespace',
+    env: 'POD_NAMESPACE',
+    metavar: 'NS',
+    help: 'namespace of the Lease; default: the system namespace',
+  },
   { flag: 'leader-election-id', defaultText: 'net-higress-controller', metavar: 'NAME', help: 'name of the Lease' },
-  { flag: 'readiness', env: 'READINESS', defaultText: 'probe', metavar: READINESS_MODES.join('|'),
-    help: 'Ready when every gateway pod serves it (probe) or once written (see below)' },
-  { flag: 'mesh-virtual-service', env: 'MESH_VIRTUAL_SERVICE', boolean: true, defaultText: 'false',
-    help: 'also write the <name>-mesh VirtualService (Higress runs no sidecars)' },
-  { flag: 'resync-period', env: 'RESYNC_PERIOD', defaultText: '600', metavar: 'SECONDS',
-    help: 'reconcile every KIngress this often; 0 turns it off' },
-  { flag: 'probe-max-retry-delay', env: 'PROBE_MAX_RETRY_DELAY_SECONDS', defaultText: '30', metavar: 'SECONDS',
-    help: 'longest wait between two probes of a pod (backoff doubles from 50 ms); lower = faster Ready, more probes' },
-  { flag: 'qps', env: 'WORKQUEUE_QPS', defaultText: '50', metavar: 'N', help: 'work queue retries per second, all keys together' },
+  {
+    flag: 'readiness',
+    env: 'READINESS',
+    defaultText: 'probe',
+    metavar: READINESS_MODES.join('|'),
+    help: 'Ready when every gateway pod serves it (probe) or once written (see below)',
+  },
+  {
+    flag: 'mesh-virtual-service',
+    env: 'MESH_VIRTUAL_SERVICE',
+    boolean: true,
+    defaultText: 'false',
+    help: 'also write the <name>-mesh VirtualService (Higress runs no sidecars)',
+  },
+  {
+    flag: 'resync-period',
+    env: 'RESYNC_PERIOD',
+    defaultText: '600',
+    metavar: 'SECONDS',
+    help: 'reconcile every KIngress this often; 0 turns it off',
+  },
+  {
+    flag: 'probe-max-retry-delay',
+    env: 'PROBE_MAX_RETRY_DELAY_SECONDS',
+    defaultText: '30',
+    metavar: 'SECONDS',
+    help: 'longest wait between two probes of a pod (backoff doubles from 50 ms); lower = faster Ready, more probes',
+  },
+  {
+    flag: 'qps',
+    env: 'WORKQUEUE_QPS',
+    defaultText: '50',
+    metavar: 'N',
+    help: 'work queue retries per second, all keys together',
+  },
   { flag: 'burst', env: 'WORKQUEUE_BURST', defaultText: '100', metavar: 'N', help: 'work queue retry burst' },
-  { flag: 'tls-secret-namespaces', env: 'TLS_SECRET_NAMESPACES', defaultText: 'none', metavar: 'NS[,NS...]|*',
-    help: 'namespaces besides its own whose TLS Secrets a KIngress may use; * = any (unsafe with tenants)' },
+  {
+    flag: 'tls-secret-namespaces',
+    env: 'TLS_SECRET_NAMESPACES',
+    defaultText: 'none',
+    metavar: 'NS[,NS...]|*',
+    help: 'namespaces besides its own whose TLS Secrets a KIngress may use; * = any (unsafe with tenants)',
+  },
 ] as const satisfies readonly FlagSpec[];
 
 type FlagName = (typeof FLAGS)[number]['flag'];
@@ -103,13 +185,19 @@ Readiness:
 
 function usageLine(spec: FlagSpec): string {
   const name = spec.boolean ? `--${spec.flag}[=true|false]` : `--${spec.flag} ${spec.metavar ?? 'VALUE'}`;
-  const extras = [spec.env && `env ${spec.env}`, spec.defaultText !== undefined && `default ${spec.defaultText}`].filter(Boolean);
+  const extras = [
+    spec.env && `env ${spec.env}`,
+    spec.defaultText !== undefined && `default ${spec.defaultText}`,
+  ].filter(Boolean);
   const line = `      ${name.padEnd(36)} ${spec.help}`;
   return extras.length === 0 ? line : `${line}\n${' '.repeat(43)}${extras.join(', ')}`;
 }
 
 /** A value and where it came from, for error messages: `--workers` or `--workers (env WORKERS)`. */
-interface Raw { value: string; source: string }
+interface Raw {
+  value: string;
+  source: string;
+}
 
 class OptionError extends Error {}
 
@@ -182,13 +270,15 @@ function readFlags(argv: readonly string[]): { flags: Map<string, string>; help:
     const name = m?.[2];
     if (m && name !== undefined && booleans.has(name)) {
       if (m[1] !== undefined && m[3] !== undefined) throw new OptionError(`--no-${name} takes no value (got "${arg}")`);
-      flags.set(name, m[1] !== undefined ? 'false' : m[3] ?? 'true');
+      flags.set(name, m[1] !== undefined ? 'false' : (m[3] ?? 'true'));
     } else {
       rest.push(arg);
     }
   }
 
-  const options: Record<string, { type: 'string' } | { type: 'boolean'; short: string }> = { help: { type: 'boolean', short: 'h' } };
+  const options: Record<string, { type: 'string' } | { type: 'boolean'; short: string }> = {
+    help: { type: 'boolean', short: 'h' },
+  };
   for (const spec of FLAGS) if (!booleans.has(spec.flag)) options[spec.flag] = { type: 'string' };
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -215,20 +305,24 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 function dnsLabel(r: Raw): string {
   if (r.value.length > 63 || !DNS_LABEL.test(r.value)) {
-    throw invalid(r, 'must be a DNS-1123 label (lower case alphanumerics and \'-\', at most 63 characters)');
+    throw invalid(r, "must be a DNS-1123 label (lower case alphanumerics and '-', at most 63 characters)");
   }
   return r.value;
 }
 
 function dnsSubdomain(r: Raw): string {
   const ok = r.value.length <= 253 && r.value.split('.').every((part) => part.length <= 63 && DNS_LABEL.test(part));
-  if (!ok) throw invalid(r, 'must be a DNS-1123 subdomain (lower case alphanumerics, \'-\' and \'.\', e.g. "example.com")');
+  if (!ok)
+    throw invalid(r, "must be a DNS-1123 subdomain (lower case alphanumerics, '-' and '.', e.g. \"example.com\")");
   return r.value;
 }
 
 /** `a,b` (spaces allowed around commas) or `*`; an empty list is the default. */
 function namespaceList(r: Raw): string[] {
-  const items = r.value.split(',').map((v) => v.trim()).filter((v) => v !== '');
+  const items = r.value
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
   for (const item of items) {
     if (item !== '*' && (item.length > 63 || !DNS_LABEL.test(item))) {
       throw invalid(r, `"${item}" is not a namespace name; want a comma-separated list of namespaces, or *`);

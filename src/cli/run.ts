@@ -23,7 +23,8 @@ export async function runController(argv: string[], io: Streams): Promise<number
     return 0;
   }
   const log = createLogger({ level: opts.logLevel, format: opts.logFormat });
-  if (opts.readiness === 'written') log.warn('--readiness=written: KIngresses are reported Ready once written, possibly before Higress serves them');
+  if (opts.readiness === 'written')
+    log.warn('--readiness=written: KIngresses are reported Ready once written, possibly before Higress serves them');
 
   let rest: RestClient;
   try {
@@ -34,21 +35,42 @@ export async function runController(argv: string[], io: Streams): Promise<number
   }
   const metrics = new Metrics();
   // The prober re-enqueues a KIngress through the controller when every gateway pod serves it.
-  const prober = opts.readiness === 'probe'
-    ? newProber(rest, { clusterDomain: opts.clusterDomain, log, metrics, onReady: (key) => controller.requeue(key), maxRetryDelayMs: opts.probeMaxRetryDelaySeconds * 1000 })
-    : undefined;
-  const controller = new Controller(rest, {
-    ingressClass: opts.ingressClass,
-    systemNamespace: opts.systemNamespace,
-    clusterDomain: opts.clusterDomain,
-    meshVirtualService: opts.meshVirtualService,
-    tlsSecretNamespaces: opts.tlsSecretNamespaces,
-    workers: opts.workers,
-    qps: opts.qps,
-    burst: opts.burst,
-    resyncPeriodSeconds: opts.resyncPeriodSeconds,
-    ...(opts.leaderElect ? { leaderElection: { namespace: opts.leaderElectionNamespace, name: opts.leaderElectionId, identity: leaderIdentity(process.env) } } : {}),
-  }, log, metrics, prober ?? writtenReadiness);
+  const prober =
+    opts.readiness === 'probe'
+      ? newProber(rest, {
+          clusterDomain: opts.clusterDomain,
+          log,
+          metrics,
+          onReady: (key) => controller.requeue(key),
+          maxRetryDelayMs: opts.probeMaxRetryDelaySeconds * 1000,
+        })
+      : undefined;
+  const controller = new Controller(
+    rest,
+    {
+      ingressClass: opts.ingressClass,
+      systemNamespace: opts.systemNamespace,
+      clusterDomain: opts.clusterDomain,
+      meshVirtualService: opts.meshVirtualService,
+      tlsSecretNamespaces: opts.tlsSecretNamespaces,
+      workers: opts.workers,
+      qps: opts.qps,
+      burst: opts.burst,
+      resyncPeriodSeconds: opts.resyncPeriodSeconds,
+      ...(opts.leaderElect
+        ? {
+            leaderElection: {
+              namespace: opts.leaderElectionNamespace,
+              name: opts.leaderElectionId,
+              identity: leaderIdentity(process.env),
+            },
+          }
+        : {}),
+    },
+    log,
+    metrics,
+    prober ?? writtenReadiness,
+  );
 
   const server = await startHealthServer({
     metricsAddress: opts.metricsAddress,
@@ -58,17 +80,27 @@ export async function runController(argv: string[], io: Streams): Promise<number
     // A standby replica is ready too: it serves warm caches and takes over when the leader goes.
     isReady: readyWhen({ 'caches synced': () => controller.hasSynced() }),
   });
-  log.info('net-higress controller starting', { ingressClass: opts.ingressClass, systemNamespace: opts.systemNamespace, workers: opts.workers, metricsPort: server.metricsPort, healthPort: server.healthPort });
+  log.info('net-higress controller starting', {
+    ingressClass: opts.ingressClass,
+    systemNamespace: opts.systemNamespace,
+    workers: opts.workers,
+    metricsPort: server.metricsPort,
+    healthPort: server.healthPort,
+  });
 
   const stopped = new Promise<void>((resolve) => {
-    const onSignal = (signal: string) => { log.info('shutting down', { signal }); resolve(); };
+    const onSignal = (signal: string) => {
+      log.info('shutting down', { signal });
+      resolve();
+    };
     process.once('SIGTERM', () => onSignal('SIGTERM'));
     process.once('SIGINT', () => onSignal('SIGINT'));
   });
   try {
     await Promise.race([controller.start(), stopped]);
   } catch (err) {
-    const message = err instanceof ConfigError ? err.message : `failed to start: ${err instanceof Error ? err.message : String(err)}`;
+    const message =
+      err instanceof ConfigError ? err.message : `failed to start: ${err instanceof Error ? err.message : String(err)}`;
     log.error(message);
     io.stderr(`run: ${message}\n`);
     await controller.stop();

@@ -54,20 +54,31 @@ export function parseUninstallArgs(argv: string[]): UninstallArgs {
     strict: true,
     allowPositionals: false,
   }).values;
-  const controller = v.controller === undefined ? undefined : /^([a-z0-9][-a-z0-9]*)\/([a-z0-9][-a-z0-9.]*)$/.exec(v.controller);
+  const controller =
+    v.controller === undefined ? undefined : /^([a-z0-9][-a-z0-9]*)\/([a-z0-9][-a-z0-9.]*)$/.exec(v.controller);
   if (controller === null) throw new Error(`--controller must be NAMESPACE/NAME (got "${v.controller}")`);
   const waitSeconds = Number(v.wait);
-  if (!Number.isInteger(waitSeconds) || waitSeconds < 0) throw new Error(`--wait must be a whole number of seconds (got "${v.wait}")`);
+  if (!Number.isInteger(waitSeconds) || waitSeconds < 0)
+    throw new Error(`--wait must be a whole number of seconds (got "${v.wait}")`);
   return {
-    ingressClass: v['ingress-class'], systemNamespace: v['system-namespace'], higressNamespace: v['higress-namespace'],
-    clusterDomain: v['cluster-domain'], waitSeconds, keepRoutes: v['keep-routes'], dryRun: v['dry-run'],
+    ingressClass: v['ingress-class'],
+    systemNamespace: v['system-namespace'],
+    higressNamespace: v['higress-namespace'],
+    clusterDomain: v['cluster-domain'],
+    waitSeconds,
+    keepRoutes: v['keep-routes'],
+    dryRun: v['dry-run'],
     ...(controller ? { controller: { namespace: controller[1]!, name: controller[2]! } } : {}),
     ...(v.kubeconfig !== undefined ? { kubeconfig: v.kubeconfig } : {}),
     help: v.help,
   };
 }
 
-export async function runUninstallCommand(argv: string[], io: Streams, connect = (kubeconfig?: string) => new RestClient(loadKubeConfig({ kubeconfig }))): Promise<number> {
+export async function runUninstallCommand(
+  argv: string[],
+  io: Streams,
+  connect = (kubeconfig?: string) => new RestClient(loadKubeConfig({ kubeconfig })),
+): Promise<number> {
   let args: UninstallArgs;
   try {
     args = parseUninstallArgs(argv);
@@ -85,7 +96,9 @@ export async function runUninstallCommand(argv: string[], io: Streams, connect =
     const report = await uninstall(rest, opts);
     for (const a of report.actions) io.stdout(`${a}\n`);
     for (const e of report.errors) io.stderr(`error: ${e}\n`);
-    io.stdout(`${opts.dryRun ? 'dry run: ' : ''}${report.actions.length} change(s), ${report.errors.length} error(s)\n`);
+    io.stdout(
+      `${opts.dryRun ? 'dry run: ' : ''}${report.actions.length} change(s), ${report.errors.length} error(s)\n`,
+    );
     return report.errors.length === 0 ? 0 : 1;
   } catch (err) {
     io.stderr(`uninstall: ${err instanceof Error ? err.message : String(err)}\n`);

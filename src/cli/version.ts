@@ -24,7 +24,7 @@ export function readVersionInfo(moduleDir: string = dirname(fileURLToPath(import
     if (commit === undefined && existsSync(info)) commit = readCommit(info);
     const pkg = join(dir, 'package.json');
     if (existsSync(pkg)) {
-      version = String((JSON.parse(readFileSync(pkg, 'utf8')) as { version?: unknown }).version ?? 'unknown');
+      version = String((JSON.parse(readFileSync(pkg, 'utf8')) as { version?: string }).version ?? 'unknown');
       break;
     }
     if (dirname(dir) === dir) break;

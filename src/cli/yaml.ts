@@ -68,10 +68,11 @@ const written = new Map<string, string>();
 function scalarString(s: string): string {
   let out = written.get(s);
   if (out !== undefined) return out;
-  out = PLAIN.test(s) && (s.length > 5 || !SPECIAL.test(s))
-    ? s
-    // A JSON string is a valid YAML double-quoted scalar.
-    : JSON.stringify(s).replace(NON_PRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  out =
+    PLAIN.test(s) && (s.length > 5 || !SPECIAL.test(s))
+      ? s
+      : // A JSON string is a valid YAML double-quoted scalar.
+        JSON.stringify(s).replace(NON_PRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   if (written.size >= 4096) written.clear();
   written.set(s, out);
   return out;

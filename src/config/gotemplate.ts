@@ -14,24 +14,54 @@ type Value =
 
 const s = (v: string): Value => ({ k: 'str', v });
 const NIL_MAP: Value = { k: 'map', v: null };
-const DOMAIN_VALUES: Value = { k: 'struct', type: 'config.DomainTemplateValues',
-  fields: { Name: s('foo'), Namespace: s('bar'), Domain: s('baz.com'), Annotations: NIL_MAP, Labels: NIL_MAP } };
+const DOMAIN_VALUES: Value = {
+  k: 'struct',
+  type: 'config.DomainTemplateValues',
+  fields: { Name: s('foo'), Namespace: s('bar'), Domain: s('baz.com'), Annotations: NIL_MAP, Labels: NIL_MAP },
+};
 const TAG_VALUES: Value = { k: 'struct', type: 'config.TagTemplateValues', fields: { Name: s('foo'), Tag: s('v2') } };
 
 type Operand = { field: string } | { literal: string };
 type Pipe = { index: boolean; args: Operand[]; text: string };
-type TNode = { t: 'text'; text: string } | { t: 'print'; pipe: Pipe }
+type TNode =
+  | { t: 'text'; text: string }
+  | { t: 'print'; pipe: Pipe }
   | { t: 'if'; branches: Array<{ cond: Pipe; body: TNode[] }>; otherwise: TNode[] };
 
-const GO_BUILTINS = new Set(['and', 'call', 'html', 'js', 'len', 'not', 'or', 'print', 'printf', 'println',
-  'slice', 'urlquery', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'true', 'false', 'nil']);
+const GO_BUILTINS = new Set([
+  'and',
+  'call',
+  'html',
+  'js',
+  'len',
+  'not',
+  'or',
+  'print',
+  'printf',
+  'println',
+  'slice',
+  'urlquery',
+  'eq',
+  'ne',
+  'lt',
+  'le',
+  'gt',
+  'ge',
+  'true',
+  'false',
+  'nil',
+]);
 const TOKEN = /\s*("(?:[^"\\]|\\.)*"|`[^`]*`|\.[A-Za-z0-9_.]*|[A-Za-z_][A-Za-z0-9_]*|\S)/y;
 
 function parsePipe(tokens: string[], text: string): ConfigResult<Pipe> {
   const operand = (tok: string): Operand | undefined => {
     if (tok.startsWith('.')) return { field: tok };
     if (tok.startsWith('"')) {
-      try { return { literal: JSON.parse(tok) as string }; } catch { return undefined; } // Go-only escapes
+      try {
+        return { literal: JSON.parse(tok) as string };
+      } catch {
+        return undefined;
+      } // Go-only escapes
     }
     if (tok.startsWith('`')) return { literal: tok.slice(1, -1) };
     return undefined;
@@ -40,7 +70,8 @@ function parsePipe(tokens: string[], text: string): ConfigResult<Pipe> {
   if (head === undefined) return { ok: false, error: 'missing value for command' };
   if (head === 'index') {
     const args = rest.map(operand);
-    if (args.length < 2 || args.some((a) => a === undefined)) return { ok: false, error: `unsupported arguments to index in {{${text}}}` };
+    if (args.length < 2 || args.some((a) => a === undefined))
+      return { ok: false, error: `unsupported arguments to index in {{${text}}}` };
     return { ok: true, value: { index: true, args: args as Operand[], text } };
   }
   const single = operand(head);
@@ -67,7 +98,10 @@ function parseTemplate(src: string): ConfigResult<TNode[]> {
     let text = src.slice(i, start < 0 ? src.length : start);
     if (trimNext) text = text.replace(/^[ \t\r\n]+/, '');
     let j = start + 2;
-    if (start >= 0 && src[j] === '-' && /[ \t\r\n]/.test(src[j + 1] ?? '')) { text = text.replace(/[ \t\r\n]+$/, ''); j += 2; }
+    if (start >= 0 && src[j] === '-' && /[ \t\r\n]/.test(src[j + 1] ?? '')) {
+      text = text.replace(/[ \t\r\n]+$/, '');
+      j += 2;
+    }
     if (text !== '') target().push({ t: 'text', text });
     if (start < 0) break;
     const end = findActionEnd(src, j);
@@ -146,7 +180,8 @@ function evalPipe(pipe: Pipe, dot: Value): ConfigResult<Value> {
     const key = evalOperand(op);
     if (!key.ok) return key;
     if (cur.k === 'none') return { ok: false, error: 'error calling index: index of untyped nil' };
-    if (cur.k !== 'map' || key.value.k !== 'str') return { ok: false, error: 'error calling index: cannot index with a non-string key or a non-map value' };
+    if (cur.k !== 'map' || key.value.k !== 'str')
+      return { ok: false, error: 'error calling index: cannot index with a non-string key or a non-map value' };
     cur = s(cur.v?.[key.value.v] ?? ''); // a missing key yields the zero value
   }
   return { ok: true, value: cur };
@@ -154,10 +189,17 @@ function evalPipe(pipe: Pipe, dot: Value): ConfigResult<Value> {
 
 function goPrint(v: Value): string {
   switch (v.k) {
-    case 'str': return v.v;
-    case 'none': return '<no value>';
-    case 'map': return `map[${Object.keys(v.v ?? {}).sort().map((k) => `${k}:${v.v![k]}`).join(' ')}]`;
-    case 'struct': return `{${Object.values(v.fields).map(goPrint).join(' ')}}`;
+    case 'str':
+      return v.v;
+    case 'none':
+      return '<no value>';
+    case 'map':
+      return `map[${Object.keys(v.v ?? {})
+        .sort()
+        .map((k) => `${k}:${v.v![k]}`)
+        .join(' ')}]`;
+    case 'struct':
+      return `{${Object.values(v.fields).map(goPrint).join(' ')}}`;
   }
 }
 
@@ -167,7 +209,10 @@ const truthy = (v: Value): boolean =>
 function execute(nodes: readonly TNode[], dot: Value, name: string): ConfigResult<string> {
   let out = '';
   for (const node of nodes) {
-    if (node.t === 'text') { out += node.text; continue; }
+    if (node.t === 'text') {
+      out += node.text;
+      continue;
+    }
     if (node.t === 'print') {
       const v = evalPipe(node.pipe, dot);
       if (!v.ok) return { ok: false, error: `executing "${name}" at <${node.pipe.text}>: ${v.error}` };
@@ -178,7 +223,10 @@ function execute(nodes: readonly TNode[], dot: Value, name: string): ConfigResul
     for (const branch of node.branches) {
       const c = evalPipe(branch.cond, dot);
       if (!c.ok) return { ok: false, error: `executing "${name}" at <${branch.cond.text}>: ${c.error}` };
-      if (truthy(c.value)) { chosen = branch.body; break; }
+      if (truthy(c.value)) {
+        chosen = branch.body;
+        break;
+      }
     }
     const inner = execute(chosen, dot, name);
     if (!inner.ok) return inner;
@@ -204,7 +252,10 @@ export function checkDomainTemplate(src: string): string | undefined {
   let rest = rendered.value.split('#')[0]!;
   let query: string | undefined;
   const q = rest.indexOf('?');
-  if (q >= 0) { query = rest.slice(q + 1); rest = rest.slice(0, q); }
+  if (q >= 0) {
+    query = rest.slice(q + 1);
+    rest = rest.slice(0, q);
+  }
   const slash = rest.indexOf('/');
   const authority = slash < 0 ? rest : rest.slice(0, slash);
   const path = slash < 0 ? '' : rest.slice(slash);
@@ -212,8 +263,11 @@ export function checkDomainTemplate(src: string): string | undefined {
   const badChar = /[\x20-\x7e]/.exec(host.replace(/[A-Za-z0-9\-._~!$&'()*+,;=:[\]<>"%]/g, ''));
   if (badChar !== null) return bad(`invalid character ${JSON.stringify(badChar[0])} in host name`);
   const colon = host.lastIndexOf(':');
-  const hostname = host.startsWith('[') ? host.slice(1, Math.max(1, host.indexOf(']')))
-    : colon < 0 ? host : host.slice(0, colon);
+  const hostname = host.startsWith('[')
+    ? host.slice(1, Math.max(1, host.indexOf(']')))
+    : colon < 0
+      ? host
+      : host.slice(0, colon);
   if (!host.startsWith('[') && colon >= 0 && !/^:\d*$/.test(host.slice(colon))) {
     return bad(`invalid port ${JSON.stringify(host.slice(colon))} after host`);
   }

@@ -5,8 +5,14 @@
 
 import { CORE_SCHEMA, loadAll, mergeTag } from 'js-yaml';
 import {
-  decodeGoString, decodeLabelSelector, isDNS1123Subdomain, isPlainObject, jsonKind,
-  matchesLabelSelector, validateLabelSelector, type LabelSelector,
+  decodeGoString,
+  decodeLabelSelector,
+  isDNS1123Subdomain,
+  isPlainObject,
+  jsonKind,
+  matchesLabelSelector,
+  validateLabelSelector,
+  type LabelSelector,
 } from './labelselector.js';
 
 export interface GatewayConfig {
@@ -18,8 +24,14 @@ export interface GatewayConfig {
   labelSelector?: LabelSelector;
 }
 
-export interface IstioConfig { ingressGateways: GatewayConfig[]; localGateways: GatewayConfig[] }
-export interface ConfigContext { systemNamespace: string; clusterDomain: string }
+export interface IstioConfig {
+  ingressGateways: GatewayConfig[];
+  localGateways: GatewayConfig[];
+}
+export interface ConfigContext {
+  systemNamespace: string;
+  clusterDomain: string;
+}
 export type ConfigResult<T> = { ok: true; value: T } | { ok: false; error: string };
 
 const GATEWAY_PREFIX = 'gateway.';
@@ -32,13 +44,23 @@ export const KNATIVE_LOCAL_GATEWAY = 'knative-local-gateway';
 export const HIGRESS_NAMESPACE = 'higress-system';
 
 function defaultIngressGateways(ctx: ConfigContext): GatewayConfig[] {
-  return [{ namespace: ctx.systemNamespace, name: KNATIVE_INGRESS_GATEWAY,
-    serviceURL: `higress-gateway.${HIGRESS_NAMESPACE}.svc.${ctx.clusterDomain}` }];
+  return [
+    {
+      namespace: ctx.systemNamespace,
+      name: KNATIVE_INGRESS_GATEWAY,
+      serviceURL: `higress-gateway.${HIGRESS_NAMESPACE}.svc.${ctx.clusterDomain}`,
+    },
+  ];
 }
 
 function defaultLocalGateways(ctx: ConfigContext): GatewayConfig[] {
-  return [{ namespace: ctx.systemNamespace, name: KNATIVE_LOCAL_GATEWAY,
-    serviceURL: `${KNATIVE_LOCAL_GATEWAY}.${HIGRESS_NAMESPACE}.svc.${ctx.clusterDomain}` }];
+  return [
+    {
+      namespace: ctx.systemNamespace,
+      name: KNATIVE_LOCAL_GATEWAY,
+      serviceURL: `${KNATIVE_LOCAL_GATEWAY}.${HIGRESS_NAMESPACE}.svc.${ctx.clusterDomain}`,
+    },
+  ];
 }
 
 export function defaultIstioConfig(ctx: ConfigContext): IstioConfig {
@@ -54,8 +76,10 @@ export function gatewaysEnabled(cfg: IstioConfig): boolean {
   return cfg.ingressGateways.length > 0 || cfg.localGateways.length > 0;
 }
 
-export function parseIstioConfig(data: Readonly<Record<string, string>> | undefined,
-                                 ctx: ConfigContext): ConfigResult<IstioConfig> {
+export function parseIstioConfig(
+  data: Readonly<Record<string, string>> | undefined,
+  ctx: ConfigContext,
+): ConfigResult<IstioConfig> {
   const d = data ?? {};
   const keys = Object.keys(d);
   const oldFormat = keys.some((k) => k.startsWith(GATEWAY_PREFIX) || k.startsWith(LOCAL_GATEWAY_PREFIX));
@@ -64,8 +88,12 @@ export function parseIstioConfig(data: Readonly<Record<string, string>> | undefi
 
   let cfg: IstioConfig;
   if (oldFormat && newFormat) {
-    return { ok: false, error: `invalid configmap: "${LOCAL_GATEWAYS_KEY}" or "${EXTERNAL_GATEWAYS_KEY}" can not be defined `
-      + `simultaneously with "${GATEWAY_PREFIX}" or "${LOCAL_GATEWAY_PREFIX}"` };
+    return {
+      ok: false,
+      error:
+        `invalid configmap: "${LOCAL_GATEWAYS_KEY}" or "${EXTERNAL_GATEWAYS_KEY}" can not be defined ` +
+        `simultaneously with "${GATEWAY_PREFIX}" or "${LOCAL_GATEWAY_PREFIX}"`,
+    };
   } else if (newFormat) {
     const parsed = parseNewFormat(d, ctx);
     if (!parsed.ok) return { ok: false, error: `failed to parse configmap: ${parsed.error}` };
@@ -85,15 +113,17 @@ export function parseIstioConfig(data: Readonly<Record<string, string>> | undefi
 // Every key of one kind is a default gateway; order is by sorted key because the first external
 // gateway supplies the load balancer address. A kind with no keys falls back to the defaults.
 function parseOldFormat(d: Readonly<Record<string, string>>, ctx: ConfigContext): IstioConfig {
-  const gateways = (prefix: string): GatewayConfig[] => Object.keys(d)
-    .filter((k) => k.startsWith(prefix) && k !== prefix)
-    .map((k) => k.slice(prefix.length))
-    .sort()
-    .map((suffix) => {
-      const dot = suffix.indexOf('.');
-      const [namespace, name] = dot < 0 ? [ctx.systemNamespace, suffix] : [suffix.slice(0, dot), suffix.slice(dot + 1)];
-      return { namespace, name, serviceURL: d[prefix + suffix]! };
-    });
+  const gateways = (prefix: string): GatewayConfig[] =>
+    Object.keys(d)
+      .filter((k) => k.startsWith(prefix) && k !== prefix)
+      .map((k) => k.slice(prefix.length))
+      .sort()
+      .map((suffix) => {
+        const dot = suffix.indexOf('.');
+        const [namespace, name] =
+          dot < 0 ? [ctx.systemNamespace, suffix] : [suffix.slice(0, dot), suffix.slice(dot + 1)];
+        return { namespace, name, serviceURL: d[prefix + suffix]! };
+      });
   const ingressGateways = gateways(GATEWAY_PREFIX);
   const localGateways = gateways(LOCAL_GATEWAY_PREFIX);
   return {
@@ -110,23 +140,34 @@ function parseNewFormat(d: Readonly<Record<string, string>>, ctx: ConfigContext)
   const local = gatewayList(d, LOCAL_GATEWAYS_KEY, defaultLocalGateways(ctx));
   if (!local.ok) return local;
 
-  for (const [kind, list] of [['external', ingress.value], ['local', local.value]] as const) {
+  for (const [kind, list] of [
+    ['external', ingress.value],
+    ['local', local.value],
+  ] as const) {
     const defaults = list.filter((g) => g.labelSelector === undefined);
     // An empty list is mesh-only for that kind; otherwise exactly one default must exist.
     if (list.length > 0 && defaults.length !== 1) {
-      return { ok: false, error: `exactly one ${kind} gateway with no selector can be defined, here: ${goGateways(defaults)}` };
+      return {
+        ok: false,
+        error: `exactly one ${kind} gateway with no selector can be defined, here: ${goGateways(defaults)}`,
+      };
     }
   }
   return { ok: true, value: { ingressGateways: ingress.value, localGateways: local.value } };
 }
 
 // Empty or whitespace-only means "defaults"; an explicit `[]` means "none of this kind".
-function gatewayList(d: Readonly<Record<string, string>>, key: string,
-                     defaults: GatewayConfig[]): ConfigResult<GatewayConfig[]> {
+function gatewayList(
+  d: Readonly<Record<string, string>>,
+  key: string,
+  defaults: GatewayConfig[],
+): ConfigResult<GatewayConfig[]> {
   const text = d[key];
   if (text === undefined || text.trim() === '') return { ok: true, value: defaults };
   const decoded = unmarshalGateways(text);
-  return decoded.ok ? decoded : { ok: false, error: `failed to parse "${key}" gateways: failed to unmarshal: ${decoded.error}` };
+  return decoded.ok
+    ? decoded
+    : { ok: false, error: `failed to parse "${key}" gateways: failed to unmarshal: ${decoded.error}` };
 }
 
 // Mirrors sigs.k8s.io/yaml into []Gateway: first document only, duplicate keys allowed (last wins),
@@ -136,7 +177,10 @@ function unmarshalGateways(text: string): ConfigResult<GatewayConfig[]> {
   try {
     raw = loadAll(text, { json: true, schema: CORE_SCHEMA.withTags(mergeTag) })[0] ?? null;
   } catch (e) {
-    return { ok: false, error: `error converting YAML to JSON: yaml: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}` };
+    return {
+      ok: false,
+      error: `error converting YAML to JSON: yaml: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`,
+    };
   }
   if (raw === null) return { ok: true, value: [] };
   if (!Array.isArray(raw)) {
@@ -183,7 +227,10 @@ function goGateways(list: readonly GatewayConfig[]): string {
 // --- validation ------------------------------------------------------------------------------------
 
 function validateIstioConfig(cfg: IstioConfig): string | undefined {
-  for (const [label, list] of [['gateway', cfg.ingressGateways], ['local gateway', cfg.localGateways]] as const) {
+  for (const [label, list] of [
+    ['gateway', cfg.ingressGateways],
+    ['local gateway', cfg.localGateways],
+  ] as const) {
     for (const g of list) {
       const err = validateGateway(g);
       if (err !== undefined) return `invalid ${label} ${qualifiedName(g)}: ${err}`;
@@ -211,10 +258,14 @@ function validateGateway(g: GatewayConfig): string | undefined {
  * GatewaysFromContext, per visibility: the selector gateways matching the KIngress labels replace
  * the defaults (all matches are used, config order); with no match, the defaults are used.
  */
-export function selectGateways(cfg: IstioConfig, ingressLabels: Record<string, string> | undefined):
-    { external: GatewayConfig[]; local: GatewayConfig[] } {
+export function selectGateways(
+  cfg: IstioConfig,
+  ingressLabels: Record<string, string> | undefined,
+): { external: GatewayConfig[]; local: GatewayConfig[] } {
   const pick = (list: readonly GatewayConfig[]): GatewayConfig[] => {
-    const matched = list.filter((g) => g.labelSelector !== undefined && matchesLabelSelector(g.labelSelector, ingressLabels));
+    const matched = list.filter(
+      (g) => g.labelSelector !== undefined && matchesLabelSelector(g.labelSelector, ingressLabels),
+    );
     return matched.length > 0 ? matched : list.filter((g) => g.labelSelector === undefined);
   };
   return { external: pick(cfg.ingressGateways), local: pick(cfg.localGateways) };

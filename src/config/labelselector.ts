@@ -34,14 +34,24 @@ function regexError(msg: string, regex: string, ...examples: string[]): string {
 }
 
 const DNS1123_SUBDOMAIN_MSG = regexError(
-  'a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, \'-\' or \'.\', and must start and end with an alphanumeric character',
-  '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*', 'example.com');
+  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
+  '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*',
+  'example.com',
+);
 const QUALIFIED_NAME_MSG = regexError(
-  'must consist of alphanumeric characters, \'-\', \'_\' or \'.\', and must start and end with an alphanumeric character',
-  '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]', 'MyName', 'my.name', '123-abc');
+  "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+  '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]',
+  'MyName',
+  'my.name',
+  '123-abc',
+);
 const LABEL_VALUE_MSG = regexError(
-  'a valid label must be an empty string or consist of alphanumeric characters, \'-\', \'_\' or \'.\', and must start and end with an alphanumeric character',
-  '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?', 'MyValue', 'my_value', '12345');
+  "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+  '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?',
+  'MyValue',
+  'my_value',
+  '12345',
+);
 
 /** Problems with `value` as a DNS-1123 subdomain (e.g. a Service host); empty when valid. */
 export function isDNS1123Subdomain(value: string): string[] {
@@ -54,7 +64,9 @@ export function isDNS1123Subdomain(value: string): string[] {
 function isQualifiedName(value: string): string[] {
   const parts = value.split('/');
   if (parts.length > 2) {
-    return [`a qualified name ${QUALIFIED_NAME_MSG} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`];
+    return [
+      `a qualified name ${QUALIFIED_NAME_MSG} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
+    ];
   }
   const errs: string[] = [];
   const name = parts.length === 2 ? parts[1]! : parts[0]!;
@@ -89,10 +101,14 @@ function requirementError(key: string, operator: string, values: readonly string
   if (keyErrs.length > 0) errs.push(`key: Invalid value: ${JSON.stringify(key)}: ${keyErrs.join('; ')}`);
   const count = values?.length ?? 0;
   if ((operator === 'In' || operator === 'NotIn') && count === 0) {
-    errs.push(`values: Invalid value: ${goStringSlice(values)}: for 'in', 'notin' operators, values set can't be empty`);
+    errs.push(
+      `values: Invalid value: ${goStringSlice(values)}: for 'in', 'notin' operators, values set can't be empty`,
+    );
   }
   if ((operator === 'Exists' || operator === 'DoesNotExist') && count > 0) {
-    errs.push(`values: Invalid value: ${goStringSlice(values)}: values set must be empty for exists and does not exist`);
+    errs.push(
+      `values: Invalid value: ${goStringSlice(values)}: values set must be empty for exists and does not exist`,
+    );
   }
   (values ?? []).forEach((v, i) => {
     const valueErrs = isValidLabelValue(v);
@@ -126,19 +142,26 @@ function requirementMatches(req: LabelSelectorRequirement, labels: Readonly<Reco
   const present = Object.hasOwn(labels, req.key);
   const listed = present && (req.values ?? []).includes(labels[req.key]!);
   switch (req.operator) {
-    case 'In': return listed;
-    case 'NotIn': return !listed;
-    case 'Exists': return present;
-    case 'DoesNotExist': return !present;
-    default: return false; // unreachable after validation; an invalid selector selects nothing
+    case 'In':
+      return listed;
+    case 'NotIn':
+      return !listed;
+    case 'Exists':
+      return present;
+    case 'DoesNotExist':
+      return !present;
+    default:
+      return false; // unreachable after validation; an invalid selector selects nothing
   }
 }
 
 /** Kubernetes selector semantics: every requirement must hold; an empty selector matches everything. */
-export function matchesLabelSelector(sel: LabelSelector, labels: Readonly<Record<string, string>> | undefined): boolean {
+export function matchesLabelSelector(
+  sel: LabelSelector,
+  labels: Readonly<Record<string, string>> | undefined,
+): boolean {
   const have = labels ?? {};
-  const byLabels = Object.entries(sel.matchLabels ?? {})
-    .every(([k, v]) => Object.hasOwn(have, k) && have[k] === v);
+  const byLabels = Object.entries(sel.matchLabels ?? {}).every(([k, v]) => Object.hasOwn(have, k) && have[k] === v);
   return byLabels && (sel.matchExpressions ?? []).every((req) => requirementMatches(req, have));
 }
 
@@ -169,7 +192,10 @@ export function decodeGoString(raw: unknown, field: string): Decoded<string | un
 function decodeStringMap(raw: unknown, field: string): Decoded<Record<string, string> | undefined> {
   if (raw === null) return { ok: true, value: undefined };
   if (!isPlainObject(raw)) {
-    return { ok: false, error: `json: cannot unmarshal ${jsonKind(raw)} into Go struct field ${field} of type map[string]string` };
+    return {
+      ok: false,
+      error: `json: cannot unmarshal ${jsonKind(raw)} into Go struct field ${field} of type map[string]string`,
+    };
   }
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(raw)) {
@@ -183,7 +209,10 @@ function decodeStringMap(raw: unknown, field: string): Decoded<Record<string, st
 function decodeStringList(raw: unknown, field: string): Decoded<string[] | undefined> {
   if (raw === null) return { ok: true, value: undefined };
   if (!Array.isArray(raw)) {
-    return { ok: false, error: `json: cannot unmarshal ${jsonKind(raw)} into Go struct field ${field} of type []string` };
+    return {
+      ok: false,
+      error: `json: cannot unmarshal ${jsonKind(raw)} into Go struct field ${field} of type []string`,
+    };
   }
   const out: string[] = [];
   for (const item of raw) {
@@ -198,7 +227,10 @@ function decodeRequirement(raw: unknown, field: string): Decoded<LabelSelectorRe
   const req: LabelSelectorRequirement = { key: '', operator: '' };
   if (raw === null) return { ok: true, value: req };
   if (!isPlainObject(raw)) {
-    return { ok: false, error: `json: cannot unmarshal ${jsonKind(raw)} into Go struct field ${field} of type v1.LabelSelectorRequirement` };
+    return {
+      ok: false,
+      error: `json: cannot unmarshal ${jsonKind(raw)} into Go struct field ${field} of type v1.LabelSelectorRequirement`,
+    };
   }
   // encoding/json matches object keys to fields case-insensitively; the last match wins.
   for (const [k, v] of Object.entries(raw)) {
@@ -225,7 +257,10 @@ function decodeRequirement(raw: unknown, field: string): Decoded<LabelSelectorRe
 export function decodeLabelSelector(raw: unknown, field: string): Decoded<LabelSelector | undefined> {
   if (raw === null || raw === undefined) return { ok: true, value: undefined };
   if (!isPlainObject(raw)) {
-    return { ok: false, error: `json: cannot unmarshal ${jsonKind(raw)} into Go struct field ${field} of type v1.LabelSelector` };
+    return {
+      ok: false,
+      error: `json: cannot unmarshal ${jsonKind(raw)} into Go struct field ${field} of type v1.LabelSelector`,
+    };
   }
   const sel: LabelSelector = {};
   for (const [k, v] of Object.entries(raw)) {
@@ -236,9 +271,15 @@ export function decodeLabelSelector(raw: unknown, field: string): Decoded<LabelS
       if (labels.value === undefined) delete sel.matchLabels;
       else sel.matchLabels = labels.value;
     } else if (name === 'matchexpressions') {
-      if (v === null) { delete sel.matchExpressions; continue; }
+      if (v === null) {
+        delete sel.matchExpressions;
+        continue;
+      }
       if (!Array.isArray(v)) {
-        return { ok: false, error: `json: cannot unmarshal ${jsonKind(v)} into Go struct field ${field}.matchExpressions of type []v1.LabelSelectorRequirement` };
+        return {
+          ok: false,
+          error: `json: cannot unmarshal ${jsonKind(v)} into Go struct field ${field}.matchExpressions of type []v1.LabelSelectorRequirement`,
+        };
       }
       const exprs: LabelSelectorRequirement[] = [];
       for (const item of v) {

@@ -57,35 +57,44 @@ export type NetworkConfigResult = { ok: true; value: NetworkConfig; ignored: str
 
 type Data = Readonly<Record<string, string>>;
 /** A check of one key (legacy aliases share the new key's name): an error message, or undefined. */
-interface Step { key: string; check: (d: Data) => string | undefined }
+interface Step {
+  key: string;
+  check: (d: Data) => string | undefined;
+}
 const step = (key: string, check: Step['check']): Step => ({ key, check });
 
-const asString = (key: string, set: (v: string) => void): Step => step(key, (d) => {
-  if (Object.hasOwn(d, key)) set(d[key]!);
-  return undefined;
-});
+const asString = (key: string, set: (v: string) => void): Step =>
+  step(key, (d) => {
+    if (Object.hasOwn(d, key)) set(d[key]!);
+    return undefined;
+  });
 
 // strconv.Atoi: optional sign, decimal digits, nothing else.
-const asInt = (key: string, set: (v: number) => void): Step => step(key, (d) => {
-  if (!Object.hasOwn(d, key)) return undefined;
-  const raw = d[key]!;
-  if (!/^[+-]?\d+$/.test(raw)) return `failed to parse "${key}": strconv.Atoi: parsing ${JSON.stringify(raw)}: invalid syntax`;
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n)) return `failed to parse "${key}": strconv.Atoi: parsing ${JSON.stringify(raw)}: value out of range`;
-  set(n);
-  return undefined;
-});
+const asInt = (key: string, set: (v: number) => void): Step =>
+  step(key, (d) => {
+    if (!Object.hasOwn(d, key)) return undefined;
+    const raw = d[key]!;
+    if (!/^[+-]?\d+$/.test(raw))
+      return `failed to parse "${key}": strconv.Atoi: parsing ${JSON.stringify(raw)}: invalid syntax`;
+    const n = Number(raw);
+    if (!Number.isSafeInteger(n))
+      return `failed to parse "${key}": strconv.Atoi: parsing ${JSON.stringify(raw)}: value out of range`;
+    set(n);
+    return undefined;
+  });
 
 // strconv.ParseBool accepts exactly these spellings.
 const TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
 const FALSE = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False']);
-const asBool = (key: string, set: (v: boolean) => void): Step => step(key, (d) => {
-  if (!Object.hasOwn(d, key)) return undefined;
-  const raw = d[key]!;
-  if (!TRUE.has(raw) && !FALSE.has(raw)) return `failed to parse "${key}": strconv.ParseBool: parsing ${JSON.stringify(raw)}: invalid syntax`;
-  set(TRUE.has(raw));
-  return undefined;
-});
+const asBool = (key: string, set: (v: boolean) => void): Step =>
+  step(key, (d) => {
+    if (!Object.hasOwn(d, key)) return undefined;
+    const raw = d[key]!;
+    if (!TRUE.has(raw) && !FALSE.has(raw))
+      return `failed to parse "${key}": strconv.ParseBool: parsing ${JSON.stringify(raw)}: invalid syntax`;
+    set(TRUE.has(raw));
+    return undefined;
+  });
 
 const eqFold = (a: string | undefined, b: string): boolean => a !== undefined && a.toLowerCase() === b;
 
@@ -96,34 +105,74 @@ export function parseNetworkConfig(data: Data | undefined): NetworkConfigResult 
   let internalEncryption = false;
   const ignored: string[] = [];
 
-  const encryption = (key: string, set: (v: boolean) => void): Step => step(key, (m) => {
-    const raw = m[key] ?? '';
-    switch (raw.toLowerCase()) {
-      case '': case 'disabled': set(false); return undefined;
-      case 'enabled': set(true); return undefined;
-      default: return `${key} with value: ${JSON.stringify(raw)} in config-network ConfigMap is not supported`;
-    }
-  });
+  const encryption = (key: string, set: (v: boolean) => void): Step =>
+    step(key, (m) => {
+      const raw = m[key] ?? '';
+      switch (raw.toLowerCase()) {
+        case '':
+        case 'disabled':
+          set(false);
+          return undefined;
+        case 'enabled':
+          set(true);
+          return undefined;
+        default:
+          return `${key} with value: ${JSON.stringify(raw)} in config-network ConfigMap is not supported`;
+      }
+    });
 
   // Legacy keys first, so that the new key wins; every key is checked, in Knative's order.
   const steps: Step[] = [
-    asString('ingress.class', (v) => { nc.ingressClass = v; }),
-    asString('certificate.class', (v) => { nc.certificateClass = v; }),
-    asString('domainTemplate', (v) => { nc.domainTemplate = v; }),
-    asString('tagTemplate', (v) => { nc.tagTemplate = v; }),
-    asInt('rolloutDuration', (v) => { nc.rolloutDurationSeconds = v; }),
-    asBool('autocreateClusterDomainClaims', (v) => { nc.autocreateClusterDomainClaims = v; }),
-    asString('defaultExternalScheme', (v) => { nc.defaultExternalScheme = v; }),
-    asString('ingress-class', (v) => { nc.ingressClass = v; }),
-    asString('certificate-class', (v) => { nc.certificateClass = v; }),
-    asString('domain-template', (v) => { nc.domainTemplate = v; }),
-    asString('tag-template', (v) => { nc.tagTemplate = v; }),
-    asInt('rollout-duration', (v) => { nc.rolloutDurationSeconds = v; }),
-    asBool('autocreate-cluster-domain-claims', (v) => { nc.autocreateClusterDomainClaims = v; }),
-    asBool('enable-mesh-pod-addressability', (v) => { nc.enableMeshPodAddressability = v; }),
-    asString('default-external-scheme', (v) => { nc.defaultExternalScheme = v; }),
-    asBool('internal-encryption', (v) => { internalEncryption = v; }),
-    step('mesh-compatibility-mode', (m) => { // an unknown mode is silently ignored upstream
+    asString('ingress.class', (v) => {
+      nc.ingressClass = v;
+    }),
+    asString('certificate.class', (v) => {
+      nc.certificateClass = v;
+    }),
+    asString('domainTemplate', (v) => {
+      nc.domainTemplate = v;
+    }),
+    asString('tagTemplate', (v) => {
+      nc.tagTemplate = v;
+    }),
+    asInt('rolloutDuration', (v) => {
+      nc.rolloutDurationSeconds = v;
+    }),
+    asBool('autocreateClusterDomainClaims', (v) => {
+      nc.autocreateClusterDomainClaims = v;
+    }),
+    asString('defaultExternalScheme', (v) => {
+      nc.defaultExternalScheme = v;
+    }),
+    asString('ingress-class', (v) => {
+      nc.ingressClass = v;
+    }),
+    asString('certificate-class', (v) => {
+      nc.certificateClass = v;
+    }),
+    asString('domain-template', (v) => {
+      nc.domainTemplate = v;
+    }),
+    asString('tag-template', (v) => {
+      nc.tagTemplate = v;
+    }),
+    asInt('rollout-duration', (v) => {
+      nc.rolloutDurationSeconds = v;
+    }),
+    asBool('autocreate-cluster-domain-claims', (v) => {
+      nc.autocreateClusterDomainClaims = v;
+    }),
+    asBool('enable-mesh-pod-addressability', (v) => {
+      nc.enableMeshPodAddressability = v;
+    }),
+    asString('default-external-scheme', (v) => {
+      nc.defaultExternalScheme = v;
+    }),
+    asBool('internal-encryption', (v) => {
+      internalEncryption = v;
+    }),
+    step('mesh-compatibility-mode', (m) => {
+      // an unknown mode is silently ignored upstream
       const mode = (['enabled', 'disabled', 'auto'] as const).find((f) => eqFold(m['mesh-compatibility-mode'], f));
       if (mode !== undefined) nc.meshCompatibilityMode = mode;
       return undefined;
@@ -153,21 +202,35 @@ export function parseNetworkConfig(data: Data | undefined): NetworkConfigResult 
     step('external-domain-tls', () => {
       // external-domain-tls inherits the deprecated auto-tls (autoTLS) when absent. Never an error.
       const autoTLS = eqFold(d['auto-tls'] ?? d['autoTLS'], 'enabled');
-      nc.externalDomainTLS = Object.hasOwn(d, 'external-domain-tls') ? eqFold(d['external-domain-tls'], 'enabled') : autoTLS;
+      nc.externalDomainTLS = Object.hasOwn(d, 'external-domain-tls')
+        ? eqFold(d['external-domain-tls'], 'enabled')
+        : autoTLS;
       return undefined;
     }),
     step('http-protocol', () => {
       const httpProtocol = d['http-protocol'] ?? d['httpProtocol'] ?? '';
       switch (httpProtocol.toLowerCase()) {
-        case '': case 'enabled': nc.httpProtocol = 'Enabled'; return undefined;
-        case 'disabled': nc.httpProtocol = 'Disabled'; return undefined;
-        case 'redirected': nc.httpProtocol = 'Redirected'; return undefined;
-        default: return `httpProtocol ${httpProtocol} in config-network ConfigMap is not supported`;
+        case '':
+        case 'enabled':
+          nc.httpProtocol = 'Enabled';
+          return undefined;
+        case 'disabled':
+          nc.httpProtocol = 'Disabled';
+          return undefined;
+        case 'redirected':
+          nc.httpProtocol = 'Redirected';
+          return undefined;
+        default:
+          return `httpProtocol ${httpProtocol} in config-network ConfigMap is not supported`;
       }
     }),
     // The deprecated internal-encryption still turns system-internal-tls on.
-    encryption('system-internal-tls', (v) => { nc.systemInternalTLS = v || internalEncryption; }),
-    encryption('cluster-local-domain-tls', (v) => { nc.clusterLocalDomainTLS = v; }),
+    encryption('system-internal-tls', (v) => {
+      nc.systemInternalTLS = v || internalEncryption;
+    }),
+    encryption('cluster-local-domain-tls', (v) => {
+      nc.clusterLocalDomainTLS = v;
+    }),
   ];
   for (const { key, check } of steps) {
     const err = check(d);
@@ -185,7 +248,10 @@ function parseSelectorYAML(text: string): ConfigResult<LabelSelector | undefined
   try {
     raw = loadAll(text, { json: true, schema: CORE_SCHEMA.withTags(mergeTag) })[0] ?? null;
   } catch (e) {
-    return { ok: false, error: `error converting YAML to JSON: yaml: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}` };
+    return {
+      ok: false,
+      error: `error converting YAML to JSON: yaml: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`,
+    };
   }
   return decodeLabelSelector(raw, 'Config.NamespaceWildcardCertSelector');
 }

@@ -20,14 +20,21 @@ export class ConfigStore {
   /** Problems in config-network keys we do not read, from the last accepted data: for a warning. */
   ignored: readonly string[] = [];
 
-  constructor(initialIstio: IstioConfig, initialNetwork: NetworkConfig, private readonly ctx: ConfigContext) {
+  constructor(
+    initialIstio: IstioConfig,
+    initialNetwork: NetworkConfig,
+    private readonly ctx: ConfigContext,
+  ) {
     this.istio = initialIstio;
     this.network = initialNetwork;
   }
 
   /** Startup: both ConfigMaps' data (undefined = a ConfigMap without data), or which one is invalid. */
-  static fromConfigMaps(istioData: ConfigMapData, networkData: ConfigMapData,
-                        ctx: ConfigContext): ConfigResult<ConfigStore> {
+  static fromConfigMaps(
+    istioData: ConfigMapData,
+    networkData: ConfigMapData,
+    ctx: ConfigContext,
+  ): ConfigResult<ConfigStore> {
     const istio = parseIstioConfig(istioData, ctx);
     if (!istio.ok) return { ok: false, error: `${ISTIO_CONFIGMAP}: ${istio.error}` };
     const network = parseNetworkConfig(networkData);
@@ -42,12 +49,16 @@ export class ConfigStore {
     if (kind === 'istio') {
       const parsed = parseIstioConfig(data, this.ctx);
       if (!parsed.ok) return { accepted: false, error: `${ISTIO_CONFIGMAP}: ${parsed.error}` };
-      return this.accept(this.istio, parsed.value, (v) => { this.istio = v; });
+      return this.accept(this.istio, parsed.value, (v) => {
+        this.istio = v;
+      });
     }
     const parsed = parseNetworkConfig(data);
     if (!parsed.ok) return { accepted: false, error: `${NETWORK_CONFIGMAP}: ${parsed.error}` };
     this.ignored = parsed.ignored;
-    return this.accept(this.network, parsed.value, (v) => { this.network = v; });
+    return this.accept(this.network, parsed.value, (v) => {
+      this.network = v;
+    });
   }
 
   // An informer resync delivering the same data is not a change: no needless global resync.

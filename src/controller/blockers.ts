@@ -18,8 +18,11 @@ interface Followed {
 export class Blockers {
   private readonly followed = new Map<string, Followed>();
 
-  constructor(private readonly rest: RestClient, private readonly retry: (key: string) => void,
-              private readonly onError: (err: unknown, resource: string) => void) {}
+  constructor(
+    private readonly rest: RestClient,
+    private readonly retry: (key: string) => void,
+    private readonly onError: (err: unknown, resource: string) => void,
+  ) {}
 
   /** Follow `ref` for the KIngress `key` (replacing what it followed before). */
   follow(key: string, ref: WireRef): void {
@@ -29,16 +32,23 @@ export class Blockers {
     const { rt, version } = resourceFor(ref.apiVersion, ref.kind);
     const name = `${rt.plural} ${ref.namespace}/${ref.name}`;
     const informer = createInformer<KubeObject>(this.rest, rt, {
-      name, version, namespace: ref.namespace, fieldSelector: `metadata.name=${ref.name}`, resyncMs: 0,
+      name,
+      version,
+      namespace: ref.namespace,
+      fieldSelector: `metadata.name=${ref.name}`,
+      resyncMs: 0,
       onError: (err) => this.onError(err, name),
     });
     informer.addHandlers({ delete: () => this.retry(key) });
     this.followed.set(key, { ref, informer });
     informer.start();
     // Deleted before the watch began: no delete event will come.
-    void informer.waitForSync().then(() => {
-      if (this.followed.get(key)?.informer === informer && informer.list().length === 0) this.retry(key);
-    }, () => undefined);
+    void informer.waitForSync().then(
+      () => {
+        if (this.followed.get(key)?.informer === informer && informer.list().length === 0) this.retry(key);
+      },
+      () => undefined,
+    );
   }
 
   /** The KIngress reconciled, or is gone: stop following what blocked it. */

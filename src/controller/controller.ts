@@ -20,7 +20,12 @@ import type { ClusterWriter, Readiness, ReconcileDeps, ReconcilerOptions } from 
 import { ReconcileError } from '../reconciler/errors.js';
 import { reconcileIngress } from '../reconciler/reconcile.js';
 import { ReportedAnnotations } from '../reconciler/unsupported.js';
-import { CERTIFICATE_UID_LABEL, INGRESS_CLASS_ANNOTATION, INGRESS_LABEL, KINGRESS_FINALIZER } from '../translate/constants.js';
+import {
+  CERTIFICATE_UID_LABEL,
+  INGRESS_CLASS_ANNOTATION,
+  INGRESS_LABEL,
+  KINGRESS_FINALIZER,
+} from '../translate/constants.js';
 import { refusedSecretReferences } from '../translate/secretpolicy.js';
 import { Blockers } from './blockers.js';
 import { kingressesUsingSecret, ownerKey } from './enqueue.js';
@@ -50,7 +55,13 @@ export class ConfigError extends Error {
 export class Controller {
   readonly writer: KubeWriter;
   readonly reader: KubeReader;
-  private readonly informers: { kingresses: Informer<KubeObject>; virtualServices: Informer<KubeObject>; gateways: Informer<KubeObject>; secrets: Informer<KubeObject>; configMaps: Informer<KubeObject> };
+  private readonly informers: {
+    kingresses: Informer<KubeObject>;
+    virtualServices: Informer<KubeObject>;
+    gateways: Informer<KubeObject>;
+    secrets: Informer<KubeObject>;
+    configMaps: Informer<KubeObject>;
+  };
   private readonly queue: WorkQueue;
   private readonly recorder: EventRecorder;
   /** One for all reconciles: its short-lived gateway Service cache is shared. */
@@ -68,33 +79,63 @@ export class Controller {
   private stopping = false;
   private reconciles = 0;
 
-  constructor(rest: RestClient, private readonly opts: ControllerOptions, private readonly log: Logger,
-              private readonly metrics: Metrics, private readonly readiness: Readiness) {
+  constructor(
+    rest: RestClient,
+    private readonly opts: ControllerOptions,
+    private readonly log: Logger,
+    private readonly metrics: Metrics,
+    private readonly readiness: Readiness,
+  ) {
     this.writer = new KubeWriter(rest);
     this.reader = new KubeReader(rest);
-    const common = (name: string) => ({ name, resyncMs: opts.resyncPeriodSeconds * 1000, onError: (err: unknown, phase: InformerPhase) => this.informerError(name, err, phase) });
+    const common = (name: string) => ({
+      name,
+      resyncMs: opts.resyncPeriodSeconds * 1000,
+      onError: (err: unknown, phase: InformerPhase) => this.informerError(name, err, phase),
+    });
     this.informers = {
       kingresses: createInformer(rest, KINGRESS, common('kingresses')),
-      virtualServices: createInformer(rest, VIRTUAL_SERVICE, { ...common('virtualservices'), labelSelector: INGRESS_LABEL }),
+      virtualServices: createInformer(rest, VIRTUAL_SERVICE, {
+        ...common('virtualservices'),
+        labelSelector: INGRESS_LABEL,
+      }),
       gateways: createInformer(rest, GATEWAY, { ...common('gateways'), labelSelector: INGRESS_LABEL }),
       // Never every Secret of the cluster: only Knative certificates and our copies carry this label.
       secrets: createInformer(rest, SECRET, { ...common('secrets'), labelSelector: CERTIFICATE_UID_LABEL }),
-      configMaps: createInformer(rest, CONFIG_MAP, { ...common(`configmaps in ${opts.systemNamespace}`), namespace: opts.systemNamespace }),
-    };
-    this.blockers = new Blockers(rest, (key) => this.queue.add(key), (err, resource) => this.informerError(resource, err, 'watch'));
-    this.followed = new FollowedSecrets({
-      watchOne: (ref) => createInformer(rest, SECRET, {
-        ...common(`secret ${ref.namespace}/${ref.name}`), resyncMs: 0, namespace: ref.namespace, fieldSelector: `metadata.name=${ref.name}`,
+      configMaps: createInformer(rest, CONFIG_MAP, {
+        ...common(`configmaps in ${opts.systemNamespace}`),
+        namespace: opts.systemNamespace,
       }),
+    };
+    this.blockers = new Blockers(
+      rest,
+      (key) => this.queue.add(key),
+      (err, resource) => this.informerError(resource, err, 'watch'),
+    );
+    this.followed = new FollowedSecrets({
+      watchOne: (ref) =>
+        createInformer(rest, SECRET, {
+          ...common(`secret ${ref.namespace}/${ref.name}`),
+          resyncMs: 0,
+          namespace: ref.namespace,
+          fieldSelector: `metadata.name=${ref.name}`,
+        }),
       onChange: (obj) => this.secretChanged(obj),
     });
     this.cluster = new InformerClusterState(this.informers, this.reader, Date.now, this.followed);
-    this.recorder = new EventRecorder(restEventSink(rest), { onError: (err, summary) => log.warn('failed to record event', { event: summary, error: errorMessage(err) }) });
+    this.recorder = new EventRecorder(restEventSink(rest), {
+      onError: (err, summary) => log.warn('failed to record event', { event: summary, error: errorMessage(err) }),
+    });
     this.queue = new WorkQueue((key) => this.process(key), {
-      workers: opts.workers, qps: opts.qps, burst: opts.burst,
+      workers: opts.workers,
+      qps: opts.qps,
+      burst: opts.burst,
       // A 409 means our cache was a step behind a write: expected, retried at once with fresh data.
-      onError: (key, err, requeues) => log[isConflict(err) ? 'debug' : 'warn'](isConflict(err) ? 'conflict, requeued' : 'reconcile failed, will retry',
-        { kingress: key, error: errorMessage(err), requeues }),
+      onError: (key, err, requeues) =>
+        log[isConflict(err) ? 'debug' : 'warn'](
+          isConflict(err) ? 'conflict, requeued' : 'reconcile failed, will retry',
+          { kingress: key, error: errorMessage(err), requeues },
+        ),
     });
     metrics.setQueueDepthSource(() => this.queue.depth());
     metrics.setReadinessSource(() => readinessCounts(this.kingresses(), opts.ingressClass));
@@ -107,12 +148,15 @@ export class Controller {
     await checkPermissions(this.writerRest(), this.opts, this.log);
     for (const inf of Object.values(this.informers)) inf.start();
     await Promise.all(Object.values(this.informers).map((inf) => inf.waitForSync(syncTimeoutMs)));
-    const data = (name: string) => (this.informers.configMaps.get(this.opts.systemNamespace, name) as { data?: Record<string, string> } | undefined);
+    const data = (name: string) =>
+      this.informers.configMaps.get(this.opts.systemNamespace, name) as { data?: Record<string, string> } | undefined;
     for (const name of [ISTIO_CONFIGMAP, NETWORK_CONFIGMAP]) {
-      if (!data(name)) this.log.warn(`ConfigMap ${this.opts.systemNamespace}/${name} not found; using defaults until it exists`);
+      if (!data(name))
+        this.log.warn(`ConfigMap ${this.opts.systemNamespace}/${name} not found; using defaults until it exists`);
     }
     const store = ConfigStore.fromConfigMaps(data(ISTIO_CONFIGMAP)?.data, data(NETWORK_CONFIGMAP)?.data, this.opts);
-    if (!store.ok) throw new ConfigError(`invalid configuration in namespace ${this.opts.systemNamespace}: ${store.error}`);
+    if (!store.ok)
+      throw new ConfigError(`invalid configuration in namespace ${this.opts.systemNamespace}: ${store.error}`);
     this.config = store.value;
     this.warnIgnoredConfig();
     this.synced = true;
@@ -127,7 +171,10 @@ export class Controller {
     }
     this.elector = new LeaderElector(restLeaseStore(this.writerRest()), {
       ...le,
-      onStartedLeading: () => { this.log.info('started leading', { identity: le.identity }); this.queue.start(); },
+      onStartedLeading: () => {
+        this.log.info('started leading', { identity: le.identity });
+        this.queue.start();
+      },
       // A replica that lost the lease may have work in flight: exit and let Kubernetes restart it as standby.
       onStoppedLeading: () => {
         if (this.stopping) return; // released on purpose during shutdown
@@ -161,7 +208,11 @@ export class Controller {
 
   /** For tests and debugging: reconciles run, writes sent, and whether the queue is empty. */
   stats(): { reconciles: number; writes: number; idle: boolean } {
-    return { reconciles: this.reconciles, writes: this.writer.writeCount(), idle: this.queue.depth() === 0 && this.queue.active() === 0 && this.queue.delayed() === 0 };
+    return {
+      reconciles: this.reconciles,
+      writes: this.writer.writeCount(),
+      idle: this.queue.depth() === 0 && this.queue.active() === 0 && this.queue.delayed() === 0,
+    };
   }
 
   isLeader(): boolean {
@@ -212,7 +263,9 @@ export class Controller {
 
   private async process(key: string): Promise<void> {
     // The cache has not shown our last write of this KIngress yet: reconciling now would start from a stale status.
-    if (this.own.behind(`${KINGRESS.kind}:${key}`, this.informers.kingresses.getByKey(key)?.metadata?.resourceVersion)) {
+    if (
+      this.own.behind(`${KINGRESS.kind}:${key}`, this.informers.kingresses.getByKey(key)?.metadata?.resourceVersion)
+    ) {
       this.queue.addAfter(key, 50);
       return;
     }
@@ -221,7 +274,8 @@ export class Controller {
     this.own.begin(key);
     try {
       const r = await reconcileIngress(key, this.deps(key));
-      result = r.outcome === 'done' || r.outcome === 'waiting' ? 'success' : r.outcome === 'requeue' ? 'requeue' : r.outcome;
+      result =
+        r.outcome === 'done' || r.outcome === 'waiting' ? 'success' : r.outcome === 'requeue' ? 'requeue' : r.outcome;
       this.blockers.release(key);
     } catch (err) {
       if (isConflict(err)) result = 'requeue';
@@ -247,10 +301,14 @@ export class Controller {
         if ((ing.metadata.finalizers ?? []).includes(KINGRESS_FINALIZER)) this.queue.add(objectKey(ing));
       }
     };
-    this.informers.kingresses.addHandlers({ add: onIngress, update: (_o, n) => onIngress(n), delete: (o) => {
-      this.readiness.forget(objectKey(o));
-      this.blockers.release(objectKey(o));
-    } });
+    this.informers.kingresses.addHandlers({
+      add: onIngress,
+      update: (_o, n) => onIngress(n),
+      delete: (o) => {
+        this.readiness.forget(objectKey(o));
+        this.blockers.release(objectKey(o));
+      },
+    });
     const onOwned = (obj: KubeObject) => {
       const key = ownerKey(obj);
       if (key && this.own.news(key, ownKey(obj), obj.metadata?.resourceVersion)) this.queue.add(key);
@@ -261,7 +319,8 @@ export class Controller {
       const previous = ownerKey(old);
       if (previous && previous !== ownerKey(obj)) this.queue.add(previous);
     };
-    for (const inf of [this.informers.virtualServices, this.informers.gateways]) inf.addHandlers({ add: onOwned, update: onOwnedUpdate, delete: onOwned });
+    for (const inf of [this.informers.virtualServices, this.informers.gateways])
+      inf.addHandlers({ add: onOwned, update: onOwnedUpdate, delete: onOwned });
     const onSecret = (obj: KubeObject) => this.secretChanged(obj);
     this.informers.secrets.addHandlers({ add: onSecret, update: (_o, n) => onSecret(n), delete: onSecret });
     const onConfig = (obj: KubeObject) => this.configChanged(obj);
@@ -276,11 +335,19 @@ export class Controller {
   private async sweepFollowedSecrets(): Promise<void> {
     const wanted = new Set<string>();
     for (const ing of this.kingresses()) {
-      if (ing.metadata.annotations?.[INGRESS_CLASS_ANNOTATION] !== this.opts.ingressClass || ing.metadata.deletionTimestamp) continue;
+      if (
+        ing.metadata.annotations?.[INGRESS_CLASS_ANNOTATION] !== this.opts.ingressClass ||
+        ing.metadata.deletionTimestamp
+      )
+        continue;
       const refused = new Set(refusedSecretReferences(ing, this.opts.tlsSecretNamespaces ?? []).map((e) => e.path));
       (ing.spec?.tls ?? []).forEach((t, i) => {
         // One the labelled informer holds (it gained Knative's label, say) needs no watch of its own.
-        if (refused.has(`spec.tls[${i}].secretNamespace`) || this.informers.secrets.get(t.secretNamespace, t.secretName ?? '')) return;
+        if (
+          refused.has(`spec.tls[${i}].secretNamespace`) ||
+          this.informers.secrets.get(t.secretNamespace, t.secretName ?? '')
+        )
+          return;
         wanted.add(`${t.secretNamespace ?? ''}/${t.secretName ?? ''}`);
       });
     }
@@ -303,8 +370,16 @@ export class Controller {
     if (!kind || !this.config) return;
     const result = this.config.update(kind, (obj as { data?: Record<string, string> }).data);
     if (!result.accepted) {
-      this.log.error('invalid configuration ignored, keeping the last good one', { configmap: `${obj.metadata?.namespace}/${name}`, error: result.error });
-      void this.recorder.record(obj, 'Warning', 'InvalidConfiguration', `${result.error} (keeping the last good configuration)`);
+      this.log.error('invalid configuration ignored, keeping the last good one', {
+        configmap: `${obj.metadata?.namespace}/${name}`,
+        error: result.error,
+      });
+      void this.recorder.record(
+        obj,
+        'Warning',
+        'InvalidConfiguration',
+        `${result.error} (keeping the last good configuration)`,
+      );
       return;
     }
     if (!result.changed) return;
@@ -316,13 +391,21 @@ export class Controller {
   /** Named after its resource; a relist after 410 Gone is routine and logged at info. */
   private informerError(resource: string, err: unknown, phase: InformerPhase): void {
     if (phase === 'relist') this.log.info(`relisting ${resource}: ${errorMessage(err)}`, { resource });
-    else this.log.warn(`${phase} of ${resource} failed: ${errorMessage(err)}`, { resource, phase, error: errorMessage(err) });
+    else
+      this.log.warn(`${phase} of ${resource} failed: ${errorMessage(err)}`, {
+        resource,
+        phase,
+        error: errorMessage(err),
+      });
   }
 
   /** Knative owns config-network: a key we do not read never stops us, but a problem there is worth a line. */
   private warnIgnoredConfig(): void {
     for (const problem of this.config?.ignored ?? []) {
-      this.log.warn('config-network: ignoring a problem in a key net-higress does not read', { configmap: `${this.opts.systemNamespace}/${NETWORK_CONFIGMAP}`, problem });
+      this.log.warn('config-network: ignoring a problem in a key net-higress does not read', {
+        configmap: `${this.opts.systemNamespace}/${NETWORK_CONFIGMAP}`,
+        problem,
+      });
     }
   }
 

@@ -2,11 +2,19 @@ import type { KIngress } from '../api/kingress.js';
 import { ORIGIN_SECRET_NAME_LABEL, ORIGIN_SECRET_NAMESPACE_LABEL } from '../translate/constants.js';
 import type { KubeObject } from '../kube/types.js';
 
-type Wire = KubeObject & { metadata?: KubeObject['metadata'] & { labels?: Record<string, string>; annotations?: Record<string, string>; ownerReferences?: Array<{ kind: string; name: string; controller?: boolean; apiVersion: string }> } };
+type Wire = KubeObject & {
+  metadata?: KubeObject['metadata'] & {
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    ownerReferences?: Array<{ kind: string; name: string; controller?: boolean; apiVersion: string }>;
+  };
+};
 
 /** The KIngress controlling a VirtualService or Gateway, from its owner reference. */
 export function ownerKey(obj: Wire): string | undefined {
-  const owner = obj.metadata?.ownerReferences?.find((o) => o.controller && o.kind === 'Ingress' && o.apiVersion.startsWith('networking.internal.knative.dev/'));
+  const owner = obj.metadata?.ownerReferences?.find(
+    (o) => o.controller && o.kind === 'Ingress' && o.apiVersion.startsWith('networking.internal.knative.dev/'),
+  );
   return owner && obj.metadata?.namespace ? `${obj.metadata.namespace}/${owner.name}` : undefined;
 }
 
@@ -18,6 +26,8 @@ export function kingressesUsingSecret(secret: Wire, kingresses: readonly KIngres
   const refs = [{ namespace: secret.metadata?.namespace ?? '', name: secret.metadata?.name ?? '' }];
   if (originName && originNamespace) refs.push({ namespace: originNamespace, name: originName });
   return kingresses
-    .filter((ing) => (ing.spec?.tls ?? []).some((t) => refs.some((r) => t.secretNamespace === r.namespace && t.secretName === r.name)))
+    .filter((ing) =>
+      (ing.spec?.tls ?? []).some((t) => refs.some((r) => t.secretNamespace === r.namespace && t.secretName === r.name)),
+    )
     .map((ing) => `${ing.metadata.namespace ?? ''}/${ing.metadata.name}`);
 }

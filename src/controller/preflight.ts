@@ -24,9 +24,16 @@ function needed(p: Permission): boolean {
  * credentials may do what the controller does, and throws naming every verb that is forbidden. An API
  * server that cannot answer is not a reason to refuse to start: the caches then report what fails.
  */
-export async function checkPermissions(rest: RestClient,
-  opts: { systemNamespace: string; leaderElection?: { namespace: string; name: string } }, log: Pick<Logger, 'debug'>): Promise<void> {
-  const scope = { systemNamespace: opts.systemNamespace, higressNamespace: '', lease: opts.leaderElection ?? { namespace: '', name: '' } };
+export async function checkPermissions(
+  rest: RestClient,
+  opts: { systemNamespace: string; leaderElection?: { namespace: string; name: string } },
+  log: Pick<Logger, 'debug'>,
+): Promise<void> {
+  const scope = {
+    systemNamespace: opts.systemNamespace,
+    higressNamespace: '',
+    lease: opts.leaderElection ?? { namespace: '', name: '' },
+  };
   const reviews = accessReviews(operatorPermissions(scope).filter(needed));
   const cluster = new KubeDoctorCluster(rest);
   let answers: boolean[];
@@ -38,5 +45,7 @@ export async function checkPermissions(rest: RestClient,
   }
   const denied = reviews.filter((_r, i) => !answers[i]);
   if (denied.length === 0) return;
-  throw new PermissionError(`forbidden: these credentials may not ${denied.map((r) => `${describeAccess(r.attrs)} [${r.permission.why}]`).join('; ')}`);
+  throw new PermissionError(
+    `forbidden: these credentials may not ${denied.map((r) => `${describeAccess(r.attrs)} [${r.permission.why}]`).join('; ')}`,
+  );
 }

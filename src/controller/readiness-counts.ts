@@ -11,7 +11,10 @@ export function readinessCounts(kingresses: readonly KIngress[], ingressClass: s
   for (const ing of kingresses) {
     if (ing.metadata.annotations?.[INGRESS_CLASS_ANNOTATION] !== ingressClass) continue;
     const status = ing.status;
-    const ready = status?.observedGeneration === ing.metadata.generation ? status?.conditions?.find((c) => c.type === 'Ready')?.status : undefined;
+    const ready =
+      status?.observedGeneration === ing.metadata.generation
+        ? status?.conditions?.find((c) => c.type === 'Ready')?.status
+        : undefined;
     if (ready === 'True') counts.ready += 1;
     else if (ready === 'False') counts.not_ready += 1;
     else counts.unknown += 1;

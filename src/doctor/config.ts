@@ -8,10 +8,16 @@ import { errorMessage, isForbidden } from '../kube/errors.js';
 import { fail, pass, skip, unreadable } from './result.js';
 import type { CheckResult, DoctorCluster, DoctorSettings } from './types.js';
 
-type ConfigMapRead = { ok: true; data: Record<string, string> | undefined; where: string } | { ok: false; result: CheckResult };
+type ConfigMapRead =
+  { ok: true; data: Record<string, string> | undefined; where: string } | { ok: false; result: CheckResult };
 
 /** A ConfigMap of the system namespace; a failed read is already the check's result. */
-async function readSystemConfigMap(cluster: DoctorCluster, s: DoctorSettings, id: string, name: string): Promise<ConfigMapRead> {
+async function readSystemConfigMap(
+  cluster: DoctorCluster,
+  s: DoctorSettings,
+  id: string,
+  name: string,
+): Promise<ConfigMapRead> {
   const where = `${s.systemNamespace}/${name}`;
   try {
     return { ok: true, data: await cluster.configMapData(s.systemNamespace, name), where };
@@ -26,15 +32,29 @@ export async function checkIngressClass(cluster: DoctorCluster, s: DoctorSetting
   if (!read.ok) return read.result;
   const { data, where } = read;
   if (!data) {
-    return fail(id, `ConfigMap ${where} not found`, `install Knative Serving into ${s.systemNamespace}, or pass --system-namespace`);
+    return fail(
+      id,
+      `ConfigMap ${where} not found`,
+      `install Knative Serving into ${s.systemNamespace}, or pass --system-namespace`,
+    );
   }
   const parsed = parseNetworkConfig(data);
-  if (!parsed.ok) return fail(id, `${where} is invalid: ${parsed.error}`, `kubectl edit configmap ${NETWORK_CONFIGMAP} -n ${s.systemNamespace}`);
+  if (!parsed.ok)
+    return fail(
+      id,
+      `${where} is invalid: ${parsed.error}`,
+      `kubectl edit configmap ${NETWORK_CONFIGMAP} -n ${s.systemNamespace}`,
+    );
   const cls = parsed.value.ingressClass;
   if (cls !== s.ingressClass) {
-    return fail(id, `ingress-class is "${cls}"; net-higress reconciles "${s.ingressClass}"`,
-      `kubectl patch configmap ${NETWORK_CONFIGMAP} -n ${s.systemNamespace} --type merge -p '{"data":{"ingress-class":"${s.ingressClass}"}}'`
-      + (chart ? ` (or install net-higress with --set knative.ingressClass=${cls})` : ` (or run net-higress with --ingress-class=${cls})`));
+    return fail(
+      id,
+      `ingress-class is "${cls}"; net-higress reconciles "${s.ingressClass}"`,
+      `kubectl patch configmap ${NETWORK_CONFIGMAP} -n ${s.systemNamespace} --type merge -p '{"data":{"ingress-class":"${s.ingressClass}"}}'` +
+        (chart
+          ? ` (or install net-higress with --set knative.ingressClass=${cls})`
+          : ` (or run net-higress with --ingress-class=${cls})`),
+    );
   }
   return pass(id, `ingress-class "${cls}"${Object.hasOwn(data, 'ingress-class') ? '' : ' (Knative default)'}`);
 }
@@ -49,7 +69,14 @@ export async function readIstioConfig(cluster: DoctorCluster, s: DoctorSettings)
   const { data, where } = read;
   const parsed = parseIstioConfig(data, { systemNamespace: s.systemNamespace, clusterDomain: s.clusterDomain });
   if (!parsed.ok) {
-    return { ok: false, result: fail(id, `${where} is invalid: ${parsed.error}`, `kubectl edit configmap ${ISTIO_CONFIGMAP} -n ${s.systemNamespace}`) };
+    return {
+      ok: false,
+      result: fail(
+        id,
+        `${where} is invalid: ${parsed.error}`,
+        `kubectl edit configmap ${ISTIO_CONFIGMAP} -n ${s.systemNamespace}`,
+      ),
+    };
   }
   return { ok: true, config: parsed.value, source: data ? where : `${where} absent: built-in defaults` };
 }
@@ -67,18 +94,28 @@ export async function checkIstioConfigServices(cluster: DoctorCluster, read: Ist
   const found: string[] = [];
   for (const { kind, g } of gateways) {
     const ref = parseServiceURL(g.serviceURL);
-    if (!ref.ok) return fail(id, `${kind} gateway ${g.namespace}/${g.name}: ${ref.error}`, 'set its service to <name>.<namespace>.svc.<cluster domain>');
+    if (!ref.ok)
+      return fail(
+        id,
+        `${kind} gateway ${g.namespace}/${g.name}: ${ref.error}`,
+        'set its service to <name>.<namespace>.svc.<cluster domain>',
+      );
     try {
       const svc = await cluster.service(ref.value.namespace, ref.value.name);
-      (svc ? found : missing).push(`${ref.value.namespace}/${ref.value.name} (${kind} gateway ${g.namespace}/${g.name})`);
+      (svc ? found : missing).push(
+        `${ref.value.namespace}/${ref.value.name} (${kind} gateway ${g.namespace}/${g.name})`,
+      );
     } catch (err) {
       return unreadable(id, `Service ${ref.value.namespace}/${ref.value.name}`, err);
     }
   }
   if (missing.length > 0) {
-    return fail(id, `${read.source}: Service${missing.length > 1 ? 's' : ''} not found: ${missing.join('; ')}`,
-      'install Higress (the public gateway Service) and net-higress (the knative-local-gateway Service), '
-      + 'or point config-istio at the Services in front of your Higress gateway pods');
+    return fail(
+      id,
+      `${read.source}: Service${missing.length > 1 ? 's' : ''} not found: ${missing.join('; ')}`,
+      'install Higress (the public gateway Service) and net-higress (the knative-local-gateway Service), ' +
+        'or point config-istio at the Services in front of your Higress gateway pods',
+    );
   }
   return pass(id, `${read.source}: Services exist: ${found.join('; ')}`);
 }
@@ -97,14 +134,29 @@ export async function checkHigressIstioAPI(cluster: DoctorCluster, s: DoctorSett
   try {
     data = await cluster.configMapData(s.higressNamespace, HIGRESS_CONFIGMAP);
   } catch (err) {
-    if (isForbidden(err)) return skip(id, `cannot read ConfigMap ${where}: ${errorMessage(err)}`, `make sure Higress runs with global.enableIstioAPI=true`);
+    if (isForbidden(err))
+      return skip(
+        id,
+        `cannot read ConfigMap ${where}: ${errorMessage(err)}`,
+        `make sure Higress runs with global.enableIstioAPI=true`,
+      );
     return unreadable(id, `ConfigMap ${where}`, err);
   }
-  if (!data) return skip(id, `ConfigMap ${where} not found (Higress not installed there?)`, `install Higress into ${s.higressNamespace} with global.enableIstioAPI=true, or pass --higress-namespace`);
+  if (!data)
+    return skip(
+      id,
+      `ConfigMap ${where} not found (Higress not installed there?)`,
+      `install Higress into ${s.higressNamespace} with global.enableIstioAPI=true, or pass --higress-namespace`,
+    );
   const sources = configSources(data['mesh']);
-  if (sources === undefined) return skip(id, `${where} has no readable mesh config`, `make sure Higress runs with global.enableIstioAPI=true`);
+  if (sources === undefined)
+    return skip(id, `${where} has no readable mesh config`, `make sure Higress runs with global.enableIstioAPI=true`);
   if (!sources.includes('k8s://')) {
-    return fail(id, `${where} mesh configSources are [${sources.join(', ')}]: Higress ignores Istio objects in the API server`, enable);
+    return fail(
+      id,
+      `${where} mesh configSources are [${sources.join(', ')}]: Higress ignores Istio objects in the API server`,
+      enable,
+    );
   }
   return pass(id, `${where} mesh configSources include k8s://`);
 }

@@ -9,7 +9,10 @@ export function isChartManaged(labels: Readonly<Record<string, string>> | undefi
 }
 
 /** The Deployment running as the ServiceAccount; undefined with `self`, or when there is none or it cannot be read. */
-export async function readControllerDeployment(cluster: DoctorCluster, s: DoctorSettings): Promise<DeploymentInfo | undefined> {
+export async function readControllerDeployment(
+  cluster: DoctorCluster,
+  s: DoctorSettings,
+): Promise<DeploymentInfo | undefined> {
   try {
     return await findDeployment(cluster, s);
   } catch {
@@ -27,7 +30,11 @@ async function findDeployment(cluster: DoctorCluster, s: DoctorSettings): Promis
 export async function checkControllerDeployment(cluster: DoctorCluster, s: DoctorSettings): Promise<CheckResult> {
   const id = 'controller/deployment';
   if (s.subject.kind !== 'serviceAccount') {
-    return skip(id, 'with --service-account=self the controller Deployment is unknown', 'pass --service-account NAMESPACE/NAME (the ServiceAccount the controller runs as)');
+    return skip(
+      id,
+      'with --service-account=self the controller Deployment is unknown',
+      'pass --service-account NAMESPACE/NAME (the ServiceAccount the controller runs as)',
+    );
   }
   const { namespace, name } = s.subject;
   let d: DeploymentInfo | undefined;
@@ -37,18 +44,31 @@ export async function checkControllerDeployment(cluster: DoctorCluster, s: Docto
     return unreadable(id, `Deployments in ${namespace}`, err);
   }
   if (!d) {
-    return fail(id, `no Deployment in ${namespace} runs as ServiceAccount ${namespace}/${name}: no controller reconciles KIngresses`,
-      `helm upgrade --install net-higress charts/net-higress -n ${namespace}, or pass --service-account NAMESPACE/NAME of the controller`);
+    return fail(
+      id,
+      `no Deployment in ${namespace} runs as ServiceAccount ${namespace}/${name}: no controller reconciles KIngresses`,
+      `helm upgrade --install net-higress charts/net-higress -n ${namespace}, or pass --service-account NAMESPACE/NAME of the controller`,
+    );
   }
   const where = `${namespace}/${d.name}`;
   const ready = `${d.readyReplicas}/${d.replicas} replicas ready`;
-  if (d.replicas === 0) return fail(id, `Deployment ${where} is scaled to 0`, `kubectl -n ${namespace} scale deployment ${d.name} --replicas=1`);
+  if (d.replicas === 0)
+    return fail(
+      id,
+      `Deployment ${where} is scaled to 0`,
+      `kubectl -n ${namespace} scale deployment ${d.name} --replicas=1`,
+    );
   const available = d.conditions.find((c) => c.type === 'Available');
   if (available?.status !== 'True') {
-    const why = available ? `${available.reason ?? available.status}${available.message ? `: ${available.message}` : ''}` : 'no Available condition yet';
+    const why = available
+      ? `${available.reason ?? available.status}${available.message ? `: ${available.message}` : ''}`
+      : 'no Available condition yet';
     const pods = Object.keys(d.selector).length > 0 ? formatLabels(d.selector) : '';
-    return fail(id, `Deployment ${where} is not Available (${why}), ${ready}`,
-      `kubectl -n ${namespace} describe pods${pods ? ` -l ${pods}` : ''} (why its pods are not ready), then kubectl -n ${namespace} logs deployment/${d.name}`);
+    return fail(
+      id,
+      `Deployment ${where} is not Available (${why}), ${ready}`,
+      `kubectl -n ${namespace} describe pods${pods ? ` -l ${pods}` : ''} (why its pods are not ready), then kubectl -n ${namespace} logs deployment/${d.name}`,
+    );
   }
   return pass(id, `Deployment ${where} Available, ${ready}`);
 }

@@ -11,7 +11,9 @@ import type { CheckResult, DoctorCluster, DoctorSettings } from './types.js';
 export async function runDoctor(cluster: DoctorCluster, s: DoctorSettings): Promise<CheckResult[]> {
   const istio = await readIstioConfig(cluster, s);
   // Fixes name chart values only when our chart installed the controller (or, without one, config-istio's Gateway).
-  const chart = isChartManaged((await readControllerDeployment(cluster, s))?.labels) || await firstGatewayIsChartManaged(cluster, istio);
+  const chart =
+    isChartManaged((await readControllerDeployment(cluster, s))?.labels) ||
+    (await firstGatewayIsChartManaged(cluster, istio));
   const groups = await Promise.all([
     Promise.all(s.crds.map((crd) => checkCrd(cluster, crd))),
     checkControllerDeployment(cluster, s).then((r) => [r]),
@@ -30,8 +32,11 @@ export function allPassed(results: readonly CheckResult[]): boolean {
   return results.every((r) => r.status !== 'FAIL');
 }
 
-async function firstGatewayIsChartManaged(cluster: DoctorCluster, istio: Awaited<ReturnType<typeof readIstioConfig>>): Promise<boolean> {
-  const g = istio.ok ? istio.config.ingressGateways[0] ?? istio.config.localGateways[0] : undefined;
+async function firstGatewayIsChartManaged(
+  cluster: DoctorCluster,
+  istio: Awaited<ReturnType<typeof readIstioConfig>>,
+): Promise<boolean> {
+  const g = istio.ok ? (istio.config.ingressGateways[0] ?? istio.config.localGateways[0]) : undefined;
   if (!g) return false;
   try {
     return isChartManaged((await cluster.gateway(g.namespace, g.name))?.labels);

@@ -18,7 +18,12 @@ export function isRunning(pod: PodInfo): boolean {
 }
 
 /** One result per Gateway named in config-istio (external and local). */
-export async function checkSharedGateways(cluster: DoctorCluster, s: DoctorSettings, read: IstioConfigRead, chart = true): Promise<CheckResult[]> {
+export async function checkSharedGateways(
+  cluster: DoctorCluster,
+  s: DoctorSettings,
+  read: IstioConfigRead,
+  chart = true,
+): Promise<CheckResult[]> {
   if (!read.ok) return [];
   const all = [...read.config.ingressGateways, ...read.config.localGateways];
   return Promise.all(all.map((g) => checkGateway(cluster, s, g, chart)));
@@ -29,13 +34,25 @@ export async function checkSharedGateways(cluster: DoctorCluster, s: DoctorSetti
  * scheduled, image not pulled); the fix is about those pods.
  */
 function notRunning(id: string, what: string, namespace: string, pods: readonly PodInfo[]): CheckResult {
-  const listed = pods.slice(0, 3).map((p) => `${p.name} (${p.terminating ? 'Terminating' : p.phase})`).join(', ') + (pods.length > 3 ? ', ...' : '');
+  const listed =
+    pods
+      .slice(0, 3)
+      .map((p) => `${p.name} (${p.terminating ? 'Terminating' : p.phase})`)
+      .join(', ') + (pods.length > 3 ? ', ...' : '');
   const first = pods[0]?.name ?? '';
-  return fail(id, `${what} matches ${pods.length} pod${pods.length > 1 ? 's' : ''} in ${namespace}, none Running: ${listed}`,
-    `kubectl -n ${namespace} describe pod ${first} (its Events say why it does not run: scheduling, image pull, resources)`);
+  return fail(
+    id,
+    `${what} matches ${pods.length} pod${pods.length > 1 ? 's' : ''} in ${namespace}, none Running: ${listed}`,
+    `kubectl -n ${namespace} describe pod ${first} (its Events say why it does not run: scheduling, image pull, resources)`,
+  );
 }
 
-async function checkGateway(cluster: DoctorCluster, s: DoctorSettings, g: GatewayConfig, chart: boolean): Promise<CheckResult> {
+async function checkGateway(
+  cluster: DoctorCluster,
+  s: DoctorSettings,
+  g: GatewayConfig,
+  chart: boolean,
+): Promise<CheckResult> {
   const id = `gateway/${qualifiedName(g)}`;
   let gw: GatewayInfo | undefined;
   try {
@@ -44,15 +61,24 @@ async function checkGateway(cluster: DoctorCluster, s: DoctorSettings, g: Gatewa
     return unreadable(id, `Gateway ${qualifiedName(g)}`, err);
   }
   if (!gw) {
-    return fail(id, `Gateway ${qualifiedName(g)} (named in config-istio) not found`, chart
-      ? 'helm upgrade --install net-higress charts/net-higress (gateways.create=true renders it)'
-      : `create Gateway ${qualifiedName(g)} selecting the Higress gateway pods, or point config-istio at an existing one`);
+    return fail(
+      id,
+      `Gateway ${qualifiedName(g)} (named in config-istio) not found`,
+      chart
+        ? 'helm upgrade --install net-higress charts/net-higress (gateways.create=true renders it)'
+        : `create Gateway ${qualifiedName(g)} selecting the Higress gateway pods, or point config-istio at an existing one`,
+    );
   }
   // Only a Gateway our chart rendered is fixed through chart values.
   const edit = isChartManaged(gw.labels) ? undefined : `kubectl edit gateway ${g.name} -n ${g.namespace}: `;
   if (Object.keys(gw.selector).length === 0) {
-    return fail(id, 'the Gateway has no selector', edit ? `${edit}set spec.selector to the Higress gateway pod labels`
-      : 'set spec.selector to the Higress gateway pod labels (chart value gateways.selector)');
+    return fail(
+      id,
+      'the Gateway has no selector',
+      edit
+        ? `${edit}set spec.selector to the Higress gateway pod labels`
+        : 'set spec.selector to the Higress gateway pod labels (chart value gateways.selector)',
+    );
   }
   const selector = formatLabels(gw.selector);
   let pods: PodInfo[];
@@ -65,13 +91,23 @@ async function checkGateway(cluster: DoctorCluster, s: DoctorSettings, g: Gatewa
   if (running.length === 0 && pods.length > 0) return notRunning(id, `selector ${selector}`, s.higressNamespace, pods);
   if (running.length === 0) {
     const seen = await runningLabelSets(cluster, s.higressNamespace);
-    const hint = seen.length > 0 ? `; running pods there have labels ${seen.join(' | ')}` : `; no pod runs in ${s.higressNamespace}`;
-    return fail(id, `selector ${selector} matches no running pod in ${s.higressNamespace} (${pods.length} matching, none Running)${hint}`,
-      edit ? `${edit}set spec.selector to labels of the Higress gateway pods (kubectl get pods -n ${s.higressNamespace} --show-labels); or pass --higress-namespace`
-        : `make the selector match the Higress gateway pods (kubectl get pods -n ${s.higressNamespace} --show-labels): `
-          + 'chart values higress.gatewayPodLabels / gateways.selector; or pass --higress-namespace');
+    const hint =
+      seen.length > 0
+        ? `; running pods there have labels ${seen.join(' | ')}`
+        : `; no pod runs in ${s.higressNamespace}`;
+    return fail(
+      id,
+      `selector ${selector} matches no running pod in ${s.higressNamespace} (${pods.length} matching, none Running)${hint}`,
+      edit
+        ? `${edit}set spec.selector to labels of the Higress gateway pods (kubectl get pods -n ${s.higressNamespace} --show-labels); or pass --higress-namespace`
+        : `make the selector match the Higress gateway pods (kubectl get pods -n ${s.higressNamespace} --show-labels): ` +
+            'chart values higress.gatewayPodLabels / gateways.selector; or pass --higress-namespace',
+    );
   }
-  return pass(id, `selector ${selector} matches ${running.length} running pod${running.length > 1 ? 's' : ''} in ${s.higressNamespace}`);
+  return pass(
+    id,
+    `selector ${selector} matches ${running.length} running pod${running.length > 1 ? 's' : ''} in ${s.higressNamespace}`,
+  );
 }
 
 /** Up to three distinct label sets of running pods, to show what a selector could have matched. */
@@ -85,7 +121,12 @@ async function runningLabelSets(cluster: DoctorCluster, namespace: string): Prom
 }
 
 /** The default local gateway's Service: exists, maps 80 to the local Gateway's port, no port translation. */
-export async function checkLocalGatewayService(cluster: DoctorCluster, s: DoctorSettings, read: IstioConfigRead, chart = true): Promise<CheckResult> {
+export async function checkLocalGatewayService(
+  cluster: DoctorCluster,
+  s: DoctorSettings,
+  read: IstioConfigRead,
+  chart = true,
+): Promise<CheckResult> {
   const id = 'local-gateway-service';
   if (!read.ok) return fail(id, 'config-istio is unusable (see above)', 'fix config-istio first');
   const local = read.config.localGateways.find((g) => g.labelSelector === undefined);
@@ -93,32 +134,48 @@ export async function checkLocalGatewayService(cluster: DoctorCluster, s: Doctor
   const ref = parseServiceURL(local.serviceURL);
   if (!ref.ok) return fail(id, ref.error, 'set the local gateway service to <name>.<namespace>.svc.<cluster domain>');
   const where = `${ref.value.namespace}/${ref.value.name}`;
-  const reinstall = chart ? 'helm upgrade --install net-higress charts/net-higress (localGatewayService.create=true renders it)'
+  const reinstall = chart
+    ? 'helm upgrade --install net-higress charts/net-higress (localGatewayService.create=true renders it)'
     : `create Service ${where} (ClusterIP, port 80 → the local Gateway's port, selecting the Higress gateway pods)`;
   try {
     const targetPort = await localListenerPort(cluster, local);
     const svc = await cluster.service(ref.value.namespace, ref.value.name);
     if (!svc) return fail(id, `Service ${where} not found: cluster-local hosts are unreachable`, reinstall);
     const http = svc.ports.find((p) => p.port === 80);
-    const target = http ? http.targetPort ?? http.port : undefined;
+    const target = http ? (http.targetPort ?? http.port) : undefined;
     if (target === undefined || String(target) !== String(targetPort)) {
       const ports = svc.ports.map((p) => `${p.port}→${p.targetPort ?? p.port}`).join(', ') || 'none';
-      return fail(id, `Service ${where} ports [${ports}]; need 80→${targetPort}`, `${reinstall}, or set its port 80 targetPort to ${targetPort}`);
+      return fail(
+        id,
+        `Service ${where} ports [${ports}]; need 80→${targetPort}`,
+        `${reinstall}, or set its port 80 targetPort to ${targetPort}`,
+      );
     }
     if (svc.labels[PORT_TRANSLATION_LABEL] !== 'true') {
-      return fail(id, `Service ${where} lacks the label ${PORT_TRANSLATION_LABEL}="true": Istio would translate Gateway port 80 to ${targetPort}`,
-        `kubectl label service ${ref.value.name} -n ${ref.value.namespace} ${PORT_TRANSLATION_LABEL}=true`);
+      return fail(
+        id,
+        `Service ${where} lacks the label ${PORT_TRANSLATION_LABEL}="true": Istio would translate Gateway port 80 to ${targetPort}`,
+        `kubectl label service ${ref.value.name} -n ${ref.value.namespace} ${PORT_TRANSLATION_LABEL}=true`,
+      );
     }
     if (Object.keys(svc.selector).length === 0) return fail(id, `Service ${where} has no selector`, reinstall);
     const pods = await cluster.pods(ref.value.namespace, svc.selector);
     const running = pods.filter(isRunning);
-    if (running.length === 0 && pods.length > 0) return notRunning(id, `Service ${where} selector ${formatLabels(svc.selector)}`, ref.value.namespace, pods);
+    if (running.length === 0 && pods.length > 0)
+      return notRunning(id, `Service ${where} selector ${formatLabels(svc.selector)}`, ref.value.namespace, pods);
     if (running.length === 0) {
-      return fail(id, `Service ${where} selector ${formatLabels(svc.selector)} matches no running pod`, isChartManaged(svc.labels)
-        ? 'chart value higress.gatewayPodLabels must be the Higress gateway pod labels'
-        : `kubectl edit service ${ref.value.name} -n ${ref.value.namespace}: set spec.selector to the Higress gateway pod labels`);
+      return fail(
+        id,
+        `Service ${where} selector ${formatLabels(svc.selector)} matches no running pod`,
+        isChartManaged(svc.labels)
+          ? 'chart value higress.gatewayPodLabels must be the Higress gateway pod labels'
+          : `kubectl edit service ${ref.value.name} -n ${ref.value.namespace}: set spec.selector to the Higress gateway pod labels`,
+      );
     }
-    return pass(id, `Service ${where} (${svc.type}) 80→${targetPort}, ${running.length} running pod${running.length > 1 ? 's' : ''}`);
+    return pass(
+      id,
+      `Service ${where} (${svc.type}) 80→${targetPort}, ${running.length} running pod${running.length > 1 ? 's' : ''}`,
+    );
   } catch (err) {
     return unreadable(id, `Service ${where}, its pods or Gateway ${qualifiedName(local)}`, err);
   }

@@ -21,7 +21,10 @@ export interface MigrationReads {
   list(path: string, labelSelector?: string): Promise<Array<Record<string, unknown>>>;
 }
 
-export function restMigrationReads(rest: RestClient, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): MigrationReads {
+export function restMigrationReads(
+  rest: RestClient,
+  sleep = (ms: number) => new Promise((r) => setTimeout(r, ms)),
+): MigrationReads {
   // An API server answers 429 "storage is (re)initializing" while its cache of a resource fills; it says to retry.
   const request = async <T>(path: string, query?: Record<string, string | undefined>): Promise<T> => {
     for (let attempt = 1; ; attempt++) {
@@ -57,13 +60,22 @@ export async function checkMigration(reads: MigrationReads, s: DoctorSettings): 
     const controller = await reads.get(deploymentPath(s.systemNamespace, NET_ISTIO.controller));
     const webhook = await reads.get(deploymentPath(s.systemNamespace, NET_ISTIO.webhook));
     const configs = [
-      ...(servesFrom(await reads.get(`${ADMISSION}/validatingwebhookconfigurations/${NET_ISTIO.validatingWebhook}`), s) ? [NET_ISTIO.validatingWebhook] : []),
-      ...(servesFrom(await reads.get(`${ADMISSION}/mutatingwebhookconfigurations/${NET_ISTIO.mutatingWebhook}`), s) ? [NET_ISTIO.mutatingWebhook] : []),
+      ...(servesFrom(await reads.get(`${ADMISSION}/validatingwebhookconfigurations/${NET_ISTIO.validatingWebhook}`), s)
+        ? [NET_ISTIO.validatingWebhook]
+        : []),
+      ...(servesFrom(await reads.get(`${ADMISSION}/mutatingwebhookconfigurations/${NET_ISTIO.mutatingWebhook}`), s)
+        ? [NET_ISTIO.mutatingWebhook]
+        : []),
     ];
     const routes = await untakenRoutes(reads, s);
     const bridged = await bridgedGateways(reads, s);
     if (!controller && !webhook && configs.length === 0 && routes.length === 0 && bridged.length === 0) return [];
-    return [controllerResult(controller, s), webhookResult(webhook, configs, s), routesResult(routes), bridgeResult(bridged)];
+    return [
+      controllerResult(controller, s),
+      webhookResult(webhook, configs, s),
+      routesResult(routes),
+      bridgeResult(bridged),
+    ];
   } catch (err) {
     return [unreadable('migration/net-istio', 'Deployments, webhook configurations and VirtualServices', err)];
   }
@@ -88,28 +100,46 @@ function controllerResult(d: Record<string, unknown> | undefined, s: DoctorSetti
   // net-istio reconciles the default class only; with another class the two never meet.
   const sameClass = s.ingressClass === 'istio.ingress.networking.knative.dev';
   if (n > 0 && sameClass) {
-    return fail(id, `Deployment ${name} runs ${n} replica(s): net-istio and net-higress both reconcile ${s.ingressClass} and overwrite each other's VirtualServices and status`,
-      `kubectl -n ${s.systemNamespace} scale deployment ${NET_ISTIO.controller} --replicas=0 (the routes stay served; delete it once migrated)`);
+    return fail(
+      id,
+      `Deployment ${name} runs ${n} replica(s): net-istio and net-higress both reconcile ${s.ingressClass} and overwrite each other's VirtualServices and status`,
+      `kubectl -n ${s.systemNamespace} scale deployment ${NET_ISTIO.controller} --replicas=0 (the routes stay served; delete it once migrated)`,
+    );
   }
-  return fail(id, `Deployment ${name} is still there (${n} replica(s))`,
-    `kubectl -n ${s.systemNamespace} delete deployment ${NET_ISTIO.controller} (never kubectl delete -f net-istio.yaml: it also deletes config-istio and the shared Gateways)`);
+  return fail(
+    id,
+    `Deployment ${name} is still there (${n} replica(s))`,
+    `kubectl -n ${s.systemNamespace} delete deployment ${NET_ISTIO.controller} (never kubectl delete -f net-istio.yaml: it also deletes config-istio and the shared Gateways)`,
+  );
 }
 
 function webhookResult(d: Record<string, unknown> | undefined, configs: string[], s: DoctorSettings): CheckResult {
   const id = 'migration/net-istio-webhook';
   if (!d && configs.length === 0) return pass(id, 'no net-istio webhook');
-  const removeAll = `kubectl delete validatingwebhookconfiguration ${NET_ISTIO.validatingWebhook} --ignore-not-found; `
-    + `kubectl delete mutatingwebhookconfiguration ${NET_ISTIO.mutatingWebhook} --ignore-not-found; `
-    + `kubectl -n ${s.systemNamespace} delete deployment,service ${NET_ISTIO.webhook} --ignore-not-found; `
-    + `kubectl -n ${s.systemNamespace} delete secret ${NET_ISTIO.webhook}-certs --ignore-not-found`;
+  const removeAll =
+    `kubectl delete validatingwebhookconfiguration ${NET_ISTIO.validatingWebhook} --ignore-not-found; ` +
+    `kubectl delete mutatingwebhookconfiguration ${NET_ISTIO.mutatingWebhook} --ignore-not-found; ` +
+    `kubectl -n ${s.systemNamespace} delete deployment,service ${NET_ISTIO.webhook} --ignore-not-found; ` +
+    `kubectl -n ${s.systemNamespace} delete secret ${NET_ISTIO.webhook}-certs --ignore-not-found`;
   if (configs.length > 0 && (!d || replicas(d) === 0)) {
-    return fail(id, `webhook configuration(s) ${configs.join(', ')} (failurePolicy Fail) point at a net-istio webhook that is not running: `
-      + 'Knative revision pods and config-istio edits are refused', removeAll);
+    return fail(
+      id,
+      `webhook configuration(s) ${configs.join(', ')} (failurePolicy Fail) point at a net-istio webhook that is not running: ` +
+        'Knative revision pods and config-istio edits are refused',
+      removeAll,
+    );
   }
-  return fail(id, `net-istio's webhook is still installed${configs.length ? ` (${configs.join(', ')})` : ''}`, `after the controller: ${removeAll}`);
+  return fail(
+    id,
+    `net-istio's webhook is still installed${configs.length ? ` (${configs.join(', ')})` : ''}`,
+    `after the controller: ${removeAll}`,
+  );
 }
 
-interface Untaken { namespace: string; name: string }
+interface Untaken {
+  namespace: string;
+  name: string;
+}
 
 /**
  * VirtualServices of our class's KIngresses as net-istio wrote them: net-higress names every HTTP route
@@ -117,23 +147,38 @@ interface Untaken { namespace: string; name: string }
  */
 async function untakenRoutes(reads: MigrationReads, s: DoctorSettings): Promise<Untaken[]> {
   const ingresses = await reads.list('/apis/networking.internal.knative.dev/v1alpha1/ingresses');
-  const ours = new Set(ingresses
-    .filter((i) => (i.metadata as { annotations?: Record<string, string> } | undefined)?.annotations?.[INGRESS_CLASS_ANNOTATION] === s.ingressClass)
-    .map((i) => (i.metadata as { uid?: string }).uid));
+  const ours = new Set(
+    ingresses
+      .filter(
+        (i) =>
+          (i.metadata as { annotations?: Record<string, string> } | undefined)?.annotations?.[
+            INGRESS_CLASS_ANNOTATION
+          ] === s.ingressClass,
+      )
+      .map((i) => (i.metadata as { uid?: string }).uid),
+  );
   const vss = await reads.list('/apis/networking.istio.io/v1beta1/virtualservices', INGRESS_LABEL);
   return vss.flatMap((vs) => {
-    const meta = vs.metadata as { namespace?: string; name?: string; ownerReferences?: Array<{ uid?: string; controller?: boolean }> };
+    const meta = vs.metadata as {
+      namespace?: string;
+      name?: string;
+      ownerReferences?: Array<{ uid?: string; controller?: boolean }>;
+    };
     if (!(meta.ownerReferences ?? []).some((o) => o.controller === true && ours.has(o.uid))) return [];
-    const http = ((vs.spec as { http?: Array<{ name?: string }> } | undefined)?.http ?? []);
+    const http = (vs.spec as { http?: Array<{ name?: string }> } | undefined)?.http ?? [];
     return http.length > 0 && http.every((r) => r.name === undefined || r.name === '')
-      ? [{ namespace: meta.namespace ?? '', name: meta.name ?? '' }] : [];
+      ? [{ namespace: meta.namespace ?? '', name: meta.name ?? '' }]
+      : [];
   });
 }
 
 /** Shared Gateways of config-istio without a selector: every gateway workload serves them (the chart's bridge). */
 async function bridgedGateways(reads: MigrationReads, s: DoctorSettings): Promise<string[]> {
   const cm = await reads.get(`/api/v1/namespaces/${s.systemNamespace}/configmaps/config-istio`);
-  const cfg = parseIstioConfig(cm?.data as Record<string, string> | undefined, { systemNamespace: s.systemNamespace, clusterDomain: s.clusterDomain });
+  const cfg = parseIstioConfig(cm?.data as Record<string, string> | undefined, {
+    systemNamespace: s.systemNamespace,
+    clusterDomain: s.clusterDomain,
+  });
   if (!cfg.ok) return [];
   const out: string[] = [];
   for (const g of [...cfg.value.ingressGateways, ...cfg.value.localGateways]) {
@@ -147,14 +192,23 @@ async function bridgedGateways(reads: MigrationReads, s: DoctorSettings): Promis
 function bridgeResult(bridged: string[]): CheckResult {
   const id = 'migration/gateways-bridge';
   if (bridged.length === 0) return pass(id, 'the shared Gateways select their gateway pods');
-  return fail(id, `Gateway(s) ${bridged.join(', ')} have no selector: every gateway workload serves them (net-istio's Istio gateway too)`,
-    'once DNS points at the Higress gateway: helm upgrade net-higress <chart> --reuse-values --set gateways.servedBy=higress');
+  return fail(
+    id,
+    `Gateway(s) ${bridged.join(', ')} have no selector: every gateway workload serves them (net-istio's Istio gateway too)`,
+    'once DNS points at the Higress gateway: helm upgrade net-higress <chart> --reuse-values --set gateways.servedBy=higress',
+  );
 }
 
 function routesResult(routes: Untaken[]): CheckResult {
   const id = 'migration/virtualservices';
   if (routes.length === 0) return pass(id, 'every VirtualService of the class is written by net-higress');
-  const some = routes.slice(0, 3).map((r) => `${r.namespace}/${r.name}`).join(', ');
-  return fail(id, `${routes.length} VirtualService(s) still as net-istio wrote them (${some}${routes.length > 3 ? ', ...' : ''})`,
-    'run net-higress (it takes them over in place, same names) and wait for it to lead; check its logs if they stay');
+  const some = routes
+    .slice(0, 3)
+    .map((r) => `${r.namespace}/${r.name}`)
+    .join(', ');
+  return fail(
+    id,
+    `${routes.length} VirtualService(s) still as net-istio wrote them (${some}${routes.length > 3 ? ', ...' : ''})`,
+    'run net-higress (it takes them over in place, same names) and wait for it to lead; check its logs if they stay',
+  );
 }

@@ -27,33 +27,84 @@ export function operatorPermissions(s: PermissionScope): Permission[] {
     { group: KNATIVE, resource: 'ingresses', verbs: ['get', 'list', 'watch'], why: 'the KIngress informer' },
     { group: KNATIVE, resource: 'ingresses', verbs: ['patch'], why: 'adding and removing the finalizer' },
     { group: KNATIVE, resource: 'ingresses/status', verbs: ['update'], why: 'writing KIngress status' },
-    { group: KNATIVE, resource: 'ingresses/finalizers', verbs: ['update'], why: 'ownerReferences with blockOwnerDeletion' },
+    {
+      group: KNATIVE,
+      resource: 'ingresses/finalizers',
+      verbs: ['update'],
+      why: 'ownerReferences with blockOwnerDeletion',
+    },
     { group: '', resource: 'secrets/finalizers', verbs: ['update'], why: 'wildcard Gateways owned by their Secret' },
-    { group: ISTIO, resource: 'virtualservices', verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'], why: 'the translated VirtualServices' },
-    { group: ISTIO, resource: 'gateways', verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'], why: 'TLS and wildcard Gateways' },
+    {
+      group: ISTIO,
+      resource: 'virtualservices',
+      verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'],
+      why: 'the translated VirtualServices',
+    },
+    {
+      group: ISTIO,
+      resource: 'gateways',
+      verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'],
+      why: 'TLS and wildcard Gateways',
+    },
     { group: '', resource: 'secrets', verbs: ['get', 'list', 'watch'], why: 'TLS origin Secrets' },
-    { group: '', resource: 'secrets', verbs: ['create', 'update', 'delete'], namespace: s.higressNamespace, why: 'TLS Secret copies for the gateway' },
+    {
+      group: '',
+      resource: 'secrets',
+      verbs: ['create', 'update', 'delete'],
+      namespace: s.higressNamespace,
+      why: 'TLS Secret copies for the gateway',
+    },
     { group: '', resource: 'services', verbs: ['get', 'list', 'watch'], why: 'gateway Services' },
-    { group: 'discovery.k8s.io', resource: 'endpointslices', verbs: ['get', 'list', 'watch'], why: 'readiness probe targets' },
+    {
+      group: 'discovery.k8s.io',
+      resource: 'endpointslices',
+      verbs: ['get', 'list', 'watch'],
+      why: 'readiness probe targets',
+    },
     { group: '', resource: 'events', verbs: ['create', 'patch'], why: 'Events on KIngresses' },
-    { group: '', resource: 'configmaps', verbs: ['get', 'list', 'watch'], namespace: s.systemNamespace, why: 'config-istio and config-network' },
-    { group: 'coordination.k8s.io', resource: 'leases', verbs: ['create'], namespace: s.lease.namespace, why: 'leader election' },
-    { group: 'coordination.k8s.io', resource: 'leases', verbs: ['get', 'update'], namespace: s.lease.namespace, resourceName: s.lease.name, why: 'leader election' },
+    {
+      group: '',
+      resource: 'configmaps',
+      verbs: ['get', 'list', 'watch'],
+      namespace: s.systemNamespace,
+      why: 'config-istio and config-network',
+    },
+    {
+      group: 'coordination.k8s.io',
+      resource: 'leases',
+      verbs: ['create'],
+      namespace: s.lease.namespace,
+      why: 'leader election',
+    },
+    {
+      group: 'coordination.k8s.io',
+      resource: 'leases',
+      verbs: ['get', 'update'],
+      namespace: s.lease.namespace,
+      resourceName: s.lease.name,
+      why: 'leader election',
+    },
   ];
 }
 
 /** One SubjectAccessReview per verb. */
-export function accessReviews(permissions: readonly Permission[]): Array<{ attrs: ResourceAttributes; permission: Permission }> {
-  return permissions.flatMap((p) => p.verbs.map((verb) => {
-    const [resource = p.resource, subresource] = p.resource.split('/');
-    const attrs: ResourceAttributes = {
-      verb, group: p.group, resource,
-      ...(subresource ? { subresource } : {}),
-      ...(p.namespace ? { namespace: p.namespace } : {}),
-      ...(p.resourceName ? { name: p.resourceName } : {}),
-    };
-    return { attrs, permission: p };
-  }));
+export function accessReviews(
+  permissions: readonly Permission[],
+): Array<{ attrs: ResourceAttributes; permission: Permission }> {
+  return permissions.flatMap((p) =>
+    p.verbs.map((verb) => {
+      const [resource = p.resource, subresource] = p.resource.split('/');
+      const attrs: ResourceAttributes = {
+        verb,
+        group: p.group,
+        resource,
+        ...(subresource ? { subresource } : {}),
+        ...(p.namespace ? { namespace: p.namespace } : {}),
+        ...(p.resourceName ? { name: p.resourceName } : {}),
+      };
+      return { attrs, permission: p };
+    }),
+  );
 }
 
 /** `create secrets in higress-system`, `update ingresses.networking.internal.knative.dev/status (all namespaces)`. */

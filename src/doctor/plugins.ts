@@ -35,12 +35,22 @@ function pluginKind(p: WasmPluginInfo): string {
  * routes send to the same upstream clusters as serving routes (`_match_service_`: `fqdn` or `fqdn:port`).
  */
 const CATCHES = {
-  domain: { what: 'matches the host of', hits: (entry: string, k: KIngressInfo) => k.hosts.some((h) => domainMatches(entry, h)) },
-  service: { what: 'is a backend of', hits: (entry: string, k: KIngressInfo) => k.backends.some((b) => b === entry || b.slice(0, b.lastIndexOf(':')) === entry) },
+  domain: {
+    what: 'matches the host of',
+    hits: (entry: string, k: KIngressInfo) => k.hosts.some((h) => domainMatches(entry, h)),
+  },
+  service: {
+    what: 'is a backend of',
+    hits: (entry: string, k: KIngressInfo) =>
+      k.backends.some((b) => b === entry || b.slice(0, b.lastIndexOf(':')) === entry),
+  },
 } as const;
 
 /** Every rule of the plugins that would apply to a probe of one of our KIngresses (pure). */
-export function probeBlockingRules(plugins: readonly WasmPluginInfo[], ours: readonly KIngressInfo[]): ProbeBlockingRule[] {
+export function probeBlockingRules(
+  plugins: readonly WasmPluginInfo[],
+  ours: readonly KIngressInfo[],
+): ProbeBlockingRule[] {
   const out: ProbeBlockingRule[] = [];
   for (const p of plugins) {
     // pluginConfig is passed to Envoy as it is: its rules are Istio's, not analysed here.
@@ -50,7 +60,9 @@ export function probeBlockingRules(plugins: readonly WasmPluginInfo[], ours: rea
       if (rule.configDisable || (rule.ingress ?? []).length > 0) return;
       for (const kind of ['domain', 'service'] as const) {
         for (const entry of rule[kind] ?? []) {
-          const routes = ours.filter((k) => CATCHES[kind].hits(entry, k)).map((k) => servingRouteName(k.namespace, k.name));
+          const routes = ours
+            .filter((k) => CATCHES[kind].hits(entry, k))
+            .map((k) => servingRouteName(k.namespace, k.name));
           if (routes.length === 0) continue;
           out.push({
             plugin: p.name,
@@ -88,16 +100,23 @@ export async function checkWasmPlugins(cluster: DoctorCluster, s: DoctorSettings
   let ours: KIngressInfo[];
   try {
     plugins = await cluster.wasmPlugins(s.higressNamespace);
-    if (plugins === undefined) return skip(id, 'the WasmPlugin API (extensions.higress.io) is not served: no Higress plugins to check');
+    if (plugins === undefined)
+      return skip(id, 'the WasmPlugin API (extensions.higress.io) is not served: no Higress plugins to check');
     ours = (await cluster.kingresses(s.clusterDomain)).filter((k) => k.ingressClass === s.ingressClass);
   } catch (err) {
     return unreadable(id, `WasmPlugins in ${s.higressNamespace} and KIngresses`, err);
   }
   const found = probeBlockingRules(plugins, ours);
   if (found.length > 0) {
-    return fail(id, `${found.length} WasmPlugin rule${found.length > 1 ? 's' : ''} in ${s.higressNamespace} would answer Knative probes: `
-      + found.map((f) => `${f.plugin}: ${f.problem}`).join('; '),
-    `${found.map((f) => f.instead).join('; ')} (probe routes are named ${probeRouteName('<ns>/<name>')}, no ingress rule matches them)`);
+    return fail(
+      id,
+      `${found.length} WasmPlugin rule${found.length > 1 ? 's' : ''} in ${s.higressNamespace} would answer Knative probes: ` +
+        found.map((f) => `${f.plugin}: ${f.problem}`).join('; '),
+      `${found.map((f) => f.instead).join('; ')} (probe routes are named ${probeRouteName('<ns>/<name>')}, no ingress rule matches them)`,
+    );
   }
-  return pass(id, `${plugins.length} WasmPlugin${plugins.length === 1 ? '' : 's'} in ${s.higressNamespace}, none applies to Knative probes of ${ours.length} KIngress${ours.length === 1 ? '' : 'es'}`);
+  return pass(
+    id,
+    `${plugins.length} WasmPlugin${plugins.length === 1 ? '' : 's'} in ${s.higressNamespace}, none applies to Knative probes of ${ours.length} KIngress${ours.length === 1 ? '' : 'es'}`,
+  );
 }

@@ -10,7 +10,10 @@ export function formatText(results: readonly CheckResult[]): string {
     if (r.fix && r.status !== 'PASS') lines.push(`${' '.repeat(width)}  ${' '.repeat(6)}  fix: ${r.fix}`);
   }
   const count = (s: CheckResult['status']) => results.filter((r) => r.status === s).length;
-  lines.push('', `${results.length} checks: ${count('PASS')} passed, ${count('FAIL')} failed, ${count('SKIP')} skipped`);
+  lines.push(
+    '',
+    `${results.length} checks: ${count('PASS')} passed, ${count('FAIL')} failed, ${count('SKIP')} skipped`,
+  );
   return `${lines.join('\n')}\n`;
 }
 

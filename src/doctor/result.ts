@@ -3,7 +3,12 @@ import type { CheckResult } from './types.js';
 
 export const pass = (id: string, detail: string): CheckResult => ({ id, status: 'PASS', detail });
 export const fail = (id: string, detail: string, fix: string): CheckResult => ({ id, status: 'FAIL', detail, fix });
-export const skip = (id: string, detail: string, fix?: string): CheckResult => ({ id, status: 'SKIP', detail, ...(fix ? { fix } : {}) });
+export const skip = (id: string, detail: string, fix?: string): CheckResult => ({
+  id,
+  status: 'SKIP',
+  detail,
+  ...(fix ? { fix } : {}),
+});
 
 /** A read the check depends on failed: the check cannot say PASS, and says what it could not read. */
 export function unreadable(id: string, what: string, err: unknown): CheckResult {

@@ -3,7 +3,12 @@ import type { Gateway, VirtualService } from '../api/istio.js';
 import type { KIngress } from '../api/kingress.js';
 import type { ObjectRef } from '../api/meta.js';
 import type { ClusterState, Existing } from '../reconciler/deps.js';
-import { INGRESS_LABEL, INGRESS_NAMESPACE_LABEL, ORIGIN_SECRET_NAME_LABEL, ORIGIN_SECRET_NAMESPACE_LABEL } from '../translate/constants.js';
+import {
+  INGRESS_LABEL,
+  INGRESS_NAMESPACE_LABEL,
+  ORIGIN_SECRET_NAME_LABEL,
+  ORIGIN_SECRET_NAMESPACE_LABEL,
+} from '../translate/constants.js';
 import { originSecretNameLabelValue } from '../translate/names.js';
 import type { FollowedSecrets } from './followed-secrets.js';
 import type { Informer } from './informer.js';
@@ -22,7 +27,10 @@ export interface Informers {
 
 const SERVICE_TTL_MS = 30_000;
 
-interface CachedService { selector: Record<string, string>; externalName?: string }
+interface CachedService {
+  selector: Record<string, string>;
+  externalName?: string;
+}
 
 /**
  * The reconciler's view of the cluster: informer caches first; the API server only for what the
@@ -32,8 +40,12 @@ interface CachedService { selector: Record<string, string>; externalName?: strin
 export class InformerClusterState implements ClusterState {
   private readonly services = new Map<string, { at: number; value: CachedService | undefined }>();
 
-  constructor(private readonly informers: Informers, private readonly reader: KubeReader, private readonly now: () => number = Date.now,
-              private readonly followed?: FollowedSecrets) {}
+  constructor(
+    private readonly informers: Informers,
+    private readonly reader: KubeReader,
+    private readonly now: () => number = Date.now,
+    private readonly followed?: FollowedSecrets,
+  ) {}
 
   kingress(ref: ObjectRef): KIngress | undefined {
     return this.informers.kingresses.get(ref.namespace, ref.name) as KIngress | undefined;
@@ -43,8 +55,16 @@ export class InformerClusterState implements ClusterState {
     return this.informers.kingresses.list() as KIngress[];
   }
 
-  async virtualService(ref: ObjectRef, opts: { live?: boolean } = {}): Promise<Existing<VirtualService['spec']> | undefined> {
-    if (opts.live) return (await this.reader.get<KubeObject>({ apiVersion: apiVersionOf(VIRTUAL_SERVICE), kind: 'VirtualService', ...ref })) as Existing<VirtualService['spec']> | undefined;
+  async virtualService(
+    ref: ObjectRef,
+    opts: { live?: boolean } = {},
+  ): Promise<Existing<VirtualService['spec']> | undefined> {
+    if (opts.live)
+      return (await this.reader.get<KubeObject>({
+        apiVersion: apiVersionOf(VIRTUAL_SERVICE),
+        kind: 'VirtualService',
+        ...ref,
+      })) as Existing<VirtualService['spec']> | undefined;
     return this.informers.virtualServices.get(ref.namespace, ref.name) as Existing<VirtualService['spec']> | undefined;
   }
 
@@ -52,7 +72,10 @@ export class InformerClusterState implements ClusterState {
     return labelled(this.informers.virtualServices.list(namespace), ingressName);
   }
 
-  async listVirtualServicesOf(namespace: string, ingressName: string): Promise<Array<Existing<VirtualService['spec']>>> {
+  async listVirtualServicesOf(
+    namespace: string,
+    ingressName: string,
+  ): Promise<Array<Existing<VirtualService['spec']>>> {
     return this.listLabelled(VIRTUAL_SERVICE, 'VirtualService', namespace, ingressName);
   }
 
@@ -81,12 +104,15 @@ export class InformerClusterState implements ClusterState {
 
   async secretCopiesOf(namespace: string, origin: ObjectRef): Promise<Existing[]> {
     const selector = `${ORIGIN_SECRET_NAME_LABEL}=${originSecretNameLabelValue(origin.name)},${ORIGIN_SECRET_NAMESPACE_LABEL}=${origin.namespace}`;
-    return (await this.reader.list(SECRET, { namespace, labelSelector: selector })) as Existing[];
+    return this.reader.list<Existing>(SECRET, { namespace, labelSelector: selector });
   }
 
   secretCopiesMadeFor(ingress: ObjectRef): Existing[] {
-    return (this.informers.secrets.list() as Existing[]).filter((s) =>
-      s.metadata.labels?.[INGRESS_LABEL] === ingress.name && s.metadata.labels[INGRESS_NAMESPACE_LABEL] === ingress.namespace);
+    return (this.informers.secrets.list() as Existing[]).filter(
+      (s) =>
+        s.metadata.labels?.[INGRESS_LABEL] === ingress.name &&
+        s.metadata.labels[INGRESS_NAMESPACE_LABEL] === ingress.namespace,
+    );
   }
 
   /** Gateway Services change rarely; a short-lived cache keeps reconciles from reading them each time. */
@@ -104,24 +130,42 @@ export class InformerClusterState implements ClusterState {
     const key = `${ref.namespace}/${ref.name}`;
     const hit = this.services.get(key);
     if (hit && this.now() - hit.at < SERVICE_TTL_MS) return hit.value;
-    const svc = await this.reader.get<KubeObject & { spec?: { selector?: Record<string, string>; type?: string; externalName?: string } }>(
-      { apiVersion: apiVersionOf(SERVICE), kind: 'Service', ...ref });
-    const value = svc ? {
-      selector: svc.spec?.selector ?? {},
-      ...(svc.spec?.type === 'ExternalName' && svc.spec.externalName ? { externalName: svc.spec.externalName } : {}),
-    } : undefined;
+    const svc = await this.reader.get<
+      KubeObject & { spec?: { selector?: Record<string, string>; type?: string; externalName?: string } }
+    >({ apiVersion: apiVersionOf(SERVICE), kind: 'Service', ...ref });
+    const value = svc
+      ? {
+          selector: svc.spec?.selector ?? {},
+          ...(svc.spec?.type === 'ExternalName' && svc.spec.externalName
+            ? { externalName: svc.spec.externalName }
+            : {}),
+        }
+      : undefined;
     this.services.set(key, { at: this.now(), value });
     return value;
   }
 
   /** Listed items carry no apiVersion/kind; deletes need them. */
-  private async listLabelled<S>(rt: ResourceType, kind: string, namespace: string, ingressName: string): Promise<Array<Existing<S>>> {
-    const items = await this.reader.list<KubeObject>(rt, { namespace, labelSelector: `${INGRESS_LABEL}=${ingressName}` });
+  private async listLabelled<S>(
+    rt: ResourceType,
+    kind: string,
+    namespace: string,
+    ingressName: string,
+  ): Promise<Array<Existing<S>>> {
+    const items = await this.reader.list<KubeObject>(rt, {
+      namespace,
+      labelSelector: `${INGRESS_LABEL}=${ingressName}`,
+    });
     return items.map((o) => ({ ...o, apiVersion: apiVersionOf(rt), kind }) as Existing<S>);
   }
 
   // Objects stay in wire format; the reconciler only compares and copies them.
-  private async cachedOrLive<S>(informer: Informer<KubeObject>, apiVersion: string, kind: string, ref: ObjectRef): Promise<Existing<S> | undefined> {
+  private async cachedOrLive<S>(
+    informer: Informer<KubeObject>,
+    apiVersion: string,
+    kind: string,
+    ref: ObjectRef,
+  ): Promise<Existing<S> | undefined> {
     const cached = informer.get(ref.namespace, ref.name);
     if (cached) return cached as Existing<S>;
     return (await this.reader.get<KubeObject>({ apiVersion, kind, ...ref })) as Existing<S> | undefined;

@@ -54,7 +54,11 @@ const MAX_MESSAGE = 1024;
 export function restEventSink(rest: RestClient): EventSink {
   return {
     create: (namespace, event) =>
-      rest.request<{ metadata?: { name?: string } }>({ method: 'POST', path: collectionPath(EVENT, namespace), body: event }),
+      rest.request<{ metadata?: { name?: string } }>({
+        method: 'POST',
+        path: collectionPath(EVENT, namespace),
+        body: event,
+      }),
     patch: (namespace, name, patch) =>
       rest.request({
         method: 'PATCH',

@@ -32,7 +32,9 @@ export class FollowedSecrets {
     if (!informer) {
       const inf = this.opts.watchOne(ref);
       // The first list's objects are what the caller is about to read: only later changes are news.
-      const changed = (obj: KubeObject) => { if (inf.hasSynced()) this.opts.onChange(obj); };
+      const changed = (obj: KubeObject) => {
+        if (inf.hasSynced()) this.opts.onChange(obj);
+      };
       inf.addHandlers({ add: changed, update: (_old, obj) => changed(obj), delete: changed });
       inf.start();
       this.watches.set(key, inf);

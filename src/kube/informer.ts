@@ -62,9 +62,9 @@ export class Informer<T extends KubeObject> {
   private stopped = true;
   private synced = false;
   private current: { abort(): void } | undefined;
-  private retryTimer: TimerHandle | undefined;
-  private watchdogTimer: TimerHandle | undefined;
-  private resyncTimer: TimerHandle | undefined;
+  private retryTimer: TimerHandle;
+  private watchdogTimer: TimerHandle;
+  private resyncTimer: TimerHandle;
   private syncWaiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
   /** Access denied before the first sync: waiting cannot help, so sync waiters fail at once. */
   private denied: Error | undefined;
@@ -200,12 +200,15 @@ export class Informer<T extends KubeObject> {
       return;
     }
     this.current = handle;
-    this.watchdogTimer = this.clock.setTimeout(() => {
-      if (attempt !== this.attempt || this.stopped) return;
-      this.report(new Error(`${this.name}: watch silent past its ${timeout} s timeout; restarting`), 'watch');
-      this.failures += 1;
-      this.reconnect(this.backoff());
-    }, timeout * 1000 + (this.opts.watchdogGraceMs ?? 60_000));
+    this.watchdogTimer = this.clock.setTimeout(
+      () => {
+        if (attempt !== this.attempt || this.stopped) return;
+        this.report(new Error(`${this.name}: watch silent past its ${timeout} s timeout; restarting`), 'watch');
+        this.failures += 1;
+        this.reconnect(this.backoff());
+      },
+      timeout * 1000 + (this.opts.watchdogGraceMs ?? 60_000),
+    );
   }
 
   private onEvent(type: string, raw: unknown): void {

@@ -37,24 +37,49 @@ export function findKubeconfig(opts: KubeconfigLookup = {}): KubeconfigSource {
     if (files.length === 0) throw new Error(`KUBECONFIG=${env.KUBECONFIG}: none of these files exists`);
     return { kind: 'files', files };
   }
-  if (env.KUBERNETES_SERVICE_HOST && existsSync(opts.serviceAccountTokenPath ?? join(SA_DIR, 'token'))) return { kind: 'in-cluster' };
+  if (env.KUBERNETES_SERVICE_HOST && existsSync(opts.serviceAccountTokenPath ?? join(SA_DIR, 'token')))
+    return { kind: 'in-cluster' };
   if (existsSync(homeConfig)) return { kind: 'files', files: [homeConfig] };
-  throw new Error('no Kubernetes configuration found: pass --kubeconfig, set KUBECONFIG, run in a cluster, or create ~/.kube/config');
+  throw new Error(
+    'no Kubernetes configuration found: pass --kubeconfig, set KUBECONFIG, run in a cluster, or create ~/.kube/config',
+  );
 }
 
-interface Named<T> { name: string; value: T }
+interface Named<T> {
+  name: string;
+  value: T;
+}
 interface RawCluster {
-  server?: string; 'certificate-authority'?: string; 'certificate-authority-data'?: string;
-  'insecure-skip-tls-verify'?: boolean; 'tls-server-name'?: string; 'proxy-url'?: string;
+  server?: string;
+  'certificate-authority'?: string;
+  'certificate-authority-data'?: string;
+  'insecure-skip-tls-verify'?: boolean;
+  'tls-server-name'?: string;
+  'proxy-url'?: string;
 }
 interface RawUser {
-  'client-certificate'?: string; 'client-certificate-data'?: string; 'client-key'?: string; 'client-key-data'?: string;
-  token?: string; tokenFile?: string; username?: string; password?: string;
-  exec?: unknown; 'auth-provider'?: unknown; as?: unknown; 'as-groups'?: unknown; 'as-uid'?: unknown;
+  'client-certificate'?: string;
+  'client-certificate-data'?: string;
+  'client-key'?: string;
+  'client-key-data'?: string;
+  token?: string;
+  tokenFile?: string;
+  username?: string;
+  password?: string;
+  exec?: unknown;
+  'auth-provider'?: unknown;
+  as?: unknown;
+  'as-groups'?: unknown;
+  'as-uid'?: unknown;
 }
 
 /** The parts of a kubeconfig this loader understands; anything else means client-node must do it. */
-interface Resolved { cluster: RawCluster; user: RawUser; clusterDir: string; userDir: string }
+interface Resolved {
+  cluster: RawCluster;
+  user: RawUser;
+  clusterDir: string;
+  userDir: string;
+}
 
 /**
  * Loads the cluster access the operator needs without client-node: certificates, bearer tokens (also from
@@ -65,7 +90,8 @@ export function loadLeanKubeAccess(opts: KubeconfigLookup = {}, now: () => numbe
   const source = findKubeconfig(opts);
   const resolved = source.kind === 'in-cluster' ? inCluster(opts) : fromFiles(source.files, opts.context);
   const { cluster, user } = resolved;
-  if (cluster['proxy-url'] || user.exec || user['auth-provider'] || user.as || user['as-groups'] || user['as-uid']) return undefined;
+  if (cluster['proxy-url'] || user.exec || user['auth-provider'] || user.as || user['as-groups'] || user['as-uid'])
+    return undefined;
   if (!cluster.server) throw new Error('kubeconfig: the current cluster has no server');
   return new LeanKubeAccess(resolved, now);
 }
@@ -76,9 +102,13 @@ function inCluster(opts: KubeconfigLookup): Resolved {
   const port = env.KUBERNETES_SERVICE_PORT ?? '443';
   const tokenFile = opts.serviceAccountTokenPath ?? join(SA_DIR, 'token');
   return {
-    cluster: { server: `https://${host.includes(':') ? `[${host}]` : host}:${port}`, 'certificate-authority': join(dirname(tokenFile), 'ca.crt') },
+    cluster: {
+      server: `https://${host.includes(':') ? `[${host}]` : host}:${port}`,
+      'certificate-authority': join(dirname(tokenFile), 'ca.crt'),
+    },
     user: { tokenFile },
-    clusterDir: '/', userDir: '/',
+    clusterDir: '/',
+    userDir: '/',
   };
 }
 
@@ -99,15 +129,22 @@ function fromFiles(files: string[], context: string | undefined): Resolved {
     const raw = (yamlLoad(readFileSync(file, 'utf8')) ?? {}) as RawConfig;
     const dir = dirname(file);
     current ??= raw['current-context'] || undefined;
-    for (const c of raw.clusters ?? []) if (!clusters.has(c.name)) clusters.set(c.name, { name: c.name, value: c.cluster ?? {}, dir });
-    for (const u of raw.users ?? []) if (!users.has(u.name)) users.set(u.name, { name: u.name, value: u.user ?? {}, dir });
+    for (const c of raw.clusters ?? [])
+      if (!clusters.has(c.name)) clusters.set(c.name, { name: c.name, value: c.cluster ?? {}, dir });
+    for (const u of raw.users ?? [])
+      if (!users.has(u.name)) users.set(u.name, { name: u.name, value: u.user ?? {}, dir });
     for (const c of raw.contexts ?? []) if (!contexts.has(c.name)) contexts.set(c.name, c.context ?? {});
   }
   const ctx = current === undefined ? undefined : contexts.get(current);
   const cluster = ctx?.cluster === undefined ? undefined : clusters.get(ctx.cluster);
   if (!cluster) throw new Error(`kubeconfig context "${current ?? ''}" names no cluster`);
   const user = ctx?.user === undefined ? undefined : users.get(ctx.user);
-  return { cluster: cluster.value, user: user?.value ?? {}, clusterDir: cluster.dir, userDir: user?.dir ?? cluster.dir };
+  return {
+    cluster: cluster.value,
+    user: user?.value ?? {},
+    clusterDir: cluster.dir,
+    userDir: user?.dir ?? cluster.dir,
+  };
 }
 
 /** TLS material read once; a token file re-read every minute. */
@@ -116,7 +153,10 @@ class LeanKubeAccess implements KubeAccess {
   private readonly cluster: { server: string; skipTLSVerify: boolean };
   private token: { value: string; readAt: number } | undefined;
 
-  constructor(private readonly r: Resolved, private readonly now: () => number) {
+  constructor(
+    private readonly r: Resolved,
+    private readonly now: () => number,
+  ) {
     const { cluster: c, user: u } = r;
     this.cluster = { server: c.server ?? '', skipTLSVerify: c['insecure-skip-tls-verify'] === true };
     const ca = material(c['certificate-authority-data'], c['certificate-authority'], r.clusterDir);
@@ -144,7 +184,10 @@ class LeanKubeAccess implements KubeAccess {
     if (u.token) return `Bearer ${u.token}`;
     if (u.tokenFile) {
       if (!this.token || this.now() - this.token.readAt > TOKEN_REREAD_MS) {
-        this.token = { value: readFileSync(resolvePath(u.tokenFile, this.r.userDir), 'utf8').trim(), readAt: this.now() };
+        this.token = {
+          value: readFileSync(resolvePath(u.tokenFile, this.r.userDir), 'utf8').trim(),
+          readAt: this.now(),
+        };
       }
       return `Bearer ${this.token.value}`;
     }

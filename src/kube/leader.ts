@@ -32,7 +32,11 @@ export function restLeaseStore(rest: RestClient): LeaseStore {
   return {
     async get(namespace, name) {
       try {
-        return await rest.request<Lease>({ method: 'GET', path: objectPath(LEASE, namespace, name), timeoutMs: 10_000 });
+        return await rest.request<Lease>({
+          method: 'GET',
+          path: objectPath(LEASE, namespace, name),
+          timeoutMs: 10_000,
+        });
       } catch (err) {
         if (isNotFound(err)) return undefined;
         throw err;
@@ -197,7 +201,7 @@ export class LeaderElector {
         spec: {
           ...spec,
           ...ours,
-          acquireTime: renewing ? spec.acquireTime ?? ours.acquireTime : ours.acquireTime,
+          acquireTime: renewing ? (spec.acquireTime ?? ours.acquireTime) : ours.acquireTime,
           leaseTransitions: (spec.leaseTransitions ?? 0) + (renewing ? 0 : 1),
         },
       };

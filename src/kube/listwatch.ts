@@ -46,7 +46,12 @@ export function kubeListWatch<T extends KubeObject>(rest: RestClient, spec: List
 
     async watch(resourceVersion, timeoutSeconds, onEvent, onDone) {
       const query = { ...selectors, resourceVersion, allowWatchBookmarks: true, timeoutSeconds };
-      return rest.watch(spec.path, query, (type, obj) => onEvent(type, type === 'ERROR' ? obj : lean(obj as T)), onDone);
+      return rest.watch(
+        spec.path,
+        query,
+        (type, obj) => onEvent(type, type === 'ERROR' ? obj : lean(obj as T)),
+        onDone,
+      );
     },
   };
 }

@@ -17,7 +17,10 @@ export class KubeReader {
     const { rt, version } = resourceFor(ref.apiVersion, ref.kind);
     this.count += 1;
     try {
-      return await this.rest.request<T>({ method: 'GET', path: objectPath(rt, ref.namespace, ref.name, undefined, version) });
+      return await this.rest.request<T>({
+        method: 'GET',
+        path: objectPath(rt, ref.namespace, ref.name, undefined, version),
+      });
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;

@@ -9,27 +9,76 @@ export interface ResourceType {
 }
 
 export const KINGRESS: ResourceType = {
-  group: 'networking.internal.knative.dev', version: 'v1alpha1', kind: 'Ingress', plural: 'ingresses', namespaced: true,
+  group: 'networking.internal.knative.dev',
+  version: 'v1alpha1',
+  kind: 'Ingress',
+  plural: 'ingresses',
+  namespaced: true,
 };
 export const VIRTUAL_SERVICE: ResourceType = {
-  group: 'networking.istio.io', version: 'v1beta1', kind: 'VirtualService', plural: 'virtualservices', namespaced: true,
+  group: 'networking.istio.io',
+  version: 'v1beta1',
+  kind: 'VirtualService',
+  plural: 'virtualservices',
+  namespaced: true,
 };
 export const GATEWAY: ResourceType = {
-  group: 'networking.istio.io', version: 'v1beta1', kind: 'Gateway', plural: 'gateways', namespaced: true,
+  group: 'networking.istio.io',
+  version: 'v1beta1',
+  kind: 'Gateway',
+  plural: 'gateways',
+  namespaced: true,
 };
 export const SECRET: ResourceType = { group: '', version: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true };
-export const CONFIG_MAP: ResourceType = { group: '', version: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true };
-export const SERVICE: ResourceType = { group: '', version: 'v1', kind: 'Service', plural: 'services', namespaced: true };
-export const NAMESPACE: ResourceType = { group: '', version: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false };
+export const CONFIG_MAP: ResourceType = {
+  group: '',
+  version: 'v1',
+  kind: 'ConfigMap',
+  plural: 'configmaps',
+  namespaced: true,
+};
+export const SERVICE: ResourceType = {
+  group: '',
+  version: 'v1',
+  kind: 'Service',
+  plural: 'services',
+  namespaced: true,
+};
+export const NAMESPACE: ResourceType = {
+  group: '',
+  version: 'v1',
+  kind: 'Namespace',
+  plural: 'namespaces',
+  namespaced: false,
+};
 export const EVENT: ResourceType = { group: '', version: 'v1', kind: 'Event', plural: 'events', namespaced: true };
 export const ENDPOINT_SLICE: ResourceType = {
-  group: 'discovery.k8s.io', version: 'v1', kind: 'EndpointSlice', plural: 'endpointslices', namespaced: true,
+  group: 'discovery.k8s.io',
+  version: 'v1',
+  kind: 'EndpointSlice',
+  plural: 'endpointslices',
+  namespaced: true,
 };
 export const LEASE: ResourceType = {
-  group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', plural: 'leases', namespaced: true,
+  group: 'coordination.k8s.io',
+  version: 'v1',
+  kind: 'Lease',
+  plural: 'leases',
+  namespaced: true,
 };
 
-const KNOWN = [KINGRESS, VIRTUAL_SERVICE, GATEWAY, SECRET, CONFIG_MAP, SERVICE, NAMESPACE, EVENT, ENDPOINT_SLICE, LEASE];
+const KNOWN = [
+  KINGRESS,
+  VIRTUAL_SERVICE,
+  GATEWAY,
+  SECRET,
+  CONFIG_MAP,
+  SERVICE,
+  NAMESPACE,
+  EVENT,
+  ENDPOINT_SLICE,
+  LEASE,
+];
 
 export function apiVersionOf(rt: ResourceType, version = rt.version): string {
   return rt.group ? `${rt.group}/${version}` : version;

@@ -28,7 +28,11 @@ export interface KubeAccess {
 /** A non-2xx answer: numeric `.code`, `.body` the response text (usually a JSON Status), like client-node's ApiException. */
 export class ApiError extends Error {
   override readonly name = 'ApiException';
-  constructor(readonly code: number, readonly body: string, readonly headers: Record<string, string>) {
+  constructor(
+    readonly code: number,
+    readonly body: string,
+    readonly headers: Record<string, string>,
+  ) {
     super(`HTTP ${code}`);
   }
 }
@@ -69,7 +73,7 @@ export class RestClient {
           try {
             resolve((text === '' ? undefined : JSON.parse(text)) as T);
           } catch (err) {
-            reject(err);
+            reject(err instanceof Error ? err : new Error(String(err)));
           }
         });
       });
@@ -105,7 +109,14 @@ export class RestClient {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (c: string) => (body += c));
-        res.on('end', () => done(Object.assign(new Error(http.STATUS_CODES[res.statusCode ?? 500] ?? 'watch failed'), { statusCode: res.statusCode, body })));
+        res.on('end', () =>
+          done(
+            Object.assign(new Error(http.STATUS_CODES[res.statusCode ?? 500] ?? 'watch failed'), {
+              statusCode: res.statusCode,
+              body,
+            }),
+          ),
+        );
         res.on('error', done);
         return;
       }
@@ -191,7 +202,11 @@ function sameTLS(a: https.AgentOptions, b: https.AgentOptions | undefined): bool
     const y = b[k];
     if (x === y) return true;
     if (Buffer.isBuffer(x) && Buffer.isBuffer(y)) return x.equals(y);
-    if (Array.isArray(x) && Array.isArray(y)) return x.length === y.length && x.every((v, i) => v === y[i] || (Buffer.isBuffer(v) && Buffer.isBuffer(y[i]) && v.equals(y[i] as Buffer)));
+    if (Array.isArray(x) && Array.isArray(y))
+      return (
+        x.length === y.length &&
+        x.every((v, i) => v === y[i] || (Buffer.isBuffer(v) && Buffer.isBuffer(y[i]) && v.equals(y[i])))
+      );
     return false;
   });
 }

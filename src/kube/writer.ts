@@ -91,7 +91,11 @@ export class KubeWriter {
   }
 
   /** JSON merge patch (custom resources reject strategic merge patch with 415). */
-  async mergePatch<T extends KubeObject = KubeObject>(ref: ObjectRef, patch: object, subresource?: 'status'): Promise<T> {
+  async mergePatch<T extends KubeObject = KubeObject>(
+    ref: ObjectRef,
+    patch: object,
+    subresource?: 'status',
+  ): Promise<T> {
     const { rt, version } = resourceFor(ref.apiVersion, ref.kind);
     this.counted(subresource ? 'status' : 'patch');
     return this.rest.request<T>({

@@ -13,7 +13,10 @@ export function parseListenAddress(address: string): ParsedAddress {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]\s]*)):(\d{1,5})$/.exec(address);
   const port = m ? Number(m[3]) : NaN;
   if (!m || port > 65535) {
-    return { ok: false, error: `"${address}" is not a listen address (want [host]:port with port 0-65535, e.g. ":9090")` };
+    return {
+      ok: false,
+      error: `"${address}" is not a listen address (want [host]:port with port 0-65535, e.g. ":9090")`,
+    };
   }
   const host = m[1] ?? m[2];
   return { ok: true, value: { host: host === '' ? undefined : host, port } };

@@ -59,7 +59,9 @@ export async function startHealthServer(opts: HealthServerOptions): Promise<Heal
   return {
     metricsPort: boundPort(metricsServer),
     healthPort: boundPort(healthServer),
-    close: async () => { await Promise.all([closeServer(metricsServer), closeServer(healthServer)]); },
+    close: async () => {
+      await Promise.all([closeServer(metricsServer), closeServer(healthServer)]);
+    },
   };
 }
 
@@ -84,7 +86,9 @@ function sameAddress(a: ListenAddress, b: ListenAddress): boolean {
 }
 
 function listen(routes: Readonly<Record<string, Handler>>, at: ListenAddress): Promise<Server> {
-  const server = createServer((req, res) => { void handle(routes, req, res); });
+  const server = createServer((req, res) => {
+    void handle(routes, req, res);
+  });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(at.port, at.host, () => {
@@ -94,7 +98,11 @@ function listen(routes: Readonly<Record<string, Handler>>, at: ListenAddress): P
   });
 }
 
-async function handle(routes: Readonly<Record<string, Handler>>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  routes: Readonly<Record<string, Handler>>,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const path = (req.url ?? '/').split('?')[0] ?? '/';
   const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
   if (!route) return reply(res, 404, 'not found\n');

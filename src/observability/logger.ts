@@ -70,11 +70,16 @@ export interface RecordedLine {
 export function recordingLogger(): { logger: Logger; lines: RecordedLine[] } {
   const lines: RecordedLine[] = [];
   const make = (base: LogFields): Logger => {
-    const at = (level: LogLevel) => (msg: string, fields?: LogFields): void => {
-      lines.push({ level, msg, fields: redactFields({ ...base, ...fields }) });
-    };
+    const at =
+      (level: LogLevel) =>
+      (msg: string, fields?: LogFields): void => {
+        lines.push({ level, msg, fields: redactFields({ ...base, ...fields }) });
+      };
     return {
-      debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'),
+      debug: at('debug'),
+      info: at('info'),
+      warn: at('warn'),
+      error: at('error'),
       child: (fields) => make({ ...base, ...fields }),
     };
   };
@@ -82,13 +87,18 @@ export function recordingLogger(): { logger: Logger; lines: RecordedLine[] } {
 }
 
 function wrap(w: winston.Logger, base: LogFields): Logger {
-  const at = (level: LogLevel) => (msg: string, fields?: LogFields): void => {
-    // Checked before redaction so that debug lines cost nothing at info level.
-    if (!w.isLevelEnabled(level)) return;
-    w.log({ level, message: msg, fields: redactFields({ ...base, ...fields }) });
-  };
+  const at =
+    (level: LogLevel) =>
+    (msg: string, fields?: LogFields): void => {
+      // Checked before redaction so that debug lines cost nothing at info level.
+      if (!w.isLevelEnabled(level)) return;
+      w.log({ level, message: msg, fields: redactFields({ ...base, ...fields }) });
+    };
   return {
-    debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'),
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
     child: (fields) => wrap(w, { ...base, ...fields }),
   };
 }

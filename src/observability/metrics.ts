@@ -15,15 +15,43 @@ export type ReadinessCounts = Readonly<Record<ReadinessState, number>>;
  * plugin's 401/403/429 most often (rejected), echoed an older hash (stale), or failed (error) or timed out (timeout).
  */
 export type ProbeOutcome = 'ready' | 'abandoned' | 'not_ready' | 'rejected' | 'stale' | 'error' | 'timeout';
-export const PROBE_OUTCOMES: readonly ProbeOutcome[] = ['ready', 'abandoned', 'not_ready', 'rejected', 'stale', 'error', 'timeout'];
+export const PROBE_OUTCOMES: readonly ProbeOutcome[] = [
+  'ready',
+  'abandoned',
+  'not_ready',
+  'rejected',
+  'stale',
+  'error',
+  'timeout',
+];
 
 /** Why a probe failed, one value per kind of fix (prober/explain.ts says each in words). */
 export type ProbeCause =
-  | 'unauthorized' | 'forbidden' | 'rate_limited' | 'upgrade_required' | 'unexpected_status'
-  | 'not_found' | 'unavailable' | 'stale' | 'refused' | 'tls' | 'timeout' | 'error';
+  | 'unauthorized'
+  | 'forbidden'
+  | 'rate_limited'
+  | 'upgrade_required'
+  | 'unexpected_status'
+  | 'not_found'
+  | 'unavailable'
+  | 'stale'
+  | 'refused'
+  | 'tls'
+  | 'timeout'
+  | 'error';
 export const PROBE_CAUSES: readonly ProbeCause[] = [
-  'unauthorized', 'forbidden', 'rate_limited', 'upgrade_required', 'unexpected_status',
-  'not_found', 'unavailable', 'stale', 'refused', 'tls', 'timeout', 'error',
+  'unauthorized',
+  'forbidden',
+  'rate_limited',
+  'upgrade_required',
+  'unexpected_status',
+  'not_found',
+  'unavailable',
+  'stale',
+  'refused',
+  'tls',
+  'timeout',
+  'error',
 ];
 
 export const METRIC_PREFIX = 'net_higress_';
@@ -88,28 +116,33 @@ export class Metrics {
 
   constructor(opts: MetricsOptions = {}) {
     // Gauges read their source at scrape time: the truth lives in the queue and the caches.
-    const metrics = this;
-    new Gauge({
+    const depth: Gauge = new Gauge({
       name: `${METRIC_PREFIX}workqueue_depth`,
       help: 'Keys waiting in the work queue.',
       registers: [this.registry],
-      collect() { const n = sample(metrics.queueDepth); if (n !== undefined) this.set(n); },
+      collect: () => {
+        const n = sample(this.queueDepth);
+        if (n !== undefined) depth.set(n);
+      },
     });
-    new Gauge({
+    const readiness: Gauge<'state'> = new Gauge({
       name: `${METRIC_PREFIX}kingress_readiness`,
       help: 'KIngresses of our class by readiness state.',
       labelNames: ['state'] as const,
       registers: [this.registry],
-      collect() {
-        const counts = sample(metrics.readiness);
-        if (counts) for (const state of READINESS_STATES) this.set({ state }, counts[state]);
+      collect: () => {
+        const counts = sample(this.readiness);
+        if (counts) for (const state of READINESS_STATES) readiness.set({ state }, counts[state]);
       },
     });
-    new Gauge({
+    const probing: Gauge = new Gauge({
       name: `${METRIC_PREFIX}kingresses_probing`,
       help: 'KIngresses waiting for every gateway pod to serve their current generation.',
       registers: [this.registry],
-      collect() { const n = sample(metrics.probing); if (n !== undefined) this.set(n); },
+      collect: () => {
+        const n = sample(this.probing);
+        if (n !== undefined) probing.set(n);
+      },
     });
 
     // Zero series exist from the start, so rate() and alerts work before the first event.

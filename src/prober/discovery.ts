@@ -10,7 +10,16 @@ import type { DefaultedIngress } from '../translate/defaults.js';
 import { qualifiedGatewayName } from '../translate/gateway.js';
 import { expandedHosts } from '../translate/hosts.js';
 import type { Desired } from '../translate/translate.js';
-import { probeTargets, readyAddresses, type BoundGateway, type GatewayServer, type GatewayServiceState, type ProbeTarget, type ServicePorts, type VisibilityTargets } from './targets.js';
+import {
+  probeTargets,
+  readyAddresses,
+  type BoundGateway,
+  type GatewayServer,
+  type GatewayServiceState,
+  type ProbeTarget,
+  type ServicePorts,
+  type VisibilityTargets,
+} from './targets.js';
 
 /** The prober's read-only view of the cluster; every read may wait for a watch to start. */
 export interface GatewayCluster {
@@ -30,11 +39,20 @@ export interface ListedTargets {
   missingServices: string[];
 }
 
-const VISIBILITIES = [[VISIBILITY_EXTERNAL, 'external'], [VISIBILITY_CLUSTER_LOCAL, 'local']] as const;
+const VISIBILITIES = [
+  [VISIBILITY_EXTERNAL, 'external'],
+  [VISIBILITY_CLUSTER_LOCAL, 'local'],
+] as const;
 
-export async function listProbeTargets(ing: DefaultedIngress, desired: Desired, cluster: GatewayCluster,
-                                       clusterDomain: string): Promise<ListedTargets> {
-  const generated = new Map([...desired.gateways, ...desired.wildcardGateways].map((g) => [qualifiedGatewayName(g), g]));
+export async function listProbeTargets(
+  ing: DefaultedIngress,
+  desired: Desired,
+  cluster: GatewayCluster,
+  clusterDomain: string,
+): Promise<ListedTargets> {
+  const generated = new Map(
+    [...desired.gateways, ...desired.wildcardGateways].map((g) => [qualifiedGatewayName(g), g]),
+  );
   const services = new Map<string, GatewayServiceState>();
   const missingServices: string[] = [];
   const visibilities: VisibilityTargets[] = [];
@@ -59,7 +77,8 @@ export async function listProbeTargets(ing: DefaultedIngress, desired: Desired, 
     // Per-KIngress and wildcard Gateways select the same pods as the config gateways of their visibility.
     const allServices = [...new Set(serviceOf.values())];
     // No ready pod, nothing to probe: Ready at once, without reading any Gateway.
-    if (!allServices.some((key) => services.get(key)?.slices.some((slice) => readyAddresses(slice).length > 0))) continue;
+    if (!allServices.some((key) => services.get(key)?.slices.some((slice) => readyAddresses(slice).length > 0)))
+      continue;
 
     const gateways: BoundGateway[] = [];
     for (const name of desired.gatewayNames[which]) {

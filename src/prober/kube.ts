@@ -18,7 +18,9 @@ import type { GatewayServer, ServicePorts } from './targets.js';
 // List items carry no apiVersion/kind, so these read only what the prober uses.
 const serviceSchema = z.looseObject({
   metadata: z.looseObject({ labels: stringMap.optional() }),
-  spec: z.looseObject({ ports: z.array(z.looseObject({ name: z.string().optional(), port: z.number().int() })).optional() }).optional(),
+  spec: z
+    .looseObject({ ports: z.array(z.looseObject({ name: z.string().optional(), port: z.number().int() })).optional() })
+    .optional(),
 });
 const serverSchema = z.looseObject({
   port: z.looseObject({ number: z.number().int(), protocol: z.string() }),
@@ -41,7 +43,10 @@ export class InformerGatewayCluster implements GatewayCluster {
   private readonly listeners = new Set<(service: string, slices: readonly EndpointSlice[]) => void>();
   private stopped = false;
 
-  constructor(private readonly rest: RestClient, private readonly opts: InformerGatewayClusterOptions = {}) {}
+  constructor(
+    private readonly rest: RestClient,
+    private readonly opts: InformerGatewayClusterOptions = {},
+  ) {}
 
   async service(ref: ObjectRef): Promise<ServicePorts | undefined> {
     const informer = await this.watch(SERVICE, ref.namespace, { fieldSelector: `metadata.name=${ref.name}` });
@@ -52,8 +57,14 @@ export class InformerGatewayCluster implements GatewayCluster {
 
   async endpointSlices(service: ObjectRef): Promise<EndpointSlice[]> {
     const key = refKey(service);
-    const informer = await this.watch(ENDPOINT_SLICE, service.namespace, { labelSelector: `${SERVICE_NAME_LABEL}=${service.name}` },
-      (inf) => { for (const l of this.listeners) l(key, slicesOf(inf)); });
+    const informer = await this.watch(
+      ENDPOINT_SLICE,
+      service.namespace,
+      { labelSelector: `${SERVICE_NAME_LABEL}=${service.name}` },
+      (inf) => {
+        for (const l of this.listeners) l(key, slicesOf(inf));
+      },
+    );
     return slicesOf(informer);
   }
 
@@ -79,19 +90,28 @@ export class InformerGatewayCluster implements GatewayCluster {
   }
 
   /** The informer for one selection, started on first use; concurrent first readers share its sync. */
-  private async watch(rt: ResourceType, namespace: string, selector: { labelSelector?: string; fieldSelector?: string },
-                      onChange?: (inf: Informer<KubeObject>) => void): Promise<Informer<KubeObject>> {
+  private async watch(
+    rt: ResourceType,
+    namespace: string,
+    selector: { labelSelector?: string; fieldSelector?: string },
+    onChange?: (inf: Informer<KubeObject>) => void,
+  ): Promise<Informer<KubeObject>> {
     if (this.stopped) throw new Error('prober stopped');
     const key = `${rt.plural}|${namespace}|${selector.labelSelector ?? ''}|${selector.fieldSelector ?? ''}`;
     let watched = this.watches.get(key);
     if (!watched) {
       const name = `prober ${rt.plural} in ${namespace} (${selector.labelSelector ?? selector.fieldSelector ?? ''})`;
       const informer = createInformer<KubeObject>(this.rest, rt, {
-        namespace, ...selector, name, resyncMs: 0,
+        namespace,
+        ...selector,
+        name,
+        resyncMs: 0,
         onError: (err, phase) => this.opts.onError?.(err, `${name}: ${phase}`),
       });
       if (onChange) {
-        const changed = (): void => { if (informer.hasSynced()) onChange(informer); };
+        const changed = (): void => {
+          if (informer.hasSynced()) onChange(informer);
+        };
         informer.addHandlers({ add: changed, update: changed, delete: changed });
       }
       informer.start();
@@ -104,7 +124,7 @@ export class InformerGatewayCluster implements GatewayCluster {
       // Start over on the next read rather than keep a watch that never listed.
       if (this.watches.get(key) === watched) this.watches.delete(key);
       await watched.informer.stop();
-      throw new Error(`cannot read ${rt.plural} in ${namespace}: ${errorMessage(err)}`);
+      throw new Error(`cannot read ${rt.plural} in ${namespace}: ${errorMessage(err)}`, { cause: err });
     }
     return watched.informer;
   }

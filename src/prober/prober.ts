@@ -51,10 +51,18 @@ export class Prober implements Readiness {
   private readonly send: SendProbe;
   private readonly clock: Clock;
 
-  constructor(private readonly cluster: GatewayCluster, private readonly opts: ProberOptions) {
+  constructor(
+    private readonly cluster: GatewayCluster,
+    private readonly opts: ProberOptions,
+  ) {
     this.clock = opts.clock ?? realClock;
     this.send = opts.send ?? ((target, signal) => sendProbe(target, signal));
-    this.scheduler = new ProbeScheduler((item) => this.probe(item), (item) => item.probing.isLive(item), opts.scheduler, this.clock);
+    this.scheduler = new ProbeScheduler(
+      (item) => this.probe(item),
+      (item) => item.probing.isLive(item),
+      opts.scheduler,
+      this.clock,
+    );
     cluster.onEndpointsChanged((service, slices) => this.endpointsChanged(service, slices));
     opts.metrics?.setProbingSource(() => this.waiting());
   }
@@ -68,7 +76,7 @@ export class Prober implements Readiness {
     const token = Symbol(key);
     this.listing.set(key, token);
     let listed: Awaited<ReturnType<typeof listProbeTargets>>;
-    let wanted = false;
+    let wanted: boolean;
     try {
       listed = await listProbeTargets(ing, desired, this.cluster, this.opts.clusterDomain);
     } finally {
@@ -79,7 +87,8 @@ export class Prober implements Readiness {
     if (!wanted) return false;
 
     const log = this.opts.log.child({ kingress: key });
-    if (listed.missingServices.length > 0) log.warn('gateway Service not found; its pods cannot be probed', { services: listed.missingServices });
+    if (listed.missingServices.length > 0)
+      log.warn('gateway Service not found; its pods cannot be probed', { services: listed.missingServices });
     const state = new IngressProbing(key, desired.hash, listed.targets, this.clock.now());
     this.states.set(key, state);
     if (state.done) {
@@ -104,7 +113,7 @@ export class Prober implements Readiness {
     const failure = this.states.get(key)?.blocker;
     if (!failure) return undefined;
     let seen = this.announced.get(key);
-    if (!seen) this.announced.set(key, seen = new Set());
+    if (!seen) this.announced.set(key, (seen = new Set()));
     const announce = !seen.has(failure.cause);
     seen.add(failure.cause);
     return { message: failure.message, announce };
@@ -145,13 +154,23 @@ export class Prober implements Readiness {
     if (!state.isLive(item)) return true;
     const v = verdict(res, state.hash);
     this.opts.metrics?.countProbe(v.outcome);
-    const fields = { kingress: state.key, pod: item.target.podIP, port: item.target.podPort, scheme: item.target.scheme, host: item.target.host, outcome: v.outcome, reason: v.reason };
-    if (v.outcome === 'abandoned') this.opts.log.info('probe answered without the probe handler; counting the pod as ready', fields);
+    const fields = {
+      kingress: state.key,
+      pod: item.target.podIP,
+      port: item.target.podPort,
+      scheme: item.target.scheme,
+      host: item.target.host,
+      outcome: v.outcome,
+      reason: v.reason,
+    };
+    if (v.outcome === 'abandoned')
+      this.opts.log.info('probe answered without the probe handler; counting the pod as ready', fields);
     else this.opts.log.debug('probe', fields);
     if (!v.done) {
       this.opts.metrics?.countProbeFailure(v.cause);
-      const grace = isTransient(v.cause) ? this.opts.explainAfterMs ?? DEFAULT_EXPLAIN_AFTER_MS : 0;
-      if (state.failed(item, explainFailure(item.target, res, v.cause), this.clock.now(), grace)) this.requeue(state.key, this.opts.onBlocked ?? this.opts.onReady);
+      const grace = isTransient(v.cause) ? (this.opts.explainAfterMs ?? DEFAULT_EXPLAIN_AFTER_MS) : 0;
+      if (state.failed(item, explainFailure(item.target, res, v.cause), this.clock.now(), grace))
+        this.requeue(state.key, this.opts.onBlocked ?? this.opts.onReady);
       return false;
     }
     if (state.succeeded(item)) this.completed(state);
@@ -165,7 +184,12 @@ export class Prober implements Readiness {
       const before = state.pendingPods();
       const done = state.endpointsChanged(service, ready);
       const left = before.filter((ip) => !ready.has(ip) && !state.pendingPods().includes(ip));
-      if (left.length > 0) this.opts.log.info('gateway pods left the endpoints; not waiting for them', { kingress: state.key, service, pods: left });
+      if (left.length > 0)
+        this.opts.log.info('gateway pods left the endpoints; not waiting for them', {
+          kingress: state.key,
+          service,
+          pods: left,
+        });
       if (done) this.completed(state);
     }
   }

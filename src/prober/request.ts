@@ -28,7 +28,11 @@ export function probeHeaders(target: ProbeTarget): Record<string, string> {
 }
 
 /** Sends one probe; never rejects: transport failures, timeouts and cancellation come back as `error`. */
-export function sendProbe(target: ProbeTarget, signal: AbortSignal, timeoutMs = PROBE_TIMEOUT_MS): Promise<ProbeResponse> {
+export function sendProbe(
+  target: ProbeTarget,
+  signal: AbortSignal,
+  timeoutMs = PROBE_TIMEOUT_MS,
+): Promise<ProbeResponse> {
   return new Promise<ProbeResponse>((resolve) => {
     let settled = false;
     const settle = (res: ProbeResponse): void => {
@@ -53,24 +57,40 @@ export function sendProbe(target: ProbeTarget, signal: AbortSignal, timeoutMs = 
       res.resume();
       settle({ kind: 'response', status: res.statusCode ?? 0, hash: Array.isArray(value) ? value[0] : value });
     };
-    const req = target.scheme === 'https'
-      ? https.request({ ...options, rejectUnauthorized: false, ...(isIP(target.host) ? {} : { servername: target.host }) }, onResponse)
-      : http.request(options, onResponse);
+    const req =
+      target.scheme === 'https'
+        ? https.request(
+            { ...options, rejectUnauthorized: false, ...(isIP(target.host) ? {} : { servername: target.host }) },
+            onResponse,
+          )
+        : http.request(options, onResponse);
     // Connected but never secured: the failure is the TLS handshake, whatever error code Node gives it.
     let connected = false;
     let secured = false;
     req.on('socket', (socket) => {
-      socket.once('connect', () => { connected = true; });
-      socket.once('secureConnect', () => { secured = true; });
+      socket.once('connect', () => {
+        connected = true;
+      });
+      socket.once('secureConnect', () => {
+        secured = true;
+      });
     });
-    const timer = setTimeout(() => settle({ kind: 'error', timeout: true, message: `no response within ${timeoutMs} ms` }), timeoutMs);
+    const timer = setTimeout(
+      () => settle({ kind: 'error', timeout: true, message: `no response within ${timeoutMs} ms` }),
+      timeoutMs,
+    );
     const onAbort = (): void => settle({ kind: 'error', timeout: false, message: 'cancelled' });
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
-    req.on('error', (err: NodeJS.ErrnoException) => settle({
-      kind: 'error', timeout: false, message: err.message, code: err.code,
-      tls: target.scheme === 'https' && connected && !secured,
-    }));
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      settle({
+        kind: 'error',
+        timeout: false,
+        message: err.message,
+        code: err.code,
+        tls: target.scheme === 'https' && connected && !secured,
+      }),
+    );
     req.end();
   });
 }

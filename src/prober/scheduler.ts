@@ -39,8 +39,12 @@ export class ProbeScheduler<I extends { readonly id: string }> {
   private readonly limiter: ControllerRateLimiter;
   private readonly opts: SchedulerOptions;
 
-  constructor(private readonly attempt: Attempt<I>, private readonly isLive: (item: I) => boolean,
-              opts: Partial<SchedulerOptions> = {}, private readonly clock: Clock = realClock) {
+  constructor(
+    private readonly attempt: Attempt<I>,
+    private readonly isLive: (item: I) => boolean,
+    opts: Partial<SchedulerOptions> = {},
+    private readonly clock: Clock = realClock,
+  ) {
     this.opts = { ...DEFAULT_SCHEDULER_OPTIONS, ...opts };
     this.limiter = new ControllerRateLimiter({ ...this.opts, clock });
   }
@@ -84,11 +88,14 @@ export class ProbeScheduler<I extends { readonly id: string }> {
       this.pump();
       return;
     }
-    this.timers.set(item.id, this.clock.setTimeout(() => {
-      this.timers.delete(item.id);
-      this.due.push(item);
-      this.pump();
-    }, ms));
+    this.timers.set(
+      item.id,
+      this.clock.setTimeout(() => {
+        this.timers.delete(item.id);
+        this.due.push(item);
+        this.pump();
+      }, ms),
+    );
   }
 
   private pump(): void {
@@ -108,7 +115,7 @@ export class ProbeScheduler<I extends { readonly id: string }> {
   }
 
   private async run(item: I): Promise<void> {
-    let finished = false;
+    let finished: boolean;
     try {
       finished = await this.attempt(item);
     } catch {

@@ -31,7 +31,12 @@ export class IngressProbing {
   /** The failure this KIngress reports as its reason to wait; it stays while its item keeps failing that way. */
   private blocked: { item: ProbeItem; failure: ProbeFailure } | undefined;
 
-  constructor(readonly key: string, readonly hash: string, targets: readonly ProbeTarget[], readonly startedAt: number) {
+  constructor(
+    readonly key: string,
+    readonly hash: string,
+    targets: readonly ProbeTarget[],
+    readonly startedAt: number,
+  ) {
     const run = ++sequence;
     for (const target of targets) {
       let pod = this.pods.get(target.podIP);
@@ -76,7 +81,8 @@ export class IngressProbing {
     const since = before?.failure.cause === failure.cause ? before.since : now;
     this.failing.set(item, { failure, since });
     const current = this.blocked;
-    if (current && this.isLive(current.item) && this.failing.get(current.item)?.failure.cause === current.failure.cause) return undefined;
+    if (current && this.isLive(current.item) && this.failing.get(current.item)?.failure.cause === current.failure.cause)
+      return undefined;
     if (now - since < graceMs) return undefined;
     this.blocked = { item, failure };
     return failure;

@@ -98,8 +98,10 @@ export function readyAddresses(slice: EndpointSlice): string[] {
 }
 
 /** Every (pod × Gateway server) to probe, deduplicated: servers of several Gateways often share a port. */
-export function probeTargets(visibilities: readonly VisibilityTargets[],
-                             services: ReadonlyMap<string, GatewayServiceState>): ProbeTarget[] {
+export function probeTargets(
+  visibilities: readonly VisibilityTargets[],
+  services: ReadonlyMap<string, GatewayServiceState>,
+): ProbeTarget[] {
   const out = new Map<string, ProbeTarget>();
   for (const { host, gateways } of visibilities) {
     if (host === undefined) continue;

@@ -15,12 +15,14 @@ export type { ProbeCause } from '../observability/metrics.js';
 export type ProbeResponse =
   | { kind: 'response'; status: number; hash: string | undefined }
   | {
-    kind: 'error'; timeout: boolean; message: string;
-    /** Node's error code (ECONNREFUSED, ERR_SSL_…), when there is one. */
-    code?: string | undefined;
-    /** The connection was open but the TLS handshake failed. */
-    tls?: boolean | undefined;
-  };
+      kind: 'error';
+      timeout: boolean;
+      message: string;
+      /** Node's error code (ECONNREFUSED, ERR_SSL_…), when there is one. */
+      code?: string | undefined;
+      /** The connection was open but the TLS handshake failed. */
+      tls?: boolean | undefined;
+    };
 
 /** `done` ends probing of that pod; `abandoned` counts as done, like upstream's "best effort". */
 export type Verdict =
@@ -28,7 +30,12 @@ export type Verdict =
   | { done: false; outcome: Exclude<ProbeOutcome, 'ready' | 'abandoned'>; reason: string; cause: ProbeCause };
 
 const STATUS_CAUSES: Readonly<Record<number, ProbeCause>> = {
-  401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 426: 'upgrade_required', 429: 'rate_limited', 503: 'unavailable',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  426: 'upgrade_required',
+  429: 'rate_limited',
+  503: 'unavailable',
 };
 
 export function verdict(res: ProbeResponse, expectedHash: string): Verdict {
@@ -45,6 +52,12 @@ export function verdict(res: ProbeResponse, expectedHash: string): Verdict {
     return { done: true, outcome: 'abandoned', reason: '200 without K-Network-Hash' };
   }
   // The route is not programmed yet (404), or its backend is not there yet (503).
-  if (res.status === 404 || res.status === 503) return { done: false, outcome: 'not_ready', reason: `status ${res.status}`, cause: STATUS_CAUSES[res.status]! };
-  return { done: false, outcome: 'rejected', reason: `status ${res.status}`, cause: STATUS_CAUSES[res.status] ?? 'unexpected_status' };
+  if (res.status === 404 || res.status === 503)
+    return { done: false, outcome: 'not_ready', reason: `status ${res.status}`, cause: STATUS_CAUSES[res.status]! };
+  return {
+    done: false,
+    outcome: 'rejected',
+    reason: `status ${res.status}`,
+    cause: STATUS_CAUSES[res.status] ?? 'unexpected_status',
+  };
 }

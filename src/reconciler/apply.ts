@@ -2,7 +2,11 @@ import type { Secret } from '../api/core.js';
 import type { Gateway, VirtualService } from '../api/istio.js';
 import type { KIngress } from '../api/kingress.js';
 import { errorMessage, isAlreadyExists, isNotFound, isTooLarge } from '../kube/errors.js';
-import { INGRESS_NAMESPACE_LABEL, ORIGIN_SECRET_NAME_LABEL, ORIGIN_SECRET_NAMESPACE_LABEL } from '../translate/constants.js';
+import {
+  INGRESS_NAMESPACE_LABEL,
+  ORIGIN_SECRET_NAME_LABEL,
+  ORIGIN_SECRET_NAMESPACE_LABEL,
+} from '../translate/constants.js';
 import type { Desired } from '../translate/translate.js';
 import type { Existing, ReconcileDeps, WireRef } from './deps.js';
 import { jsonEqual, mapsEqual } from './equality.js';
@@ -22,7 +26,12 @@ export async function applyDesired(ing: KIngress, desired: Desired, deps: Reconc
   for (const gw of desired.gateways) await applyGateway(ing, gw, ing.metadata.uid, deps);
   try {
     for (const vs of desired.virtualServices) await applyVirtualService(ing, vs, deps);
-    await deleteStale(ing, deps.cluster.virtualServicesOf(namespaceOf(ing), ing.metadata.name), desired.virtualServices, deps);
+    await deleteStale(
+      ing,
+      deps.cluster.virtualServicesOf(namespaceOf(ing), ing.metadata.name),
+      desired.virtualServices,
+      deps,
+    );
   } catch (err) {
     throw virtualServiceFailed(err);
   }
@@ -43,16 +52,28 @@ async function applyVirtualService(ing: KIngress, vs: VirtualService, deps: Reco
     } catch (err) {
       existing = isAlreadyExists(err) ? await deps.cluster.virtualService(ref, { live: true }) : undefined;
       if (!existing) {
-        deps.recorder.event(ing, 'Warning', 'CreationFailed', `Failed to create VirtualService ${ref.namespace}/${ref.name}: ${errorMessage(err)}`);
+        deps.recorder.event(
+          ing,
+          'Warning',
+          'CreationFailed',
+          `Failed to create VirtualService ${ref.namespace}/${ref.name}: ${errorMessage(err)}`,
+        );
         throw writeFailed('create', ref, vs, err);
       }
     }
   }
-  if (!isControlledBy(existing.metadata, ing.metadata.uid)) throw notOwned('VirtualService', ref.name, ing.metadata.name, ref);
-  const same = jsonEqual(existing.spec, vs.spec) && mapsEqual(existing.metadata.labels, vs.metadata.labels)
-    && mapsEqual(existing.metadata.annotations, vs.metadata.annotations);
+  if (!isControlledBy(existing.metadata, ing.metadata.uid))
+    throw notOwned('VirtualService', ref.name, ing.metadata.name, ref);
+  const same =
+    jsonEqual(existing.spec, vs.spec) &&
+    mapsEqual(existing.metadata.labels, vs.metadata.labels) &&
+    mapsEqual(existing.metadata.annotations, vs.metadata.annotations);
   if (same) return;
-  const next = { ...existing, metadata: { ...existing.metadata, labels: vs.metadata.labels, annotations: vs.metadata.annotations }, spec: vs.spec };
+  const next = {
+    ...existing,
+    metadata: { ...existing.metadata, labels: vs.metadata.labels, annotations: vs.metadata.annotations },
+    spec: vs.spec,
+  };
   try {
     await deps.writer.update(next);
   } catch (err) {
@@ -62,7 +83,12 @@ async function applyVirtualService(ing: KIngress, vs: VirtualService, deps: Reco
 }
 
 /** Gateways we generate: only `spec` is converged, and only on Gateways controlled by `ownerUID`. */
-async function applyGateway(ing: KIngress, gw: Gateway, ownerUID: string | undefined, deps: ReconcileDeps): Promise<void> {
+async function applyGateway(
+  ing: KIngress,
+  gw: Gateway,
+  ownerUID: string | undefined,
+  deps: ReconcileDeps,
+): Promise<void> {
   const ref = wireRef(gw);
   const existing = await deps.cluster.gateway(ref);
   try {
@@ -76,7 +102,12 @@ async function applyGateway(ing: KIngress, gw: Gateway, ownerUID: string | undef
   } catch (err) {
     if (err instanceof ReconcileError) throw err;
     if (isTooLarge(err)) throw tooLarge(ref, byteSize(gw), errorMessage(err));
-    throw new ReconcileError(`failed to ${existing ? 'update' : 'create'} Gateway ${ref.namespace}/${ref.name}: ${errorMessage(err)}`, undefined, {}, err);
+    throw new ReconcileError(
+      `failed to ${existing ? 'update' : 'create'} Gateway ${ref.namespace}/${ref.name}: ${errorMessage(err)}`,
+      undefined,
+      {},
+      err,
+    );
   }
 }
 
@@ -97,7 +128,8 @@ async function applySecretCopy(ing: KIngress, copy: Secret, deps: ReconcileDeps)
   }
   const labels = existing.metadata.labels ?? {};
   const wanted = { ...copy.metadata.labels };
-  if (wanted[INGRESS_NAMESPACE_LABEL] !== undefined) wanted[INGRESS_NAMESPACE_LABEL] = copyIngressNamespace(existing, wanted[INGRESS_NAMESPACE_LABEL], ing, deps);
+  if (wanted[INGRESS_NAMESPACE_LABEL] !== undefined)
+    wanted[INGRESS_NAMESPACE_LABEL] = copyIngressNamespace(existing, wanted[INGRESS_NAMESPACE_LABEL], ing, deps);
   const sameOrigin = [ORIGIN_SECRET_NAME_LABEL, ORIGIN_SECRET_NAMESPACE_LABEL].every((k) => labels[k] === wanted[k]);
   if (!sameOrigin) throw notOwned('Secret', ref.name, ing.metadata.name);
   if (jsonEqual(existing.data ?? {}, copy.data ?? {}) && mapsEqual(labels, wanted)) return;
@@ -125,12 +157,18 @@ async function deleteStaleSecretCopies(ing: KIngress, desired: Desired, deps: Re
   const keep = new Set(desired.secretCopies.map((s) => `${s.metadata.namespace ?? ''}/${s.metadata.name}`));
   const made = deps.cluster.secretCopiesMadeFor({ namespace: namespaceOf(ing), name: ing.metadata.name });
   for (const copy of made) {
-    if (!keep.has(`${copy.metadata.namespace ?? ''}/${copy.metadata.name ?? ''}`)) await releaseSecretCopy(copy, ing, deps);
+    if (!keep.has(`${copy.metadata.namespace ?? ''}/${copy.metadata.name ?? ''}`))
+      await releaseSecretCopy(copy, ing, deps);
   }
 }
 
 /** Delete objects this KIngress controls that are not desired any more. */
-async function deleteStale(ing: KIngress, current: Existing[], desired: ReadonlyArray<{ metadata: { name: string } }>, deps: ReconcileDeps): Promise<void> {
+async function deleteStale(
+  ing: KIngress,
+  current: Existing[],
+  desired: ReadonlyArray<{ metadata: { name: string } }>,
+  deps: ReconcileDeps,
+): Promise<void> {
   const keep = new Set(desired.map((d) => d.metadata.name));
   const stale = current.filter((o) => !keep.has(o.metadata.name ?? '') && isControlledBy(o.metadata, ing.metadata.uid));
   for (const o of stale.sort((a, b) => ((a.metadata.name ?? '') < (b.metadata.name ?? '') ? -1 : 1))) {
@@ -150,12 +188,26 @@ export async function deleteObject(o: Existing, deps: ReconcileDeps): Promise<vo
     await deps.writer.delete(ref, o.metadata.uid ? { uid: o.metadata.uid } : undefined);
   } catch (err) {
     if (isNotFound(err)) return;
-    throw new ReconcileError(`failed to delete ${ref.kind} ${ref.namespace}/${ref.name}: ${errorMessage(err)}`, undefined, {}, err);
+    throw new ReconcileError(
+      `failed to delete ${ref.kind} ${ref.namespace}/${ref.name}: ${errorMessage(err)}`,
+      undefined,
+      {},
+      err,
+    );
   }
 }
 
-export function wireRef(o: { apiVersion?: string; kind?: string; metadata: { namespace?: string; name?: string } }): WireRef {
-  return { apiVersion: o.apiVersion ?? '', kind: o.kind ?? '', namespace: o.metadata.namespace ?? '', name: o.metadata.name ?? '' };
+export function wireRef(o: {
+  apiVersion?: string;
+  kind?: string;
+  metadata: { namespace?: string; name?: string };
+}): WireRef {
+  return {
+    apiVersion: o.apiVersion ?? '',
+    kind: o.kind ?? '',
+    namespace: o.metadata.namespace ?? '',
+    name: o.metadata.name ?? '',
+  };
 }
 
 export function namespaceOf(ing: KIngress): string {

@@ -16,7 +16,10 @@ export class Conditions {
   /** As stored before this reconcile: transition times are judged against these, not intermediate states. */
   private readonly stored = new Map<string, Condition>();
 
-  constructor(existing: readonly Condition[] | undefined, private readonly now: () => string) {
+  constructor(
+    existing: readonly Condition[] | undefined,
+    private readonly now: () => string,
+  ) {
     for (const c of existing ?? []) {
       this.byType.set(c.type, { ...c });
       this.stored.set(c.type, c);
@@ -69,7 +72,9 @@ export class Conditions {
    * same way again then builds the very status it has, so nothing is written and its backoff holds.
    */
   private set(type: string, status: Status, reason?: string, message?: string): void {
-    const kept = [this.stored.get(type), this.byType.get(type)].find((c) => c?.status === status && c.lastTransitionTime);
+    const kept = [this.stored.get(type), this.byType.get(type)].find(
+      (c) => c?.status === status && c.lastTransitionTime,
+    );
     const next: Condition = {
       type,
       status,

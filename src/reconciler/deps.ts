@@ -58,7 +58,10 @@ export interface ClusterWriter {
   update<T extends object>(obj: T): Promise<T>;
   updateStatus<T extends object>(obj: T): Promise<T>;
   delete(ref: WireRef, preconditions?: { uid?: string }): Promise<boolean>;
-  mergePatchMetadata<T extends object>(ref: WireRef, meta: { finalizers?: string[] | null; resourceVersion?: string }): Promise<T>;
+  mergePatchMetadata<T extends object>(
+    ref: WireRef,
+    meta: { finalizers?: string[] | null; resourceVersion?: string },
+  ): Promise<T>;
 }
 
 export type EventType = 'Normal' | 'Warning';
@@ -107,7 +110,7 @@ export interface ReconcileDeps {
   annotationReports: ReportedAnnotations;
   readiness: Readiness;
   log: Log;
-  now(): Date;
+  now: () => Date;
 }
 
 export type Result = { outcome: 'done' | 'skipped' | 'invalid' | 'waiting' } | { outcome: 'requeue'; afterMs: number };

@@ -13,7 +13,12 @@ export interface ReconcileErrorDetails {
 export class ReconcileError extends Error {
   override readonly name = 'ReconcileError';
   /** `cause`: the API error behind it, so a 409 from a stale cache is still seen as a conflict (isConflict). */
-  constructor(message: string, readonly mark?: (c: Conditions) => void, readonly details: ReconcileErrorDetails = {}, cause?: unknown) {
+  constructor(
+    message: string,
+    readonly mark?: (c: Conditions) => void,
+    readonly details: ReconcileErrorDetails = {},
+    cause?: unknown,
+  ) {
     super(message, cause === undefined ? undefined : { cause });
   }
 }
@@ -40,18 +45,28 @@ export const ETCD_DEFAULT_MAX_REQUEST_BYTES = 1_572_864;
 export function tooLarge(ref: WireRef, bytes: number, serverMessage: string): ReconcileError {
   // `limit is 3145728` (the API server's body limit), `(2130795 vs. 2097152)` (its gRPC limit towards etcd).
   const stated = (/limit is (\d+)/i.exec(serverMessage) ?? /\(\d+ vs\. (\d+)\)/.exec(serverMessage))?.[1];
-  const limit = stated ? `the API server's limit is ${stated} bytes` : `etcd stores at most ${ETCD_DEFAULT_MAX_REQUEST_BYTES} bytes per object by default`;
-  const message = `${ref.kind} ${ref.namespace}/${ref.name} is ${bytes} bytes, too large to store (${limit}): ${serverMessage}; `
-    + 'split the KIngress into smaller ones';
-  return new ReconcileError(message, (c) => c.markFalse(NETWORK_CONFIGURED, 'ObjectTooLarge', message), { readyReason: 'ObjectTooLarge' });
+  const limit = stated
+    ? `the API server's limit is ${stated} bytes`
+    : `etcd stores at most ${ETCD_DEFAULT_MAX_REQUEST_BYTES} bytes per object by default`;
+  const message =
+    `${ref.kind} ${ref.namespace}/${ref.name} is ${bytes} bytes, too large to store (${limit}): ${serverMessage}; ` +
+    'split the KIngress into smaller ones';
+  return new ReconcileError(message, (c) => c.markFalse(NETWORK_CONFIGURED, 'ObjectTooLarge', message), {
+    readyReason: 'ObjectTooLarge',
+  });
 }
 
 /** VirtualService failures are reported on LoadBalancerReady, as net-istio does. */
 export function virtualServiceFailed(err: unknown): ReconcileError {
   const message = err instanceof Error ? err.message : String(err);
   const inner = err instanceof ReconcileError ? err : undefined;
-  return new ReconcileError(message, (c) => {
-    inner?.mark?.(c);
-    c.markFalse(LOAD_BALANCER_READY, 'ReconcileVirtualServiceFailed', message);
-  }, inner?.details, err);
+  return new ReconcileError(
+    message,
+    (c) => {
+      inner?.mark?.(c);
+      c.markFalse(LOAD_BALANCER_READY, 'ReconcileVirtualServiceFailed', message);
+    },
+    inner?.details,
+    err,
+  );
 }

@@ -23,14 +23,20 @@ export async function finalize(ing: KIngress, deps: ReconcileDeps): Promise<void
   const owned = (o: Existing) => isControlledBy(o.metadata, ing.metadata.uid);
   // Asked of the API server, not the caches: a watch that lags (reconnecting after an outage, or denied)
   // would hide an object created meanwhile, and removing the finalizer would leave it behind for good.
-  for (const vs of (await deps.cluster.listVirtualServicesOf(namespace, ing.metadata.name)).filter(owned)) await deleteObject(vs, deps);
-  for (const gw of (await deps.cluster.listGatewaysOf(namespace, ing.metadata.name)).filter(owned)) await deleteObject(gw, deps);
-  for (const copy of deps.cluster.secretCopiesMadeFor({ namespace, name: ing.metadata.name })) await releaseSecretCopy(copy, ing, deps);
+  for (const vs of (await deps.cluster.listVirtualServicesOf(namespace, ing.metadata.name)).filter(owned))
+    await deleteObject(vs, deps);
+  for (const gw of (await deps.cluster.listGatewaysOf(namespace, ing.metadata.name)).filter(owned))
+    await deleteObject(gw, deps);
+  for (const copy of deps.cluster.secretCopiesMadeFor({ namespace, name: ing.metadata.name }))
+    await releaseSecretCopy(copy, ing, deps);
   await deleteUnneededSecretCopies(ing, istio.ingressGateways, deps);
   deps.readiness.forget(`${namespace}/${ing.metadata.name}`);
 
   const finalizers = (ing.metadata.finalizers ?? []).filter((f) => f !== KINGRESS_FINALIZER).sort();
-  await deps.writer.mergePatchMetadata(wireRef(ing), { finalizers, resourceVersion: ing.metadata.resourceVersion ?? '' });
+  await deps.writer.mergePatchMetadata(wireRef(ing), {
+    finalizers,
+    resourceVersion: ing.metadata.resourceVersion ?? '',
+  });
   deps.recorder.event(ing, 'Normal', 'FinalizerUpdate', `Updated "${ing.metadata.name}" finalizers`);
 }
 

@@ -36,7 +36,9 @@ export async function reconcileIngress(key: string, deps: ReconcileDeps): Promis
     // Knative layer uses this same finalizer name, so it is only taken off while we still own objects of
     // this KIngress; once they are gone, a finalizer the new layer adds is left alone.
     if (!hasFinalizer || !ownsObjects(ing, deps)) return { outcome: 'skipped' };
-    deps.log.info('ingress class changed away: deleting our objects and finalizer', { ingressClass: ingressClass ?? '' });
+    deps.log.info('ingress class changed away: deleting our objects and finalizer', {
+      ingressClass: ingressClass ?? '',
+    });
     await finalize(ing, deps);
     return { outcome: 'done' };
   }
@@ -48,14 +50,14 @@ export async function reconcileIngress(key: string, deps: ReconcileDeps): Promis
   const live = await ensureFinalizer(ing, deps);
   const status = new StatusBuilder(live, deps.now);
   let outcome: Result['outcome'] = 'done';
-  let failure: unknown;
+  let failure: { error: unknown } | undefined;
   try {
     outcome = await converge(live, status, deps);
   } catch (err) {
     // A write refused for a stale resourceVersion: our cache is a step behind. Nothing is wrong with the
     // KIngress, so its status is left alone and the retry (requeued quietly) works from a fresher cache.
     if (isConflict(err)) throw err;
-    failure = err;
+    failure = { error: err };
     if (err instanceof ReconcileError) err.mark?.(status.conditions);
     const readyReason = err instanceof ReconcileError ? err.details.readyReason : undefined;
     if (readyReason && err instanceof ReconcileError) status.conditions.markFalse(READY, readyReason, err.message);
@@ -63,11 +65,15 @@ export async function reconcileIngress(key: string, deps: ReconcileDeps): Promis
     deps.recorder.event(live, 'Warning', 'InternalError', errorMessage(err));
   }
   await updateStatus(live, status, deps);
-  if (failure !== undefined) throw failure;
+  if (failure) throw failure.error;
   return { outcome };
 }
 
-async function converge(ing: KIngress, status: StatusBuilder, deps: ReconcileDeps): Promise<'done' | 'invalid' | 'waiting'> {
+async function converge(
+  ing: KIngress,
+  status: StatusBuilder,
+  deps: ReconcileDeps,
+): Promise<'done' | 'invalid' | 'waiting'> {
   // The CRD schema makes a malformed spec unlikely, but one that gets through is reported, not thrown.
   const parsed = parseWith(kingressSchema, ing);
   const checked = parsed.ok ? validateIngress(defaultIngress(parsed.value)) : parsed;
@@ -84,7 +90,7 @@ async function converge(ing: KIngress, status: StatusBuilder, deps: ReconcileDep
   await applyDesired(ing, desired, deps);
   status.conditions.markTrue(NETWORK_CONFIGURED);
 
-  const ready = desired.meshOnly || status.wasReady || await deps.readiness.isReady(checked.value, desired);
+  const ready = desired.meshOnly || status.wasReady || (await deps.readiness.isReady(checked.value, desired));
   if (!ready) {
     const why = deps.readiness.explain?.(`${ing.metadata.namespace ?? ''}/${ing.metadata.name}`);
     status.markLoadBalancerNotReady(why?.message);
@@ -97,11 +103,18 @@ async function converge(ing: KIngress, status: StatusBuilder, deps: ReconcileDep
 }
 
 /** NetworkConfigured=False with the first problem; a Warning Event with all of them when that changes. */
-function reportNotConfigured(ing: KIngress, status: StatusBuilder, reason: string, errors: readonly FieldError[], deps: ReconcileDeps): 'invalid' {
+function reportNotConfigured(
+  ing: KIngress,
+  status: StatusBuilder,
+  reason: string,
+  errors: readonly FieldError[],
+  deps: ReconcileDeps,
+): 'invalid' {
   const first = errors[0];
   const message = describeErrors(first ? [first] : []);
   const before = status.conditions.get(NETWORK_CONFIGURED);
-  if (before?.reason !== reason || before.message !== message) deps.recorder.event(ing, 'Warning', reason, describeErrors(errors));
+  if (before?.reason !== reason || before.message !== message)
+    deps.recorder.event(ing, 'Warning', reason, describeErrors(errors));
   status.conditions.markFalse(NETWORK_CONFIGURED, reason, message);
   return 'invalid';
 }
@@ -123,16 +136,23 @@ async function translateWithCluster(ing: ReturnType<typeof defaultIngress>, deps
   }
   // Only Host-rewriting paths (DomainMappings) may send to a gateway through an ExternalName Service.
   const externalNames = new Map<string, string | undefined>();
-  for (const split of (ing.spec.rules ?? []).flatMap((r) => r.http?.paths ?? []).filter((p) => p.rewriteHost).flatMap((p) => p.splits ?? [])) {
+  for (const split of (ing.spec.rules ?? [])
+    .flatMap((r) => r.http?.paths ?? [])
+    .filter((p) => p.rewriteHost)
+    .flatMap((p) => p.splits ?? [])) {
     const ref = { namespace: split.serviceNamespace, name: split.serviceName };
     if (!externalNames.has(refKey(ref))) externalNames.set(refKey(ref), await deps.cluster.externalName(ref));
   }
-  const result = translate(ing, {
-    istio: config.istio,
-    secret: (ref) => secrets.get(refKey(ref)),
-    gatewayService: (ref) => services.get(refKey(ref)),
-    externalName: (ref) => externalNames.get(refKey(ref)),
-  }, { ...deps.options, clusterLocalDomainTLS: config.network.clusterLocalDomainTLS });
+  const result = translate(
+    ing,
+    {
+      istio: config.istio,
+      secret: (ref) => secrets.get(refKey(ref)),
+      gatewayService: (ref) => services.get(refKey(ref)),
+      externalName: (ref) => externalNames.get(refKey(ref)),
+    },
+    { ...deps.options, clusterLocalDomainTLS: config.network.clusterLocalDomainTLS },
+  );
   if (!result.ok) throw new ReconcileError(result.error);
   return result.value;
 }
@@ -143,10 +163,13 @@ function ownsObjects(ing: KIngress, deps: ReconcileDeps): boolean {
   // Another layer (a second net-higress or net-istio with another class) sets the same labels and controller
   // reference. Our VirtualServices carry the KIngress's annotations as they were when we wrote them, so the
   // class annotation on them says whose they are; copies carry our own made-for labels.
-  const ours = (o: Existing) => isControlledBy(o.metadata, ing.metadata.uid)
-    && o.metadata.annotations?.[INGRESS_CLASS_ANNOTATION] === deps.options.ingressClass;
-  return deps.cluster.virtualServicesOf(namespace, ing.metadata.name).some(ours)
-    || deps.cluster.secretCopiesMadeFor({ namespace, name: ing.metadata.name }).length > 0;
+  const ours = (o: Existing) =>
+    isControlledBy(o.metadata, ing.metadata.uid) &&
+    o.metadata.annotations?.[INGRESS_CLASS_ANNOTATION] === deps.options.ingressClass;
+  return (
+    deps.cluster.virtualServicesOf(namespace, ing.metadata.name).some(ours) ||
+    deps.cluster.secretCopiesMadeFor({ namespace, name: ing.metadata.name }).length > 0
+  );
 }
 
 async function ensureFinalizer(ing: KIngress, deps: ReconcileDeps): Promise<KIngress> {
@@ -157,9 +180,22 @@ async function ensureFinalizer(ing: KIngress, deps: ReconcileDeps): Promise<KIng
       finalizers: [...finalizers, KINGRESS_FINALIZER],
       resourceVersion: ing.metadata.resourceVersion ?? '',
     });
-    return { ...ing, metadata: { ...ing.metadata, finalizers: patched.metadata.finalizers, resourceVersion: patched.metadata.resourceVersion } };
+    return {
+      ...ing,
+      metadata: {
+        ...ing.metadata,
+        finalizers: patched.metadata.finalizers,
+        resourceVersion: patched.metadata.resourceVersion,
+      },
+    };
   } catch (err) {
-    if (!isConflict(err)) deps.recorder.event(ing, 'Warning', 'FinalizerUpdateFailed', `Failed to update finalizers for "${ing.metadata.name}": ${errorMessage(err)}`);
+    if (!isConflict(err))
+      deps.recorder.event(
+        ing,
+        'Warning',
+        'FinalizerUpdateFailed',
+        `Failed to update finalizers for "${ing.metadata.name}": ${errorMessage(err)}`,
+      );
     throw err;
   }
 }
@@ -171,7 +207,13 @@ async function updateStatus(ing: KIngress, status: StatusBuilder, deps: Reconcil
   try {
     await deps.writer.updateStatus({ ...ing, status: next });
   } catch (err) {
-    if (!isConflict(err)) deps.recorder.event(ing, 'Warning', 'UpdateFailed', `Failed to update status for "${ing.metadata.name}": ${errorMessage(err)}`);
+    if (!isConflict(err))
+      deps.recorder.event(
+        ing,
+        'Warning',
+        'UpdateFailed',
+        `Failed to update status for "${ing.metadata.name}": ${errorMessage(err)}`,
+      );
     throw err;
   }
 }

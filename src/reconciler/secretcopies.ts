@@ -2,7 +2,13 @@ import type { KIngress } from '../api/kingress.js';
 import type { ObjectRef } from '../api/meta.js';
 import { parseServiceURL, type GatewayConfig } from '../config/istio.js';
 import { errorMessage, isNotFound } from '../kube/errors.js';
-import { INGRESS_CLASS_ANNOTATION, INGRESS_LABEL, INGRESS_NAMESPACE_LABEL, ORIGIN_SECRET_NAME_LABEL, ORIGIN_SECRET_NAMESPACE_LABEL } from '../translate/constants.js';
+import {
+  INGRESS_CLASS_ANNOTATION,
+  INGRESS_LABEL,
+  INGRESS_NAMESPACE_LABEL,
+  ORIGIN_SECRET_NAME_LABEL,
+  ORIGIN_SECRET_NAMESPACE_LABEL,
+} from '../translate/constants.js';
 import { wildcardSecretCopyName } from '../translate/names.js';
 import { ANY_NAMESPACE, refusedSecretReferences } from '../translate/secretpolicy.js';
 import { deleteSecretCopy } from './apply.js';
@@ -13,8 +19,14 @@ import { ReconcileError } from './errors.js';
  * Delete the secret copies made for this KIngress's TLS origins, except those another live KIngress
  * still uses: net-istio deletes by origin labels alone, which makes shared TLS flap.
  */
-export async function deleteUnneededSecretCopies(ing: KIngress, gateways: readonly GatewayConfig[], deps: ReconcileDeps): Promise<void> {
-  const namespaces = new Set(gateways.map((g) => parseServiceURL(g.serviceURL)).flatMap((r) => (r.ok ? [r.value.namespace] : [])));
+export async function deleteUnneededSecretCopies(
+  ing: KIngress,
+  gateways: readonly GatewayConfig[],
+  deps: ReconcileDeps,
+): Promise<void> {
+  const namespaces = new Set(
+    gateways.map((g) => parseServiceURL(g.serviceURL)).flatMap((r) => (r.ok ? [r.value.namespace] : [])),
+  );
   const origins = uniqueOrigins(ing);
   for (const namespace of namespaces) {
     for (const origin of origins) {
@@ -39,7 +51,9 @@ function otherUsers(copy: Existing, origin: ObjectRef, self: KIngress, deps: Rec
   return deps.cluster.kingresses().filter((other) => {
     if (other.metadata.uid === self.metadata.uid || other.metadata.deletionTimestamp) return false;
     if (other.metadata.annotations?.[INGRESS_CLASS_ANNOTATION] !== deps.options.ingressClass) return false;
-    const uses = (other.spec.tls ?? []).some((t) => t.secretName === origin.name && t.secretNamespace === origin.namespace);
+    const uses = (other.spec.tls ?? []).some(
+      (t) => t.secretName === origin.name && t.secretNamespace === origin.namespace,
+    );
     if (!uses || refusedSecretReferences(other, allowed).length > 0) return false;
     return name === wildcardSecretCopyName(origin) || name.startsWith(`${other.metadata.name}-`);
   });
@@ -56,7 +70,8 @@ export function copyIngressNamespace(existing: Existing, desired: string, self: 
   const labels = existing.metadata.labels ?? {};
   const current = labels[INGRESS_NAMESPACE_LABEL];
   const origin = originOf(existing);
-  if (current === undefined || current === desired || labels[INGRESS_LABEL] !== self.metadata.name || !origin) return desired;
+  if (current === undefined || current === desired || labels[INGRESS_LABEL] !== self.metadata.name || !origin)
+    return desired;
   const holder = otherUsers(existing, origin, self, deps).some((o) => (o.metadata.namespace ?? '') === current);
   return holder ? current : desired;
 }
@@ -67,7 +82,11 @@ export function copyIngressNamespace(existing: Existing, desired: string, self: 
  */
 export async function releaseSecretCopy(copy: Existing, self: KIngress, deps: ReconcileDeps): Promise<void> {
   const origin = originOf(copy);
-  const heir = origin ? otherUsers(copy, origin, self, deps).map((o) => o.metadata.namespace ?? '').sort()[0] : undefined;
+  const heir = origin
+    ? otherUsers(copy, origin, self, deps)
+        .map((o) => o.metadata.namespace ?? '')
+        .sort()[0]
+    : undefined;
   if (heir === undefined) {
     await deleteSecretCopy(copy, deps);
     return;
@@ -77,7 +96,12 @@ export async function releaseSecretCopy(copy: Existing, self: KIngress, deps: Re
     await deps.writer.update({ apiVersion: 'v1', kind: 'Secret', ...copy, metadata: { ...copy.metadata, labels } });
   } catch (err) {
     if (isNotFound(err)) return;
-    throw new ReconcileError(`failed to update Secret ${copy.metadata.namespace ?? ''}/${copy.metadata.name ?? ''}: ${errorMessage(err)}`, undefined, {}, err);
+    throw new ReconcileError(
+      `failed to update Secret ${copy.metadata.namespace ?? ''}/${copy.metadata.name ?? ''}: ${errorMessage(err)}`,
+      undefined,
+      {},
+      err,
+    );
   }
 }
 
@@ -91,13 +115,15 @@ export async function releaseRefusedCopies(ing: KIngress, deps: ReconcileDeps): 
   if (allowed.includes(ANY_NAMESPACE)) return;
   for (const copy of deps.cluster.secretCopiesMadeFor({ namespace: own, name: ing.metadata.name })) {
     const origin = originOf(copy);
-    if (origin && origin.namespace !== own && !allowed.includes(origin.namespace)) await releaseSecretCopy(copy, ing, deps);
+    if (origin && origin.namespace !== own && !allowed.includes(origin.namespace))
+      await releaseSecretCopy(copy, ing, deps);
   }
 }
 
 /** The origin Secret a copy was made from, by its labels (the full name is annotated when too long for a label). */
 function originOf(copy: Existing): ObjectRef | undefined {
-  const name = copy.metadata.annotations?.[ORIGIN_SECRET_NAME_LABEL] ?? copy.metadata.labels?.[ORIGIN_SECRET_NAME_LABEL];
+  const name =
+    copy.metadata.annotations?.[ORIGIN_SECRET_NAME_LABEL] ?? copy.metadata.labels?.[ORIGIN_SECRET_NAME_LABEL];
   const namespace = copy.metadata.labels?.[ORIGIN_SECRET_NAMESPACE_LABEL];
   return name && namespace ? { namespace, name } : undefined;
 }
@@ -105,7 +131,8 @@ function originOf(copy: Existing): ObjectRef | undefined {
 function uniqueOrigins(ing: KIngress): ObjectRef[] {
   const seen = new Map<string, ObjectRef>();
   for (const t of ing.spec.tls ?? []) {
-    if (t.secretName && t.secretNamespace) seen.set(`${t.secretNamespace}/${t.secretName}`, { namespace: t.secretNamespace, name: t.secretName });
+    if (t.secretName && t.secretNamespace)
+      seen.set(`${t.secretNamespace}/${t.secretName}`, { namespace: t.secretNamespace, name: t.secretName });
   }
   return [...seen.values()];
 }

@@ -13,11 +13,19 @@ export class StatusBuilder {
   /** Ready at this generation before this reconcile: no probing needed. */
   readonly wasReady: boolean;
 
-  constructor(private readonly ing: KIngress, now: () => Date) {
+  constructor(
+    private readonly ing: KIngress,
+    now: () => Date,
+  ) {
     const status = ing.status ?? {};
-    this.wasReady = status.observedGeneration === ing.metadata.generation
-      && (status.conditions ?? []).some((c) => c.type === READY && c.status === 'True');
-    this.conditions = new Conditions(status.conditions, () => now().toISOString().replace(/\.\d{3}Z$/, 'Z'));
+    this.wasReady =
+      status.observedGeneration === ing.metadata.generation &&
+      (status.conditions ?? []).some((c) => c.type === READY && c.status === 'True');
+    this.conditions = new Conditions(status.conditions, () =>
+      now()
+        .toISOString()
+        .replace(/\.\d{3}Z$/, 'Z'),
+    );
     this.publicLB = status.publicLoadBalancer;
     this.privateLB = status.privateLoadBalancer;
     this.conditions.initialize();
@@ -39,7 +47,13 @@ export class StatusBuilder {
 
   /** observedGeneration always follows generation, success or not. */
   build(): IngressStatus {
-    const { observedGeneration: _o, conditions: _c, publicLoadBalancer: _p, privateLoadBalancer: _q, ...rest } = this.ing.status ?? {};
+    const {
+      observedGeneration: _o,
+      conditions: _c,
+      publicLoadBalancer: _p,
+      privateLoadBalancer: _q,
+      ...rest
+    } = this.ing.status ?? {};
     return {
       ...rest,
       ...(this.ing.metadata.generation !== undefined ? { observedGeneration: this.ing.metadata.generation } : {}),
@@ -52,6 +66,9 @@ export class StatusBuilder {
 
 /** Knative compares statuses with transition times left out (they are volatile): only a real change is written. */
 export function sameStatus(a: IngressStatus, b: IngressStatus): boolean {
-  const strip = (s: IngressStatus) => ({ ...s, conditions: (s.conditions ?? []).map(({ lastTransitionTime: _t, ...c }) => c) });
+  const strip = (s: IngressStatus) => ({
+    ...s,
+    conditions: (s.conditions ?? []).map(({ lastTransitionTime: _t, ...c }) => c),
+  });
   return jsonEqual(strip(a), strip(b));
 }

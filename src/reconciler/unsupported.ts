@@ -24,10 +24,16 @@ export class ReportedAnnotations {
 }
 
 /** A Warning Event naming the annotations net-higress cannot honour, once per change of them. */
-export function reportUnsupportedAnnotations(ing: KIngress, deps: Pick<ReconcileDeps, 'recorder' | 'annotationReports'>): void {
+export function reportUnsupportedAnnotations(
+  ing: KIngress,
+  deps: Pick<ReconcileDeps, 'recorder' | 'annotationReports'>,
+): void {
   const found = unsupportedAnnotations(ing.metadata.annotations);
   const annotations = ing.metadata.annotations ?? {};
-  const signature = found.length === 0 ? '' : [ing.metadata.uid ?? '', ...found.map((f) => `${f.key}=${annotations[f.key] ?? ''}`)].join('\n');
+  const signature =
+    found.length === 0
+      ? ''
+      : [ing.metadata.uid ?? '', ...found.map((f) => `${f.key}=${annotations[f.key] ?? ''}`)].join('\n');
   const key = `${ing.metadata.namespace ?? ''}/${ing.metadata.name}`;
   if (deps.annotationReports.changed(key, signature) && found.length > 0) {
     deps.recorder.event(ing, 'Warning', 'UnsupportedAnnotation', describeUnsupported(found));

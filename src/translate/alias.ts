@@ -15,8 +15,12 @@ import type { DefaultedIngress } from './defaults.js';
  * Only paths that rewrite the Host (what DomainMappings do) are looked at, and only aliases of a gateway Service
  * named in config-istio are replaced: an ExternalName pointing anywhere else keeps Istio's own handling.
  */
-export function gatewayAliases(ing: DefaultedIngress, istio: IstioConfig, externalName: ((ref: ObjectRef) => string | undefined) | undefined,
-                               clusterDomain: string): Map<string, string> {
+export function gatewayAliases(
+  ing: DefaultedIngress,
+  istio: IstioConfig,
+  externalName: ((ref: ObjectRef) => string | undefined) | undefined,
+  clusterDomain: string,
+): Map<string, string> {
   const out = new Map<string, string>();
   if (!externalName) return out;
   const gatewayHosts = new Set([...istio.ingressGateways, ...istio.localGateways].map((g) => g.serviceURL));
@@ -24,7 +28,8 @@ export function gatewayAliases(ing: DefaultedIngress, istio: IstioConfig, extern
     if (!path.rewriteHost) continue;
     for (const split of path.splits ?? []) {
       const target = externalName({ namespace: split.serviceNamespace, name: split.serviceName })?.replace(/\.$/, '');
-      if (target && gatewayHosts.has(target)) out.set(`${split.serviceName}.${split.serviceNamespace}.svc.${clusterDomain}`, target);
+      if (target && gatewayHosts.has(target))
+        out.set(`${split.serviceName}.${split.serviceNamespace}.svc.${clusterDomain}`, target);
     }
   }
   return out;

@@ -18,8 +18,13 @@ export const HTTPS_PORT = 443;
 export const LOCAL_HTTPS_PORT = 8444;
 
 /** One HTTPS server per TLS entry, credential in the gateway namespace, sorted by port name. */
-export function makeTLSServers(ing: KIngress, tls: readonly IngressTLS[], service: GatewayService, port: number,
-                               origins: ReadonlyMap<string, Secret>): Server[] {
+export function makeTLSServers(
+  ing: KIngress,
+  tls: readonly IngressTLS[],
+  service: GatewayService,
+  port: number,
+  origins: ReadonlyMap<string, Secret>,
+): Server[] {
   const namespace = ing.metadata.namespace ?? '';
   const servers = tls.map((entry, i): Server => {
     const originKey = `${entry.secretNamespace ?? ''}/${entry.secretName ?? ''}`;
@@ -40,7 +45,9 @@ export function makeTLSServers(ing: KIngress, tls: readonly IngressTLS[], servic
 
 /** Port 80 for the public hosts; it redirects to HTTPS when the KIngress asks for it. */
 export function makeHTTPServer(ing: KIngress): Server {
-  const hosts = sortedUnique((ing.spec.rules ?? []).filter((r) => r.visibility === VISIBILITY_EXTERNAL).flatMap((r) => r.hosts ?? []));
+  const hosts = sortedUnique(
+    (ing.spec.rules ?? []).filter((r) => r.visibility === VISIBILITY_EXTERNAL).flatMap((r) => r.hosts ?? []),
+  );
   return {
     hosts,
     port: { name: HTTP_SERVER_PORT_NAME, number: 80, protocol: 'HTTP' },
@@ -49,7 +56,12 @@ export function makeHTTPServer(ing: KIngress): Server {
 }
 
 /** A Gateway owned by the KIngress, in its namespace, selecting the pods of the gateway Service. */
-export function makeIngressGateway(ing: KIngress, visibility: string, service: GatewayService, servers: Server[]): Gateway {
+export function makeIngressGateway(
+  ing: KIngress,
+  visibility: string,
+  service: GatewayService,
+  servers: Server[],
+): Gateway {
   return {
     apiVersion: ISTIO_API_VERSION,
     kind: 'Gateway',
@@ -77,7 +89,13 @@ export function makeWildcardGateway(secret: Secret, dnsNames: string[], service:
     },
     spec: {
       selector: { ...service.selector },
-      servers: [{ hosts: dnsNames, port: { name: 'https', number: HTTPS_PORT, protocol: 'HTTPS' }, tls: { mode: 'SIMPLE', credentialName } }],
+      servers: [
+        {
+          hosts: dnsNames,
+          port: { name: 'https', number: HTTPS_PORT, protocol: 'HTTPS' },
+          tls: { mode: 'SIMPLE', credentialName },
+        },
+      ],
     },
   };
 }

@@ -97,8 +97,10 @@ export function str(s: string): string {
     const cp = ch.codePointAt(0) as number;
     const short = SHORT_ESCAPES[ch];
     if (short !== undefined) out += short;
-    else if (cp < 0x20 || ch === '<' || ch === '>' || ch === '&' || cp === 0x2028 || cp === 0x2029) out += unicodeEscape(cp);
-    else if (cp >= 0xd800 && cp <= 0xdfff) out += '\\ufffd'; // a lone surrogate is not valid UTF-8; Go writes U+FFFD
+    else if (cp < 0x20 || ch === '<' || ch === '>' || ch === '&' || cp === 0x2028 || cp === 0x2029)
+      out += unicodeEscape(cp);
+    else if (cp >= 0xd800 && cp <= 0xdfff)
+      out += '\\ufffd'; // a lone surrogate is not valid UTF-8; Go writes U+FFFD
     else out += ch;
   }
   return `${out}"`;

@@ -12,14 +12,26 @@ const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
 
 export function validateHeaderNames(names: Iterable<string>, at: string, errors: FieldError[]): void {
   for (const name of names) {
-    if (!TOKEN.test(name)) errors.push({ path: `${at}[${JSON.stringify(name)}]`, message: 'invalid header name: want letters, digits and !#$%&\'*+-.^_`|~' });
+    if (!TOKEN.test(name))
+      errors.push({
+        path: `${at}[${JSON.stringify(name)}]`,
+        message: "invalid header name: want letters, digits and !#$%&'*+-.^_`|~",
+      });
   }
 }
 
-export function validateHeaderValues(headers: Record<string, string> | undefined, at: string, errors: FieldError[]): void {
+export function validateHeaderValues(
+  headers: Record<string, string> | undefined,
+  at: string,
+  errors: FieldError[],
+): void {
   validateHeaderNames(Object.keys(headers ?? {}), at, errors);
   for (const [name, value] of Object.entries(headers ?? {})) {
-    if (CONTROL.test(value)) errors.push({ path: `${at}[${JSON.stringify(name)}]`, message: 'invalid header value: control characters (other than tab) are not allowed' });
+    if (CONTROL.test(value))
+      errors.push({
+        path: `${at}[${JSON.stringify(name)}]`,
+        message: 'invalid header value: control characters (other than tab) are not allowed',
+      });
   }
 }
 

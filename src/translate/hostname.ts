@@ -18,7 +18,8 @@ export function hostProblem(host: string): string | undefined {
   if (host.length > MAX_HOST) return `host is ${host.length} characters long, at most ${MAX_HOST} allowed`;
   for (const label of host.split('.')) {
     if (label === '') return `host ${quoted} has an empty label`;
-    if (label.length > MAX_LABEL) return `host ${quoted} has a label of ${label.length} characters, at most ${MAX_LABEL} allowed`;
+    if (label.length > MAX_LABEL)
+      return `host ${quoted} has a label of ${label.length} characters, at most ${MAX_LABEL} allowed`;
     if (!LABEL.test(label)) {
       return `host ${quoted}: label ${JSON.stringify(label)} must consist of lower-case letters, digits and '-', starting and ending with a letter or digit`;
     }

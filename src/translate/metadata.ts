@@ -11,7 +11,12 @@ export function ingressOwnerReferences(ing: KIngress): { ownerReferences?: Owner
   return controllerReference(KINGRESS_API_VERSION, KINGRESS_KIND, ing.metadata.name, ing.metadata.uid);
 }
 
-export function controllerReference(apiVersion: string, kind: string, name: string, uid: string | undefined): { ownerReferences?: OwnerReference[] } {
+export function controllerReference(
+  apiVersion: string,
+  kind: string,
+  name: string,
+  uid: string | undefined,
+): { ownerReferences?: OwnerReference[] } {
   return uid ? { ownerReferences: [{ apiVersion, kind, name, uid, controller: true, blockOwnerDeletion: true }] } : {};
 }
 
@@ -31,7 +36,7 @@ export function sortKeys<T>(map: Readonly<Record<string, T>>): Record<string, T>
   const keys = Object.keys(map);
   let sorted = true;
   for (let i = 1; i < keys.length && sorted; i++) sorted = (keys[i - 1] as string) < (keys[i] as string);
-  if (sorted) return map as Record<string, T>;
+  if (sorted) return map;
   const out: Record<string, T> = {};
   for (const k of keys.sort()) out[k] = map[k] as T;
   return out;

@@ -23,7 +23,8 @@ export const meshVirtualServiceName = (ingressName: string): string => childName
  * does not even start with one (a route-prefix rule on `<ns>/` or `<ns>/<name>` misses it too): a plugin on a
  * service then never answers the Knative probe in the service's place.
  */
-export const servingRouteName = (ingressNamespace: string, ingressName: string): string => `${ingressNamespace}/${ingressName}`;
+export const servingRouteName = (ingressNamespace: string, ingressName: string): string =>
+  `${ingressNamespace}/${ingressName}`;
 export const probeRouteName = (servingName: string): string => `knative-probe/${servingName}`;
 
 export function adler32(s: string): number {

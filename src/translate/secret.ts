@@ -1,6 +1,12 @@
 import type { Secret } from '../api/core.js';
 import type { ObjectRef } from '../api/meta.js';
-import { CERTIFICATE_UID_LABEL, INGRESS_LABEL, INGRESS_NAMESPACE_LABEL, ORIGIN_SECRET_NAME_LABEL, ORIGIN_SECRET_NAMESPACE_LABEL } from './constants.js';
+import {
+  CERTIFICATE_UID_LABEL,
+  INGRESS_LABEL,
+  INGRESS_NAMESPACE_LABEL,
+  ORIGIN_SECRET_NAME_LABEL,
+  ORIGIN_SECRET_NAMESPACE_LABEL,
+} from './constants.js';
 import { sortKeys } from './metadata.js';
 import { originSecretNameLabelValue } from './names.js';
 

@@ -23,8 +23,9 @@ export function refusedSecretReferences(ing: KIngress, allowed: readonly string[
     if (namespace === '' || namespace === own || allowed.includes(namespace)) return;
     errors.push({
       path: `spec.tls[${i}].secretNamespace`,
-      message: `Secret ${namespace}/${tls.secretName ?? ''} is not in the KIngress's namespace "${own}" and namespace "${namespace}" `
-        + 'is not allowed for TLS Secrets (a platform engineer can allow it with --tls-secret-namespaces)',
+      message:
+        `Secret ${namespace}/${tls.secretName ?? ''} is not in the KIngress's namespace "${own}" and namespace "${namespace}" ` +
+        'is not allowed for TLS Secrets (a platform engineer can allow it with --tls-secret-namespaces)',
     });
   });
   return errors;

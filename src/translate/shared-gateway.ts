@@ -28,7 +28,8 @@ export function updateGatewayServers(gw: Gateway, want: readonly Server[], exist
   const drop = new Set(existing.map((s) => s.port.name));
   const kept = gw.spec.servers.filter((s) => !drop.has(s.port.name) && !isPlaceholder(s));
   const servers = [...kept, ...want];
-  if (servers.length === 0) servers.push({ ...PLACEHOLDER_SERVER, hosts: [...PLACEHOLDER_SERVER.hosts], port: { ...PLACEHOLDER_SERVER.port } });
+  if (servers.length === 0)
+    servers.push({ ...PLACEHOLDER_SERVER, hosts: [...PLACEHOLDER_SERVER.hosts], port: { ...PLACEHOLDER_SERVER.port } });
   return { ...gw, spec: { ...gw.spec, servers: servers.sort(byPortName) } };
 }
 
@@ -38,8 +39,13 @@ export function httpServerOf(gw: Gateway): Server | undefined {
 }
 
 function isPlaceholder(s: Server): boolean {
-  return s.port.name === PLACEHOLDER_SERVER.port.name && s.port.number === PLACEHOLDER_SERVER.port.number
-    && s.port.protocol === PLACEHOLDER_SERVER.port.protocol && s.hosts.length === 1 && s.hosts[0] === PLACEHOLDER_SERVER.hosts[0];
+  return (
+    s.port.name === PLACEHOLDER_SERVER.port.name &&
+    s.port.number === PLACEHOLDER_SERVER.port.number &&
+    s.port.protocol === PLACEHOLDER_SERVER.port.protocol &&
+    s.hosts.length === 1 &&
+    s.hosts[0] === PLACEHOLDER_SERVER.hosts[0]
+  );
 }
 
 function byPortName(a: Server, b: Server): number {

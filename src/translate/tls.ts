@@ -41,7 +41,9 @@ function parseDNSNames(secret: Secret): string[] {
   try {
     cert = new X509Certificate(Buffer.from((block[2] ?? '').replace(/\s+/g, ''), 'base64'));
   } catch (err) {
-    throw new TranslateError(`failed to parse certificate for secret ${id}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new TranslateError(
+      `failed to parse certificate for secret ${id}: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
   return (cert.subjectAltName ?? '')
     .split(/,\s*/)

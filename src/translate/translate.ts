@@ -3,11 +3,33 @@ import { cloneJSON } from './clone.js';
 import type { Secret } from '../api/core.js';
 import type { Gateway, VirtualService } from '../api/istio.js';
 import type { ObjectRef } from '../api/meta.js';
-import { HTTP_OPTION_REDIRECTED, VISIBILITY_CLUSTER_LOCAL, VISIBILITY_EXTERNAL, type IngressTLS, type LoadBalancerIngress } from '../api/kingress.js';
-import { gatewaysEnabled, parseServiceURL, qualifiedName, selectGateways, type GatewayConfig, type IstioConfig } from '../config/istio.js';
+import {
+  HTTP_OPTION_REDIRECTED,
+  VISIBILITY_CLUSTER_LOCAL,
+  VISIBILITY_EXTERNAL,
+  type IngressTLS,
+  type LoadBalancerIngress,
+} from '../api/kingress.js';
+import {
+  gatewaysEnabled,
+  parseServiceURL,
+  qualifiedName,
+  selectGateways,
+  type GatewayConfig,
+  type IstioConfig,
+} from '../config/istio.js';
 import type { DefaultedIngress } from './defaults.js';
 import { TranslateError } from './error.js';
-import { HTTPS_PORT, LOCAL_HTTPS_PORT, makeHTTPServer, makeIngressGateway, makeTLSServers, makeWildcardGateway, qualifiedGatewayName, type GatewayService } from './gateway.js';
+import {
+  HTTPS_PORT,
+  LOCAL_HTTPS_PORT,
+  makeHTTPServer,
+  makeIngressGateway,
+  makeTLSServers,
+  makeWildcardGateway,
+  qualifiedGatewayName,
+  type GatewayService,
+} from './gateway.js';
 import { computeHash } from './hash.js';
 import { sortedUnique } from './hosts.js';
 import { secretCopyName, wildcardSecretCopyName } from './names.js';
@@ -30,7 +52,7 @@ export interface TranslateInputs {
   gatewayService(ref: ObjectRef): { selector: Record<string, string> } | undefined;
   secret(ref: ObjectRef): Secret | undefined;
   /** `spec.externalName` of a Service of type ExternalName; without it no destination is resolved (as net-istio). */
-  externalName?(ref: ObjectRef): string | undefined;
+  externalName?: (ref: ObjectRef) => string | undefined;
 }
 
 /** Everything a KIngress should produce in the cluster. */
@@ -67,16 +89,25 @@ function translateOrThrow(ing: DefaultedIngress, inputs: TranslateInputs, opts: 
   const hash = computeHash(ing.spec, ing.metadata.namespace ?? '', ing.metadata.name);
   const probed = insertProbe(ing, hash);
   const vsOpts = {
-    clusterDomain: opts.clusterDomain, systemNamespace: opts.systemNamespace, meshVirtualService: opts.meshVirtualService,
+    clusterDomain: opts.clusterDomain,
+    systemNamespace: opts.systemNamespace,
+    meshVirtualService: opts.meshVirtualService,
     destinationAliases: gatewayAliases(ing, inputs.istio, inputs.externalName, opts.clusterDomain),
   };
 
   if (!gatewaysEnabled(inputs.istio)) {
     const none = { external: [], local: [] };
     return {
-      hash, virtualServices: makeVirtualServices(probed, none, vsOpts), gateways: [], wildcardGateways: [], secretCopies: [],
-      originSecrets: [], gatewayNames: none, selectedGateways: none,
-      loadBalancers: { public: [{ meshOnly: true }], private: [{ meshOnly: true }] }, meshOnly: true,
+      hash,
+      virtualServices: makeVirtualServices(probed, none, vsOpts),
+      gateways: [],
+      wildcardGateways: [],
+      secretCopies: [],
+      originSecrets: [],
+      gatewayNames: none,
+      selectedGateways: none,
+      loadBalancers: { public: [{ meshOnly: true }], private: [{ meshOnly: true }] },
+      meshOnly: true,
     };
   }
 
@@ -108,7 +139,8 @@ function translateOrThrow(ing: DefaultedIngress, inputs: TranslateInputs, opts: 
     const plainTLS = externalTLS.filter((t) => !wildcardKeys.has(`${t.secretNamespace ?? ''}/${t.secretName ?? ''}`));
     if (plainTLS.length > 0) {
       perIngressExternal = services().map((svc) =>
-        makeIngressGateway(ing, VISIBILITY_EXTERNAL, svc, makeTLSServers(ing, plainTLS, svc, HTTPS_PORT, origins)));
+        makeIngressGateway(ing, VISIBILITY_EXTERNAL, svc, makeTLSServers(ing, plainTLS, svc, HTTPS_PORT, origins)),
+      );
     }
     for (const svc of services()) {
       for (const s of wildcard) wildcardGateways.push(makeWildcardGateway(s, certificateDNSNames(s), svc));
@@ -123,13 +155,21 @@ function translateOrThrow(ing: DefaultedIngress, inputs: TranslateInputs, opts: 
     // Cluster-local TLS is served by the external gateway pods (upstream quirk kept): their Services are used.
     for (const svc of services()) {
       for (const s of secrets) addCopy(copies, s, svc, secretCopyName(ing.metadata.name, s.metadata.uid ?? ''), owner);
-      perIngressLocal.push(makeIngressGateway(ing, VISIBILITY_CLUSTER_LOCAL, svc, makeTLSServers(ing, localTLS, svc, LOCAL_HTTPS_PORT, origins)));
+      perIngressLocal.push(
+        makeIngressGateway(
+          ing,
+          VISIBILITY_CLUSTER_LOCAL,
+          svc,
+          makeTLSServers(ing, localTLS, svc, LOCAL_HTTPS_PORT, origins),
+        ),
+      );
     }
   }
 
   if (isPublic && (ing.spec.httpOption === HTTP_OPTION_REDIRECTED || externalTLS.length > 0)) {
     const http = makeHTTPServer(ing);
-    if (perIngressExternal.length === 0) perIngressExternal = services().map((svc) => makeIngressGateway(ing, VISIBILITY_EXTERNAL, svc, [http]));
+    if (perIngressExternal.length === 0)
+      perIngressExternal = services().map((svc) => makeIngressGateway(ing, VISIBILITY_EXTERNAL, svc, [http]));
     else for (const gw of perIngressExternal) gw.spec.servers.push(cloneJSON(http));
   } else {
     external.push(...selected.external.map(qualifiedName));
@@ -183,7 +223,13 @@ function originSecretsOf(tls: IngressTLS[], inputs: TranslateInputs, seen: Map<s
   return [...out.values()];
 }
 
-function addCopy(copies: Map<string, Secret>, origin: Secret, svc: GatewayService, name: string, owner?: ObjectRef): void {
+function addCopy(
+  copies: Map<string, Secret>,
+  origin: Secret,
+  svc: GatewayService,
+  name: string,
+  owner?: ObjectRef,
+): void {
   if ((origin.metadata.namespace ?? '') === svc.namespace) return;
   copies.set(`${svc.namespace}/${name}`, makeSecretCopy(origin, name, svc.namespace, owner));
 }

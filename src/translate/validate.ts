@@ -1,6 +1,11 @@
 import type { FieldError, Validated } from '../api/fielderror.js';
 import type { HTTPIngressPath, IngressBackendSplit, IngressRule, IngressTLS } from '../api/kingress.js';
-import { HTTP_OPTION_ENABLED, HTTP_OPTION_REDIRECTED, VISIBILITY_CLUSTER_LOCAL, VISIBILITY_EXTERNAL } from '../api/kingress.js';
+import {
+  HTTP_OPTION_ENABLED,
+  HTTP_OPTION_REDIRECTED,
+  VISIBILITY_CLUSTER_LOCAL,
+  VISIBILITY_EXTERNAL,
+} from '../api/kingress.js';
 import { routeAnnotationErrors } from './annotations/policy.js';
 import type { DefaultedIngress } from './defaults.js';
 import { hostProblem } from './hostname.js';
@@ -27,28 +32,41 @@ export function validateIngress(ing: DefaultedIngress): Validated<DefaultedIngre
   (spec.tls ?? []).forEach((tls, i) => validateTLS(tls, `spec.tls[${i}]`, errors));
   const option = spec.httpOption ?? '';
   if (option !== '' && option !== HTTP_OPTION_ENABLED && option !== HTTP_OPTION_REDIRECTED) {
-    errors.push({ path: 'spec.httpOption', message: `invalid value "${option}", want "${HTTP_OPTION_ENABLED}" or "${HTTP_OPTION_REDIRECTED}"` });
+    errors.push({
+      path: 'spec.httpOption',
+      message: `invalid value "${option}", want "${HTTP_OPTION_ENABLED}" or "${HTTP_OPTION_REDIRECTED}"`,
+    });
   }
   errors.push(...routeAnnotationErrors(ing.metadata.annotations, namespace));
   return errors.length === 0 ? { ok: true, value: ing } : { ok: false, errors };
 }
 
 /** `seen` maps each host to where it first appeared: one host in two rules makes two conflicting routes. */
-function validateRule(rule: IngressRule, at: string, namespace: string, seen: Map<string, string>, errors: FieldError[]): void {
+function validateRule(
+  rule: IngressRule,
+  at: string,
+  namespace: string,
+  seen: Map<string, string>,
+  errors: FieldError[],
+): void {
   if (!rule.hosts?.length && !rule.visibility && !rule.http) {
     errors.push({ path: at, message: MISSING });
     return;
   }
   const vis = rule.visibility ?? '';
   if (vis !== VISIBILITY_EXTERNAL && vis !== VISIBILITY_CLUSTER_LOCAL) {
-    errors.push({ path: `${at}.visibility`, message: `invalid value "${vis}", want "${VISIBILITY_EXTERNAL}" or "${VISIBILITY_CLUSTER_LOCAL}"` });
+    errors.push({
+      path: `${at}.visibility`,
+      message: `invalid value "${vis}", want "${VISIBILITY_EXTERNAL}" or "${VISIBILITY_CLUSTER_LOCAL}"`,
+    });
   }
   (rule.hosts ?? []).forEach((host, i) => {
     const where = `${at}.hosts[${i}]`;
     const problem = hostProblem(host);
     const first = seen.get(host);
     if (problem !== undefined) errors.push({ path: where, message: problem });
-    else if (first !== undefined) errors.push({ path: where, message: `host ${JSON.stringify(host)} is already in ${first}` });
+    else if (first !== undefined)
+      errors.push({ path: where, message: `host ${JSON.stringify(host)} is already in ${first}` });
     else seen.set(host, where);
   });
   if (!rule.http) {
@@ -62,7 +80,8 @@ function validateRule(rule: IngressRule, at: string, namespace: string, seen: Ma
 
 function validatePath(path: HTTPIngressPath, at: string, namespace: string, errors: FieldError[]): void {
   // Paths are URI prefixes; one without the leading slash never matches a request.
-  if (path.path && !path.path.startsWith('/')) errors.push({ path: `${at}.path`, message: `invalid value ${JSON.stringify(path.path)}, must start with "/"` });
+  if (path.path && !path.path.startsWith('/'))
+    errors.push({ path: `${at}.path`, message: `invalid value ${JSON.stringify(path.path)}, must start with "/"` });
   const splits = path.splits ?? [];
   if (splits.length === 0) {
     errors.push({ path: `${at}.splits`, message: MISSING });
@@ -79,15 +98,23 @@ function validatePath(path: HTTPIngressPath, at: string, namespace: string, erro
 
 function validateSplit(split: IngressBackendSplit, at: string, namespace: string, errors: FieldError[]): void {
   const percent = split.percent ?? 0;
-  if (percent < 0 || percent > 100) errors.push({ path: `${at}.percent`, message: `invalid value ${percent}, want 0..100` });
+  if (percent < 0 || percent > 100)
+    errors.push({ path: `${at}.percent`, message: `invalid value ${percent}, want 0..100` });
   if (!split.serviceNamespace) errors.push({ path: `${at}.serviceNamespace`, message: MISSING });
   else if (split.serviceNamespace !== namespace) {
-    errors.push({ path: `${at}.serviceNamespace`, message: `service namespace must match ingress namespace ("${split.serviceNamespace}" != "${namespace}")` });
+    errors.push({
+      path: `${at}.serviceNamespace`,
+      message: `service namespace must match ingress namespace ("${split.serviceNamespace}" != "${namespace}")`,
+    });
   }
   if (!split.serviceName) errors.push({ path: `${at}.serviceName`, message: MISSING });
   const port = split.servicePort;
   if (port === 0 || port === '') errors.push({ path: `${at}.servicePort`, message: MISSING });
-  else if (!isServicePort(port)) errors.push({ path: `${at}.servicePort`, message: `invalid value ${JSON.stringify(port)}, want a port number from 1 to 65535 or a port name` });
+  else if (!isServicePort(port))
+    errors.push({
+      path: `${at}.servicePort`,
+      message: `invalid value ${JSON.stringify(port)}, want a port number from 1 to 65535 or a port name`,
+    });
   validateHeaderValues(split.appendHeaders, `${at}.appendHeaders`, errors);
 }
 

@@ -1,6 +1,12 @@
 import type { HTTPIngressPath, IngressRule } from '../api/kingress.js';
 import { VISIBILITY_CLUSTER_LOCAL, VISIBILITY_EXTERNAL, type Visibility } from '../api/kingress.js';
-import { ISTIO_API_VERSION, type HTTPMatchRequest, type HTTPRoute, type HTTPRouteDestination, type VirtualService } from '../api/istio.js';
+import {
+  ISTIO_API_VERSION,
+  type HTTPMatchRequest,
+  type HTTPRoute,
+  type HTTPRouteDestination,
+  type VirtualService,
+} from '../api/istio.js';
 import { routePolicyFor } from './annotations/apply.js';
 import { MESH_GATEWAY } from './constants.js';
 import type { DefaultedIngress } from './defaults.js';
@@ -27,7 +33,11 @@ export interface VirtualServiceOptions {
 }
 
 /** The VirtualServices of a KIngress whose probe routes were already inserted: [mesh?, ingress?]. */
-export function makeVirtualServices(probed: DefaultedIngress, gateways: GatewayNames, opts: VirtualServiceOptions): VirtualService[] {
+export function makeVirtualServices(
+  probed: DefaultedIngress,
+  gateways: GatewayNames,
+  opts: VirtualServiceOptions,
+): VirtualService[] {
   const out: VirtualService[] = [];
   const mesh = opts.meshVirtualService ? makeMeshVirtualService(probed, gateways, opts) : undefined;
   if (mesh) out.push(mesh);
@@ -37,8 +47,14 @@ export function makeVirtualServices(probed: DefaultedIngress, gateways: GatewayN
 }
 
 /** Bound to the `mesh` gateway, for cluster-local hosts; hosts are only expanded when a local gateway exists. */
-function makeMeshVirtualService(ing: DefaultedIngress, gateways: GatewayNames, opts: VirtualServiceOptions): VirtualService | undefined {
-  const local = rules(ing).flatMap((r) => r.hosts ?? []).filter((h) => isClusterLocalHost(h, opts.clusterDomain));
+function makeMeshVirtualService(
+  ing: DefaultedIngress,
+  gateways: GatewayNames,
+  opts: VirtualServiceOptions,
+): VirtualService | undefined {
+  const local = rules(ing)
+    .flatMap((r) => r.hosts ?? [])
+    .filter((h) => isClusterLocalHost(h, opts.clusterDomain));
   const hosts = gateways.local.length > 0 ? expandedHosts(local, opts.clusterDomain) : sortedUnique(local);
   if (hosts.length === 0) return undefined;
   const mesh = [MESH_GATEWAY];
@@ -46,20 +62,36 @@ function makeMeshVirtualService(ing: DefaultedIngress, gateways: GatewayNames, o
 }
 
 /** Every rule bound to the gateways of its visibility; absent when no rule has a gateway to be served on. */
-function makeIngressVirtualService(ing: DefaultedIngress, gateways: GatewayNames, opts: VirtualServiceOptions): VirtualService | undefined {
+function makeIngressVirtualService(
+  ing: DefaultedIngress,
+  gateways: GatewayNames,
+  opts: VirtualServiceOptions,
+): VirtualService | undefined {
   const all = rules(ing);
   const hasPublic = all.some((r) => r.visibility === VISIBILITY_EXTERNAL);
   const hasLocal = all.some((r) => r.visibility === VISIBILITY_CLUSTER_LOCAL);
   const required = (hasPublic ? gateways.external.length : 0) + (hasLocal ? gateways.local.length : 0);
   if (required === 0) return undefined;
-  const hosts = expandedHosts(all.flatMap((r) => r.hosts ?? []), opts.clusterDomain);
+  const hosts = expandedHosts(
+    all.flatMap((r) => r.hosts ?? []),
+    opts.clusterDomain,
+  );
   return virtualService(ing, ingressVirtualServiceName(ing.metadata.name), hosts, gateways, opts);
 }
 
-function virtualService(ing: DefaultedIngress, name: string, hosts: string[], gateways: GatewayNames, opts: VirtualServiceOptions): VirtualService {
+function virtualService(
+  ing: DefaultedIngress,
+  name: string,
+  hosts: string[],
+  gateways: GatewayNames,
+  opts: VirtualServiceOptions,
+): VirtualService {
   const hostSet = new Set(hosts);
   const routeName = `${ing.metadata.namespace ?? ''}/${ing.metadata.name}`;
-  const byVisibility = { [VISIBILITY_EXTERNAL]: sortedUnique(gateways.external), [VISIBILITY_CLUSTER_LOCAL]: sortedUnique(gateways.local) };
+  const byVisibility = {
+    [VISIBILITY_EXTERNAL]: sortedUnique(gateways.external),
+    [VISIBILITY_CLUSTER_LOCAL]: sortedUnique(gateways.local),
+  };
   const used = new Set<string>();
   // Higress route annotations (timeout, retries, CORS, ...) on the serving routes; probe routes stay as Knative needs them.
   const withPolicy = routePolicyFor(ing, opts.clusterDomain);
@@ -90,7 +122,13 @@ function virtualService(ing: DefaultedIngress, name: string, hosts: string[], ga
   };
 }
 
-function httpRoute(name: string, authorityPrefixes: string[], path: HTTPIngressPath, gateways: string[], opts: VirtualServiceOptions): HTTPRoute {
+function httpRoute(
+  name: string,
+  authorityPrefixes: string[],
+  path: HTTPIngressPath,
+  gateways: string[],
+  opts: VirtualServiceOptions,
+): HTTPRoute {
   const headers = headerMatches(path);
   const destinationHost = (host: string) => opts.destinationAliases?.get(host) ?? host;
   return {
@@ -113,7 +151,12 @@ function httpRoute(name: string, authorityPrefixes: string[], path: HTTPIngressP
   };
 }
 
-function match(authorityPrefix: string, path: HTTPIngressPath, gateways: string[], headers: HTTPMatchRequest['headers']): HTTPMatchRequest {
+function match(
+  authorityPrefix: string,
+  path: HTTPIngressPath,
+  gateways: string[],
+  headers: HTTPMatchRequest['headers'],
+): HTTPMatchRequest {
   const m: HTTPMatchRequest = { gateways, authority: { prefix: authorityPrefix } };
   if (path.path) m.uri = { prefix: path.path };
   if (headers) m.headers = headers;

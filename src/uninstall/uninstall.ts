@@ -4,12 +4,24 @@
 import { parseIstioConfig, parseServiceURL } from '../config/istio.js';
 import { errorMessage, isConflict, isNotFound } from '../kube/errors.js';
 import { KubeReader } from '../kube/reader.js';
-import { apiVersionOf, CONFIG_MAP, GATEWAY, KINGRESS, SECRET, VIRTUAL_SERVICE, type ResourceType } from '../kube/resources.js';
+import {
+  apiVersionOf,
+  CONFIG_MAP,
+  GATEWAY,
+  KINGRESS,
+  SECRET,
+  VIRTUAL_SERVICE,
+  type ResourceType,
+} from '../kube/resources.js';
 import type { RestClient } from '../kube/rest.js';
 import type { ObjectRef } from '../kube/types.js';
 import { KubeWriter } from '../kube/writer.js';
 import {
-  INGRESS_CLASS_ANNOTATION, INGRESS_LABEL, INGRESS_NAMESPACE_LABEL, KINGRESS_FINALIZER, ORIGIN_SECRET_NAME_LABEL,
+  INGRESS_CLASS_ANNOTATION,
+  INGRESS_LABEL,
+  INGRESS_NAMESPACE_LABEL,
+  KINGRESS_FINALIZER,
+  ORIGIN_SECRET_NAME_LABEL,
 } from '../translate/constants.js';
 import { wildcardGatewayName, wildcardSecretCopyName } from '../translate/names.js';
 
@@ -34,17 +46,35 @@ export interface UninstallReport {
   errors: string[];
 }
 
-interface Owner { kind?: string; name?: string; uid?: string; controller?: boolean }
-interface Meta {
-  name?: string; namespace?: string; uid?: string; resourceVersion?: string;
-  labels?: Record<string, string>; annotations?: Record<string, string>;
-  finalizers?: string[]; ownerReferences?: Owner[];
+interface Owner {
+  kind?: string;
+  name?: string;
+  uid?: string;
+  controller?: boolean;
 }
-interface Obj { apiVersion?: string; kind?: string; metadata?: Meta }
+interface Meta {
+  name?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  finalizers?: string[];
+  ownerReferences?: Owner[];
+}
+interface Obj {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: Meta;
+}
 
 const DEPLOYMENTS = '/apis/apps/v1/namespaces';
 
-export async function uninstall(rest: RestClient, opts: UninstallOptions, sleep = defaultSleep): Promise<UninstallReport> {
+export async function uninstall(
+  rest: RestClient,
+  opts: UninstallOptions,
+  sleep = defaultSleep,
+): Promise<UninstallReport> {
   const report: UninstallReport = { actions: [], errors: [] };
   const reader = new KubeReader(rest);
   const writer = new KubeWriter(rest, { fieldManager: 'net-higress-uninstall' });
@@ -67,7 +97,10 @@ export async function uninstall(rest: RestClient, opts: UninstallOptions, sleep 
   const isOurs = (i: Obj) => i.metadata?.annotations?.[INGRESS_CLASS_ANNOTATION] === opts.ingressClass;
   const ours = all.filter(isOurs);
   const uids = new Set(ours.map((i) => i.metadata?.uid ?? ''));
-  const controlledByOurs = (o: Obj) => (o.metadata?.ownerReferences ?? []).some((r) => r.controller === true && r.kind === KINGRESS.kind && uids.has(r.uid ?? ''));
+  const controlledByOurs = (o: Obj) =>
+    (o.metadata?.ownerReferences ?? []).some(
+      (r) => r.controller === true && r.kind === KINGRESS.kind && uids.has(r.uid ?? ''),
+    );
 
   if (!opts.keepRoutes) {
     const withIngressLabel = { labelSelector: INGRESS_LABEL };
@@ -87,21 +120,33 @@ export async function uninstall(rest: RestClient, opts: UninstallOptions, sleep 
   }
 
   for (const ing of ours.filter((i) => (i.metadata?.finalizers ?? []).includes(KINGRESS_FINALIZER))) {
-    await step(`remove finalizer ${KINGRESS_FINALIZER} from KIngress ${id(ing)}`, () => dropFinalizer(reader, writer, ing));
+    await step(`remove finalizer ${KINGRESS_FINALIZER} from KIngress ${id(ing)}`, () =>
+      dropFinalizer(reader, writer, ing),
+    );
   }
   return report;
 }
 
 const PAST: Record<string, string> = { delete: 'deleted', remove: 'removed', scale: 'scaled' };
 
-async function stopController(rest: RestClient, opts: UninstallOptions, report: UninstallReport,
-                              step: (what: string, fn: () => Promise<unknown>) => Promise<void>, sleep: (ms: number) => Promise<void>): Promise<void> {
+async function stopController(
+  rest: RestClient,
+  opts: UninstallOptions,
+  report: UninstallReport,
+  step: (what: string, fn: () => Promise<unknown>) => Promise<void>,
+  sleep: (ms: number) => Promise<void>,
+): Promise<void> {
   const { namespace, name } = opts.controller!;
   const path = `${DEPLOYMENTS}/${encodeURIComponent(namespace)}/deployments/${encodeURIComponent(name)}`;
   let found = true;
   await step(`scale Deployment ${namespace}/${name} to 0 replicas`, async () => {
     try {
-      await rest.request({ method: 'PATCH', path: `${path}/scale`, contentType: 'application/merge-patch+json', body: { spec: { replicas: 0 } } });
+      await rest.request({
+        method: 'PATCH',
+        path: `${path}/scale`,
+        contentType: 'application/merge-patch+json',
+        body: { spec: { replicas: 0 } },
+      });
     } catch (err) {
       if (isNotFound(err)) found = false;
       throw err;
@@ -114,8 +159,10 @@ async function stopController(rest: RestClient, opts: UninstallOptions, report: 
     const d = await rest.request<{ status?: { replicas?: number } }>({ method: 'GET', path });
     if ((d.status?.replicas ?? 0) === 0) return;
     if (Date.now() > deadline) {
-      report.errors.push(`Deployment ${namespace}/${name} still has ${d.status?.replicas} pod(s) after ${opts.waitSeconds}s; `
-        + 'a controller still running may put finalizers back: run uninstall again once it is gone');
+      report.errors.push(
+        `Deployment ${namespace}/${name} still has ${d.status?.replicas} pod(s) after ${opts.waitSeconds}s; ` +
+          'a controller still running may put finalizers back: run uninstall again once it is gone',
+      );
       return;
     }
     await sleep(1000);
@@ -126,14 +173,30 @@ async function stopController(rest: RestClient, opts: UninstallOptions, report: 
  * Wildcard-certificate Gateways are named after their Secret and the gateway Service config-istio names, and
  * shared by every KIngress using that Secret: ours when our KIngresses use it and no other class's does.
  */
-async function wildcardGateways(reader: KubeReader, opts: UninstallOptions, usedByUs: Set<string>, usedByOthers: Set<string>): Promise<Obj[]> {
-  const cm = await reader.get<{ data?: Record<string, string> } & Obj>({ apiVersion: apiVersionOf(CONFIG_MAP), kind: 'ConfigMap', namespace: opts.systemNamespace, name: 'config-istio' });
+async function wildcardGateways(
+  reader: KubeReader,
+  opts: UninstallOptions,
+  usedByUs: Set<string>,
+  usedByOthers: Set<string>,
+): Promise<Obj[]> {
+  const cm = await reader.get<{ data?: Record<string, string> } & Obj>({
+    apiVersion: apiVersionOf(CONFIG_MAP),
+    kind: 'ConfigMap',
+    namespace: opts.systemNamespace,
+    name: 'config-istio',
+  });
   const cfg = parseIstioConfig(cm?.data, { systemNamespace: opts.systemNamespace, clusterDomain: opts.clusterDomain });
   if (!cfg.ok) return [];
-  const services = cfg.value.ingressGateways.map((g) => parseServiceURL(g.serviceURL)).flatMap((s) => (s.ok ? [s.value] : []));
+  const services = cfg.value.ingressGateways
+    .map((g) => parseServiceURL(g.serviceURL))
+    .flatMap((s) => (s.ok ? [s.value] : []));
   return (await reader.list<Obj>(GATEWAY)).filter((gw) => {
     const owner = (gw.metadata?.ownerReferences ?? []).find((r) => r.controller === true && r.kind === 'Secret');
-    if (owner?.name === undefined || !services.some((svc) => wildcardGatewayName(owner.name!, svc) === gw.metadata?.name)) return false;
+    if (
+      owner?.name === undefined ||
+      !services.some((svc) => wildcardGatewayName(owner.name!, svc) === gw.metadata?.name)
+    )
+      return false;
     const secret = `${gw.metadata?.namespace ?? ''}/${owner.name}`;
     return usedByUs.has(secret) && !usedByOthers.has(secret);
   });
@@ -143,7 +206,7 @@ async function wildcardGateways(reader: KubeReader, opts: UninstallOptions, used
 function tlsSecrets(ingresses: Obj[]): Set<string> {
   const out = new Set<string>();
   for (const i of ingresses) {
-    const tls = ((i as { spec?: { tls?: Array<{ secretNamespace?: string; secretName?: string }> } }).spec?.tls ?? []);
+    const tls = (i as { spec?: { tls?: Array<{ secretNamespace?: string; secretName?: string }> } }).spec?.tls ?? [];
     for (const t of tls) out.add(`${t.secretNamespace ?? ''}/${t.secretName ?? ''}`);
   }
   return out;
@@ -155,14 +218,20 @@ function tlsSecrets(ingresses: Obj[]): Set<string> {
  */
 async function secretCopies(reader: KubeReader, opts: UninstallOptions, ours: Obj[], wildcards: Obj[]): Promise<Obj[]> {
   const ourKeys = new Set(ours.map(id));
-  const wildcardCopies = new Set(wildcards.map((gw) => {
-    const owner = (gw.metadata?.ownerReferences ?? []).find((r) => r.controller === true && r.kind === 'Secret');
-    return wildcardSecretCopyName({ namespace: gw.metadata?.namespace ?? '', name: owner?.name ?? '' });
-  }));
-  const copies = await reader.list<Obj>(SECRET, { namespace: opts.higressNamespace, labelSelector: ORIGIN_SECRET_NAME_LABEL });
+  const wildcardCopies = new Set(
+    wildcards.map((gw) => {
+      const owner = (gw.metadata?.ownerReferences ?? []).find((r) => r.controller === true && r.kind === 'Secret');
+      return wildcardSecretCopyName({ namespace: gw.metadata?.namespace ?? '', name: owner?.name ?? '' });
+    }),
+  );
+  const copies = await reader.list<Obj>(SECRET, {
+    namespace: opts.higressNamespace,
+    labelSelector: ORIGIN_SECRET_NAME_LABEL,
+  });
   return copies.filter((s) => {
     const l = s.metadata?.labels ?? {};
-    if (l[INGRESS_NAMESPACE_LABEL] !== undefined) return ourKeys.has(`${l[INGRESS_NAMESPACE_LABEL]}/${l[INGRESS_LABEL] ?? ''}`);
+    if (l[INGRESS_NAMESPACE_LABEL] !== undefined)
+      return ourKeys.has(`${l[INGRESS_NAMESPACE_LABEL]}/${l[INGRESS_LABEL] ?? ''}`);
     return wildcardCopies.has(s.metadata?.name ?? '');
   });
 }
@@ -173,7 +242,10 @@ async function dropFinalizer(reader: KubeReader, writer: KubeWriter, ing: Obj): 
   for (let attempt = 0; current && attempt < 5; attempt++) {
     const finalizers = (current.metadata?.finalizers ?? []).filter((f) => f !== KINGRESS_FINALIZER);
     try {
-      await writer.mergePatchMetadata(ref(KINGRESS, current), { finalizers, resourceVersion: current.metadata?.resourceVersion ?? '' });
+      await writer.mergePatchMetadata(ref(KINGRESS, current), {
+        finalizers,
+        resourceVersion: current.metadata?.resourceVersion ?? '',
+      });
       return;
     } catch (err) {
       if (!isConflict(err)) throw err;
@@ -183,7 +255,12 @@ async function dropFinalizer(reader: KubeReader, writer: KubeWriter, ing: Obj): 
 }
 
 function ref(rt: ResourceType, o: Obj): ObjectRef {
-  return { apiVersion: o.apiVersion ?? apiVersionOf(rt), kind: rt.kind, namespace: o.metadata?.namespace ?? '', name: o.metadata?.name ?? '' };
+  return {
+    apiVersion: o.apiVersion ?? apiVersionOf(rt),
+    kind: rt.kind,
+    namespace: o.metadata?.namespace ?? '',
+    name: o.metadata?.name ?? '',
+  };
 }
 
 /** The UID precondition: a same-named object created since is never deleted. */

@@ -12,7 +12,9 @@ async function main(): Promise<void> {
   if (existsSync(statePath)) {
     const state = JSON.parse(readFileSync(statePath, 'utf8')) as ClusterState;
     if (isClusterAlive(state)) {
-      process.stderr.write(`cluster already up at ${state.server} (dir ${state.dir}); run \`npm run cluster:down\` to stop it\n`);
+      process.stderr.write(
+        `cluster already up at ${state.server} (dir ${state.dir}); run \`npm run cluster:down\` to stop it\n`,
+      );
       process.stdout.write(`export KUBECONFIG=${state.kubeconfigPath}\n`);
       return;
     }

@@ -43,10 +43,7 @@ export const SECRET_AUDIT_POLICY: Record<string, unknown> = {
   apiVersion: 'audit.k8s.io/v1',
   kind: 'Policy',
   omitStages: ['RequestReceived'],
-  rules: [
-    { level: 'Metadata', resources: [{ group: '', resources: ['secrets'] }] },
-    { level: 'None' },
-  ],
+  rules: [{ level: 'Metadata', resources: [{ group: '', resources: ['secrets'] }] }, { level: 'None' }],
 };
 
 export interface ControlPlane {
@@ -83,7 +80,8 @@ export function repoRoot(): string {
   for (;;) {
     if (existsSync(path.join(dir, 'test', 'harness', 'build-binaries.sh'))) return dir;
     const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('controlplane: cannot find the repository root (test/harness/build-binaries.sh)');
+    if (parent === dir)
+      throw new Error('controlplane: cannot find the repository root (test/harness/build-binaries.sh)');
     dir = parent;
   }
 }
@@ -108,7 +106,9 @@ export function resolveAssetsDir(): string {
   const out = runScript('build-binaries.sh').trim().split('\n');
   const dir = out[out.length - 1]?.trim();
   if (!dir || !existsSync(path.join(dir, 'kube-apiserver')) || !existsSync(path.join(dir, 'etcd'))) {
-    throw new Error(`controlplane: build-binaries.sh did not print a directory with kube-apiserver and etcd (got ${JSON.stringify(dir)})`);
+    throw new Error(
+      `controlplane: build-binaries.sh did not print a directory with kube-apiserver and etcd (got ${JSON.stringify(dir)})`,
+    );
   }
   return dir;
 }
@@ -122,7 +122,10 @@ export function fetchCrdFiles(): string[] {
 }
 
 function tail(text: string, lines: number): string {
-  return text.split('\n').slice(-lines - 1).join('\n');
+  return text
+    .split('\n')
+    .slice(-lines - 1)
+    .join('\n');
 }
 
 function tailFile(file: string, lines = 30): string {
@@ -156,7 +159,8 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function openssl(args: string[], cwd: string): void {
   const res = spawnSync('openssl', args, { cwd, encoding: 'utf8' });
-  if (res.error) throw new Error(`controlplane: openssl not runnable (${res.error.message}); install it (apt-get install openssl)`);
+  if (res.error)
+    throw new Error(`controlplane: openssl not runnable (${res.error.message}); install it (apt-get install openssl)`);
   if (res.status !== 0) throw new Error(`controlplane: openssl ${args.join(' ')} failed:\n${res.stderr}`);
 }
 
@@ -175,9 +179,46 @@ interface Certs {
 async function makeCerts(pki: string): Promise<Certs> {
   await mkdir(pki, { recursive: true });
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-  const caExt = ['-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature'];
-  openssl(['req', '-x509', ...ec, '-keyout', 'serving-ca.key', '-out', 'serving-ca.crt', '-days', '7', '-subj', '/CN=net-higress-test-serving-ca', ...caExt], pki);
-  openssl(['req', '-x509', ...ec, '-keyout', 'client-ca.key', '-out', 'client-ca.crt', '-days', '7', '-subj', '/CN=net-higress-test-client-ca', ...caExt], pki);
+  const caExt = [
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign,digitalSignature',
+  ];
+  openssl(
+    [
+      'req',
+      '-x509',
+      ...ec,
+      '-keyout',
+      'serving-ca.key',
+      '-out',
+      'serving-ca.crt',
+      '-days',
+      '7',
+      '-subj',
+      '/CN=net-higress-test-serving-ca',
+      ...caExt,
+    ],
+    pki,
+  );
+  openssl(
+    [
+      'req',
+      '-x509',
+      ...ec,
+      '-keyout',
+      'client-ca.key',
+      '-out',
+      'client-ca.crt',
+      '-days',
+      '7',
+      '-subj',
+      '/CN=net-higress-test-client-ca',
+      ...caExt,
+    ],
+    pki,
+  );
   await writeFile(
     path.join(pki, 'serving.ext'),
     'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n' +
@@ -188,26 +229,77 @@ async function makeCerts(pki: string): Promise<Certs> {
     'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n',
   );
   openssl(['req', ...ec, '-keyout', 'apiserver.key', '-out', 'apiserver.csr', '-subj', '/CN=kube-apiserver'], pki);
-  openssl(['x509', '-req', '-in', 'apiserver.csr', '-CA', 'serving-ca.crt', '-CAkey', 'serving-ca.key', '-CAcreateserial', '-days', '7', '-extfile', 'serving.ext', '-out', 'apiserver.crt'], pki);
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      'apiserver.csr',
+      '-CA',
+      'serving-ca.crt',
+      '-CAkey',
+      'serving-ca.key',
+      '-CAcreateserial',
+      '-days',
+      '7',
+      '-extfile',
+      'serving.ext',
+      '-out',
+      'apiserver.crt',
+    ],
+    pki,
+  );
   openssl(['req', ...ec, '-keyout', 'admin.key', '-out', 'admin.csr', '-subj', '/O=system:masters/CN=admin'], pki);
-  openssl(['x509', '-req', '-in', 'admin.csr', '-CA', 'client-ca.crt', '-CAkey', 'client-ca.key', '-CAcreateserial', '-days', '7', '-extfile', 'client.ext', '-out', 'admin.crt'], pki);
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      'admin.csr',
+      '-CA',
+      'client-ca.crt',
+      '-CAkey',
+      'client-ca.key',
+      '-CAcreateserial',
+      '-days',
+      '7',
+      '-extfile',
+      'client.ext',
+      '-out',
+      'admin.crt',
+    ],
+    pki,
+  );
   const sa = generateKeyPairSync('rsa', { modulusLength: 2048 });
   await writeFile(path.join(pki, 'sa.key'), sa.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
   await writeFile(path.join(pki, 'sa.pub'), sa.publicKey.export({ type: 'spki', format: 'pem' }));
   const p = (f: string) => path.join(pki, f);
   return {
-    servingCa: p('serving-ca.crt'), servingCert: p('apiserver.crt'), servingKey: p('apiserver.key'),
-    clientCa: p('client-ca.crt'), adminCert: p('admin.crt'), adminKey: p('admin.key'),
-    saPub: p('sa.pub'), saKey: p('sa.key'),
+    servingCa: p('serving-ca.crt'),
+    servingCert: p('apiserver.crt'),
+    servingKey: p('apiserver.key'),
+    clientCa: p('client-ca.crt'),
+    adminCert: p('admin.crt'),
+    adminKey: p('admin.key'),
+    saPub: p('sa.pub'),
+    saKey: p('sa.key'),
   };
 }
 
-interface HttpResult { status: number; body: string }
+interface HttpResult {
+  status: number;
+  body: string;
+}
 
 /** A tiny HTTPS client for the admin identity (no client-node: this runs before tests load it). */
 class AdminClient {
   private readonly agent: https.Agent;
-  constructor(readonly server: string, ca: string, cert: string, key: string) {
+  constructor(
+    readonly server: string,
+    ca: string,
+    cert: string,
+    key: string,
+  ) {
     this.agent = new https.Agent({ ca, cert, key, keepAlive: true, maxSockets: 8 });
   }
   request(method: string, urlPath: string, body?: unknown, timeoutMs = 10_000): Promise<HttpResult> {
@@ -219,7 +311,10 @@ class AdminClient {
           method,
           agent: this.agent,
           timeout: timeoutMs,
-          headers: { accept: 'application/json', ...(data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}) },
+          headers: {
+            accept: 'application/json',
+            ...(data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}),
+          },
         },
         (res) => {
           let text = '';
@@ -240,7 +335,13 @@ class AdminClient {
   }
 }
 
-interface Proc { name: string; child: ChildProcess; logFile: string; exited: boolean; exitInfo: string }
+interface Proc {
+  name: string;
+  child: ChildProcess;
+  logFile: string;
+  exited: boolean;
+  exitInfo: string;
+}
 
 function startProc(name: string, bin: string, args: string[], logFile: string, detached: boolean): Proc {
   const fd = openSync(logFile, 'a');
@@ -271,13 +372,21 @@ function isAlive(pid: number): boolean {
 /** SIGTERM, wait up to graceMs, then SIGKILL. Works for our children and for pids from state.json. */
 export async function killPid(pid: number, graceMs = 10_000): Promise<void> {
   if (!isAlive(pid)) return;
-  try { process.kill(pid, 'SIGTERM'); } catch { return; }
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
     if (!isAlive(pid)) return;
     await sleep(50);
   }
-  try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* gone */
+  }
   for (let i = 0; i < 100 && isAlive(pid); i++) await sleep(20);
 }
 
@@ -296,17 +405,15 @@ export function startWatchdog(pids: number[], dir: string): ChildProcess {
   return wd;
 }
 
-async function waitFor(
-  what: string,
-  timeoutMs: number,
-  procs: Proc[],
-  check: () => Promise<boolean>,
-): Promise<void> {
+async function waitFor(what: string, timeoutMs: number, procs: Proc[], check: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastErr = '';
   for (;;) {
     for (const p of procs) {
-      if (p.exited) throw new Error(`controlplane: ${p.name} exited (${p.exitInfo}) while waiting for ${what}\n${tailFile(p.logFile)}`);
+      if (p.exited)
+        throw new Error(
+          `controlplane: ${p.name} exited (${p.exitInfo}) while waiting for ${what}\n${tailFile(p.logFile)}`,
+        );
     }
     try {
       if (await check()) return;
@@ -333,9 +440,9 @@ interface Crd {
 async function loadCrds(files: string[]): Promise<Crd[]> {
   const crds: Crd[] = [];
   for (const f of files) {
-    const docs = yamlLoadAll(await readFile(f, 'utf8')) as unknown[];
+    const docs = yamlLoadAll(await readFile(f, 'utf8'));
     for (const d of docs) {
-      if (d && typeof d === 'object' && (d as Crd).kind === 'CustomResourceDefinition') crds.push(d as Crd);
+      if (d && typeof d === 'object' && (d as Crd).kind === 'CustomResourceDefinition') crds.push(d);
     }
   }
   return crds;
@@ -349,7 +456,10 @@ async function installCrds(client: AdminClient, crds: Crd[]): Promise<void> {
     if (res.status === 409) {
       const cur = await client.request('GET', `${base}/${name}`);
       const rv = (JSON.parse(cur.body) as Crd).metadata?.resourceVersion;
-      res = await client.request('PUT', `${base}/${name}`, { ...crd, metadata: { ...crd.metadata, resourceVersion: rv } });
+      res = await client.request('PUT', `${base}/${name}`, {
+        ...crd,
+        metadata: { ...crd.metadata, resourceVersion: rv },
+      });
     }
     if (res.status < 200 || res.status >= 300) {
       throw new Error(`controlplane: installing CRD ${name} failed: HTTP ${res.status}: ${res.body.slice(0, 2000)}`);
@@ -425,7 +535,13 @@ async function startOnce(opts: ControlPlaneOptions): Promise<ControlPlane> {
   let client: AdminClient | undefined;
   let stopped = false;
   const killAllSync = () => {
-    for (const p of procs) if (!p.exited && p.child.pid) try { process.kill(p.child.pid, 'SIGKILL'); } catch { /* gone */ }
+    for (const p of procs)
+      if (!p.exited && p.child.pid)
+        try {
+          process.kill(p.child.pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
   };
   const stop = async () => {
     if (stopped) return;
@@ -433,7 +549,12 @@ async function startOnce(opts: ControlPlaneOptions): Promise<ControlPlane> {
     process.removeListener('exit', killAllSync);
     client?.close();
     for (const p of [...procs].reverse()) if (p.child.pid) await killPid(p.child.pid);
-    if (watchdog?.pid) try { process.kill(watchdog.pid, 'SIGKILL'); } catch { /* gone */ }
+    if (watchdog?.pid)
+      try {
+        process.kill(watchdog.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     if (!process.env.NET_HIGRESS_KEEP_CONTROLPLANE_DIR) await rm(dir, { recursive: true, force: true });
   };
   if (!detached) process.on('exit', killAllSync);
@@ -444,21 +565,30 @@ async function startOnce(opts: ControlPlaneOptions): Promise<ControlPlane> {
     const peerUrl = `http://127.0.0.1:${etcdPeerPort}`;
     const server = `https://127.0.0.1:${securePort}`;
 
-    const etcd = startProc('etcd', etcdBin, [
-      '--name=default',
-      `--data-dir=${path.join(dir, 'etcd-data')}`,
-      `--listen-client-urls=${etcdUrl}`,
-      `--advertise-client-urls=${etcdUrl}`,
-      `--listen-peer-urls=${peerUrl}`,
-      `--initial-advertise-peer-urls=${peerUrl}`,
-      `--initial-cluster=default=${peerUrl}`,
-      '--unsafe-no-fsync=true',
-      '--log-level=warn',
-    ], path.join(dir, 'etcd.log'), detached);
+    const etcd = startProc(
+      'etcd',
+      etcdBin,
+      [
+        '--name=default',
+        `--data-dir=${path.join(dir, 'etcd-data')}`,
+        `--listen-client-urls=${etcdUrl}`,
+        `--advertise-client-urls=${etcdUrl}`,
+        `--listen-peer-urls=${peerUrl}`,
+        `--initial-advertise-peer-urls=${peerUrl}`,
+        `--initial-cluster=default=${peerUrl}`,
+        '--unsafe-no-fsync=true',
+        '--log-level=warn',
+      ],
+      path.join(dir, 'etcd.log'),
+      detached,
+    );
     procs.push(etcd);
     await waitFor(`etcd ${etcdUrl}/health`, timeout, [etcd], async () => {
       return new Promise<boolean>((resolve, reject) => {
-        const req = http.get(`${etcdUrl}/health`, (res) => { res.resume(); resolve(res.statusCode === 200); });
+        const req = http.get(`${etcdUrl}/health`, (res) => {
+          res.resume();
+          resolve(res.statusCode === 200);
+        });
         req.setTimeout(2000, () => req.destroy(new Error('timeout')));
         req.on('error', reject);
       });
@@ -471,40 +601,67 @@ async function startOnce(opts: ControlPlaneOptions): Promise<ControlPlane> {
       const policyFile = path.join(dir, 'audit-policy.yaml');
       await writeFile(policyFile, yamlDump(opts.auditPolicy));
       // blocking: an event is written before the request is answered, so a test that saw the answer sees the event.
-      auditArgs.push(`--audit-policy-file=${policyFile}`, `--audit-log-path=${auditLogPath}`, '--audit-log-format=json', '--audit-log-mode=blocking');
+      auditArgs.push(
+        `--audit-policy-file=${policyFile}`,
+        `--audit-log-path=${auditLogPath}`,
+        '--audit-log-format=json',
+        '--audit-log-mode=blocking',
+      );
     }
-    const kas = startProc('kube-apiserver', kasBin, [
-      ...auditArgs,
-      `--etcd-servers=${etcdUrl}`,
-      `--cert-dir=${path.join(dir, 'apiserver-certs')}`,
-      `--tls-cert-file=${certs.servingCert}`,
-      `--tls-private-key-file=${certs.servingKey}`,
-      `--secure-port=${securePort}`,
-      '--bind-address=127.0.0.1',
-      '--advertise-address=127.0.0.1',
-      // No Endpoints for the 'kubernetes' Service: loopback addresses are not allowed in Endpoints.
-      '--endpoint-reconciler-type=none',
-      '--service-cluster-ip-range=10.0.0.0/24',
-      '--allow-privileged=true',
-      '--disable-admission-plugins=ServiceAccount',
-      '--authorization-mode=RBAC',
-      `--service-account-issuer=${server}/`,
-      `--service-account-key-file=${certs.saPub}`,
-      `--service-account-signing-key-file=${certs.saKey}`,
-      `--client-ca-file=${certs.clientCa}`,
-      '--profiling=false',
-      '--v=1',
-    ], path.join(dir, 'kube-apiserver.log'), detached);
+    const kas = startProc(
+      'kube-apiserver',
+      kasBin,
+      [
+        ...auditArgs,
+        `--etcd-servers=${etcdUrl}`,
+        `--cert-dir=${path.join(dir, 'apiserver-certs')}`,
+        `--tls-cert-file=${certs.servingCert}`,
+        `--tls-private-key-file=${certs.servingKey}`,
+        `--secure-port=${securePort}`,
+        '--bind-address=127.0.0.1',
+        '--advertise-address=127.0.0.1',
+        // No Endpoints for the 'kubernetes' Service: loopback addresses are not allowed in Endpoints.
+        '--endpoint-reconciler-type=none',
+        '--service-cluster-ip-range=10.0.0.0/24',
+        '--allow-privileged=true',
+        '--disable-admission-plugins=ServiceAccount',
+        '--authorization-mode=RBAC',
+        `--service-account-issuer=${server}/`,
+        `--service-account-key-file=${certs.saPub}`,
+        `--service-account-signing-key-file=${certs.saKey}`,
+        `--client-ca-file=${certs.clientCa}`,
+        '--profiling=false',
+        '--v=1',
+      ],
+      path.join(dir, 'kube-apiserver.log'),
+      detached,
+    );
     procs.push(kas);
-    if (!detached) watchdog = startWatchdog(procs.map((p) => p.child.pid ?? 0).filter((p) => p > 0), dir);
+    if (!detached)
+      watchdog = startWatchdog(
+        procs.map((p) => p.child.pid ?? 0).filter((p) => p > 0),
+        dir,
+      );
 
-    const [caPem, certPem, keyPem] = await Promise.all([certs.servingCa, certs.adminCert, certs.adminKey].map((f) => readFile(f, 'utf8')));
+    const [caPem, certPem, keyPem] = await Promise.all(
+      [certs.servingCa, certs.adminCert, certs.adminKey].map((f) => readFile(f, 'utf8')),
+    );
     client = new AdminClient(server, caPem as string, certPem as string, keyPem as string);
     const c = client;
-    await waitFor(`kube-apiserver ${server}/readyz`, timeout, procs, async () => (await c.request('GET', '/readyz', undefined, 3000)).status === 200);
+    await waitFor(
+      `kube-apiserver ${server}/readyz`,
+      timeout,
+      procs,
+      async () => (await c.request('GET', '/readyz', undefined, 3000)).status === 200,
+    );
     log(`kube-apiserver ready at ${server} (${Date.now() - t0} ms)`);
 
-    await waitFor('namespace default', timeout, procs, async () => (await c.request('GET', '/api/v1/namespaces/default')).status === 200);
+    await waitFor(
+      'namespace default',
+      timeout,
+      procs,
+      async () => (await c.request('GET', '/api/v1/namespaces/default')).status === 200,
+    );
 
     if (crds.length > 0) {
       await installCrds(c, crds);
@@ -513,7 +670,9 @@ async function startOnce(opts: ControlPlaneOptions): Promise<ControlPlane> {
         await waitFor(`discovery of ${gv} (${[...plurals].join(', ')})`, timeout, procs, async () => {
           const res = await c.request('GET', `/apis/${gv}`);
           if (res.status !== 200) return false;
-          const served = new Set(((JSON.parse(res.body) as { resources?: { name?: string }[] }).resources ?? []).map((r) => r.name));
+          const served = new Set(
+            ((JSON.parse(res.body) as { resources?: { name?: string }[] }).resources ?? []).map((r) => r.name),
+          );
           return [...plurals].every((p) => served.has(p));
         });
       }
@@ -522,7 +681,9 @@ async function startOnce(opts: ControlPlaneOptions): Promise<ControlPlane> {
 
     client.close();
     const kubeconfigPath = path.join(dir, 'kubeconfig');
-    await writeFile(kubeconfigPath, kubeconfigYaml(server, caPem as string, certPem as string, keyPem as string), { mode: 0o600 });
+    await writeFile(kubeconfigPath, kubeconfigYaml(server, caPem as string, certPem as string, keyPem as string), {
+      mode: 0o600,
+    });
 
     const procOf = (component: ControlPlaneComponent): Proc => {
       const found = procs.find((p) => p.name === component);
@@ -533,7 +694,11 @@ async function startOnce(opts: ControlPlaneOptions): Promise<ControlPlane> {
       const proc = procOf(component);
       const pid = proc.child.pid;
       if (!pid || proc.exited) return;
-      try { process.kill(pid, signal); } catch { /* gone */ }
+      try {
+        process.kill(pid, signal);
+      } catch {
+        /* gone */
+      }
       await waitFor(`${component} to exit`, timeout, [], async () => proc.exited || !isAlive(pid));
     };
     const restart = async (component: ControlPlaneComponent) => {
@@ -544,16 +709,30 @@ async function startOnce(opts: ControlPlaneOptions): Promise<ControlPlane> {
       procs[procs.indexOf(old)] = proc;
       if (!detached && proc.child.pid) startWatchdog([proc.child.pid], dir);
       if (component === 'etcd') {
-        await waitFor(`etcd ${etcdUrl}/health after restart`, timeout, [proc], async () => new Promise<boolean>((resolve, reject) => {
-          const req = http.get(`${etcdUrl}/health`, (res) => { res.resume(); resolve(res.statusCode === 200); });
-          req.setTimeout(2000, () => req.destroy(new Error('timeout')));
-          req.on('error', reject);
-        }));
+        await waitFor(
+          `etcd ${etcdUrl}/health after restart`,
+          timeout,
+          [proc],
+          async () =>
+            new Promise<boolean>((resolve, reject) => {
+              const req = http.get(`${etcdUrl}/health`, (res) => {
+                res.resume();
+                resolve(res.statusCode === 200);
+              });
+              req.setTimeout(2000, () => req.destroy(new Error('timeout')));
+              req.on('error', reject);
+            }),
+        );
         return;
       }
       const again = new AdminClient(server, caPem as string, certPem as string, keyPem as string);
       try {
-        await waitFor(`kube-apiserver ${server}/readyz after restart`, timeout, [proc], async () => (await again.request('GET', '/readyz', undefined, 3000)).status === 200);
+        await waitFor(
+          `kube-apiserver ${server}/readyz after restart`,
+          timeout,
+          [proc],
+          async () => (await again.request('GET', '/readyz', undefined, 3000)).status === 200,
+        );
       } finally {
         again.close();
       }

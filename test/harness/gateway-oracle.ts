@@ -6,7 +6,13 @@
 // feed it whatever net-higress wrote (any source of KIngresses), plus the chart's Gateways.
 import type { Gateway, HTTPMatchRequest, HTTPRoute, Server, VirtualService } from '../../src/api/istio.js';
 import {
-  outboundCluster, routeClusters, type EnvoyRoute, type GatewayXds, type HeaderValueOption, type StringMatch, type VirtualHost,
+  outboundCluster,
+  routeClusters,
+  type EnvoyRoute,
+  type GatewayXds,
+  type HeaderValueOption,
+  type StringMatch,
+  type VirtualHost,
 } from './xds.js';
 
 /** One Envoy route, reduced to what net-higress decides. */
@@ -36,7 +42,14 @@ export interface RouteExtras {
   responseAdd?: Record<string, string>;
   responseRemove?: string[];
   retryPolicy?: { retryOn: string; numRetries: number; perTryTimeout?: string; retriableStatusCodes?: number[] };
-  cors?: { allowOriginStringMatch: StringMatch[]; allowMethods: string; allowHeaders: string; exposeHeaders?: string; maxAge?: string; allowCredentials?: boolean };
+  cors?: {
+    allowOriginStringMatch: StringMatch[];
+    allowMethods: string;
+    allowHeaders: string;
+    exposeHeaders?: string;
+    maxAge?: string;
+    allowCredentials?: boolean;
+  };
   mirror?: { cluster: string; numerator: number; denominator: string };
   regexRewrite?: { regex: string; substitution: string };
   prefixRewrite?: string;
@@ -70,18 +83,40 @@ const OVERWRITE = 'OVERWRITE_IF_EXISTS_OR_ADD';
 const APPEND = 'APPEND_IF_EXISTS_OR_ADD';
 
 /** Envoy's redirect response codes (protojson omits the default, 301). */
-const REDIRECT_CODES: Record<number, string> = { 302: 'FOUND', 303: 'SEE_OTHER', 307: 'TEMPORARY_REDIRECT', 308: 'PERMANENT_REDIRECT' };
+const REDIRECT_CODES: Record<number, string> = {
+  302: 'FOUND',
+  303: 'SEE_OTHER',
+  307: 'TEMPORARY_REDIRECT',
+  308: 'PERMANENT_REDIRECT',
+};
 
 /** The extras in one key order (both sides are compared as JSON), without empty ones; undefined when none. */
 function orderedExtras(x: RouteExtras): RouteExtras | undefined {
-  const keys: Array<keyof RouteExtras> = ['requestAdd', 'requestRemove', 'responseSet', 'responseAdd', 'responseRemove', 'retryPolicy', 'cors', 'mirror', 'regexRewrite', 'prefixRewrite', 'redirect'];
+  const keys: Array<keyof RouteExtras> = [
+    'requestAdd',
+    'requestRemove',
+    'responseSet',
+    'responseAdd',
+    'responseRemove',
+    'retryPolicy',
+    'cors',
+    'mirror',
+    'regexRewrite',
+    'prefixRewrite',
+    'redirect',
+  ];
   const out: Record<string, unknown> = {};
   for (const k of keys) {
     const v = x[k];
-    if (v === undefined || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0)) continue;
+    if (
+      v === undefined ||
+      (Array.isArray(v) && v.length === 0) ||
+      (typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0)
+    )
+      continue;
     out[k] = v;
   }
-  return Object.keys(out).length > 0 ? out as RouteExtras : undefined;
+  return Object.keys(out).length > 0 ? (out) : undefined;
 }
 
 /**
@@ -89,10 +124,17 @@ function orderedExtras(x: RouteExtras): RouteExtras | undefined {
  * `retriable-status-codes` is added if missing), every other condition is passed to Envoy as written.
  */
 function expectedRetryOn(retryOn: string | undefined): { retryOn: string; retriableStatusCodes?: number[] } {
-  if (!retryOn) return { retryOn: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes', retriableStatusCodes: [503] };
+  if (!retryOn)
+    return {
+      retryOn: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes',
+      retriableStatusCodes: [503],
+    };
   const codes: number[] = [];
   const conditions: string[] = [];
-  for (const part of retryOn.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of retryOn
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     if (/^\d+$/.test(part) && Number(part) >= 100 && Number(part) < 600) codes.push(Number(part));
     else conditions.push(part);
   }
@@ -101,15 +143,27 @@ function expectedRetryOn(retryOn: string | undefined): { retryOn: string; retria
 }
 
 function expectedExtras(r: HTTPRoute, resolve: (host: string) => string): RouteExtras | undefined {
-  const retries = r.retries?.attempts !== undefined && r.retries.attempts > 0
-    ? (() => {
-      const on = expectedRetryOn(r.retries.retryOn);
-      return { retryOn: on.retryOn, numRetries: r.retries.attempts, ...(r.retries.perTryTimeout ? { perTryTimeout: r.retries.perTryTimeout } : {}), ...(on.retriableStatusCodes ? { retriableStatusCodes: on.retriableStatusCodes } : {}) };
-    })()
-    : undefined;
+  const retries =
+    r.retries?.attempts !== undefined && r.retries.attempts > 0
+      ? (() => {
+          const on = expectedRetryOn(r.retries.retryOn);
+          return {
+            retryOn: on.retryOn,
+            numRetries: r.retries.attempts,
+            ...(r.retries.perTryTimeout ? { perTryTimeout: r.retries.perTryTimeout } : {}),
+            ...(on.retriableStatusCodes ? { retriableStatusCodes: on.retriableStatusCodes } : {}),
+          };
+        })()
+      : undefined;
   const c = r.corsPolicy;
   const cors = c && {
-    allowOriginStringMatch: c.allowOrigins.map((o): StringMatch => (o.regex !== undefined ? { safeRegex: { regex: o.regex } } : o.prefix !== undefined ? { prefix: o.prefix } : { exact: o.exact ?? '' })),
+    allowOriginStringMatch: c.allowOrigins.map((o): StringMatch =>
+      o.regex !== undefined
+        ? { safeRegex: { regex: o.regex } }
+        : o.prefix !== undefined
+          ? { prefix: o.prefix }
+          : { exact: o.exact ?? '' },
+    ),
     allowMethods: c.allowMethods.join(','),
     allowHeaders: c.allowHeaders.join(','),
     ...(c.exposeHeaders?.length ? { exposeHeaders: c.exposeHeaders.join(',') } : {}),
@@ -136,8 +190,10 @@ function expectedExtras(r: HTTPRoute, resolve: (host: string) => string): RouteE
     regexRewrite: rw?.uriRegexRewrite && { regex: rw.uriRegexRewrite.match, substitution: rw.uriRegexRewrite.rewrite },
     prefixRewrite: rw?.uri,
     redirect: d && {
-      ...(d.scheme ? { schemeRedirect: d.scheme } : {}), ...(d.authority ? { hostRedirect: d.authority } : {}),
-      ...(d.uri ? { pathRedirect: d.uri } : {}), responseCode: REDIRECT_CODES[d.redirectCode] ?? 'MOVED_PERMANENTLY',
+      ...(d.scheme ? { schemeRedirect: d.scheme } : {}),
+      ...(d.authority ? { hostRedirect: d.authority } : {}),
+      ...(d.uri ? { pathRedirect: d.uri } : {}),
+      responseCode: REDIRECT_CODES[d.redirectCode] ?? 'MOVED_PERMANENTLY',
     },
   });
 }
@@ -159,9 +215,12 @@ export function routeConfigNames(gateways: readonly Gateway[]): Map<Server, stri
         for (const h of server.hosts) known.add(h);
       }
       const https = server.port.protocol === 'HTTPS' && server.tls?.mode !== 'PASSTHROUGH';
-      out.set(server, https
-        ? `https.${server.port.number}.${server.port.name}.${gw.metadata.name}.${gw.metadata.namespace ?? ''}`
-        : `http.${server.port.number}`);
+      out.set(
+        server,
+        https
+          ? `https.${server.port.number}.${server.port.name}.${gw.metadata.name}.${gw.metadata.namespace ?? ''}`
+          : `http.${server.port.number}`,
+      );
     }
   }
   return out;
@@ -175,7 +234,11 @@ function hostMatches(serverHost: string, host: string): boolean {
 }
 
 /** Every virtual host the VirtualServices put on the gateways, keyed `<route config>|<namespace>/<VirtualService>`. */
-export function expectedVirtualHosts(vss: readonly VirtualService[], gateways: readonly Gateway[], opts: OracleOptions = {}): Map<string, ExpectedVirtualHost> {
+export function expectedVirtualHosts(
+  vss: readonly VirtualService[],
+  gateways: readonly Gateway[],
+  opts: OracleOptions = {},
+): Map<string, ExpectedVirtualHost> {
   const byName = new Map(gateways.map((g) => [`${g.metadata.namespace ?? ''}/${g.metadata.name}`, g]));
   const names = routeConfigNames(gateways);
   const out = new Map<string, ExpectedVirtualHost>();
@@ -197,8 +260,16 @@ export function expectedVirtualHosts(vss: readonly VirtualService[], gateways: r
       }
     }
     for (const [rc, port] of ports) {
-      const routes = vs.spec.http.flatMap((r) => r.match.filter((m) => m.gateways.some((g) => port.gateways.has(g))).map((m) => expectedRoute(r, m, opts)));
-      out.set(`${rc}|${from}`, { routeConfig: rc, domains: [...port.domains].sort(), requireTls: port.requireTls, routes, from });
+      const routes = vs.spec.http.flatMap((r) =>
+        r.match.filter((m) => m.gateways.some((g) => port.gateways.has(g))).map((m) => expectedRoute(r, m, opts)),
+      );
+      out.set(`${rc}|${from}`, {
+        routeConfig: rc,
+        domains: [...port.domains].sort(),
+        requireTls: port.requireTls,
+        routes,
+        from,
+      });
     }
   }
   return out;
@@ -209,17 +280,29 @@ function expectedRoute(r: HTTPRoute, m: HTTPMatchRequest & { name?: string }, op
   const dests = r.route ?? [];
   const resolve = (host: string) => opts.aliases?.get(host) ?? host;
   const routeSet = { ...(r.headers?.request?.set ?? {}) };
-  const clusters = dests.length === 1
-    ? [{ name: outboundCluster(resolve(dests[0]!.destination.host), dests[0]!.destination.port?.number ?? 0), weight: 100, set: {} }]
-    // Istio leaves a weight-0 destination out of the weighted clusters.
-    : dests.filter((d) => (d.weight ?? 0) > 0)
-      .map((d) => ({ name: outboundCluster(resolve(d.destination.host), d.destination.port?.number ?? 0), weight: d.weight ?? 0, set: { ...(d.headers?.request?.set ?? {}) } }));
+  const clusters =
+    dests.length === 1
+      ? [
+          {
+            name: outboundCluster(resolve(dests[0]!.destination.host), dests[0]!.destination.port?.number ?? 0),
+            weight: 100,
+            set: {},
+          },
+        ]
+      : // Istio leaves a weight-0 destination out of the weighted clusters.
+        dests
+          .filter((d) => (d.weight ?? 0) > 0)
+          .map((d) => ({
+            name: outboundCluster(resolve(d.destination.host), d.destination.port?.number ?? 0),
+            weight: d.weight ?? 0,
+            set: { ...(d.headers?.request?.set ?? {}) },
+          }));
   if (dests.length === 1) Object.assign(routeSet, dests[0]!.headers?.request?.set ?? {});
   const headersExact: Record<string, string> = {};
   for (const [k, v] of Object.entries(m.headers ?? {})) headersExact[k] = v.exact ?? '';
   const extras = expectedExtras(r, resolve);
   return {
-    name: m.name ? `${r.name ?? ''}.${m.name}` : r.name ?? '',
+    name: m.name ? `${r.name ?? ''}.${m.name}` : (r.name ?? ''),
     ...(m.authority?.prefix !== undefined ? { authorityPrefix: m.authority.prefix } : {}),
     pathPrefix: m.uri?.prefix ?? '/',
     headersExact,
@@ -235,7 +318,12 @@ function expectedRoute(r: HTTPRoute, m: HTTPMatchRequest & { name?: string }, op
 }
 
 /** Headers set (overwritten); appended ones go to `add` if given, else count as unexpected. */
-function setOf(opts: HeaderValueOption[] | undefined, other: string[], where: string, add?: Record<string, string>): Record<string, string> {
+function setOf(
+  opts: HeaderValueOption[] | undefined,
+  other: string[],
+  where: string,
+  add?: Record<string, string>,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const o of opts ?? []) {
     const action = o.appendAction ?? APPEND;
@@ -247,10 +335,23 @@ function setOf(opts: HeaderValueOption[] | undefined, other: string[], where: st
 }
 
 interface EnvoyCors {
-  allowOriginStringMatch?: StringMatch[]; allowMethods?: string; allowHeaders?: string; exposeHeaders?: string; maxAge?: string; allowCredentials?: boolean;
+  allowOriginStringMatch?: StringMatch[];
+  allowMethods?: string;
+  allowHeaders?: string;
+  exposeHeaders?: string;
+  maxAge?: string;
+  allowCredentials?: boolean;
 }
-interface EnvoyRetryPolicy { retryOn?: string; numRetries?: number; perTryTimeout?: string; retriableStatusCodes?: number[] }
-interface EnvoyMirror { cluster: string; runtimeFraction?: { defaultValue?: { numerator?: number; denominator?: string } } }
+interface EnvoyRetryPolicy {
+  retryOn?: string;
+  numRetries?: number;
+  perTryTimeout?: string;
+  retriableStatusCodes?: number[];
+}
+interface EnvoyMirror {
+  cluster: string;
+  runtimeFraction?: { defaultValue?: { numerator?: number; denominator?: string } };
+}
 
 /** The Envoy route's annotation-driven policies, in RouteExtras's shape. */
 function receivedExtras(r: EnvoyRoute, other: string[]): RouteExtras | undefined {
@@ -264,7 +365,8 @@ function receivedExtras(r: EnvoyRoute, other: string[]): RouteExtras | undefined
   if (mirrors.length > 1) other.push(`${mirrors.length} mirror policies`);
   const m = mirrors[0];
   const rx = r.route?.regexRewrite as { pattern: { regex: string }; substitution: string } | undefined;
-  const d = r.redirect as { schemeRedirect?: string; hostRedirect?: string; pathRedirect?: string; responseCode?: string } | undefined;
+  const d = r.redirect as
+    { schemeRedirect?: string; hostRedirect?: string; pathRedirect?: string; responseCode?: string } | undefined;
   return orderedExtras({
     requestAdd,
     requestRemove: r.requestHeadersToRemove as string[] | undefined,
@@ -272,20 +374,31 @@ function receivedExtras(r: EnvoyRoute, other: string[]): RouteExtras | undefined
     responseAdd,
     responseRemove: r.responseHeadersToRemove as string[] | undefined,
     retryPolicy: rp && {
-      retryOn: rp.retryOn ?? '', numRetries: rp.numRetries ?? 0,
-      ...(rp.perTryTimeout ? { perTryTimeout: rp.perTryTimeout } : {}), ...(rp.retriableStatusCodes ? { retriableStatusCodes: rp.retriableStatusCodes } : {}),
+      retryOn: rp.retryOn ?? '',
+      numRetries: rp.numRetries ?? 0,
+      ...(rp.perTryTimeout ? { perTryTimeout: rp.perTryTimeout } : {}),
+      ...(rp.retriableStatusCodes ? { retriableStatusCodes: rp.retriableStatusCodes } : {}),
     },
     cors: cors && {
-      allowOriginStringMatch: cors.allowOriginStringMatch ?? [], allowMethods: cors.allowMethods ?? '', allowHeaders: cors.allowHeaders ?? '',
-      ...(cors.exposeHeaders ? { exposeHeaders: cors.exposeHeaders } : {}), ...(cors.maxAge ? { maxAge: cors.maxAge } : {}),
+      allowOriginStringMatch: cors.allowOriginStringMatch ?? [],
+      allowMethods: cors.allowMethods ?? '',
+      allowHeaders: cors.allowHeaders ?? '',
+      ...(cors.exposeHeaders ? { exposeHeaders: cors.exposeHeaders } : {}),
+      ...(cors.maxAge ? { maxAge: cors.maxAge } : {}),
       ...(cors.allowCredentials !== undefined ? { allowCredentials: cors.allowCredentials } : {}),
     },
-    mirror: m && { cluster: m.cluster, numerator: m.runtimeFraction?.defaultValue?.numerator ?? 0, denominator: m.runtimeFraction?.defaultValue?.denominator ?? 'HUNDRED' },
+    mirror: m && {
+      cluster: m.cluster,
+      numerator: m.runtimeFraction?.defaultValue?.numerator ?? 0,
+      denominator: m.runtimeFraction?.defaultValue?.denominator ?? 'HUNDRED',
+    },
     regexRewrite: rx && { regex: rx.pattern.regex, substitution: rx.substitution },
     prefixRewrite: r.route?.prefixRewrite as string | undefined,
     redirect: d && {
-      ...(d.schemeRedirect ? { schemeRedirect: d.schemeRedirect } : {}), ...(d.hostRedirect ? { hostRedirect: d.hostRedirect } : {}),
-      ...(d.pathRedirect ? { pathRedirect: d.pathRedirect } : {}), responseCode: d.responseCode ?? 'MOVED_PERMANENTLY',
+      ...(d.schemeRedirect ? { schemeRedirect: d.schemeRedirect } : {}),
+      ...(d.hostRedirect ? { hostRedirect: d.hostRedirect } : {}),
+      ...(d.pathRedirect ? { pathRedirect: d.pathRedirect } : {}),
+      responseCode: d.responseCode ?? 'MOVED_PERMANENTLY',
     },
   });
 }
@@ -327,9 +440,15 @@ export function reduceRoute(r: EnvoyRoute): GatewayRoute {
 }
 
 /** The virtual host of a route configuration with exactly these domains. */
-function receivedVirtualHost(xds: GatewayXds, routeConfig: string, domains: readonly string[]): VirtualHost | undefined {
+function receivedVirtualHost(
+  xds: GatewayXds,
+  routeConfig: string,
+  domains: readonly string[],
+): VirtualHost | undefined {
   const want = domains.join(',');
-  return xds.routes.find((rc) => rc.name === routeConfig)?.virtualHosts?.find((vh) => [...vh.domains].sort().join(',') === want);
+  return xds.routes
+    .find((rc) => rc.name === routeConfig)
+    ?.virtualHosts?.find((vh) => [...vh.domains].sort().join(',') === want);
 }
 
 /**
@@ -337,7 +456,12 @@ function receivedVirtualHost(xds: GatewayXds, routeConfig: string, domains: read
  * every expected virtual host present with exactly the expected routes in order, its TLS redirect, every
  * cluster a route names sent, no unexpected virtual host, no resource Envoy would reject.
  */
-export function judge(xds: GatewayXds, vss: readonly VirtualService[], gateways: readonly Gateway[], opts: OracleOptions = {}): Verdict {
+export function judge(
+  xds: GatewayXds,
+  vss: readonly VirtualService[],
+  gateways: readonly Gateway[],
+  opts: OracleOptions = {},
+): Verdict {
   const problems: string[] = [];
   const expected = expectedVirtualHosts(vss, gateways, opts);
   const clusterNames = new Set(xds.clusters.map((c) => c.name));
@@ -352,24 +476,30 @@ export function judge(xds: GatewayXds, vss: readonly VirtualService[], gateways:
       continue;
     }
     seen.add(vh);
-    if ((vh.requireTls === 'ALL') !== want.requireTls) problems.push(`${where}: requireTls ${vh.requireTls ?? 'NONE'}, want ${want.requireTls ? 'ALL' : 'NONE'}`);
+    if ((vh.requireTls === 'ALL') !== want.requireTls)
+      problems.push(`${where}: requireTls ${vh.requireTls ?? 'NONE'}, want ${want.requireTls ? 'ALL' : 'NONE'}`);
     const got = (vh.routes ?? []).map(reduceRoute);
     routes += got.length;
-    if (got.length !== want.routes.length) problems.push(`${where}: ${got.length} routes, want ${want.routes.length}: ${got.map((r) => r.name).join(', ')}`);
+    if (got.length !== want.routes.length)
+      problems.push(`${where}: ${got.length} routes, want ${want.routes.length}: ${got.map((r) => r.name).join(', ')}`);
     want.routes.forEach((w, i) => {
       const g = got[i];
-      if (g && JSON.stringify(g) !== JSON.stringify(w)) problems.push(`${where} route ${i}:\n  want ${JSON.stringify(w)}\n  got  ${JSON.stringify(g)}`);
+      if (g && JSON.stringify(g) !== JSON.stringify(w))
+        problems.push(`${where} route ${i}:\n  want ${JSON.stringify(w)}\n  got  ${JSON.stringify(g)}`);
     });
     for (const r of vh.routes ?? []) for (const c of routeClusters(r)) named.add(c);
   }
   for (const c of named) if (!clusterNames.has(c)) problems.push(`cluster ${c} is named by a route but was not sent`);
   // Istio gives the hosts of an HTTPS-redirecting server that no VirtualService serves a redirect of their own.
-  const redirectOnly = new Set(gateways.flatMap((g) => g.spec.servers.filter((sv) => sv.tls?.httpsRedirect).flatMap((sv) => sv.hosts)));
+  const redirectOnly = new Set(
+    gateways.flatMap((g) => g.spec.servers.filter((sv) => sv.tls?.httpsRedirect).flatMap((sv) => sv.hosts)),
+  );
   for (const want of expected.values()) for (const d of want.domains) redirectOnly.delete(d);
   for (const rc of xds.routes) {
     for (const vh of rc.virtualHosts ?? []) {
       if (seen.has(vh) || vh.name.startsWith('blackhole')) continue;
-      if (vh.requireTls === 'ALL' && (vh.routes ?? []).length === 0 && vh.domains.every((d) => redirectOnly.has(d))) continue;
+      if (vh.requireTls === 'ALL' && (vh.routes ?? []).length === 0 && vh.domains.every((d) => redirectOnly.has(d)))
+        continue;
       problems.push(`${rc.name}: unexpected virtual host ${vh.name} (${JSON.stringify(vh.domains)})`);
     }
   }

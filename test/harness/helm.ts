@@ -13,7 +13,9 @@ const BUILD_SCRIPT = fileURLToPath(new URL('./build-helm.sh', import.meta.url));
 let cached: string | undefined;
 
 // No user config, repositories or plugins leak into the tests.
-const HELM_HOMES = Object.fromEntries(['CONFIG', 'CACHE', 'DATA'].map((k) => [`HELM_${k}_HOME`, join(tmpdir(), 'net-higress-helm', k.toLowerCase())]));
+const HELM_HOMES = Object.fromEntries(
+  ['CONFIG', 'CACHE', 'DATA'].map((k) => [`HELM_${k}_HOME`, join(tmpdir(), 'net-higress-helm', k.toLowerCase())]),
+);
 
 export function helmBinary(): string {
   if (cached) return cached;
@@ -23,20 +25,32 @@ export function helmBinary(): string {
     cached = fromEnv;
     return cached;
   }
-  const out = execFileSync('bash', [BUILD_SCRIPT], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 20 * 60_000 });
+  const out = execFileSync('bash', [BUILD_SCRIPT], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 20 * 60_000,
+  });
   const last = out.trim().split('\n').pop() ?? '';
   if (!existsSync(last)) throw new Error(`build-helm.sh printed no helm path (got "${last}")`);
   cached = last;
   return cached;
 }
 
-export interface HelmResult { code: number; stdout: string; stderr: string }
+export interface HelmResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** Runs helm; never throws on a non-zero exit (tests assert on it). */
 export function helm(args: readonly string[]): HelmResult {
   try {
-    const stdout = execFileSync(helmBinary(), args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000,
-      env: { ...process.env, ...HELM_HOMES } });
+    const stdout = execFileSync(helmBinary(), args, {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 60_000,
+      env: { ...process.env, ...HELM_HOMES },
+    });
     return { code: 0, stdout, stderr: '' };
   } catch (err) {
     const e = err as { status?: number; stdout?: string; stderr?: string };
@@ -61,7 +75,13 @@ export interface RenderOptions {
 
 /** `helm template` arguments for charts/net-higress. */
 export function templateArgs(opts: RenderOptions = {}): string[] {
-  const args = ['template', opts.release ?? 'net-higress', CHART_DIR, '--namespace', opts.namespace ?? 'knative-serving'];
+  const args = [
+    'template',
+    opts.release ?? 'net-higress',
+    CHART_DIR,
+    '--namespace',
+    opts.namespace ?? 'knative-serving',
+  ];
   for (const f of opts.valuesFiles ?? []) args.push('--values', f);
   if (opts.values) {
     const dir = mkdtempSync(join(tmpdir(), 'net-higress-values-'));

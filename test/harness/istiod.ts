@@ -80,7 +80,8 @@ export function istioBinaries(): string {
   const out = spawnSyncText('bash', [script]);
   const dir = out.trim().split('\n').pop() ?? '';
   for (const b of ['pilot-discovery', 'istioctl', 'xds-dump']) {
-    if (!existsSync(path.join(dir, b))) throw new Error(`istiod: build-istiod.sh did not print a directory with ${b} (got ${JSON.stringify(dir)})`);
+    if (!existsSync(path.join(dir, b)))
+      throw new Error(`istiod: build-istiod.sh did not print a directory with ${b} (got ${JSON.stringify(dir)})`);
   }
   binDir = dir;
   return dir;
@@ -89,7 +90,10 @@ export function istioBinaries(): string {
 function spawnSyncText(cmd: string, args: string[]): string {
   // Synchronous on purpose: it runs once per test file, from beforeAll.
   const res = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 16 << 20 });
-  if (res.status !== 0) throw new Error(`istiod: ${cmd} ${args.join(' ')} failed (${res.status ?? res.signal}):\n${String(res.stderr).slice(-4000)}`);
+  if (res.status !== 0)
+    throw new Error(
+      `istiod: ${cmd} ${args.join(' ')} failed (${res.status ?? res.signal}):\n${String(res.stderr).slice(-4000)}`,
+    );
   return String(res.stdout);
 }
 
@@ -154,8 +158,13 @@ export async function startIstiod(opts: IstiodOptions): Promise<Istiod> {
   const child: ChildProcess = spawn(path.join(bin, 'pilot-discovery'), args, { stdio: ['ignore', fd, fd], env });
   closeSync(fd);
   let exited = '';
-  child.on('exit', (code, signal) => { exited = signal ? `signal ${signal}` : `exit code ${code}`; });
-  const watchdog = startWatchdog([child.pid ?? 0].filter((p) => p > 0), dir);
+  child.on('exit', (code, signal) => {
+    exited = signal ? `signal ${signal}` : `exit code ${code}`;
+  });
+  const watchdog = startWatchdog(
+    [child.pid ?? 0].filter((p) => p > 0),
+    dir,
+  );
 
   const stop = async () => {
     if (child.pid) await killPid(child.pid, 5_000);
@@ -185,27 +194,44 @@ export async function startIstiod(opts: IstiodOptions): Promise<Istiod> {
     xdsAddress,
     logFile,
     async scopeNamespace(rest, namespace) {
-      await rest.request({ method: 'PATCH', path: `/api/v1/namespaces/${namespace}`, contentType: 'application/merge-patch+json',
-        body: { metadata: { labels: { [`${SCOPE_LABEL_PREFIX}/${scope}`]: 'true' } } } });
+      await rest.request({
+        method: 'PATCH',
+        path: `/api/v1/namespaces/${namespace}`,
+        contentType: 'application/merge-patch+json',
+        body: { metadata: { labels: { [`${SCOPE_LABEL_PREFIX}/${scope}`]: 'true' } } },
+      });
     },
     async receivedBy(proxy) {
       const id = `router~${proxy.ip}~${proxy.podName}.${proxy.namespace}~${proxy.namespace}.svc.${opts.clusterDomain ?? 'cluster.local'}`;
-      const labels = Object.entries(proxy.labels).map(([k, v]) => `${k}=${v}`).join(',');
-      const { stdout } = await run(path.join(bin, 'xds-dump'), [
-        `--xds=${xdsAddress}`, `--id=${id}`, `--namespace=${proxy.namespace}`, `--pod=${proxy.podName}`,
-        `--labels=${labels}`, `--ip=${proxy.ip}`,
-      ], { maxBuffer: 512 << 20 });
+      const labels = Object.entries(proxy.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',');
+      const { stdout } = await run(
+        path.join(bin, 'xds-dump'),
+        [
+          `--xds=${xdsAddress}`,
+          `--id=${id}`,
+          `--namespace=${proxy.namespace}`,
+          `--pod=${proxy.podName}`,
+          `--labels=${labels}`,
+          `--ip=${proxy.ip}`,
+        ],
+        { maxBuffer: 512 << 20 },
+      );
       return JSON.parse(stdout) as GatewayXds;
     },
     async analyze(objects) {
       const file = path.join(dir, `analyze-${Date.now()}.yaml`);
       await writeFile(file, objects.map((o) => yamlDump(o)).join('---\n'), { mode: 0o600 });
       // A non-zero exit just means "messages found"; the JSON on stdout is what matters.
-      const res = await run(path.join(bin, 'istioctl'), ['analyze', '--use-kube=false', '-A', '-o', 'json', file],
-        { maxBuffer: 64 << 20 }).finally(() => rm(file, { force: true })).catch((err: { stdout?: string; stderr?: string; message: string }) => {
-        if (err.stdout && err.stdout.trim().startsWith('[')) return { stdout: err.stdout, stderr: err.stderr ?? '' };
-        throw new Error(`istioctl analyze failed: ${err.message}\n${err.stderr ?? ''}`);
-      });
+      const res = await run(path.join(bin, 'istioctl'), ['analyze', '--use-kube=false', '-A', '-o', 'json', file], {
+        maxBuffer: 64 << 20,
+      })
+        .finally(() => rm(file, { force: true }))
+        .catch((err: { stdout?: string; stderr?: string; message: string }) => {
+          if (err.stdout && err.stdout.trim().startsWith('[')) return { stdout: err.stdout, stderr: err.stderr ?? '' };
+          throw new Error(`istioctl analyze failed: ${err.message}\n${err.stderr ?? ''}`);
+        });
       return parseAnalyze(res.stdout);
     },
     stop,
@@ -220,7 +246,10 @@ function parseAnalyze(stdout: string): AnalyzeMessage[] {
 
 function httpOk(url: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = http.get(url, (res) => { res.resume(); resolve(res.statusCode === 200); });
+    const req = http.get(url, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
     req.setTimeout(2000, () => req.destroy());
     req.on('error', () => resolve(false));
   });
@@ -240,14 +269,38 @@ function tailOf(file: string, lines = 40): string {
  * There is no kubelet: the status is written through /status as a kubelet would.
  */
 export async function registerGatewayPod(rest: RestClient, proxy: GatewayProxy): Promise<void> {
-  await rest.request({ method: 'POST', path: `/api/v1/namespaces/${proxy.namespace}/pods`, body: {
-    apiVersion: 'v1', kind: 'Pod', metadata: { name: proxy.podName, namespace: proxy.namespace, labels: proxy.labels },
-    spec: { containers: [{ name: 'higress-gateway', image: 'higress/gateway:2.2.1', ports: [{ containerPort: 80 }, { containerPort: 443 }, { containerPort: 8081 }] }] },
-  } });
+  await rest.request({
+    method: 'POST',
+    path: `/api/v1/namespaces/${proxy.namespace}/pods`,
+    body: {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: proxy.podName, namespace: proxy.namespace, labels: proxy.labels },
+      spec: {
+        containers: [
+          {
+            name: 'higress-gateway',
+            image: 'higress/gateway:2.2.1',
+            ports: [{ containerPort: 80 }, { containerPort: 443 }, { containerPort: 8081 }],
+          },
+        ],
+      },
+    },
+  });
   const now = new Date().toISOString();
-  await rest.request({ method: 'PATCH', path: `/api/v1/namespaces/${proxy.namespace}/pods/${proxy.podName}/status`,
-    contentType: 'application/merge-patch+json', body: { status: {
-      phase: 'Running', podIP: proxy.ip, podIPs: [{ ip: proxy.ip }], hostIP: proxy.ip, startTime: now,
-      conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }],
-    } } });
+  await rest.request({
+    method: 'PATCH',
+    path: `/api/v1/namespaces/${proxy.namespace}/pods/${proxy.podName}/status`,
+    contentType: 'application/merge-patch+json',
+    body: {
+      status: {
+        phase: 'Running',
+        podIP: proxy.ip,
+        podIPs: [{ ip: proxy.ip }],
+        hostIP: proxy.ip,
+        startTime: now,
+        conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }],
+      },
+    },
+  });
 }

@@ -37,7 +37,12 @@ export function kubeConfigForToken(token: string, base: k8s.KubeConfig = testKub
 
 /** A unique, DNS-1123-valid name: `<prefix>-<random>`. */
 export function uniqueName(prefix: string): string {
-  const p = prefix.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, '').slice(0, 50) || 'test';
+  const p =
+    prefix
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 50) || 'test';
   return `${p}-${randomBytes(4).toString('hex')}`;
 }
 
@@ -64,11 +69,16 @@ export async function deleteTestNamespace(name: string, kc: k8s.KubeConfig = tes
 
 /** The HTTP status of a client-node ApiException (undefined for anything else). */
 export function apiErrorCode(e: unknown): number | undefined {
-  return e instanceof k8s.ApiException ? (e.code as number) : undefined;
+  return e instanceof k8s.ApiException ? e.code : undefined;
 }
 
 /** Poll `fn` until it returns a non-undefined value, or fail after `timeoutMs` with `what` in the message. */
-export async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 10_000, intervalMs = 100): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  fn: () => Promise<T | undefined>,
+  timeoutMs = 10_000,
+  intervalMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastErr: unknown;
   for (;;) {

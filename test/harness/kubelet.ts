@@ -17,7 +17,10 @@ const MERGE_PATCH = 'application/merge-patch+json';
 /** A Pod annotation asking for a given IP, e.g. a stand-in gateway pod listening on an address of its own. */
 export const POD_IP_ANNOTATION = 'net-higress.test/pod-ip';
 
-interface Container { name: string; image?: string }
+interface Container {
+  name: string;
+  image?: string;
+}
 interface Pod extends KubeObject {
   metadata: KubeObject['metadata'] & { uid?: string; deletionTimestamp?: string; annotations?: Record<string, string> };
   spec?: { nodeName?: string; containers?: Container[]; initContainers?: Container[] };
@@ -42,7 +45,10 @@ export class StandInKubelet {
   /** Failures other than conflicts (which the next event retries); tests may assert it stays empty. */
   readonly errors: string[] = [];
 
-  constructor(private readonly rest: RestClient, opts: KubeletOptions = {}) {
+  constructor(
+    private readonly rest: RestClient,
+    opts: KubeletOptions = {},
+  ) {
     this.nodeName = opts.nodeName ?? 'standin-node';
     this.subnet = opts.subnet ?? 244;
     this.pods = createInformer<Pod>(rest, POD, { resyncMs: 0, name: 'stand-in kubelet pods' });
@@ -65,13 +71,29 @@ export class StandInKubelet {
   private async registerNode(): Promise<void> {
     const now = new Date().toISOString();
     const node = {
-      apiVersion: 'v1', kind: 'Node',
-      metadata: { name: this.nodeName, labels: { 'kubernetes.io/hostname': this.nodeName, 'kubernetes.io/os': 'linux' } },
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: {
+        name: this.nodeName,
+        labels: { 'kubernetes.io/hostname': this.nodeName, 'kubernetes.io/os': 'linux' },
+      },
       status: {
-        addresses: [{ type: 'InternalIP', address: `10.${this.subnet}.0.1` }, { type: 'Hostname', address: this.nodeName }],
+        addresses: [
+          { type: 'InternalIP', address: `10.${this.subnet}.0.1` },
+          { type: 'Hostname', address: this.nodeName },
+        ],
         capacity: { cpu: '64', memory: '256Gi', pods: '1000' },
         allocatable: { cpu: '64', memory: '256Gi', pods: '1000' },
-        conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'stand-in kubelet', lastHeartbeatTime: now, lastTransitionTime: now }],
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'True',
+            reason: 'KubeletReady',
+            message: 'stand-in kubelet',
+            lastHeartbeatTime: now,
+            lastTransitionTime: now,
+          },
+        ],
       },
     };
     try {
@@ -87,9 +109,11 @@ export class StandInKubelet {
     if (this.pending.has(key)) return;
     this.pending.add(key);
     // One Pod at a time, in event order: a kubelet's sync loop, small enough for tests.
-    this.running = this.running.then(() => this.sync(key)).catch((err: unknown) => {
-      this.errors.push(`${key}: ${err instanceof Error ? err.message : String(err)}`);
-    });
+    this.running = this.running
+      .then(() => this.sync(key))
+      .catch((err: unknown) => {
+        this.errors.push(`${key}: ${err instanceof Error ? err.message : String(err)}`);
+      });
   }
 
   private async sync(key: string): Promise<void> {
@@ -113,10 +137,16 @@ export class StandInKubelet {
   }
 
   private async bind(pod: Pod): Promise<void> {
-    await this.rest.request({ method: 'POST', path: this.podPath(pod, '/binding'), body: {
-      apiVersion: 'v1', kind: 'Binding', metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace, uid: pod.metadata.uid },
-      target: { apiVersion: 'v1', kind: 'Node', name: this.nodeName },
-    } });
+    await this.rest.request({
+      method: 'POST',
+      path: this.podPath(pod, '/binding'),
+      body: {
+        apiVersion: 'v1',
+        kind: 'Binding',
+        metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace, uid: pod.metadata.uid },
+        target: { apiVersion: 'v1', kind: 'Node', name: this.nodeName },
+      },
+    });
   }
 
   private allocate(pod: Pod): string {
@@ -137,28 +167,59 @@ export class StandInKubelet {
     const ip = this.allocate(pod);
     const condition = (type: string) => ({ type, status: 'True', lastProbeTime: null, lastTransitionTime: now });
     const started = (c: Container) => ({
-      name: c.name, image: c.image ?? '', imageID: '', containerID: `standin://${pod.metadata.uid}/${c.name}`,
-      ready: true, started: true, restartCount: 0, state: { running: { startedAt: now } },
+      name: c.name,
+      image: c.image ?? '',
+      imageID: '',
+      containerID: `standin://${pod.metadata.uid}/${c.name}`,
+      ready: true,
+      started: true,
+      restartCount: 0,
+      state: { running: { startedAt: now } },
     });
     const completed = (c: Container) => ({
-      name: c.name, image: c.image ?? '', imageID: '', containerID: `standin://${pod.metadata.uid}/${c.name}`,
-      ready: true, started: false, restartCount: 0, state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: now, finishedAt: now } },
+      name: c.name,
+      image: c.image ?? '',
+      imageID: '',
+      containerID: `standin://${pod.metadata.uid}/${c.name}`,
+      ready: true,
+      started: false,
+      restartCount: 0,
+      state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: now, finishedAt: now } },
     });
-    await this.rest.request({ method: 'PATCH', path: this.podPath(pod, '/status'), contentType: MERGE_PATCH, body: {
-      metadata: { resourceVersion: pod.metadata.resourceVersion },
-      status: {
-        phase: 'Running', hostIP: `10.${this.subnet}.0.1`, hostIPs: [{ ip: `10.${this.subnet}.0.1` }], podIP: ip, podIPs: [{ ip }], startTime: now,
-        conditions: ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map(condition),
-        containerStatuses: (pod.spec?.containers ?? []).map(started),
-        initContainerStatuses: (pod.spec?.initContainers ?? []).map(completed),
+    await this.rest.request({
+      method: 'PATCH',
+      path: this.podPath(pod, '/status'),
+      contentType: MERGE_PATCH,
+      body: {
+        metadata: { resourceVersion: pod.metadata.resourceVersion },
+        status: {
+          phase: 'Running',
+          hostIP: `10.${this.subnet}.0.1`,
+          hostIPs: [{ ip: `10.${this.subnet}.0.1` }],
+          podIP: ip,
+          podIPs: [{ ip }],
+          startTime: now,
+          conditions: ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map(
+            condition,
+          ),
+          containerStatuses: (pod.spec?.containers ?? []).map(started),
+          initContainerStatuses: (pod.spec?.initContainers ?? []).map(completed),
+        },
       },
-    } });
+    });
   }
 
   private async remove(pod: Pod): Promise<void> {
     this.ips.delete(pod.metadata.uid ?? '');
-    await this.rest.request({ method: 'DELETE', path: this.podPath(pod), body: {
-      apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid },
-    } });
+    await this.rest.request({
+      method: 'DELETE',
+      path: this.podPath(pod),
+      body: {
+        apiVersion: 'v1',
+        kind: 'DeleteOptions',
+        gracePeriodSeconds: 0,
+        preconditions: { uid: pod.metadata.uid },
+      },
+    });
   }
 }

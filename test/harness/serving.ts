@@ -17,7 +17,14 @@ import { dump as yamlDump, load as yamlLoad, loadAll as yamlLoadAll } from 'js-y
 import { isAlreadyExists } from '../../src/kube/errors.js';
 import { RestClient } from '../../src/kube/rest.js';
 import { PodNetwork } from '../integration/prober/netns.js';
-import { fetchCrdFiles, killPid, repoRoot, startControlPlane, startWatchdog, type ControlPlane } from './controlplane.js';
+import {
+  fetchCrdFiles,
+  killPid,
+  repoRoot,
+  startControlPlane,
+  startWatchdog,
+  type ControlPlane,
+} from './controlplane.js';
 import { eventually } from './kube.js';
 import { StandInKubelet } from './kubelet.js';
 
@@ -25,8 +32,13 @@ export const SERVING_NAMESPACE = 'knative-serving';
 /** Registries of the images the scenarios use: Serving cannot ask any registry for digests here. */
 export const TEST_IMAGE_REGISTRIES = ['ghcr.io', 'registry.invalid'];
 const WEBHOOK_PORT = 8443;
-const KCM_CONTROLLERS = ['deployment-controller', 'replicaset-controller', 'endpoints-controller', 'endpointslice-controller',
-  'garbage-collector-controller'];
+const KCM_CONTROLLERS = [
+  'deployment-controller',
+  'replicaset-controller',
+  'endpoints-controller',
+  'endpointslice-controller',
+  'garbage-collector-controller',
+];
 
 export interface ServingCluster {
   controlPlane: ControlPlane;
@@ -41,12 +53,20 @@ export interface ServingCluster {
   stop(): Promise<void>;
 }
 
-interface Obj { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; [k: string]: unknown }
+interface Obj {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  [k: string]: unknown;
+}
 
 /** The binaries and install files (built or cached by build-serving.sh; the first build takes minutes). */
 export function servingBinDir(): string {
-  const out = execFileSync('bash', [path.join(repoRoot(), 'test', 'harness', 'build-serving.sh')],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 30 * 60_000 });
+  const out = execFileSync('bash', [path.join(repoRoot(), 'test', 'harness', 'build-serving.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 30 * 60_000,
+  });
   const dir = out.trim().split('\n').pop() ?? '';
   for (const f of ['controller', 'autoscaler', 'webhook', 'kube-controller-manager', 'kubectl', 'serving']) {
     if (!existsSync(path.join(dir, f))) throw new Error(`build-serving.sh: ${f} missing in ${JSON.stringify(dir)}`);
@@ -55,11 +75,14 @@ export function servingBinDir(): string {
 }
 
 function yamlDocs(file: string): Obj[] {
-  return (yamlLoadAll(readFileSync(file, 'utf8')) as unknown[]).filter((d): d is Obj => !!d && typeof d === 'object' && 'kind' in d);
+  return yamlLoadAll(readFileSync(file, 'utf8')).filter((d): d is Obj => !!d && typeof d === 'object' && 'kind' in d);
 }
 
 function yamlFiles(dir: string): string[] {
-  return readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort().map((f) => path.join(dir, f));
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => path.join(dir, f));
 }
 
 /** The CRD files: the pinned Istio ones, then Serving's, and the networking and caching ones Serving's go.mod selects. */
@@ -67,15 +90,19 @@ function crdFiles(bin: string): string[] {
   return [
     ...fetchCrdFiles(),
     ...yamlFiles(path.join(bin, 'serving', 'config', 'core', '300-resources')),
-    ...['certificate', 'domain-claim', 'ingress', 'serverlessservice'].map((f) => path.join(bin, 'networking', 'config', `${f}.yaml`)),
+    ...['certificate', 'domain-claim', 'ingress', 'serverlessservice'].map((f) =>
+      path.join(bin, 'networking', 'config', `${f}.yaml`),
+    ),
     path.join(bin, 'caching', 'config', 'image.yaml'),
   ];
 }
 
 /** Serving's ConfigMaps with the keys a cluster without registries or queue-proxy needs. */
 function configMaps(bin: string, overrides: Record<string, Record<string, string>>): Obj[] {
-  const maps = [...yamlFiles(path.join(bin, 'serving', 'config', 'core', 'configmaps')), path.join(bin, 'networking', 'config', 'config-network.yaml')]
-    .flatMap(yamlDocs);
+  const maps = [
+    ...yamlFiles(path.join(bin, 'serving', 'config', 'core', 'configmaps')),
+    path.join(bin, 'networking', 'config', 'config-network.yaml'),
+  ].flatMap(yamlDocs);
   const set = (name: string, data: Record<string, string>) => {
     const cm = maps.find((m) => m.metadata.name === name);
     if (!cm) throw new Error(`Serving's config has no ConfigMap ${name}`);
@@ -96,19 +123,28 @@ function webhookAndServices(bin: string, webhookIP: string): Obj[] {
   const core = path.join(bin, 'serving', 'config', 'core');
   const hooks = yamlFiles(path.join(core, 'webhooks')).flatMap(yamlDocs);
   for (const h of hooks) {
-    for (const w of (h.webhooks ?? []) as Array<{ clientConfig: { service: { port?: number } } }>) w.clientConfig.service.port = WEBHOOK_PORT;
+    for (const w of (h.webhooks ?? []) as Array<{ clientConfig: { service: { port?: number } } }>)
+      w.clientConfig.service.port = WEBHOOK_PORT;
   }
-  const services = yamlFiles(path.join(core, 'deployments')).flatMap(yamlDocs).filter((d) => d.kind === 'Service' && d.metadata.name !== 'webhook');
+  const services = yamlFiles(path.join(core, 'deployments'))
+    .flatMap(yamlDocs)
+    .filter((d) => d.kind === 'Service' && d.metadata.name !== 'webhook');
   const webhookService: Obj = {
-    apiVersion: 'v1', kind: 'Service', metadata: { name: 'webhook', namespace: SERVING_NAMESPACE },
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'webhook', namespace: SERVING_NAMESPACE },
     spec: { type: 'ExternalName', externalName: webhookIP, ports: [{ name: 'https-webhook', port: WEBHOOK_PORT }] },
   };
   return [...hooks, ...services, webhookService];
 }
 
 const PLURALS: Record<string, string> = {
-  Namespace: 'namespaces', ConfigMap: 'configmaps', Service: 'services', Secret: 'secrets',
-  MutatingWebhookConfiguration: 'mutatingwebhookconfigurations', ValidatingWebhookConfiguration: 'validatingwebhookconfigurations',
+  Namespace: 'namespaces',
+  ConfigMap: 'configmaps',
+  Service: 'services',
+  Secret: 'secrets',
+  MutatingWebhookConfiguration: 'mutatingwebhookconfigurations',
+  ValidatingWebhookConfiguration: 'validatingwebhookconfigurations',
 };
 
 async function createAll(rest: RestClient, objs: Obj[]): Promise<void> {
@@ -120,7 +156,10 @@ async function createAll(rest: RestClient, objs: Obj[]): Promise<void> {
     try {
       await rest.request({ method: 'POST', path: `${root}${ns}/${plural}`, body: o });
     } catch (err) {
-      if (!isAlreadyExists(err)) throw new Error(`creating ${o.kind} ${o.metadata.name}: ${err instanceof Error ? err.message : String(err)}`);
+      if (!isAlreadyExists(err))
+        throw new Error(`creating ${o.kind} ${o.metadata.name}: ${err instanceof Error ? err.message : String(err)}`, {
+          cause: err,
+        });
     }
   }
 }
@@ -133,13 +172,22 @@ async function relay(host: string, target: URL): Promise<{ port: number; close()
     for (const s of [client, upstream]) {
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
-      s.on('error', () => { client.destroy(); upstream.destroy(); });
+      s.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
     }
     client.pipe(upstream).pipe(client);
   });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, host, () => resolve()));
   const port = (server.address() as net.AddressInfo).port;
-  return { port, close: () => { server.close(); for (const s of sockets) s.destroy(); } };
+  return {
+    port,
+    close: () => {
+      server.close();
+      for (const s of sockets) s.destroy();
+    },
+  };
 }
 
 /** The admin kubeconfig, for a client in a namespace reaching the API server through `relayURL`. */
@@ -151,14 +199,21 @@ function relayedKubeconfig(adminPath: string, relayURL: string, file: string): s
   return file;
 }
 
-interface Proc { name: string; child: ChildProcess; log: string; exit?: string }
+interface Proc {
+  name: string;
+  child: ChildProcess;
+  log: string;
+  exit?: string;
+}
 
 function startProcess(name: string, cmd: string, args: string[], env: Record<string, string>, log: string): Proc {
   const fd = openSync(log, 'a');
   const child = spawn(cmd, args, { stdio: ['ignore', fd, fd], env: { ...process.env, ...env } });
   closeSync(fd);
   const proc: Proc = { name, child, log };
-  child.on('exit', (code, signal) => { proc.exit = signal ? `signal ${signal}` : `exit code ${code}`; });
+  child.on('exit', (code, signal) => {
+    proc.exit = signal ? `signal ${signal}` : `exit code ${code}`;
+  });
   return proc;
 }
 
@@ -193,16 +248,25 @@ export async function startServingCluster(opts: ServingClusterOptions = {}): Pro
   const procs: Proc[] = [];
   const networks: PodNetwork[] = [];
   const relays: Array<{ close(): void }> = [];
-  const killAll = () => { for (const p of procs) if (!p.exit) p.child.kill('SIGKILL'); };
+  const killAll = () => {
+    for (const p of procs) if (!p.exit) p.child.kill('SIGKILL');
+  };
   process.on('exit', killAll);
   let stopped = false;
   let watchdog: ChildProcess | undefined;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    if (watchdog?.pid) try { process.kill(watchdog.pid, 'SIGKILL'); } catch { /* gone */ }
+    if (watchdog?.pid)
+      try {
+        process.kill(watchdog.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     // Serving first (the webhook drains slowly: it gets 2 s), then what it depends on.
-    await Promise.all(procs.filter((p) => p.name !== 'kube-controller-manager').map((p) => killPid(p.child.pid ?? 0, 2000)));
+    await Promise.all(
+      procs.filter((p) => p.name !== 'kube-controller-manager').map((p) => killPid(p.child.pid ?? 0, 2000)),
+    );
     await kubelet.stop();
     await Promise.all(procs.map((p) => killPid(p.child.pid ?? 0, 5000)));
     process.off('exit', killAll);
@@ -212,18 +276,42 @@ export async function startServingCluster(opts: ServingClusterOptions = {}): Pro
     await cp.stop();
   };
 
-  const kubectl = (args: string[], stdin?: string) => execFileSync(path.join(bin, 'kubectl'), ['--kubeconfig', cp.kubeconfigPath, ...args],
-    { encoding: 'utf8', input: stdin ?? '', stdio: ['pipe', 'pipe', 'pipe'] });
+  const kubectl = (args: string[], stdin?: string) =>
+    execFileSync(path.join(bin, 'kubectl'), ['--kubeconfig', cp.kubeconfigPath, ...args], {
+      encoding: 'utf8',
+      input: stdin ?? '',
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
   const running = (what: string) => {
-    for (const p of procs) if (p.exit) throw new Error(`${p.name} exited (${p.exit}) while waiting for ${what}:\n${tailOf(p.log)}`);
+    for (const p of procs)
+      if (p.exit) throw new Error(`${p.name} exited (${p.exit}) while waiting for ${what}:\n${tailOf(p.log)}`);
   };
   const waitFor = async <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> =>
-    eventually(what, async () => { running(what); return fn(); }, timeoutMs, 200);
+    eventually(
+      what,
+      async () => {
+        running(what);
+        return fn();
+      },
+      timeoutMs,
+      200,
+    );
 
   try {
-    procs.push(startProcess('kube-controller-manager', path.join(bin, 'kube-controller-manager'), [
-      `--kubeconfig=${cp.kubeconfigPath}`, `--controllers=${KCM_CONTROLLERS.join(',')}`, '--leader-elect=false', '--secure-port=0',
-    ], {}, path.join(cp.dir, 'kube-controller-manager.log')));
+    procs.push(
+      startProcess(
+        'kube-controller-manager',
+        path.join(bin, 'kube-controller-manager'),
+        [
+          `--kubeconfig=${cp.kubeconfigPath}`,
+          `--controllers=${KCM_CONTROLLERS.join(',')}`,
+          '--leader-elect=false',
+          '--secure-port=0',
+        ],
+        {},
+        path.join(cp.dir, 'kube-controller-manager.log'),
+      ),
+    );
     await kubelet.start();
 
     const core = path.join(bin, 'serving', 'config', 'core');
@@ -234,44 +322,82 @@ export async function startServingCluster(opts: ServingClusterOptions = {}): Pro
       networks.push(network);
       const r = await relay(network.hostAddress, new URL(cp.server));
       relays.push(r);
-      addr[name] = { network, kubeconfig: relayedKubeconfig(cp.kubeconfigPath, `https://${network.hostAddress}:${r.port}`, path.join(cp.dir, `${name}.kubeconfig`)) };
+      addr[name] = {
+        network,
+        kubeconfig: relayedKubeconfig(
+          cp.kubeconfigPath,
+          `https://${network.hostAddress}:${r.port}`,
+          path.join(cp.dir, `${name}.kubeconfig`),
+        ),
+      };
     }
     const webhookIP = addr.webhook!.network.addresses[0]!;
-    await createAll(rest, [...yamlDocs(path.join(core, '100-namespace.yaml')), ...configMaps(bin, opts.config ?? {}), ...webhookAndServices(bin, webhookIP)]);
+    await createAll(rest, [
+      ...yamlDocs(path.join(core, '100-namespace.yaml')),
+      ...configMaps(bin, opts.config ?? {}),
+      ...webhookAndServices(bin, webhookIP),
+    ]);
 
     for (const name of names) {
       const { network, kubeconfig } = addr[name]!;
       const env: Record<string, string> = {
-        SYSTEM_NAMESPACE: SERVING_NAMESPACE, POD_NAME: `${name}-standin`, CONFIG_LOGGING_NAME: 'config-logging',
-        CONFIG_OBSERVABILITY_NAME: 'config-observability', POD_IP: network.addresses[0]!, WEBHOOK_NAME: 'webhook', WEBHOOK_PORT: String(WEBHOOK_PORT),
+        SYSTEM_NAMESPACE: SERVING_NAMESPACE,
+        POD_NAME: `${name}-standin`,
+        CONFIG_LOGGING_NAME: 'config-logging',
+        CONFIG_OBSERVABILITY_NAME: 'config-observability',
+        POD_IP: network.addresses[0]!,
+        WEBHOOK_NAME: 'webhook',
+        WEBHOOK_PORT: String(WEBHOOK_PORT),
       };
-      procs.push(startProcess(name, 'ip', ['netns', 'exec', network.netns, path.join(bin, name), `--kubeconfig=${kubeconfig}`], env,
-        path.join(cp.dir, `${name}.log`)));
+      procs.push(
+        startProcess(
+          name,
+          'ip',
+          ['netns', 'exec', network.netns, path.join(bin, name), `--kubeconfig=${kubeconfig}`],
+          env,
+          path.join(cp.dir, `${name}.log`),
+        ),
+      );
     }
 
     // If this process dies without stop(), nothing of Serving keeps running.
-    watchdog = startWatchdog(procs.map((p) => p.child.pid ?? 0).filter((p) => p > 0), cp.dir);
+    watchdog = startWatchdog(
+      procs.map((p) => p.child.pid ?? 0).filter((p) => p > 0),
+      cp.dir,
+    );
 
     // Admission works once the webhook has put its CA into the configurations and serves: a dry-run create
     // of a KService goes through both webhooks.
     await waitFor('the Serving webhook admitting a KService', async () => {
-      await rest.request({ method: 'POST', path: '/apis/serving.knative.dev/v1/namespaces/default/services', query: { dryRun: 'All' },
-        body: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: { name: 'probe' }, spec: { template: { spec: { containers: [{ image: 'registry.invalid/probe' }] } } } } });
+      await rest.request({
+        method: 'POST',
+        path: '/apis/serving.knative.dev/v1/namespaces/default/services',
+        query: { dryRun: 'All' },
+        body: {
+          apiVersion: 'serving.knative.dev/v1',
+          kind: 'Service',
+          metadata: { name: 'probe' },
+          spec: { template: { spec: { containers: [{ image: 'registry.invalid/probe' }] } } },
+        },
+      });
       return true;
     });
     // The controllers lead their buckets (config-leader-election): the Route and autoscaler reconcilers are running.
     await waitFor('Serving controller and autoscaler leading', async () => {
-      const leases = await rest.request<{ items: Array<{ metadata: { name: string }; spec?: { holderIdentity?: string } }> }>(
-        { method: 'GET', path: `/apis/coordination.k8s.io/v1/namespaces/${SERVING_NAMESPACE}/leases` });
+      const leases = await rest.request<{
+        items: Array<{ metadata: { name: string }; spec?: { holderIdentity?: string } }>;
+      }>({ method: 'GET', path: `/apis/coordination.k8s.io/v1/namespaces/${SERVING_NAMESPACE}/leases` });
       const held = leases.items.filter((l) => l.spec?.holderIdentity).map((l) => l.metadata.name);
-      return held.some((n) => n.includes('route.reconciler')) && held.some((n) => n.startsWith('autoscaler-bucket')) ? true : undefined;
+      return held.some((n) => n.includes('route.reconciler')) && held.some((n) => n.startsWith('autoscaler-bucket'))
+        ? true
+        : undefined;
     });
     say(`Knative Serving ready (${Date.now() - t0} ms)`);
     return { controlPlane: cp, kubeconfigPath: cp.kubeconfigPath, rest, kubelet, binDir: bin, kubectl, stop };
   } catch (err) {
     const logs = procs.map((p) => `---- ${p.name} (${p.exit ?? 'running'}) ----\n${tailOf(p.log)}`).join('\n');
     await stop().catch(() => {});
-    throw new Error(`${err instanceof Error ? err.message : String(err)}\n${logs}`);
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\n${logs}`, { cause: err });
   }
 }
 
@@ -279,9 +405,14 @@ export async function startServingCluster(opts: ServingClusterOptions = {}): Pro
  * The KIngresses Knative Serving wrote (one namespace, or all), as the API server returns them: real Serving
  * output for suites that want to feed it to something else (e.g. another data plane's control plane).
  */
-export async function servingKIngresses(cluster: ServingCluster, namespace?: string): Promise<Array<Obj & { spec?: unknown; status?: unknown }>> {
+export async function servingKIngresses(
+  cluster: ServingCluster,
+  namespace?: string,
+): Promise<Array<Obj & { spec?: unknown; status?: unknown }>> {
   const ns = namespace ? `/namespaces/${namespace}` : '';
   const list = await cluster.rest.request<{ items: Array<Obj & { spec?: unknown; status?: unknown }> }>({
-    method: 'GET', path: `/apis/networking.internal.knative.dev/v1alpha1${ns}/ingresses` });
+    method: 'GET',
+    path: `/apis/networking.internal.knative.dev/v1alpha1${ns}/ingresses`,
+  });
   return list.items;
 }

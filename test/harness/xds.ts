@@ -6,7 +6,12 @@ export interface HeaderValueOption {
   appendAction?: string;
 }
 
-export interface StringMatch { exact?: string; prefix?: string; suffix?: string; safeRegex?: { regex: string } }
+export interface StringMatch {
+  exact?: string;
+  prefix?: string;
+  suffix?: string;
+  safeRegex?: { regex: string };
+}
 
 export interface HeaderMatcher {
   name: string;
@@ -25,7 +30,14 @@ export interface WeightedCluster {
 
 export interface EnvoyRoute {
   name?: string;
-  match: { prefix?: string; path?: string; pathSeparatedPrefix?: string; safeRegex?: { regex: string }; headers?: HeaderMatcher[]; caseSensitive?: boolean };
+  match: {
+    prefix?: string;
+    path?: string;
+    pathSeparatedPrefix?: string;
+    safeRegex?: { regex: string };
+    headers?: HeaderMatcher[];
+    caseSensitive?: boolean;
+  };
   route?: {
     cluster?: string;
     weightedClusters?: { clusters: WeightedCluster[]; totalWeight?: number };
@@ -77,7 +89,8 @@ export interface GatewayXds {
 export const listenerPorts = (xds: GatewayXds): number[] =>
   xds.listeners.map((l) => l.address?.socketAddress?.portValue ?? -1).sort((a, b) => a - b);
 
-export const routeConfig = (xds: GatewayXds, name: string): RouteConfiguration | undefined => xds.routes.find((r) => r.name === name);
+export const routeConfig = (xds: GatewayXds, name: string): RouteConfiguration | undefined =>
+  xds.routes.find((r) => r.name === name);
 
 /** The virtual host serving `host` in a route configuration (by domain, as Envoy picks it for an exact Host). */
 export function virtualHostFor(rc: RouteConfiguration | undefined, host: string): VirtualHost | undefined {

@@ -80,7 +80,13 @@ describe('test control plane', () => {
               paths: [
                 {
                   splits: [
-                    { serviceName: 'hello-00001', serviceNamespace: ns, servicePort: 80, percent: 90, appendHeaders: { 'Knative-Serving-Revision': 'hello-00001' } },
+                    {
+                      serviceName: 'hello-00001',
+                      serviceNamespace: ns,
+                      servicePort: 80,
+                      percent: 90,
+                      appendHeaders: { 'Knative-Serving-Revision': 'hello-00001' },
+                    },
                     { serviceName: 'hello-00002', serviceNamespace: ns, servicePort: 80, percent: 10 },
                   ],
                 },
@@ -95,7 +101,13 @@ describe('test control plane', () => {
     expect(created.metadata?.generation).toBe(1);
 
     const got = (await custom.getNamespacedCustomObject({ ...KNATIVE, namespace: ns, name: 'hello' })) as Obj;
-    const spec = got.spec as { rules: { hosts: string[]; visibility: string; http: { paths: { splits: { serviceName: string; percent: number; servicePort: number }[] }[] } }[] };
+    const spec = got.spec as {
+      rules: {
+        hosts: string[];
+        visibility: string;
+        http: { paths: { splits: { serviceName: string; percent: number; servicePort: number }[] }[] };
+      }[];
+    };
     expect(spec.rules).toHaveLength(1);
     expect(spec.rules[0]?.hosts).toEqual(['hello.example.com', `hello.${ns}.svc.cluster.local`]);
     expect(spec.rules[0]?.visibility).toBe('ExternalIP');
@@ -110,7 +122,12 @@ describe('test control plane', () => {
       ...got,
       status: { observedGeneration: 1, conditions: [{ type: 'Ready', status: 'Unknown', reason: 'Testing' }] },
     };
-    const updated = (await custom.replaceNamespacedCustomObjectStatus({ ...KNATIVE, namespace: ns, name: 'hello', body: withStatus })) as Obj;
+    const updated = (await custom.replaceNamespacedCustomObjectStatus({
+      ...KNATIVE,
+      namespace: ns,
+      name: 'hello',
+      body: withStatus,
+    })) as Obj;
     expect((updated.status as { observedGeneration?: number }).observedGeneration).toBe(1);
   });
 
@@ -125,7 +142,11 @@ describe('test control plane', () => {
       },
     };
     await custom.createNamespacedCustomObject({ ...GW, namespace: ns, body: gw });
-    const gotGw = (await custom.getNamespacedCustomObject({ ...GW, namespace: ns, name: 'knative-ingress-gateway' })) as Obj;
+    const gotGw = (await custom.getNamespacedCustomObject({
+      ...GW,
+      namespace: ns,
+      name: 'knative-ingress-gateway',
+    })) as Obj;
     expect((gotGw.spec as { servers: { port: { number: number } }[] }).servers[0]?.port.number).toBe(80);
 
     const vs: Obj = {
@@ -150,7 +171,9 @@ describe('test control plane', () => {
     };
     await custom.createNamespacedCustomObject({ ...VS, namespace: ns, body: vs });
     const gotVs = (await custom.getNamespacedCustomObject({ ...VS, namespace: ns, name: 'hello-ingress' })) as Obj;
-    const spec = gotVs.spec as Record<string, unknown> & { http: { route: { weight: number }[]; retries: { attempts: number } }[] };
+    const spec = gotVs.spec as Record<string, unknown> & {
+      http: { route: { weight: number }[]; retries: { attempts: number } }[];
+    };
     expect(spec.http[0]?.route.map((r) => r.weight)).toEqual([90, 10]);
     expect(spec.http[0]?.retries.attempts).toBe(3);
     expect(spec).not.toHaveProperty('notARealField');
@@ -198,6 +221,9 @@ describe('test control plane', () => {
     expect(Array.isArray(secrets.items)).toBe(true);
 
     // A garbage token is rejected with 401.
-    await expectApiError(kubeConfigForToken('not-a-token', kc).makeApiClient(k8s.CoreV1Api).listNamespacedSecret({ namespace: ns }), 401);
+    await expectApiError(
+      kubeConfigForToken('not-a-token', kc).makeApiClient(k8s.CoreV1Api).listNamespacedSecret({ namespace: ns }),
+      401,
+    );
   });
 });

@@ -32,20 +32,33 @@ export function routePolicyFor(ing: KIngress, clusterDomain: string): RoutePolic
  *  - the path's `rewriteHost` wins over `upstream-vhost`;
  *  - a redirect route forwards nowhere, so it keeps only its match, headers and CORS policy.
  */
-export function applyRoutePolicy(route: HTTPRoute, path: HTTPIngressPath, policy: RoutePolicy, clusterDomain: string): HTTPRoute {
+export function applyRoutePolicy(
+  route: HTTPRoute,
+  path: HTTPIngressPath,
+  policy: RoutePolicy,
+  clusterDomain: string,
+): HTTPRoute {
   if (isProbePath(path)) return route;
   const { name, match, route: destinations, rewrite: knativeRewrite, retries } = route;
   const headers = mergedHeaders(route, path, policy);
-  const cors = policy.cors ? {
-    allowOrigins: policy.cors.allowOrigins,
-    allowMethods: policy.cors.allowMethods,
-    allowHeaders: policy.cors.allowHeaders,
-    ...(policy.cors.exposeHeaders ? { exposeHeaders: policy.cors.exposeHeaders } : {}),
-    allowCredentials: policy.cors.allowCredentials,
-    ...(policy.cors.maxAge ? { maxAge: policy.cors.maxAge } : {}),
-  } : undefined;
+  const cors = policy.cors
+    ? {
+        allowOrigins: policy.cors.allowOrigins,
+        allowMethods: policy.cors.allowMethods,
+        allowHeaders: policy.cors.allowHeaders,
+        ...(policy.cors.exposeHeaders ? { exposeHeaders: policy.cors.exposeHeaders } : {}),
+        allowCredentials: policy.cors.allowCredentials,
+        ...(policy.cors.maxAge ? { maxAge: policy.cors.maxAge } : {}),
+      }
+    : undefined;
   if (policy.redirect) {
-    return { ...(name !== undefined ? { name } : {}), match, redirect: { ...policy.redirect }, ...(headers ? { headers } : {}), ...(cors ? { corsPolicy: cors } : {}) };
+    return {
+      ...(name !== undefined ? { name } : {}),
+      match,
+      redirect: { ...policy.redirect },
+      ...(headers ? { headers } : {}),
+      ...(cors ? { corsPolicy: cors } : {}),
+    };
   }
   const rewrite = rewriteOf(path, policy, knativeRewrite?.authority);
   const mirror = policy.mirror;
@@ -56,15 +69,20 @@ export function applyRoutePolicy(route: HTTPRoute, path: HTTPIngressPath, policy
     ...(headers ? { headers } : {}),
     ...(rewrite ? { rewrite } : {}),
     ...(policy.timeout ? { timeout: policy.timeout } : {}),
-    retries: policy.retries ? retriesOf(policy.retries) : retries ?? {},
+    retries: policy.retries ? retriesOf(policy.retries) : (retries ?? {}),
     ...(cors ? { corsPolicy: cors } : {}),
-    ...(mirror ? {
-      mirror: {
-        host: 'fqdn' in mirror.target ? mirror.target.fqdn : `${mirror.target.service.name}.${mirror.target.service.namespace}.svc.${clusterDomain}`,
-        port: { number: mirror.port },
-      },
-      ...(mirror.percentage !== undefined ? { mirrorPercentage: { value: mirror.percentage } } : {}),
-    } : {}),
+    ...(mirror
+      ? {
+          mirror: {
+            host:
+              'fqdn' in mirror.target
+                ? mirror.target.fqdn
+                : `${mirror.target.service.name}.${mirror.target.service.namespace}.svc.${clusterDomain}`,
+            port: { number: mirror.port },
+          },
+          ...(mirror.percentage !== undefined ? { mirrorPercentage: { value: mirror.percentage } } : {}),
+        }
+      : {}),
   };
 }
 
@@ -76,7 +94,11 @@ function isProbePath(path: HTTPIngressPath): boolean {
   return path.headers?.[HASH_HEADER]?.exact === HASH_OVERRIDE;
 }
 
-function rewriteOf(path: HTTPIngressPath, policy: RoutePolicy, knativeAuthority: string | undefined): HTTPRoute['rewrite'] {
+function rewriteOf(
+  path: HTTPIngressPath,
+  policy: RoutePolicy,
+  knativeAuthority: string | undefined,
+): HTTPRoute['rewrite'] {
   const r = policy.rewrite;
   const prefix = path.path || '/';
   const out: NonNullable<HTTPRoute['rewrite']> = {};
@@ -85,7 +107,7 @@ function rewriteOf(path: HTTPIngressPath, policy: RoutePolicy, knativeAuthority:
   else if (r?.target) out.uriRegexRewrite = { match: `^${escapeRegex(prefix)}(.*)`, rewrite: r.target };
   const authority = knativeAuthority ?? r?.host;
   if (authority) out.authority = authority;
-  return out.uri ?? out.uriRegexRewrite ?? out.authority ? out : undefined;
+  return (out.uri ?? out.uriRegexRewrite ?? out.authority) ? out : undefined;
 }
 
 function mergedHeaders(route: HTTPRoute, path: HTTPIngressPath, policy: RoutePolicy): HTTPRoute['headers'] {
@@ -93,7 +115,8 @@ function mergedHeaders(route: HTTPRoute, path: HTTPIngressPath, policy: RoutePol
   if (!control) return route.headers;
   const knative = new Set<string>();
   for (const name of Object.keys(path.appendHeaders ?? {})) knative.add(name.toLowerCase());
-  for (const split of path.splits ?? []) for (const name of Object.keys(split.appendHeaders ?? {})) knative.add(name.toLowerCase());
+  for (const split of path.splits ?? [])
+    for (const name of Object.keys(split.appendHeaders ?? {})) knative.add(name.toLowerCase());
   const request = withoutKnative(control.request, knative);
   const knativeSet = route.headers?.request?.set;
   if (knativeSet) request.set = sortKeys({ ...request.set, ...knativeSet });

@@ -13,17 +13,24 @@ export interface CorsPolicy {
 
 // Higress's (and ingress-nginx's) defaults once CORS is enabled.
 const DEFAULT_METHODS = 'GET, PUT, POST, DELETE, PATCH, OPTIONS';
-const DEFAULT_HEADERS = 'DNT,X-CustomHeader,Keep-Alive,User-Agent,X-Requested-With,If-Modified-Since,Cache-Control,Content-Type,Authorization';
+const DEFAULT_HEADERS =
+  'DNT,X-CustomHeader,Keep-Alive,User-Agent,X-Requested-With,If-Modified-Since,Cache-Control,Content-Type,Authorization';
 const DEFAULT_MAX_AGE = 1728000;
 
 /** `scheme://host[:port]`, the host optionally starting with `*.` (any subdomain). Nothing after the host. */
-const ORIGIN = /^(https?):\/\/((\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:\d{1,5})?)$/;
+const ORIGIN =
+  /^(https?):\/\/((\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:\d{1,5})?)$/;
 
 /** `enable-cors: "true"` and the `cors-*` annotations (either prefix); the rest are ignored unless CORS is on. */
 export function parseCors(annotations: Annotations, problems: Problems): CorsPolicy | undefined {
   const enable = lookup(annotations, 'enable-cors', 'both');
   if (!enable || !boolean(enable, problems)) return undefined;
-  const list = (name: string, fallback: string | undefined, check: (item: string) => boolean, want: string): string[] | undefined => {
+  const list = (
+    name: string,
+    fallback: string | undefined,
+    check: (item: string) => boolean,
+    want: string,
+  ): string[] | undefined => {
     const found = lookup(annotations, name, 'both');
     const value = found ? text(found, problems) : fallback;
     if (value === undefined) return undefined;
@@ -33,11 +40,28 @@ export function parseCors(annotations: Annotations, problems: Problems): CorsPol
   };
   const policy: CorsPolicy = {
     allowOrigins: originMatches(lookup(annotations, 'cors-allow-origin', 'both'), problems),
-    allowMethods: list('cors-allow-methods', DEFAULT_METHODS, (m) => TOKEN.test(m), 'want a comma-separated list of HTTP methods') ?? [],
-    allowHeaders: list('cors-allow-headers', DEFAULT_HEADERS, (h) => TOKEN.test(h), 'want a comma-separated list of header names') ?? [],
+    allowMethods:
+      list(
+        'cors-allow-methods',
+        DEFAULT_METHODS,
+        (m) => TOKEN.test(m),
+        'want a comma-separated list of HTTP methods',
+      ) ?? [],
+    allowHeaders:
+      list(
+        'cors-allow-headers',
+        DEFAULT_HEADERS,
+        (h) => TOKEN.test(h),
+        'want a comma-separated list of header names',
+      ) ?? [],
     allowCredentials: true,
   };
-  const expose = list('cors-expose-headers', undefined, (h) => TOKEN.test(h), 'want a comma-separated list of header names');
+  const expose = list(
+    'cors-expose-headers',
+    undefined,
+    (h) => TOKEN.test(h),
+    'want a comma-separated list of header names',
+  );
   if (expose) policy.exposeHeaders = expose;
   const credentials = lookup(annotations, 'cors-allow-credentials', 'both');
   if (credentials) policy.allowCredentials = boolean(credentials, problems) ?? true;

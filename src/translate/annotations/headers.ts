@@ -25,7 +25,11 @@ export function parseHeaderControl(annotations: Annotations, problems: Problems)
   return { ...(request ? { request } : {}), ...(response ? { response } : {}) };
 }
 
-function operations(annotations: Annotations, direction: 'request' | 'response', problems: Problems): HeaderOperations | undefined {
+function operations(
+  annotations: Annotations,
+  direction: 'request' | 'response',
+  problems: Problems,
+): HeaderOperations | undefined {
   const ops: HeaderOperations = {};
   const add = headerLines(lookup(annotations, `${direction}-header-control-add`, 'higress'), problems);
   if (add) ops.add = add;
@@ -34,7 +38,10 @@ function operations(annotations: Annotations, direction: 'request' | 'response',
   const removeFound = lookup(annotations, `${direction}-header-control-remove`, 'higress');
   const remove = removeFound ? text(removeFound, problems) : undefined;
   if (removeFound && remove !== undefined) {
-    const names = remove.split(',').map((n) => n.trim()).filter((n) => n !== '');
+    const names = remove
+      .split(',')
+      .map((n) => n.trim())
+      .filter((n) => n !== '');
     const bad = names.filter((n) => !TOKEN.test(n));
     if (bad.length > 0 || names.length === 0) problems.add(removeFound, 'want a comma-separated list of header names');
     else ops.remove = names;

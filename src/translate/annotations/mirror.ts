@@ -18,10 +18,12 @@ const DEFAULT_FQDN_PORT = 80;
  * asks for the port instead of guessing one.
  */
 export function parseMirror(annotations: Annotations, namespace: string, problems: Problems): MirrorPolicy | undefined {
-  if (!has(annotations, 'mirror-target-service', 'both') && !has(annotations, 'mirror-target-fqdn', 'both')) return undefined;
+  if (!has(annotations, 'mirror-target-service', 'both') && !has(annotations, 'mirror-target-fqdn', 'both'))
+    return undefined;
   const percentFound = lookup(annotations, 'mirror-percentage', 'both');
   const percent = percentFound ? integer(percentFound, problems, 0, 100, 'want a whole percentage 0..100') : undefined;
-  const withPercent = (m: MirrorPolicy): MirrorPolicy => (percent !== undefined && percent < 100 ? { ...m, percentage: percent } : m);
+  const withPercent = (m: MirrorPolicy): MirrorPolicy =>
+    percent !== undefined && percent < 100 ? { ...m, percentage: percent } : m;
 
   const fqdnFound = lookup(annotations, 'mirror-target-fqdn', 'both');
   if (fqdnFound) {
@@ -40,8 +42,13 @@ export function parseMirror(annotations: Annotations, namespace: string, problem
   const ns = m?.[1] ?? namespace;
   const name = m?.[2] ?? '';
   const port = Number(m?.[3]);
-  if (!m) return problems.add(found, 'want [namespace/]name:port (net-higress does not look up the Service for its first port)');
-  if (!DNS_LABEL.test(ns) || !DNS_LABEL.test(name)) return problems.add(found, 'want a Service name and namespace (DNS labels)');
+  if (!m)
+    return problems.add(
+      found,
+      'want [namespace/]name:port (net-higress does not look up the Service for its first port)',
+    );
+  if (!DNS_LABEL.test(ns) || !DNS_LABEL.test(name))
+    return problems.add(found, 'want a Service name and namespace (DNS labels)');
   if (!(port >= 1 && port <= 65535)) return problems.add(found, 'want a port 1..65535');
   return withPercent({ target: { service: { namespace: ns, name } }, port });
 }

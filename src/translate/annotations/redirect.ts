@@ -22,7 +22,9 @@ export function parseRedirect(annotations: Annotations, problems: Problems): Red
   const permanent = lookup(annotations, 'permanent-redirect', 'both');
   if (!permanent) return undefined;
   const codeFound = lookup(annotations, 'permanent-redirect-code', 'both');
-  const code = codeFound ? integer(codeFound, problems, 300, 308, 'want a redirect status code 300..308') : DEFAULT_PERMANENT;
+  const code = codeFound
+    ? integer(codeFound, problems, 300, 308, 'want a redirect status code 300..308')
+    : DEFAULT_PERMANENT;
   return code === undefined ? undefined : redirect(permanent, code, problems);
 }
 

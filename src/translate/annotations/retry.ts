@@ -29,7 +29,8 @@ export function parseRetries(annotations: Annotations, problems: Problems): Retr
   const policy: RetryPolicy = { attempts: DEFAULT_ATTEMPTS, retryOn: DEFAULT_RETRY_ON };
 
   const tries = lookup(annotations, TRIES, 'both');
-  if (tries) policy.attempts = integer(tries, problems, 0, INT32_MAX, 'want a whole number of attempts') ?? DEFAULT_ATTEMPTS;
+  if (tries)
+    policy.attempts = integer(tries, problems, 0, INT32_MAX, 'want a whole number of attempts') ?? DEFAULT_ATTEMPTS;
 
   const perTry = lookup(annotations, PER_TRY_TIMEOUT, 'both');
   const seconds = perTry ? integer(perTry, problems, 0, INT32_MAX, 'want whole seconds, e.g. "2"') : undefined;
@@ -39,14 +40,23 @@ export function parseRetries(annotations: Annotations, problems: Problems): Retr
   const value = on ? text(on, problems) : undefined;
   if (on && value !== undefined) {
     // Like nginx: comma-separated when there is a comma, else space-separated.
-    const conditions = (value.includes(',') ? value.split(',') : value.split(/\s+/)).map((c) => c.trim()).filter((c) => c !== '');
-    const unknown = conditions.filter((c) => !AS_5XX.has(c) && !STATUS.test(c) && c !== 'non_idempotent' && c !== 'off');
+    const conditions = (value.includes(',') ? value.split(',') : value.split(/\s+/))
+      .map((c) => c.trim())
+      .filter((c) => c !== '');
+    const unknown = conditions.filter(
+      (c) => !AS_5XX.has(c) && !STATUS.test(c) && c !== 'non_idempotent' && c !== 'off',
+    );
     if (unknown.length > 0 || conditions.length === 0) {
-      problems.add(on, `unknown retry condition(s) ${unknown.map((c) => `"${c}"`).join(', ') || '(none given)'}; want error, timeout, invalid_header, http_NNN, non_idempotent or off`);
+      problems.add(
+        on,
+        `unknown retry condition(s) ${unknown.map((c) => `"${c}"`).join(', ') || '(none given)'}; want error, timeout, invalid_header, http_NNN, non_idempotent or off`,
+      );
     } else if (conditions.includes('off')) {
       policy.attempts = 0;
     } else {
-      const codes = [...new Set(conditions.map((c) => STATUS.exec(c)?.[1]).filter((c): c is string => c !== undefined))];
+      const codes = [
+        ...new Set(conditions.map((c) => STATUS.exec(c)?.[1]).filter((c): c is string => c !== undefined)),
+      ];
       const parts = [
         ...(conditions.some((c) => AS_5XX.has(c)) ? [DEFAULT_RETRY_ON] : []),
         ...(conditions.includes('non_idempotent') ? ['non_idempotent'] : []),

@@ -28,7 +28,8 @@ export function parseRewrite(annotations: Annotations, problems: Problems): Rewr
   if (targetFound && target !== undefined && !pathFound) {
     const groups = [...target.matchAll(/\$(\d)/g)].map((g) => g[1]);
     if (!target.startsWith('/')) problems.add(targetFound, 'want a path starting with /');
-    else if (groups.some((g) => g !== '1')) problems.add(targetFound, 'only $1 (the rest of the path after the KIngress path) can be referred to');
+    else if (groups.some((g) => g !== '1'))
+      problems.add(targetFound, 'only $1 (the rest of the path after the KIngress path) can be referred to');
     else policy.target = target.replaceAll('$1', '\\1');
   }
   const hostFound = lookup(annotations, 'upstream-vhost', 'both');

@@ -7,20 +7,49 @@ import { HIGRESS_PREFIX, NGINX_PREFIX, type Annotations } from './keys.js';
  * redirection) itself.
  */
 const BOTH: Record<string, string> = {
-  ...reason('needs a DestinationRule', ['load-balance', 'upstream-hash-by', 'affinity', 'affinity-mode', 'affinity-canary-behavior',
-    'session-cookie-name', 'session-cookie-path', 'session-cookie-max-age', 'session-cookie-expires',
-    'backend-protocol', 'proxy-ssl-secret', 'proxy-ssl-verify', 'proxy-ssl-name', 'proxy-ssl-server-name']),
-  ...reason('needs an Envoy filter', ['whitelist-source-range', 'auth-type', 'auth-secret', 'auth-secret-type', 'auth-realm',
-    'default-backend', 'custom-http-errors']),
+  ...reason('needs a DestinationRule', [
+    'load-balance',
+    'upstream-hash-by',
+    'affinity',
+    'affinity-mode',
+    'affinity-canary-behavior',
+    'session-cookie-name',
+    'session-cookie-path',
+    'session-cookie-max-age',
+    'session-cookie-expires',
+    'backend-protocol',
+    'proxy-ssl-secret',
+    'proxy-ssl-verify',
+    'proxy-ssl-name',
+    'proxy-ssl-server-name',
+  ]),
+  ...reason('needs an Envoy filter', [
+    'whitelist-source-range',
+    'auth-type',
+    'auth-secret',
+    'auth-secret-type',
+    'auth-realm',
+    'default-backend',
+    'custom-http-errors',
+  ]),
   ...reason('configures the Gateway', ['auth-tls-secret', 'ssl-cipher', 'ssl-passthrough']),
-  ...reason('Knative owns the routing', ['canary', 'canary-by-header', 'canary-by-header-value', 'canary-by-header-pattern',
-    'canary-by-cookie', 'canary-weight', 'canary-weight-total', 'use-regex', 'app-root']),
+  ...reason('Knative owns the routing', [
+    'canary',
+    'canary-by-header',
+    'canary-by-header-value',
+    'canary-by-header-pattern',
+    'canary-by-cookie',
+    'canary-weight',
+    'canary-weight-total',
+    'use-regex',
+    'app-root',
+  ]),
   ...reason('use networking.knative.dev/http-protocol: redirected', ['ssl-redirect', 'force-ssl-redirect']),
 };
 const HIGRESS_ONLY: Record<string, string> = {
   ...reason('needs an Envoy filter', ['route-limit-rpm', 'route-limit-rps', 'route-limit-burst-multiplier']),
   ...reason('Knative owns the routing', ['full-path-regex', 'ignore-path-case', 'match-method', 'destination']),
-  ...reason('needs Higress\'s own route conversion', ['rpc-destination-name']),
+  ...reason("needs Higress's own route conversion", ['rpc-destination-name']),
 };
 /** Higress's header, query and pseudo-header match annotations, e.g. `higress.io/exact-match-header-x-user`. */
 const MATCH = /^(exact|prefix|regex)-match-(header|query|pseudo-header)-./;
@@ -30,7 +59,7 @@ function reason(why: string, names: string[]): Record<string, string> {
 }
 
 function underEitherPrefix(name: string): string | undefined {
-  return BOTH[name] ?? (name.startsWith('mcp-server') ? 'needs Higress\'s own route conversion' : undefined);
+  return BOTH[name] ?? (name.startsWith('mcp-server') ? "needs Higress's own route conversion" : undefined);
 }
 
 function underHigressPrefix(name: string): string | undefined {
@@ -41,8 +70,11 @@ function underHigressPrefix(name: string): string | undefined {
 export function unsupportedAnnotations(annotations: Annotations | undefined): Array<{ key: string; why: string }> {
   const out: Array<{ key: string; why: string }> = [];
   for (const key of Object.keys(annotations ?? {}).sort()) {
-    const why = key.startsWith(NGINX_PREFIX) ? underEitherPrefix(key.slice(NGINX_PREFIX.length))
-      : key.startsWith(HIGRESS_PREFIX) ? underHigressPrefix(key.slice(HIGRESS_PREFIX.length)) : undefined;
+    const why = key.startsWith(NGINX_PREFIX)
+      ? underEitherPrefix(key.slice(NGINX_PREFIX.length))
+      : key.startsWith(HIGRESS_PREFIX)
+        ? underHigressPrefix(key.slice(HIGRESS_PREFIX.length))
+        : undefined;
     if (why) out.push({ key, why });
   }
   return out;

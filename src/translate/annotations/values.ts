@@ -6,7 +6,10 @@ export class Problems {
   readonly errors: FieldError[] = [];
 
   add(found: Found, want: string): undefined {
-    this.errors.push({ path: annotationPath(found.key), message: `invalid value ${JSON.stringify(found.value)}: ${want}` });
+    this.errors.push({
+      path: annotationPath(found.key),
+      message: `invalid value ${JSON.stringify(found.value)}: ${want}`,
+    });
     return undefined;
   }
 }
@@ -30,13 +33,19 @@ export function boolean(found: Found, problems: Problems): boolean | undefined {
 
 /** Higress trims every line of a string value; an empty result counts as a bad value. */
 export function text(found: Found, problems: Problems): string | undefined {
-  const s = found.value.split('\n').map((line) => line.trim()).join('\n');
+  const s = found.value
+    .split('\n')
+    .map((line) => line.trim())
+    .join('\n');
   return s === '' ? problems.add(found, 'empty') : s;
 }
 
 /** A comma-separated list, items trimmed; a lone `*` anywhere means everything, as Higress reads CORS lists. */
 export function commaList(s: string): string[] {
-  const items = s.split(',').map((i) => i.trim()).filter((i) => i !== '');
+  const items = s
+    .split(',')
+    .map((i) => i.trim())
+    .filter((i) => i !== '');
   return items.includes('*') ? ['*'] : items;
 }
 

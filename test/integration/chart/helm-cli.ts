@@ -7,15 +7,24 @@ import { join } from 'node:path';
 import { CHART_DIR, helmBinary, type HelmResult } from '../../harness/helm.js';
 import { testKubeconfigPath } from '../../harness/kube.js';
 
-const HOMES = Object.fromEntries(['CONFIG', 'CACHE', 'DATA'].map((k) => [`HELM_${k}_HOME`, join(tmpdir(), 'net-higress-helm', k.toLowerCase())]));
+const HOMES = Object.fromEntries(
+  ['CONFIG', 'CACHE', 'DATA'].map((k) => [`HELM_${k}_HOME`, join(tmpdir(), 'net-higress-helm', k.toLowerCase())]),
+);
 
 export function helmAsync(args: readonly string[]): Promise<HelmResult> {
   return new Promise((resolve) => {
-    const child = spawn(helmBinary(), [...args, '--kubeconfig', testKubeconfigPath()], { env: { ...process.env, ...HOMES }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(helmBinary(), [...args, '--kubeconfig', testKubeconfigPath()], {
+      env: { ...process.env, ...HOMES },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
   });
 }
@@ -32,6 +41,11 @@ export function chartAtVersion(version: string): string {
   const dir = join(mkdtempSync(join(tmpdir(), 'net-higress-chart-')), 'net-higress');
   cpSync(CHART_DIR, dir, { recursive: true });
   const chart = join(dir, 'Chart.yaml');
-  writeFileSync(chart, readFileSync(chart, 'utf8').replace(/^version: .*$/m, `version: ${version}`).replace(/^appVersion: .*$/m, `appVersion: "${version}"`));
+  writeFileSync(
+    chart,
+    readFileSync(chart, 'utf8')
+      .replace(/^version: .*$/m, `version: ${version}`)
+      .replace(/^appVersion: .*$/m, `appVersion: "${version}"`),
+  );
   return dir;
 }

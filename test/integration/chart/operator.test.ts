@@ -11,7 +11,15 @@ import { Metrics } from '../../../src/observability/metrics.js';
 import { helmBinary } from '../../harness/helm.js';
 import { createTestNamespace, eventually, kubeConfigForToken } from '../../harness/kube.js';
 import { isReady, TestEnv } from '../operator/env.js';
-import { admin, create, GATEWAY_POD_LABELS, installChart, serviceAccountToken, simulateHigressAndKnative, type Install } from './install.js';
+import {
+  admin,
+  create,
+  GATEWAY_POD_LABELS,
+  installChart,
+  serviceAccountToken,
+  simulateHigressAndKnative,
+  type Install,
+} from './install.js';
 
 const KINGRESS = 'networking.internal.knative.dev/v1alpha1';
 // Only for its admin reads and Knative-shaped KIngresses; the operator here is the chart's, not env's.
@@ -29,11 +37,23 @@ beforeAll(async () => {
   await simulateHigressAndKnative(inst);
   app = await createTestNamespace('app');
   sa = new RestClient(kubeConfigForToken(await serviceAccountToken(inst)));
-  controller = new Controller(sa, {
-    ingressClass: inst.ingressClass, systemNamespace: inst.systemNamespace, clusterDomain: 'cluster.local', meshVirtualService: false,
-    workers: 2, qps: 50, burst: 100, resyncPeriodSeconds: 0,
-    leaderElection: { namespace: inst.releaseNamespace, name: inst.leaseName, identity: 'chart-test' },
-  }, logs.logger, new Metrics({ defaultMetrics: false }), writtenReadiness);
+  controller = new Controller(
+    sa,
+    {
+      ingressClass: inst.ingressClass,
+      systemNamespace: inst.systemNamespace,
+      clusterDomain: 'cluster.local',
+      meshVirtualService: false,
+      workers: 2,
+      qps: 50,
+      burst: 100,
+      resyncPeriodSeconds: 0,
+      leaderElection: { namespace: inst.releaseNamespace, name: inst.leaseName, identity: 'chart-test' },
+    },
+    logs.logger,
+    new Metrics({ defaultMetrics: false }),
+    writtenReadiness,
+  );
   await controller.start(60_000);
 }, 20 * 60_000);
 
@@ -43,32 +63,50 @@ afterAll(async () => {
   env.rest.close();
 });
 
-const kingress = (name: string, extra: Record<string, unknown> = {}) => env.servingKIngress(app, name, [{ revision: `${name}-00001`, percent: 100 }], extra);
-const ready = (name: string) => eventually(`KIngress ${app}/${name} Ready`, async () => {
-  const ing = await env.kingress(app, name);
-  return isReady(ing) ? ing : undefined;
-}, 30_000);
+const kingress = (name: string, extra: Record<string, unknown> = {}) =>
+  env.servingKIngress(app, name, [{ revision: `${name}-00001`, percent: 100 }], extra);
+const ready = (name: string) =>
+  eventually(
+    `KIngress ${app}/${name} Ready`,
+    async () => {
+      const ing = await env.kingress(app, name);
+      return isReady(ing) ? ing : undefined;
+    },
+    30_000,
+  );
 const gone = (what: string, read: () => Promise<unknown>) =>
   eventually(`${what} deleted`, async () => ((await read()) ? undefined : true), 30_000);
 const deleteKIngress = (name: string) =>
-  admin.request({ method: 'DELETE', path: `/apis/networking.internal.knative.dev/v1alpha1/namespaces/${app}/ingresses/${name}` });
+  admin.request({
+    method: 'DELETE',
+    path: `/apis/networking.internal.knative.dev/v1alpha1/namespaces/${app}/ingresses/${name}`,
+  });
 
-describe('the operator as the chart\'s ServiceAccount', () => {
-  test('leads through the chart\'s Lease', async () => {
+describe("the operator as the chart's ServiceAccount", () => {
+  test("leads through the chart's Lease", async () => {
     await eventually('leadership', async () => (controller.isLeader() ? true : undefined), 30_000);
     const lease = await admin.request<{ spec?: { holderIdentity?: string } }>({
-      method: 'GET', path: `/apis/coordination.k8s.io/v1/namespaces/${inst.releaseNamespace}/leases/${inst.leaseName}` });
+      method: 'GET',
+      path: `/apis/coordination.k8s.io/v1/namespaces/${inst.releaseNamespace}/leases/${inst.leaseName}`,
+    });
     expect(lease.spec?.holderIdentity).toBe('chart-test');
   });
 
-  test('a KIngress: VirtualService on the chart\'s shared Gateways, Ready with the chart\'s load balancers, then finalized', async () => {
+  test("a KIngress: VirtualService on the chart's shared Gateways, Ready with the chart's load balancers, then finalized", async () => {
     await env.client.create(kingress('hello'));
     const ing = await ready('hello');
     expect(ing.metadata.finalizers).toEqual(['ingresses.networking.internal.knative.dev']);
-    expect(ing.status?.publicLoadBalancer).toEqual({ ingress: [{ domainInternal: `higress-gateway.${inst.higressNamespace}.svc.cluster.local` }] });
-    expect(ing.status?.privateLoadBalancer).toEqual({ ingress: [{ domainInternal: `knative-local-gateway.${inst.higressNamespace}.svc.cluster.local` }] });
+    expect(ing.status?.publicLoadBalancer).toEqual({
+      ingress: [{ domainInternal: `higress-gateway.${inst.higressNamespace}.svc.cluster.local` }],
+    });
+    expect(ing.status?.privateLoadBalancer).toEqual({
+      ingress: [{ domainInternal: `knative-local-gateway.${inst.higressNamespace}.svc.cluster.local` }],
+    });
     const vs = await env.virtualService(app, 'hello-ingress');
-    expect(vs?.spec?.gateways).toEqual([`${inst.systemNamespace}/knative-ingress-gateway`, `${inst.systemNamespace}/knative-local-gateway`]);
+    expect(vs?.spec?.gateways).toEqual([
+      `${inst.systemNamespace}/knative-ingress-gateway`,
+      `${inst.systemNamespace}/knative-local-gateway`,
+    ]);
     expect((vs?.spec?.http as Array<{ name?: string }>).map((r) => r.name)).toContain(`${app}/hello`);
 
     await deleteKIngress('hello');
@@ -78,10 +116,19 @@ describe('the operator as the chart\'s ServiceAccount', () => {
 
   test('TLS: reads the origin Secret, writes its copy into the Higress namespace, deletes it when done', async () => {
     const crt = readFileSync(new URL('../../fixtures/certs/host-1.crt', import.meta.url)).toString('base64');
-    await create({ apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 'secure-tls', namespace: app },
-      data: { 'tls.crt': crt, 'tls.key': Buffer.from('throwaway').toString('base64') } });
+    await create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'kubernetes.io/tls',
+      metadata: { name: 'secure-tls', namespace: app },
+      data: { 'tls.crt': crt, 'tls.key': Buffer.from('throwaway').toString('base64') },
+    });
     const origin = await env.secret(app, 'secure-tls');
-    await env.client.create(kingress('secure', { tls: [{ hosts: [`secure.${app}.example.com`], secretName: 'secure-tls', secretNamespace: app }] }));
+    await env.client.create(
+      kingress('secure', {
+        tls: [{ hosts: [`secure.${app}.example.com`], secretName: 'secure-tls', secretNamespace: app }],
+      }),
+    );
     await ready('secure');
     const copyName = `secure-${origin?.metadata.uid}`;
     const copy = await env.secret(inst.higressNamespace, copyName);
@@ -102,7 +149,7 @@ describe('the operator as the chart\'s ServiceAccount', () => {
   });
 });
 
-describe('the chart\'s RBAC is minimal where it matters', () => {
+describe("the chart's RBAC is minimal where it matters", () => {
   const as = async (req: RestRequest): Promise<number> => {
     try {
       await sa.request(req);
@@ -112,8 +159,14 @@ describe('the chart\'s RBAC is minimal where it matters', () => {
     }
   };
   const secret = (namespace: string, name: string) => ({
-    method: 'POST' as const, path: `/api/v1/namespaces/${namespace}/secrets`,
-    body: { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace }, data: { k: Buffer.from('v').toString('base64') } },
+    method: 'POST' as const,
+    path: `/api/v1/namespaces/${namespace}/secrets`,
+    body: {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name, namespace },
+      data: { k: Buffer.from('v').toString('base64') },
+    },
   });
 
   test('Secrets: created only in the Higress namespace', async () => {
@@ -125,22 +178,104 @@ describe('the chart\'s RBAC is minimal where it matters', () => {
   });
 
   test.each([
-    ['create a Deployment', { method: 'POST', path: `/apis/apps/v1/namespaces/default/deployments`,
-      body: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i' }] } } } } }],
-    ['create a Pod', { method: 'POST', path: `/api/v1/namespaces/default/pods`, body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x' }, spec: { containers: [{ name: 'c', image: 'i' }] } } }],
+    [
+      'create a Deployment',
+      {
+        method: 'POST',
+        path: `/apis/apps/v1/namespaces/default/deployments`,
+        body: {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: 'x' },
+          spec: {
+            selector: { matchLabels: { a: 'b' } },
+            template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i' }] } },
+          },
+        },
+      },
+    ],
+    [
+      'create a Pod',
+      {
+        method: 'POST',
+        path: `/api/v1/namespaces/default/pods`,
+        body: {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: 'x' },
+          spec: { containers: [{ name: 'c', image: 'i' }] },
+        },
+      },
+    ],
     ['list Pods', { method: 'GET', path: '/api/v1/pods' }],
     ['list ConfigMaps outside the system namespace', { method: 'GET', path: '/api/v1/namespaces/default/configmaps' }],
     ['list ConfigMaps cluster-wide', { method: 'GET', path: '/api/v1/configmaps' }],
-    ['write a ConfigMap in the system namespace', { method: 'POST', path: `/api/v1/namespaces/{system}/configmaps`, body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config-network' } } }],
-    ['update a KIngress spec', { method: 'PUT', path: `/apis/networking.internal.knative.dev/v1alpha1/namespaces/{app}/ingresses/x`, body: { apiVersion: KINGRESS, kind: 'Ingress', metadata: { name: 'x' } } }],
-    ['delete a KIngress', { method: 'DELETE', path: `/apis/networking.internal.knative.dev/v1alpha1/namespaces/{app}/ingresses/x` }],
+    [
+      'write a ConfigMap in the system namespace',
+      {
+        method: 'POST',
+        path: `/api/v1/namespaces/{system}/configmaps`,
+        body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config-network' } },
+      },
+    ],
+    [
+      'update a KIngress spec',
+      {
+        method: 'PUT',
+        path: `/apis/networking.internal.knative.dev/v1alpha1/namespaces/{app}/ingresses/x`,
+        body: { apiVersion: KINGRESS, kind: 'Ingress', metadata: { name: 'x' } },
+      },
+    ],
+    [
+      'delete a KIngress',
+      { method: 'DELETE', path: `/apis/networking.internal.knative.dev/v1alpha1/namespaces/{app}/ingresses/x` },
+    ],
     ['change a Service', { method: 'DELETE', path: `/api/v1/namespaces/{higress}/services/higress-gateway` }],
-    ['create a Lease outside its namespace', { method: 'POST', path: `/apis/coordination.k8s.io/v1/namespaces/default/leases`, body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'x' } } }],
-    ['take over another Lease in its namespace', { method: 'PUT', path: `/apis/coordination.k8s.io/v1/namespaces/{release}/leases/someone-else`, body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'someone-else' } } }],
-    ['grant itself more (RBAC)', { method: 'POST', path: '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'x' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [] } }],
-    ['patch a VirtualService (never needed)', { method: 'PATCH', path: `/apis/networking.istio.io/v1beta1/namespaces/{app}/virtualservices/x`, contentType: 'application/merge-patch+json', body: {} }],
+    [
+      'create a Lease outside its namespace',
+      {
+        method: 'POST',
+        path: `/apis/coordination.k8s.io/v1/namespaces/default/leases`,
+        body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'x' } },
+      },
+    ],
+    [
+      'take over another Lease in its namespace',
+      {
+        method: 'PUT',
+        path: `/apis/coordination.k8s.io/v1/namespaces/{release}/leases/someone-else`,
+        body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'someone-else' } },
+      },
+    ],
+    [
+      'grant itself more (RBAC)',
+      {
+        method: 'POST',
+        path: '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings',
+        body: {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'ClusterRoleBinding',
+          metadata: { name: 'x' },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+          subjects: [],
+        },
+      },
+    ],
+    [
+      'patch a VirtualService (never needed)',
+      {
+        method: 'PATCH',
+        path: `/apis/networking.istio.io/v1beta1/namespaces/{app}/virtualservices/x`,
+        contentType: 'application/merge-patch+json',
+        body: {},
+      },
+    ],
   ] as Array<[string, RestRequest]>)('cannot %s', async (_what, req) => {
-    const path = req.path.replace('{system}', inst.systemNamespace).replace('{app}', app).replace('{higress}', inst.higressNamespace).replace('{release}', inst.releaseNamespace);
+    const path = req.path
+      .replace('{system}', inst.systemNamespace)
+      .replace('{app}', app)
+      .replace('{higress}', inst.higressNamespace)
+      .replace('{release}', inst.releaseNamespace);
     expect(await as({ ...req, path })).toBe(403);
   });
 

@@ -13,14 +13,28 @@ beforeAll(async () => {
   rel = runRelease();
   // What the release file expects to exist: Knative's namespace, and Higress's (shared with other tests).
   for (const name of ['knative-serving', 'higress-system']) {
-    await admin.request({ method: 'POST', path: '/api/v1/namespaces', body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } })
-      .catch((err: unknown) => { if (statusCode(err) !== 409) throw err; });
+    await admin
+      .request({
+        method: 'POST',
+        path: '/api/v1/namespaces',
+        body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
+      })
+      .catch((err: unknown) => {
+        if (statusCode(err) !== 409) throw err;
+      });
   }
 }, 20 * 60_000);
 
 const PLURALS: Record<string, string> = {
-  ClusterRole: 'clusterroles', ClusterRoleBinding: 'clusterrolebindings', Role: 'roles', RoleBinding: 'rolebindings',
-  ConfigMap: 'configmaps', Service: 'services', ServiceAccount: 'serviceaccounts', Deployment: 'deployments', Gateway: 'gateways',
+  ClusterRole: 'clusterroles',
+  ClusterRoleBinding: 'clusterrolebindings',
+  Role: 'roles',
+  RoleBinding: 'rolebindings',
+  ConfigMap: 'configmaps',
+  Service: 'services',
+  ServiceAccount: 'serviceaccounts',
+  Deployment: 'deployments',
+  Gateway: 'gateways',
 };
 
 function path(o: K8sObject): string {
@@ -30,16 +44,22 @@ function path(o: K8sObject): string {
   return `${root}${o.metadata.namespace ? `/namespaces/${o.metadata.namespace}` : ''}/${plural}/${o.metadata.name}`;
 }
 
-const dryRunApply = (o: K8sObject) => admin.request<K8sObject>({
-  method: 'PATCH', path: path(o), query: { fieldManager: 'kubectl', force: true, dryRun: 'All' },
-  contentType: 'application/apply-patch+yaml', body: o,
-});
+const dryRunApply = (o: K8sObject) =>
+  admin.request<K8sObject>({
+    method: 'PATCH',
+    path: path(o),
+    query: { fieldManager: 'kubectl', force: true, dryRun: 'All' },
+    contentType: 'application/apply-patch+yaml',
+    body: o,
+  });
 
 test('every object of net-higress.yaml is accepted by a server-side apply dry run, and nothing is created', async () => {
   const objs = loadAll(rel.yaml).filter((d): d is K8sObject => typeof d === 'object' && d !== null);
   expect(objs.length).toBeGreaterThanOrEqual(14);
   for (const o of objs) {
-    const res = await dryRunApply(o).catch((err: unknown) => { throw new Error(`${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}: ${String(err)}`); });
+    const res = await dryRunApply(o).catch((err: unknown) => {
+      throw new Error(`${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}: ${String(err)}`);
+    });
     expect(res.metadata.name).toBe(o.metadata.name);
   }
   const deployment = objs.find((o) => o.kind === 'Deployment')!;

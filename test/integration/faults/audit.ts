@@ -11,13 +11,18 @@ export interface AuditEvent {
 
 export function auditLogPath(): string {
   const p = process.env.NET_HIGRESS_TEST_AUDIT_LOG;
-  if (!p) throw new Error('NET_HIGRESS_TEST_AUDIT_LOG is not set: the integration globalSetup starts the API server with an audit log');
+  if (!p)
+    throw new Error(
+      'NET_HIGRESS_TEST_AUDIT_LOG is not set: the integration globalSetup starts the API server with an audit log',
+    );
   return p;
 }
 
 /** Every audited request on Secrets in `namespace` so far. */
 export function secretRequestsIn(namespace: string): AuditEvent[] {
-  return readFileSync(auditLogPath(), 'utf8').split('\n').filter((l) => l.trim() !== '')
+  return readFileSync(auditLogPath(), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as AuditEvent)
     .filter((e) => e.objectRef?.resource === 'secrets' && e.objectRef.namespace === namespace);
 }

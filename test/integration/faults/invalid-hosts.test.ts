@@ -23,19 +23,49 @@ function withExternal(name: string, hosts: string[], path?: string): Wire {
   return ing;
 }
 
-const invalidSpec = (name: string) => eventually(`${name} InvalidSpec`, async () => {
-  const got = await env.kingress(ns, name);
-  return env.conditions(got).Ready?.[1] === 'InvalidSpec' ? got : undefined;
-}, 30_000);
+const invalidSpec = (name: string) =>
+  eventually(
+    `${name} InvalidSpec`,
+    async () => {
+      const got = await env.kingress(ns, name);
+      return env.conditions(got).Ready?.[1] === 'InvalidSpec' ? got : undefined;
+    },
+    30_000,
+  );
 
 describe('hosts Istio cannot serve', () => {
   test.each([
-    ['port', ['port.example.com:8080'], undefined, 'spec.rules[0].hosts[0]: host "port.example.com:8080" has a port; give the host name only'],
-    ['upper', ['Upper.example.com'], undefined, 'spec.rules[0].hosts[0]: host "Upper.example.com" has upper-case letters; hosts must be lower case'],
-    ['wildcard', ['*.example.com'], undefined, 'spec.rules[0].hosts[0]: wildcard host "*.example.com" is not supported; list each host'],
+    [
+      'port',
+      ['port.example.com:8080'],
+      undefined,
+      'spec.rules[0].hosts[0]: host "port.example.com:8080" has a port; give the host name only',
+    ],
+    [
+      'upper',
+      ['Upper.example.com'],
+      undefined,
+      'spec.rules[0].hosts[0]: host "Upper.example.com" has upper-case letters; hosts must be lower case',
+    ],
+    [
+      'wildcard',
+      ['*.example.com'],
+      undefined,
+      'spec.rules[0].hosts[0]: wildcard host "*.example.com" is not supported; list each host',
+    ],
     ['empty-label', ['a..example.com'], undefined, 'spec.rules[0].hosts[0]: host "a..example.com" has an empty label'],
-    ['long-label', [`${'x'.repeat(64)}.example.com`], undefined, `spec.rules[0].hosts[0]: host "${'x'.repeat(64)}.example.com" has a label of 64 characters, at most 63 allowed`],
-    ['relative-path', ['rel.example.com'], 'api', 'spec.rules[0].http.paths[0].path: invalid value "api", must start with "/"'],
+    [
+      'long-label',
+      [`${'x'.repeat(64)}.example.com`],
+      undefined,
+      `spec.rules[0].hosts[0]: host "${'x'.repeat(64)}.example.com" has a label of 64 characters, at most 63 allowed`,
+    ],
+    [
+      'relative-path',
+      ['rel.example.com'],
+      'api',
+      'spec.rules[0].http.paths[0].path: invalid value "api", must start with "/"',
+    ],
   ])('%s → InvalidSpec naming the field, no VirtualService', async (name, hosts, path, message) => {
     await env.client.create(withExternal(name, hosts, path));
     const ing = await invalidSpec(name);
@@ -47,10 +77,16 @@ describe('hosts Istio cannot serve', () => {
     const dup = withExternal('dup', [`dup.${ns}.svc.cluster.local`]);
     await env.client.create(dup);
     const ing = await invalidSpec('dup');
-    expect(env.conditions(ing).Ready?.[2]).toBe(`spec.rules[1].hosts[2]: host "dup.${ns}.svc.cluster.local" is already in spec.rules[0].hosts[0]`);
+    expect(env.conditions(ing).Ready?.[2]).toBe(
+      `spec.rules[1].hosts[2]: host "dup.${ns}.svc.cluster.local" is already in spec.rules[0].hosts[0]`,
+    );
     const rules = ing.spec!.rules as Array<{ hosts: string[] }>;
     rules[0]!.hosts = [`dup.${ns}.example.com`];
     await env.client.update(ing);
-    await eventually('dup Ready after the fix', async () => (isReady(await env.kingress(ns, 'dup')) ? true : undefined), 30_000);
+    await eventually(
+      'dup Ready after the fix',
+      async () => (isReady(await env.kingress(ns, 'dup')) ? true : undefined),
+      30_000,
+    );
   });
 });

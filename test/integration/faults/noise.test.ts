@@ -16,10 +16,22 @@ let ns: string;
 beforeAll(async () => {
   await env.setup();
   ns = await createTestNamespace('noise');
-  controller = new Controller(env.rest, {
-    ingressClass: env.ingressClass, systemNamespace: env.systemNamespace, clusterDomain: 'cluster.local', meshVirtualService: false,
-    workers: 4, qps: 50, burst: 100, resyncPeriodSeconds: 0,
-  }, env.logs.logger, metrics, writtenReadiness);
+  controller = new Controller(
+    env.rest,
+    {
+      ingressClass: env.ingressClass,
+      systemNamespace: env.systemNamespace,
+      clusterDomain: 'cluster.local',
+      meshVirtualService: false,
+      workers: 4,
+      qps: 50,
+      burst: 100,
+      resyncPeriodSeconds: 0,
+    },
+    env.logs.logger,
+    metrics,
+    writtenReadiness,
+  );
   await controller.start(60_000);
 });
 afterAll(async () => {
@@ -33,18 +45,29 @@ describe('409 Conflict from a stale cache', () => {
     await env.client.create(env.servingKIngress(ns, name, [{ revision: 'busy-00000', percent: 100 }]));
     let revision = 0;
     // Bursts of spec updates, as Serving makes during a rollout, until the operator has hit a conflict.
-    const conflicts = await eventually('a conflict', async () => {
-      for (let i = 0; i < 5; i++) {
-        const ing = (await env.kingress(ns, name)) as Wire;
-        revision += 1;
-        const spec = env.servingKIngress(ns, name, [{ revision: `busy-${String(revision).padStart(5, '0')}`, percent: 100 }]).spec;
-        await env.client.update({ ...ing, spec }).catch(() => undefined);
-      }
-      const n = env.logs.lines.filter((l) => l.msg === 'conflict, requeued').length;
-      return n > 0 ? n : undefined;
-    }, 60_000, 200);
+    const conflicts = await eventually(
+      'a conflict',
+      async () => {
+        for (let i = 0; i < 5; i++) {
+          const ing = (await env.kingress(ns, name)) as Wire;
+          revision += 1;
+          const spec = env.servingKIngress(ns, name, [
+            { revision: `busy-${String(revision).padStart(5, '0')}`, percent: 100 },
+          ]).spec;
+          await env.client.update({ ...ing, spec }).catch(() => undefined);
+        }
+        const n = env.logs.lines.filter((l) => l.msg === 'conflict, requeued').length;
+        return n > 0 ? n : undefined;
+      },
+      60_000,
+      200,
+    );
     figure('conflicts provoked (debug lines)', String(conflicts));
-    await eventually('Ready at the last generation', async () => (isReady(await env.kingress(ns, name)) ? true : undefined), 30_000);
+    await eventually(
+      'Ready at the last generation',
+      async () => (isReady(await env.kingress(ns, name)) ? true : undefined),
+      30_000,
+    );
 
     const loud = env.logs.lines.filter((l) => l.level === 'warn' || l.level === 'error');
     expect(loud.filter((l) => /conflict|409/i.test(JSON.stringify(l)))).toEqual([]);

@@ -37,13 +37,30 @@ beforeAll(async () => {
   rest = new RestClient(kc);
   client = new KubeWriter(rest);
   reader = new KubeReader(rest);
-  for (const name of [NS, SYSTEM, 'higress-system']) await create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-  await create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'higress-gateway', namespace: 'higress-system' },
-    spec: { selector: { app: 'higress-gateway' }, ports: [{ name: 'http2', port: 80 }] } });
-  controller = new Controller(rest, {
-    ingressClass: CLASS, systemNamespace: SYSTEM, clusterDomain: 'cluster.local', meshVirtualService: false,
-    workers: 2, qps: 50, burst: 100, resyncPeriodSeconds: 0,
-  }, logs.logger, new Metrics({ defaultMetrics: false }), writtenReadiness);
+  for (const name of [NS, SYSTEM, 'higress-system'])
+    await create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  await create({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'higress-gateway', namespace: 'higress-system' },
+    spec: { selector: { app: 'higress-gateway' }, ports: [{ name: 'http2', port: 80 }] },
+  });
+  controller = new Controller(
+    rest,
+    {
+      ingressClass: CLASS,
+      systemNamespace: SYSTEM,
+      clusterDomain: 'cluster.local',
+      meshVirtualService: false,
+      workers: 2,
+      qps: 50,
+      burst: 100,
+      resyncPeriodSeconds: 0,
+    },
+    logs.logger,
+    new Metrics({ defaultMetrics: false }),
+    writtenReadiness,
+  );
   await controller.start(60_000);
 }, 5 * 60_000);
 
@@ -65,31 +82,59 @@ async function create(obj: Wire): Promise<void> {
 function kingress(name: string, revision: string): Wire {
   const split = [{ serviceNamespace: NS, serviceName: revision, servicePort: 80, percent: 100 }];
   return {
-    apiVersion: KINGRESS, kind: 'Ingress',
+    apiVersion: KINGRESS,
+    kind: 'Ingress',
     metadata: { name, namespace: NS, annotations: { 'networking.knative.dev/ingress.class': CLASS } },
-    spec: { rules: [{ hosts: [`${name}.${NS}.example.com`], visibility: 'ExternalIP', http: { paths: [{ splits: split }] } }] },
+    spec: {
+      rules: [{ hosts: [`${name}.${NS}.example.com`], visibility: 'ExternalIP', http: { paths: [{ splits: split }] } }],
+    },
   };
 }
 
-const get = (kind: string, apiVersion: string, name: string) => reader.get<Wire>({ apiVersion, kind, namespace: NS, name });
+const get = (kind: string, apiVersion: string, name: string) =>
+  reader.get<Wire>({ apiVersion, kind, namespace: NS, name });
 const getIngress = (name: string) => get('Ingress', KINGRESS, name);
 const getVS = (name: string) => get('VirtualService', 'networking.istio.io/v1beta1', `${name}-ingress`);
-const ready = (name: string) => eventually(`${name} Ready`, async () => (isReady(await getIngress(name)) ? true : undefined), 60_000);
+const ready = (name: string) =>
+  eventually(`${name} Ready`, async () => (isReady(await getIngress(name)) ? true : undefined), 60_000);
 
 /** Retries a write the API server may still refuse while it recovers. */
-const retrying = (what: string, write: () => Promise<unknown>) => eventually(what, async () => { await write(); return true; }, 120_000, 500);
+const retrying = (what: string, write: () => Promise<unknown>) =>
+  eventually(
+    what,
+    async () => {
+      await write();
+      return true;
+    },
+    120_000,
+    500,
+  );
 
 /** The KIngresses this file leaves: `updated` routes to `revision`, `created` is Ready, `deleted` and its VirtualService are gone. */
-async function converged(updated: string, revision: string, created: string, deleted: string): Promise<boolean | undefined> {
+async function converged(
+  updated: string,
+  revision: string,
+  created: string,
+  deleted: string,
+): Promise<boolean | undefined> {
   const ing = await getIngress(updated);
   const vs = await getVS(updated);
-  const ok = isReady(ing) && ing?.metadata.generation === 2 && JSON.stringify(vs?.spec).includes(revision)
-    && isReady(await getIngress(created)) && !(await getIngress(deleted)) && !(await getVS(deleted));
+  const ok =
+    isReady(ing) &&
+    ing?.metadata.generation === 2 &&
+    JSON.stringify(vs?.spec).includes(revision) &&
+    isReady(await getIngress(created)) &&
+    !(await getIngress(deleted)) &&
+    !(await getVS(deleted));
   return ok ? true : undefined;
 }
 
 async function outage(label: string, fault: () => Promise<void>): Promise<void> {
-  const [updated, created, deleted] = ['updated', 'created', 'deleted'].map((n) => `${label}-${n}`) as [string, string, string];
+  const [updated, created, deleted] = ['updated', 'created', 'deleted'].map((n) => `${label}-${n}`) as [
+    string,
+    string,
+    string,
+  ];
   await create(kingress(updated, `${updated}-00001`));
   await create(kingress(deleted, `${deleted}-00001`));
   await ready(updated);
@@ -98,33 +143,50 @@ async function outage(label: string, fault: () => Promise<void>): Promise<void> 
   await fault();
   const t0 = Date.now();
   const ing = await eventually(`${updated} readable`, () => getIngress(updated), 120_000, 500);
-  await retrying(`update ${updated}`, () => client.update({ ...ing, spec: kingress(updated, `${updated}-00002`).spec }));
+  await retrying(`update ${updated}`, () =>
+    client.update({ ...ing, spec: kingress(updated, `${updated}-00002`).spec }),
+  );
   await retrying(`create ${created}`, () => create(kingress(created, `${created}-00001`)));
-  await retrying(`delete ${deleted}`, () => client.delete({ apiVersion: KINGRESS, kind: 'Ingress', namespace: NS, name: deleted }));
+  await retrying(`delete ${deleted}`, () =>
+    client.delete({ apiVersion: KINGRESS, kind: 'Ingress', namespace: NS, name: deleted }),
+  );
   await eventually(`${label}: converged`, () => converged(updated, `${updated}-00002`, created, deleted), 120_000, 250);
   figure(`${label}: time to converge after the restart`, `${Date.now() - t0} ms`);
 
-  for (const name of [updated, created]) await client.delete({ apiVersion: KINGRESS, kind: 'Ingress', namespace: NS, name });
-  await eventually(`${label}: finalized`, async () => ((await getIngress(updated)) || (await getIngress(created)) ? undefined : true), 60_000);
+  for (const name of [updated, created])
+    await client.delete({ apiVersion: KINGRESS, kind: 'Ingress', namespace: NS, name });
+  await eventually(
+    `${label}: finalized`,
+    async () => ((await getIngress(updated)) || (await getIngress(created)) ? undefined : true),
+    60_000,
+  );
   const left = await orphans(NS, rest);
   figure(`${label}: orphans`, String(left.length));
   expect(left).toEqual([]);
 }
 
 describe('control plane outages', () => {
-  test(`etcd killed for ${ETCD_OUTAGE_MS / 1000} s and restarted: work done right after converges, 0 orphans`, async () => {
-    await outage('etcd', async () => {
-      await cp.kill('etcd');
-      await sleep(ETCD_OUTAGE_MS);
-      await cp.restart('etcd');
-    });
-  }, 10 * 60_000);
+  test(
+    `etcd killed for ${ETCD_OUTAGE_MS / 1000} s and restarted: work done right after converges, 0 orphans`,
+    async () => {
+      await outage('etcd', async () => {
+        await cp.kill('etcd');
+        await sleep(ETCD_OUTAGE_MS);
+        await cp.restart('etcd');
+      });
+    },
+    10 * 60_000,
+  );
 
-  test('kube-apiserver killed and restarted: the same', async () => {
-    await outage('apiserver', async () => {
-      await cp.kill('kube-apiserver');
-      await sleep(5_000);
-      await cp.restart('kube-apiserver');
-    });
-  }, 10 * 60_000);
+  test(
+    'kube-apiserver killed and restarted: the same',
+    async () => {
+      await outage('apiserver', async () => {
+        await cp.kill('kube-apiserver');
+        await sleep(5_000);
+        await cp.restart('kube-apiserver');
+      });
+    },
+    10 * 60_000,
+  );
 });

@@ -16,7 +16,9 @@ afterAll(() => env.teardown());
 
 function withPort(name: string, port: number | string): Wire {
   const ing = env.servingKIngress(ns, name, [{ revision: `${name}-00001`, percent: 100 }]);
-  for (const rule of ing.spec!.rules as Array<{ http: { paths: Array<{ splits: Array<{ servicePort: number | string }> }> } }>) {
+  for (const rule of ing.spec!.rules as Array<{
+    http: { paths: Array<{ splits: Array<{ servicePort: number | string }> }> };
+  }>) {
     rule.http.paths[0]!.splits[0]!.servicePort = port;
   }
   return ing;
@@ -34,15 +36,23 @@ describe('service ports', () => {
     for (const r of routes) expect(r.route.map((d) => d.destination.port)).toEqual([{}]);
   });
 
-  test.each([['minus-one', -1, '-1'], ['too-big', 70000, '70000'], ['too-big-string', '70000', '"70000"']])(
-    '%s → InvalidSpec naming the field', async (name, port, shown) => {
-      await env.client.create(withPort(name, port));
-      const ing = await eventually(`${name} InvalidSpec`, async () => {
+  test.each([
+    ['minus-one', -1, '-1'],
+    ['too-big', 70000, '70000'],
+    ['too-big-string', '70000', '"70000"'],
+  ])('%s → InvalidSpec naming the field', async (name, port, shown) => {
+    await env.client.create(withPort(name, port));
+    const ing = await eventually(
+      `${name} InvalidSpec`,
+      async () => {
         const got = await env.kingress(ns, name);
         return env.conditions(got).Ready?.[1] === 'InvalidSpec' ? got : undefined;
-      }, 30_000);
-      expect(env.conditions(ing).Ready?.[2]).toBe(
-        `spec.rules[0].http.paths[0].splits[0].servicePort: invalid value ${shown}, want a port number from 1 to 65535 or a port name`);
-      expect(await env.virtualService(ns, `${name}-ingress`)).toBeUndefined();
-    });
+      },
+      30_000,
+    );
+    expect(env.conditions(ing).Ready?.[2]).toBe(
+      `spec.rules[0].http.paths[0].splits[0].servicePort: invalid value ${shown}, want a port number from 1 to 65535 or a port name`,
+    );
+    expect(await env.virtualService(ns, `${name}-ingress`)).toBeUndefined();
+  });
 });

@@ -17,15 +17,20 @@ afterAll(async () => {
 });
 
 describe('starting without a permission', () => {
-  test('the chart\'s RBAC minus watch on VirtualServices: start fails at once, naming the verb and the resource', async () => {
+  test("the chart's RBAC minus watch on VirtualServices: start fails at once, naming the verb and the resource", async () => {
     await op.setVerb('virtualservices', 'watch', false);
     const t0 = Date.now();
     // A sync timeout far above what the test waits for: only the permission check can end start() in time.
-    const failure = await op.start(600_000).then(() => undefined, (err: unknown) => err);
+    const failure = await op.start(600_000).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     const ms = Date.now() - t0;
     figure('failed start without watch on VirtualServices', `${ms} ms`);
     expect(failure).toBeInstanceOf(Error);
-    expect((failure as Error).message).toBe('forbidden: these credentials may not watch virtualservices.networking.istio.io (all namespaces) [the translated VirtualServices]');
+    expect((failure as Error).message).toBe(
+      'forbidden: these credentials may not watch virtualservices.networking.istio.io (all namespaces) [the translated VirtualServices]',
+    );
   });
 
   test('with the permission back, the same operator starts', async () => {

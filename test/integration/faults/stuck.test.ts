@@ -31,8 +31,10 @@ async function watchStatus(name: string): Promise<StatusWrites> {
 }
 
 const condition = async (name: string, type: string) => env.conditions(await env.kingress(ns, name))[type];
-const failedReconciles = (name: string, since: number) => env.logs.lines.slice(since)
-  .filter((l) => l.msg === 'reconcile failed, will retry' && l.fields?.kingress === `${ns}/${name}`).length;
+const failedReconciles = (name: string, since: number) =>
+  env.logs.lines
+    .slice(since)
+    .filter((l) => l.msg === 'reconcile failed, will retry' && l.fields?.kingress === `${ns}/${name}`).length;
 
 /** A KIngress whose one external rule has `n` paths (Serving never makes these; a hand-written one can). */
 function manyPaths(name: string, n: number): Wire {
@@ -47,7 +49,8 @@ function manyPaths(name: string, n: number): Wire {
 describe('stuck KIngresses back off', () => {
   test('a foreign VirtualService and an oversized one: NotOwned / ObjectTooLarge once, then (almost) no status writes', async () => {
     const foreign: Wire = {
-      apiVersion: 'networking.istio.io/v1beta1', kind: 'VirtualService',
+      apiVersion: 'networking.istio.io/v1beta1',
+      kind: 'VirtualService',
       metadata: { name: 'taken-ingress', namespace: ns, labels: { team: 'someone-else' } },
       spec: { hosts: ['mine.example.com'], http: [{ route: [{ destination: { host: 'mine.svc' } }] }] },
     };
@@ -59,14 +62,24 @@ describe('stuck KIngresses back off', () => {
     await env.client.create(env.servingKIngress(ns, 'taken', [{ revision: 't-00001', percent: 100 }]));
     await env.client.create(manyPaths('huge', 2000));
 
-    await eventually('taken: NotOwned', async () => ((await condition('taken', 'NetworkConfigured'))?.[1] === 'NotOwned' ? true : undefined), 30_000);
-    const tooLarge = await eventually('huge: ObjectTooLarge', async () => {
-      const ready = await condition('huge', 'Ready');
-      return ready?.[1] === 'ObjectTooLarge' ? ready : undefined;
-    }, 60_000);
+    await eventually(
+      'taken: NotOwned',
+      async () => ((await condition('taken', 'NetworkConfigured'))?.[1] === 'NotOwned' ? true : undefined),
+      30_000,
+    );
+    const tooLarge = await eventually(
+      'huge: ObjectTooLarge',
+      async () => {
+        const ready = await condition('huge', 'Ready');
+        return ready?.[1] === 'ObjectTooLarge' ? ready : undefined;
+      },
+      60_000,
+    );
     expect(tooLarge[0]).toBe('False');
     // The size, the limit, and what to do.
-    expect(tooLarge[2]).toMatch(/^VirtualService .*\/huge-ingress is \d+ bytes, too large to store \(.*(limit is|at most) \d+ bytes.*\): .*split the KIngress/);
+    expect(tooLarge[2]).toMatch(
+      /^VirtualService .*\/huge-ingress is \d+ bytes, too large to store \(.*(limit is|at most) \d+ bytes.*\): .*split the KIngress/,
+    );
     figure('oversized KIngress (2,000 paths) Ready message', tooLarge[2]);
 
     // Each failed attempt used to stamp a new lastTransitionTime, so most attempts wrote the status, and
@@ -74,30 +87,55 @@ describe('stuck KIngresses back off', () => {
     await sleep(t0 + WINDOW_MS - Date.now());
     const taken = takenWrites.since(t0);
     const huge = hugeWrites.since(t0);
-    figure('status writes in the first minute, foreign VirtualService', `${taken} (${failedReconciles('taken', logMark)} failed reconciles)`);
-    figure('status writes in the first minute, oversized VirtualService', `${huge} (${failedReconciles('huge', logMark)} failed reconciles)`);
+    figure(
+      'status writes in the first minute, foreign VirtualService',
+      `${taken} (${failedReconciles('taken', logMark)} failed reconciles)`,
+    );
+    figure(
+      'status writes in the first minute, oversized VirtualService',
+      `${huge} (${failedReconciles('huge', logMark)} failed reconciles)`,
+    );
     expect(taken).toBeLessThanOrEqual(2);
     expect(huge).toBeLessThanOrEqual(2);
 
     // The foreign VirtualService goes: its deletion is watched, so Ready follows at once, not after the backoff.
     const t1 = Date.now();
-    await env.client.delete({ apiVersion: 'networking.istio.io/v1beta1', kind: 'VirtualService', namespace: ns, name: 'taken-ingress' });
-    await eventually('taken Ready after the foreign VirtualService is deleted', async () => (isReady(await env.kingress(ns, 'taken')) ? true : undefined), 15_000);
+    await env.client.delete({
+      apiVersion: 'networking.istio.io/v1beta1',
+      kind: 'VirtualService',
+      namespace: ns,
+      name: 'taken-ingress',
+    });
+    await eventually(
+      'taken Ready after the foreign VirtualService is deleted',
+      async () => (isReady(await env.kingress(ns, 'taken')) ? true : undefined),
+      15_000,
+    );
     figure('foreign VirtualService deleted -> Ready', `${Date.now() - t1} ms`);
     expect((await env.virtualService(ns, 'taken-ingress'))?.metadata.ownerReferences?.[0]?.name).toBe('taken');
   });
 
   test('another writer strips our ownerReference: NotOwned, the VirtualService is left alone', async () => {
     await env.client.create(env.servingKIngress(ns, 'stripped', [{ revision: 's-00001', percent: 100 }]));
-    await eventually('stripped Ready', async () => (isReady(await env.kingress(ns, 'stripped')) ? true : undefined), 30_000);
+    await eventually(
+      'stripped Ready',
+      async () => (isReady(await env.kingress(ns, 'stripped')) ? true : undefined),
+      30_000,
+    );
     const vs = await env.virtualService(ns, 'stripped-ingress');
     const { ownerReferences: _gone, ...metadata } = vs!.metadata;
     const taken = await env.client.update({ ...vs!, metadata });
-    const ready = await eventually('stripped: NotOwned', async () => {
-      const c = await condition('stripped', 'NetworkConfigured');
-      return c?.[1] === 'NotOwned' ? await condition('stripped', 'Ready') : undefined;
-    }, 30_000);
+    const ready = await eventually(
+      'stripped: NotOwned',
+      async () => {
+        const c = await condition('stripped', 'NetworkConfigured');
+        return c?.[1] === 'NotOwned' ? await condition('stripped', 'Ready') : undefined;
+      },
+      30_000,
+    );
     expect(ready?.[0]).toBe('False');
-    expect((await env.virtualService(ns, 'stripped-ingress'))?.metadata.resourceVersion).toBe(taken.metadata.resourceVersion);
+    expect((await env.virtualService(ns, 'stripped-ingress'))?.metadata.resourceVersion).toBe(
+      taken.metadata.resourceVersion,
+    );
   });
 });

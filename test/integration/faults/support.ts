@@ -20,7 +20,11 @@ import { TcpProxy } from '../kube/tcpproxy.js';
 export const KINGRESS_API = '/apis/networking.internal.knative.dev/v1alpha1';
 const RBAC_API = '/apis/rbac.authorization.k8s.io/v1';
 
-interface Rule { apiGroups?: string[]; resources?: string[]; verbs: string[] }
+interface Rule {
+  apiGroups?: string[];
+  resources?: string[];
+  verbs: string[];
+}
 
 export class ChartOperator {
   readonly logs = recordingLogger();
@@ -46,11 +50,23 @@ export class ChartOperator {
   /** The operator with the ServiceAccount's token, through the proxy; start() rejects as `net-higress run` would fail. */
   async start(syncTimeoutMs = 60_000): Promise<Controller> {
     this.rest = new RestClient(viaServer(kubeConfigForToken(this.token), `https://127.0.0.1:${this.proxy.port}`));
-    const controller = new Controller(this.rest, {
-      ingressClass: this.inst.ingressClass, systemNamespace: this.inst.systemNamespace, clusterDomain: 'cluster.local', meshVirtualService: false,
-      workers: 2, qps: 50, burst: 100, resyncPeriodSeconds: 0,
-      leaderElection: { namespace: this.inst.releaseNamespace, name: this.inst.leaseName, identity: 'faults' },
-    }, this.logs.logger, new Metrics({ defaultMetrics: false }), writtenReadiness);
+    const controller = new Controller(
+      this.rest,
+      {
+        ingressClass: this.inst.ingressClass,
+        systemNamespace: this.inst.systemNamespace,
+        clusterDomain: 'cluster.local',
+        meshVirtualService: false,
+        workers: 2,
+        qps: 50,
+        burst: 100,
+        resyncPeriodSeconds: 0,
+        leaderElection: { namespace: this.inst.releaseNamespace, name: this.inst.leaseName, identity: 'faults' },
+      },
+      this.logs.logger,
+      new Metrics({ defaultMetrics: false }),
+      writtenReadiness,
+    );
     try {
       await controller.start(syncTimeoutMs);
     } catch (err) {
@@ -95,10 +111,18 @@ export async function orphans(namespace: string, rest: RestClient = admin): Prom
   const found: string[] = [];
   for (const plural of ['virtualservices', 'gateways']) {
     const list = await rest.request<{ items: Array<{ metadata: { name: string; labels?: Record<string, string> } }> }>({
-      method: 'GET', path: `/apis/networking.istio.io/v1beta1/namespaces/${namespace}/${plural}`, query: { labelSelector: INGRESS_LABEL } });
+      method: 'GET',
+      path: `/apis/networking.istio.io/v1beta1/namespaces/${namespace}/${plural}`,
+      query: { labelSelector: INGRESS_LABEL },
+    });
     for (const o of list.items) {
       const owner = o.metadata.labels?.[INGRESS_LABEL] ?? '';
-      const alive = await rest.request({ method: 'GET', path: `${KINGRESS_API}/namespaces/${namespace}/ingresses/${owner}` }).then(() => true, () => false);
+      const alive = await rest
+        .request({ method: 'GET', path: `${KINGRESS_API}/namespaces/${namespace}/ingresses/${owner}` })
+        .then(
+          () => true,
+          () => false,
+        );
       if (!alive) found.push(`${plural}/${o.metadata.name}`);
     }
   }
@@ -111,7 +135,11 @@ export class StatusWrites {
   private times: number[] = [];
 
   async start(namespace: string, name: string): Promise<void> {
-    this.informer = createInformer<KubeObject>(admin, KINGRESS, { namespace, fieldSelector: `metadata.name=${name}`, resyncMs: 0 });
+    this.informer = createInformer<KubeObject>(admin, KINGRESS, {
+      namespace,
+      fieldSelector: `metadata.name=${name}`,
+      resyncMs: 0,
+    });
     this.informer.addHandlers({
       update: (a, b) => {
         const status = (o: KubeObject) => (o as { status?: unknown }).status;

@@ -3,7 +3,14 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { judge, reduceRoute, type Verdict } from '../../harness/gateway-oracle.js';
 import { istioBinaries } from '../../harness/istiod.js';
-import { listenerPorts, outboundCluster, routeConfig, virtualHostFor, type GatewayXds, type VirtualHost } from '../../harness/xds.js';
+import {
+  listenerPorts,
+  outboundCluster,
+  routeConfig,
+  virtualHostFor,
+  type GatewayXds,
+  type VirtualHost,
+} from '../../harness/xds.js';
 import { create } from '../chart/install.js';
 import type { Wire } from '../operator/env.js';
 import { backingServicesOf, exampleObjects, GatewayWorld } from './env.js';
@@ -26,7 +33,7 @@ beforeAll(async () => {
   const kingresses: Wire[] = [];
   for (const file of FILES) {
     ns[file] = await world.namespace(file.replace('.yaml', ''));
-    const objs = example(file, ns[file]!);
+    const objs = example(file, ns[file]);
     await world.objects(objs.filter((o) => o.kind === 'Secret'));
     kingresses.push(...objs.filter((o) => o.kind === 'Ingress'));
   }
@@ -34,8 +41,14 @@ beforeAll(async () => {
   const mapping = example('domain-mapping.yaml', ns['hello.yaml']!).filter((o) => o.kind === 'Ingress');
   await world.services(backingServicesOf(kingresses));
   // The KService's placeholder Service, as Knative Serving points it at the KIngress's private load balancer.
-  await world.services([{ namespace: ns['hello.yaml']!, name: 'hello', ports: [80],
-    externalName: `knative-local-gateway.${world.chart.higressNamespace}.svc.cluster.local` }]);
+  await world.services([
+    {
+      namespace: ns['hello.yaml']!,
+      name: 'hello',
+      ports: [80],
+      externalName: `knative-local-gateway.${world.chart.higressNamespace}.svc.cluster.local`,
+    },
+  ]);
   await world.applyKIngresses([...kingresses, ...mapping]);
   ({ verdict, xds } = await world.conforms());
 }, 45 * 60_000);
@@ -45,11 +58,13 @@ afterAll(async () => {
 });
 
 /** Whether an analyzer message's origin (`Kind namespace/name` or `Kind name.namespace`) is in `namespace`. */
-const about = (origin: string, namespace: string) => origin.includes(` ${namespace}/`) || origin.endsWith(`.${namespace}`);
+const about = (origin: string, namespace: string) =>
+  origin.includes(` ${namespace}/`) || origin.endsWith(`.${namespace}`);
 const hostIn = (file: string, name = 'hello') => `${name}.${ns[file]}`;
 const vhost = (rc: string, host: string): VirtualHost => {
   const vh = virtualHostFor(routeConfig(xds, rc), host);
-  if (!vh) throw new Error(`no virtual host for ${host} in ${rc}; route configs: ${xds.routes.map((r) => r.name).join(', ')}`);
+  if (!vh)
+    throw new Error(`no virtual host for ${host} in ${rc}; route configs: ${xds.routes.map((r) => r.name).join(', ')}`);
   return vh;
 };
 
@@ -59,7 +74,9 @@ describe('what the Higress gateway receives for the examples', () => {
     expect(verdict.routes).toBeGreaterThan(20);
     expect(verdict.clusters).toBeGreaterThan(4);
     expect(xds.invalid).toEqual([]);
-    process.stderr.write(`[istiod examples] ${verdict.virtualHosts} virtual hosts, ${verdict.routes} routes, ${verdict.clusters} clusters checked\n`);
+    process.stderr.write(
+      `[istiod examples] ${verdict.virtualHosts} virtual hosts, ${verdict.routes} routes, ${verdict.clusters} clusters checked\n`,
+    );
   });
 
   test('listeners on 80 and 8081, and 443 for the TLS examples', () => {
@@ -71,7 +88,9 @@ describe('what the Higress gateway receives for the examples', () => {
     const base = hostIn('hello.yaml');
     const hosts = [base, `${base}.example.com`, `${base}.svc`, `${base}.svc.cluster.local`];
     for (const rc of ['http.80', 'http.8081']) {
-      const vhosts = (routeConfig(xds, rc)?.virtualHosts ?? []).filter((vh) => vh.domains.some((d) => hosts.includes(d)));
+      const vhosts = (routeConfig(xds, rc)?.virtualHosts ?? []).filter((vh) =>
+        vh.domains.some((d) => hosts.includes(d)),
+      );
       expect(vhosts).toHaveLength(1);
       expect([...vhosts[0]!.domains].sort()).toEqual(hosts);
     }
@@ -85,7 +104,10 @@ describe('what the Higress gateway receives for the examples', () => {
       [{}, [revision], false, '0s'],
     ]);
     for (const r of routes) expect(r.authorityPrefix).toBe(`${hostIn('hello.yaml')}.example.com`);
-    expect(routes[1]!.set).toEqual({ 'Knative-Serving-Namespace': ns['hello.yaml'], 'Knative-Serving-Revision': 'hello-00001' });
+    expect(routes[1]!.set).toEqual({
+      'Knative-Serving-Namespace': ns['hello.yaml'],
+      'Knative-Serving-Revision': 'hello-00001',
+    });
     expect(routes[0]!.set['K-Network-Hash']).toMatch(/^[0-9a-f]{64}$/);
   });
 
@@ -95,7 +117,10 @@ describe('what the Higress gateway receives for the examples', () => {
     expect(serving.clusters.map((c) => c.weight)).toEqual([50, 50]);
     for (const c of serving.clusters) {
       const revision = /^outbound\|80\|\|(hello-\d+)\./.exec(c.name)?.[1];
-      expect(c.set).toEqual({ 'Knative-Serving-Namespace': ns['traffic-split.yaml'], 'Knative-Serving-Revision': revision });
+      expect(c.set).toEqual({
+        'Knative-Serving-Namespace': ns['traffic-split.yaml'],
+        'Knative-Serving-Revision': revision,
+      });
     }
     expect(routes.some((r) => r.headersExact['Knative-Serving-Tag'] === 'candidate')).toBe(true);
   });
@@ -118,7 +143,9 @@ describe('what the Higress gateway receives for the examples', () => {
   test('Envoy route names are the VirtualService route names', async () => {
     const { virtualServices } = await world.written();
     const written = new Set(virtualServices.flatMap((vs) => vs.spec.http.map((r) => r.name)));
-    const received = new Set(xds.routes.flatMap((rc) => (rc.virtualHosts ?? []).flatMap((vh) => (vh.routes ?? []).map((r) => r.name))));
+    const received = new Set(
+      xds.routes.flatMap((rc) => (rc.virtualHosts ?? []).flatMap((vh) => (vh.routes ?? []).map((r) => r.name))),
+    );
     expect([...received].sort()).toEqual([...written].sort());
   });
 
@@ -129,15 +156,26 @@ describe('what the Higress gateway receives for the examples', () => {
 
   test('istioctl analyze does report a VirtualService bound to a missing Gateway (the check above can fail)', async () => {
     const other = await world.namespace('broken');
-    await create({ apiVersion: 'networking.istio.io/v1beta1', kind: 'VirtualService', metadata: { name: 'orphan', namespace: other },
-      spec: { hosts: ['orphan.example.com'], gateways: [`${other}/missing`], http: [{ route: [{ destination: { host: 'orphan' } }] }] } });
+    await create({
+      apiVersion: 'networking.istio.io/v1beta1',
+      kind: 'VirtualService',
+      metadata: { name: 'orphan', namespace: other },
+      spec: {
+        hosts: ['orphan.example.com'],
+        gateways: [`${other}/missing`],
+        http: [{ route: [{ destination: { host: 'orphan' } }] }],
+      },
+    });
     const messages = (await world.analyze()).filter((m) => about(m.origin, other));
     expect(messages.map((m) => m.code)).toContain('IST0101');
   });
 
   test('judge fails on a route the gateway did not receive (the oracle can fail)', () => {
     const broken = structuredClone(xds);
-    broken.routes = broken.routes.map((rc) => ({ ...rc, virtualHosts: (rc.virtualHosts ?? []).map((vh) => ({ ...vh, routes: (vh.routes ?? []).slice(1) })) }));
+    broken.routes = broken.routes.map((rc) => ({
+      ...rc,
+      virtualHosts: (rc.virtualHosts ?? []).map((vh) => ({ ...vh, routes: (vh.routes ?? []).slice(1) })),
+    }));
     broken.clusters = broken.clusters.slice(1);
     return world.written().then(({ virtualServices, gateways }) => {
       expect(judge(broken, virtualServices, gateways).problems.length).toBeGreaterThan(0);

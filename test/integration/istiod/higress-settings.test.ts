@@ -45,16 +45,24 @@ afterAll(async () => {
 
 const mappedHost = 'hello.example.org';
 const localCluster = () => outboundCluster(localGatewayHost, 80);
-const mappingRoute = (xds: GatewayXds) => (virtualHostFor(routeConfig(xds, 'http.80'), mappedHost)?.routes ?? []).map(reduceRoute);
+const mappingRoute = (xds: GatewayXds) =>
+  (virtualHostFor(routeConfig(xds, 'http.80'), mappedHost)?.routes ?? []).map(reduceRoute);
 
-describe('DomainMapping under Higress\'s cluster filter', () => {
-  test('net-istio\'s VirtualService (destination: the placeholder): the route arrives, its cluster only without the filter', async () => {
+describe("DomainMapping under Higress's cluster filter", () => {
+  test("net-istio's VirtualService (destination: the placeholder): the route arrives, its cluster only without the filter", async () => {
     // What net-istio (and net-higress without the placeholder Service) writes for the DomainMapping.
-    const mapping = example('domain-mapping.yaml', app).filter((o) => o.kind === 'Ingress').map((o) => ({ ...o, metadata: { ...o.metadata, name: 'as-net-istio' } }));
+    const mapping = example('domain-mapping.yaml', app)
+      .filter((o) => o.kind === 'Ingress')
+      .map((o) => ({ ...o, metadata: { ...o.metadata, name: 'as-net-istio' } }));
     const rendered = renderDocuments(parseDocuments(JSON.stringify(mapping[0]), 'domain-mapping'), {
-      ingressClass: mapping[0]!.metadata.annotations!['networking.knative.dev/ingress.class']!, includeSecretData: false,
+      ingressClass: mapping[0]!.metadata.annotations!['networking.knative.dev/ingress.class']!,
+      includeSecretData: false,
       istio: defaultIstioConfig({ systemNamespace: world.chart.systemNamespace, clusterDomain: 'cluster.local' }),
-      clusterDomain: 'cluster.local', systemNamespace: world.chart.systemNamespace, meshVirtualService: false, clusterLocalDomainTLS: false, tlsSecretNamespaces: [],
+      clusterDomain: 'cluster.local',
+      systemNamespace: world.chart.systemNamespace,
+      meshVirtualService: false,
+      clusterLocalDomainTLS: false,
+      tlsSecretNamespaces: [],
     });
     expect(rendered.errors).toEqual([]);
     const vs = rendered.objects.find((o) => (o as VirtualService).kind === 'VirtualService') as VirtualService;
@@ -62,29 +70,55 @@ describe('DomainMapping under Higress\'s cluster filter', () => {
     await create({ ...vs, metadata: { name: vs.metadata.name, namespace: app } });
 
     // Istio resolves the ExternalName alias: the route names the local gateway Service's cluster...
-    const filtered = await eventually('the DomainMapping route on the gateway', async () => {
-      const xds = await world.received();
-      return mappingRoute(xds).length > 0 ? xds : undefined;
-    }, 60_000, 250);
-    expect(mappingRoute(filtered).map((r) => r.clusters.map((c) => c.name))).toEqual([[localCluster()], [localCluster()]]);
+    const filtered = await eventually(
+      'the DomainMapping route on the gateway',
+      async () => {
+        const xds = await world.received();
+        return mappingRoute(xds).length > 0 ? xds : undefined;
+      },
+      60_000,
+      250,
+    );
+    expect(mappingRoute(filtered).map((r) => r.clusters.map((c) => c.name))).toEqual([
+      [localCluster()],
+      [localCluster()],
+    ]);
     // ...which the filtered gateway is never sent: the alias is what the VirtualService names, not its target.
     expect(filtered.clusters.map((c) => c.name)).not.toContain(localCluster());
-    const all = await eventually('the DomainMapping route without the filter', async () => {
-      const xds = await world.received(unfiltered);
-      return mappingRoute(xds).length > 0 ? xds : undefined;
-    }, 60_000, 250);
+    const all = await eventually(
+      'the DomainMapping route without the filter',
+      async () => {
+        const xds = await world.received(unfiltered);
+        return mappingRoute(xds).length > 0 ? xds : undefined;
+      },
+      60_000,
+      250,
+    );
     expect(all.clusters.map((c) => c.name)).toContain(localCluster());
 
-    await admin.request({ method: 'DELETE', path: `/apis/networking.istio.io/v1beta1/namespaces/${app}/virtualservices/${vs.metadata.name}` });
-    await eventually('the hand-written DomainMapping route gone', async () => (mappingRoute(await world.received()).length === 0 ? true : undefined), 60_000, 250);
+    await admin.request({
+      method: 'DELETE',
+      path: `/apis/networking.istio.io/v1beta1/namespaces/${app}/virtualservices/${vs.metadata.name}`,
+    });
+    await eventually(
+      'the hand-written DomainMapping route gone',
+      async () => (mappingRoute(await world.received()).length === 0 ? true : undefined),
+      60_000,
+      250,
+    );
   });
 
   test('net-higress names the local gateway Service: route and cluster both arrive under the filter', async () => {
     await world.applyKIngresses(example('domain-mapping.yaml', app).filter((o) => o.kind === 'Ingress'));
-    const xds = await eventually('the DomainMapping route', async () => {
-      const got = await world.received();
-      return mappingRoute(got).length > 0 ? got : undefined;
-    }, 60_000, 250);
+    const xds = await eventually(
+      'the DomainMapping route',
+      async () => {
+        const got = await world.received();
+        return mappingRoute(got).length > 0 ? got : undefined;
+      },
+      60_000,
+      250,
+    );
     const routes = mappingRoute(xds);
     expect(routes.map((r) => [r.clusters.map((c) => c.name), r.hostRewrite])).toEqual([
       [[localCluster()], `hello.${app}.svc.cluster.local`],
@@ -98,7 +132,7 @@ describe('DomainMapping under Higress\'s cluster filter', () => {
   });
 });
 
-describe('gateway port translation and the chart\'s local gateway Service', () => {
+describe("gateway port translation and the chart's local gateway Service", () => {
   const servicePath = () => `/api/v1/namespaces/${world.chart.higressNamespace}/services/knative-local-gateway`;
   const external = () => `hello.${app}.example.com`;
 
@@ -112,18 +146,36 @@ describe('gateway port translation and the chart\'s local gateway Service', () =
   });
 
   test('without the label istiod moves port 80 to 8081 and the public listener disappears (so the test above can fail)', async () => {
-    await admin.request({ method: 'PATCH', path: servicePath(), contentType: 'application/merge-patch+json',
-      body: { metadata: { labels: { [PORT_TRANSLATION_LABEL]: null } } } });
+    await admin.request({
+      method: 'PATCH',
+      path: servicePath(),
+      contentType: 'application/merge-patch+json',
+      body: { metadata: { labels: { [PORT_TRANSLATION_LABEL]: null } } },
+    });
     try {
-      const xds = await eventually('port 80 translated away', async () => {
-        const got = await world.received();
-        return listenerPorts(got).includes(80) ? undefined : got;
-      }, 60_000, 250);
+      const xds = await eventually(
+        'port 80 translated away',
+        async () => {
+          const got = await world.received();
+          return listenerPorts(got).includes(80) ? undefined : got;
+        },
+        60_000,
+        250,
+      );
       expect(routeConfig(xds, 'http.80')).toBeUndefined();
     } finally {
-      await admin.request({ method: 'PATCH', path: servicePath(), contentType: 'application/merge-patch+json',
-        body: { metadata: { labels: { [PORT_TRANSLATION_LABEL]: 'true' } } } });
+      await admin.request({
+        method: 'PATCH',
+        path: servicePath(),
+        contentType: 'application/merge-patch+json',
+        body: { metadata: { labels: { [PORT_TRANSLATION_LABEL]: 'true' } } },
+      });
     }
-    await eventually('port 80 back', async () => (listenerPorts(await world.received()).includes(80) ? true : undefined), 60_000, 250);
+    await eventually(
+      'port 80 back',
+      async () => (listenerPorts(await world.received()).includes(80) ? true : undefined),
+      60_000,
+      250,
+    );
   });
 });

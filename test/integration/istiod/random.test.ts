@@ -40,7 +40,10 @@ function place(ings: KIngress[], namespaces: string[]): Wire[] {
     // port 443 in two namespaces' Gateways is a conflict in which istiod keeps only one server.
     const wildcard = (ing.spec.tls ?? []).some((t) => t.secretName === 'wildcard-cert');
     const namespace = wildcard ? namespaces[0]! : namespaces[i % namespaces.length]!;
-    const hosts = expandedHosts((ing.spec.rules ?? []).flatMap((r) => r.hosts ?? []), 'cluster.local');
+    const hosts = expandedHosts(
+      (ing.spec.rules ?? []).flatMap((r) => r.hosts ?? []),
+      'cluster.local',
+    );
     const tlsHosts = (ing.spec.tls ?? []).flatMap((t) => t.hosts ?? []);
     // An IP or all-digit top-level domain: the VirtualService leaves it out, the per-KIngress Gateway keeps it (as
     // net-istio's does), and Istio's validation rejects such a Gateway (istioctl analyze IST0106). Left out here.
@@ -65,8 +68,12 @@ function place(ings: KIngress[], namespaces: string[]): Wire[] {
   return out;
 }
 
-const cert = (file: string) => readFileSync(new URL(`../../fixtures/certs/${file}`, import.meta.url)).toString('base64');
-const CERT_FILES: Record<(typeof TLS_SECRET_NAMES)[number], string> = { 'plain-cert': 'host-1.crt', 'wildcard-cert': 'wildcard.crt' };
+const cert = (file: string) =>
+  readFileSync(new URL(`../../fixtures/certs/${file}`, import.meta.url)).toString('base64');
+const CERT_FILES: Record<(typeof TLS_SECRET_NAMES)[number], string> = {
+  'plain-cert': 'host-1.crt',
+  'wildcard-cert': 'wildcard.crt',
+};
 
 beforeAll(async () => {
   istioBinaries();
@@ -74,9 +81,15 @@ beforeAll(async () => {
   const namespaces: string[] = [];
   for (let i = 0; i < NAMESPACES; i++) namespaces.push(await world.namespace(`random-${i}`));
   for (const [i, ns] of namespaces.entries()) {
-    await world.objects(TLS_SECRET_NAMES.filter((name) => i === 0 || name !== 'wildcard-cert').map((name) => ({ apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls',
-      metadata: { name, namespace: ns, labels: { [CERTIFICATE_UID_LABEL]: `${name}-uid` } },
-      data: { 'tls.crt': cert(CERT_FILES[name]), 'tls.key': Buffer.from('throwaway').toString('base64') } })));
+    await world.objects(
+      TLS_SECRET_NAMES.filter((name) => i === 0 || name !== 'wildcard-cert').map((name) => ({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        type: 'kubernetes.io/tls',
+        metadata: { name, namespace: ns, labels: { [CERTIFICATE_UID_LABEL]: `${name}-uid` } },
+        data: { 'tls.crt': cert(CERT_FILES[name]), 'tls.key': Buffer.from('throwaway').toString('base64') },
+      })),
+    );
   }
   placed = place(fc.sample(kingressArb, { numRuns: COUNT, seed: SEED }), namespaces);
   await world.services(backingServicesOf(placed).map((s) => ({ ...s, headless: true })));
@@ -97,8 +110,10 @@ describe(`what the Higress gateway receives for random KIngresses (seed ${SEED})
     expect(verdict.problems).toEqual([]);
     expect(verdict.routes).toBeGreaterThan(placed.length);
     expect(verdict.clusters).toBeGreaterThan(placed.length / 2);
-    process.stderr.write(`[istiod random] ${placed.length} KIngresses: ${verdict.virtualHosts} virtual hosts, `
-      + `${verdict.routes} routes, ${verdict.clusters} clusters checked; ${xds.clusters.length} clusters sent\n`);
+    process.stderr.write(
+      `[istiod random] ${placed.length} KIngresses: ${verdict.virtualHosts} virtual hosts, ` +
+        `${verdict.routes} routes, ${verdict.clusters} clusters checked; ${xds.clusters.length} clusters sent\n`,
+    );
   });
 
   test('nothing an Envoy would reject', () => {

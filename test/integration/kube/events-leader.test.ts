@@ -61,7 +61,12 @@ describe('EventRecorder on a real API server', () => {
   test('a rejected event is reported, not thrown', async () => {
     const errors: string[] = [];
     const recorder = new EventRecorder(restEventSink(rest), { onError: (_e, s) => errors.push(s) });
-    await recorder.record({ kind: 'Ingress', metadata: { name: 'x', namespace: 'no-such-namespace-here' } }, 'Warning', 'X', 'y');
+    await recorder.record(
+      { kind: 'Ingress', metadata: { name: 'x', namespace: 'no-such-namespace-here' } },
+      'Warning',
+      'X',
+      'y',
+    );
     expect(errors).toHaveLength(1);
   });
 });
@@ -87,17 +92,23 @@ describe('LeaderElector on a real API server', () => {
     a.start();
     await eventually('a leads', async () => (a.isLeader() ? true : undefined));
     b.start();
-    const readLease = () => rest.request<{ spec: { holderIdentity: string; renewTime: string; leaseDurationSeconds: number } }>({
-      method: 'GET',
-      path: `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/net-higress`,
-    });
+    const readLease = () =>
+      rest.request<{ spec: { holderIdentity: string; renewTime: string; leaseDurationSeconds: number } }>({
+        method: 'GET',
+        path: `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/net-higress`,
+      });
     // b stands by while a renews: a's renewals, not a fixed wait, measure that b had its chances to take over.
     await eventually('b sees a leading', async () => (b.observedLeader() === 'a' ? true : undefined));
     const renewals = new Set<string>();
-    await eventually('a renews twice while b retries', async () => {
-      renewals.add((await readLease()).spec.renewTime);
-      return renewals.size >= 3 ? true : undefined;
-    }, 10_000, 50);
+    await eventually(
+      'a renews twice while b retries',
+      async () => {
+        renewals.add((await readLease()).spec.renewTime);
+        return renewals.size >= 3 ? true : undefined;
+      },
+      10_000,
+      50,
+    );
     expect(b.isLeader()).toBe(false);
     expect(log).toEqual(['a started']);
 

@@ -45,7 +45,8 @@ function recorder(informer: Informer<KubeObject>): string[] {
   return seen;
 }
 
-const has = (lines: string[], prefix: string) => async () => (lines.some((l) => l.startsWith(prefix)) ? true : undefined);
+const has = (lines: string[], prefix: string) => async () =>
+  lines.some((l) => l.startsWith(prefix)) ? true : undefined;
 
 let rest: RestClient;
 let writer: KubeWriter;
@@ -74,7 +75,9 @@ function track<T extends Informer<KubeObject>>(i: T): T {
 describe('Informer on a real API server', () => {
   test('sees add, update and delete of KIngresses', async () => {
     const errors: unknown[] = [];
-    const informer = track(createInformer<KubeObject>(rest, KINGRESS, { namespace: ns, onError: (e) => errors.push(e) }));
+    const informer = track(
+      createInformer<KubeObject>(rest, KINGRESS, { namespace: ns, onError: (e) => errors.push(e) }),
+    );
     const seen = recorder(informer);
     informer.start();
     await informer.waitForSync(30_000);
@@ -87,7 +90,12 @@ describe('Informer on a real API server', () => {
     await eventually('update', has(seen, `update one@${updated.metadata.resourceVersion}`));
     expect((informer.getByKey(`${ns}/one`) as KIngress | undefined)?.metadata.annotations?.note).toBe('b');
 
-    await writer.delete({ apiVersion: 'networking.internal.knative.dev/v1alpha1', kind: 'Ingress', namespace: ns, name: 'one' });
+    await writer.delete({
+      apiVersion: 'networking.internal.knative.dev/v1alpha1',
+      kind: 'Ingress',
+      namespace: ns,
+      name: 'one',
+    });
     await eventually('delete', has(seen, 'delete one'));
     expect(informer.get(ns, 'one')).toBeUndefined();
     expect(informer.list(ns)).toEqual([]);
@@ -122,7 +130,12 @@ describe('Informer on a real API server', () => {
     // Refuse connections for a while: objects created and deleted meanwhile are caught up with.
     await proxy.close();
     await writer.create(kingress(ns, 'while-down'));
-    await writer.delete({ apiVersion: 'networking.internal.knative.dev/v1alpha1', kind: 'Ingress', namespace: ns, name: 'after-cut' });
+    await writer.delete({
+      apiVersion: 'networking.internal.knative.dev/v1alpha1',
+      kind: 'Ingress',
+      namespace: ns,
+      name: 'after-cut',
+    });
     await new Promise((r) => setTimeout(r, 1500));
     expect(errors.length).toBeGreaterThan(0);
     expect(seen.some((l) => l.startsWith('add while-down'))).toBe(false);
@@ -131,7 +144,12 @@ describe('Informer on a real API server', () => {
     await eventually('delete after-cut', has(seen, 'delete after-cut'), 15_000);
     // Reconnect attempts while refused were spaced by the backoff, not a hot loop.
     expect(errors.length).toBeLessThan(15);
-    await writer.delete({ apiVersion: 'networking.internal.knative.dev/v1alpha1', kind: 'Ingress', namespace: ns, name: 'while-down' });
+    await writer.delete({
+      apiVersion: 'networking.internal.knative.dev/v1alpha1',
+      kind: 'Ingress',
+      namespace: ns,
+      name: 'while-down',
+    });
   });
 
   test('relists on 410 Gone and reports objects deleted in between', async () => {
@@ -152,7 +170,9 @@ describe('Informer on a real API server', () => {
     };
     await writer.create(kingress(ns, 'doomed'));
     const phases: string[] = [];
-    const informer = track(new Informer<KubeObject>(source, { minBackoffMs: 100, onError: (_err, phase) => phases.push(phase) }));
+    const informer = track(
+      new Informer<KubeObject>(source, { minBackoffMs: 100, onError: (_err, phase) => phases.push(phase) }),
+    );
     const seen = recorder(informer);
     informer.start();
     await informer.waitForSync(30_000);
@@ -160,7 +180,12 @@ describe('Informer on a real API server', () => {
 
     // Delete while no watch runs: end the first watch by stopping, delete, then start again.
     await informer.stop();
-    await writer.delete({ apiVersion: 'networking.internal.knative.dev/v1alpha1', kind: 'Ingress', namespace: ns, name: 'doomed' });
+    await writer.delete({
+      apiVersion: 'networking.internal.knative.dev/v1alpha1',
+      kind: 'Ingress',
+      namespace: ns,
+      name: 'doomed',
+    });
     await writer.create(kingress(ns, 'newcomer'));
     informer.start();
     await eventually('relist after 410', async () => (lists >= 2 ? true : undefined), 15_000);
@@ -169,7 +194,12 @@ describe('Informer on a real API server', () => {
     expect(watches).toBeGreaterThanOrEqual(3);
     // Reported as a routine relist (the controller logs it at info), not as a failed watch.
     expect(phases).toEqual(['relist']);
-    await writer.delete({ apiVersion: 'networking.internal.knative.dev/v1alpha1', kind: 'Ingress', namespace: ns, name: 'newcomer' });
+    await writer.delete({
+      apiVersion: 'networking.internal.knative.dev/v1alpha1',
+      kind: 'Ingress',
+      namespace: ns,
+      name: 'newcomer',
+    });
   });
 
   test('periodic resync re-emits every cached object without changes', async () => {
@@ -179,10 +209,19 @@ describe('Informer on a real API server', () => {
     informer.start();
     await informer.waitForSync(30_000);
     const rv = informer.get(ns, 'steady')?.metadata?.resourceVersion;
-    await eventually('two resyncs', async () => (seen.filter((l) => l === 'resync-done').length >= 2 ? true : undefined), 10_000);
+    await eventually(
+      'two resyncs',
+      async () => (seen.filter((l) => l === 'resync-done').length >= 2 ? true : undefined),
+      10_000,
+    );
     expect(seen.filter((l) => l === `resync steady@${rv}`).length).toBeGreaterThanOrEqual(2);
     expect(seen.filter((l) => l.startsWith('update '))).toEqual([]);
-    await writer.delete({ apiVersion: 'networking.internal.knative.dev/v1alpha1', kind: 'Ingress', namespace: ns, name: 'steady' });
+    await writer.delete({
+      apiVersion: 'networking.internal.knative.dev/v1alpha1',
+      kind: 'Ingress',
+      namespace: ns,
+      name: 'steady',
+    });
   });
 
   test('a field selector follows a single ConfigMap; a label selector filters list and watch', async () => {
@@ -193,7 +232,9 @@ describe('Informer on a real API server', () => {
         body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns, labels }, data: { k: name } },
       });
     await core('config-network', { pick: 'yes' });
-    const byName = track(createInformer<KubeObject>(rest, CONFIG_MAP, { namespace: ns, fieldSelector: 'metadata.name=config-istio' }));
+    const byName = track(
+      createInformer<KubeObject>(rest, CONFIG_MAP, { namespace: ns, fieldSelector: 'metadata.name=config-istio' }),
+    );
     const byLabel = track(createInformer<KubeObject>(rest, CONFIG_MAP, { namespace: ns, labelSelector: 'pick=yes' }));
     const named = recorder(byName);
     const labelled = recorder(byLabel);
@@ -206,6 +247,11 @@ describe('Informer on a real API server', () => {
     await eventually('config-istio', has(named, 'add config-istio@'));
     await eventually('labelled other', has(labelled, 'add other@'));
     expect(byName.list().map((o) => o.metadata?.name)).toEqual(['config-istio']);
-    expect(byLabel.list().map((o) => o.metadata?.name).sort()).toEqual(['config-network', 'other']);
+    expect(
+      byLabel
+        .list()
+        .map((o) => o.metadata?.name)
+        .sort(),
+    ).toEqual(['config-network', 'other']);
   });
 });

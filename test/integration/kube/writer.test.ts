@@ -47,7 +47,11 @@ function kingress(name: string): Obj {
   return {
     apiVersion: 'networking.internal.knative.dev/v1alpha1',
     kind: 'Ingress',
-    metadata: { name, namespace: ns, annotations: { 'networking.knative.dev/ingress.class': 'istio.ingress.networking.knative.dev' } },
+    metadata: {
+      name,
+      namespace: ns,
+      annotations: { 'networking.knative.dev/ingress.class': 'istio.ingress.networking.knative.dev' },
+    },
     spec: {
       rules: [
         {
@@ -88,7 +92,10 @@ describe('KubeWriter on a real API server', () => {
 
     // Finalizer via merge patch, conditional on the resourceVersion we saw.
     const seenVersion = ing.metadata.resourceVersion;
-    const withFinalizer = await writer.mergePatchMetadata<Obj>(refOf(ing), { finalizers: [FINALIZER], resourceVersion: seenVersion });
+    const withFinalizer = await writer.mergePatchMetadata<Obj>(refOf(ing), {
+      finalizers: [FINALIZER],
+      resourceVersion: seenVersion,
+    });
     expect(withFinalizer.metadata.finalizers).toEqual([FINALIZER]);
     const stale = await writer
       .mergePatchMetadata(refOf(ing), { finalizers: [], resourceVersion: seenVersion })
@@ -96,13 +103,18 @@ describe('KubeWriter on a real API server', () => {
     expect(isConflict(stale)).toBe(true);
 
     // Status through /status: stored, while a spec change in the same body is ignored.
-    const status = { observedGeneration: 1, conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2024-01-01T00:00:00Z' }] };
+    const status = {
+      observedGeneration: 1,
+      conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2024-01-01T00:00:00Z' }],
+    };
     const sneaky = { ...withFinalizer, spec: { ...withFinalizer.spec, httpOption: 'Redirected' }, status };
     const afterStatus = await writer.updateStatus(sneaky);
     expect(afterStatus.status).toEqual(status);
     expect(afterStatus.spec).toEqual(withFinalizer.spec);
     expect(afterStatus.metadata.generation).toBe(1);
-    const staleStatus = await writer.updateStatus({ ...sneaky, status: { observedGeneration: 2 } }).catch((e: unknown) => e);
+    const staleStatus = await writer
+      .updateStatus({ ...sneaky, status: { observedGeneration: 2 } })
+      .catch((e: unknown) => e);
     expect(isConflict(staleStatus)).toBe(true);
     expect(errorMessage(staleStatus)).toContain('409 Conflict');
 
@@ -123,11 +135,16 @@ describe('KubeWriter on a real API server', () => {
     expect(updated.spec?.hosts).toEqual([`svc.${ns}.example.com`, 'svc.example.org']);
     expect(Number(updated.metadata.resourceVersion)).toBeGreaterThan(Number(vs.metadata.resourceVersion));
 
-    const stale = await writer.update({ ...vs, spec: { ...vs.spec, hosts: ['x.example.com'] } }).catch((e: unknown) => e);
+    const stale = await writer
+      .update({ ...vs, spec: { ...vs.spec, hosts: ['x.example.com'] } })
+      .catch((e: unknown) => e);
     expect(isConflict(stale)).toBe(true);
 
     const invalid = virtualService('bad');
-    invalid.spec = { ...invalid.spec, http: [{ route: [{ destination: { host: 'x' } }], retries: { attempts: 'three' } }] };
+    invalid.spec = {
+      ...invalid.spec,
+      http: [{ route: [{ destination: { host: 'x' } }], retries: { attempts: 'three' } }],
+    };
     const err = await writer.create(invalid).catch((e: unknown) => e);
     expect(isInvalid(err)).toBe(true);
     expect(errorMessage(err)).toContain('spec.http[0].retries.attempts');
@@ -162,7 +179,10 @@ describe('KubeWriter on a real API server', () => {
       type: 'kubernetes.io/tls',
       data: { 'tls.crt': Buffer.from('cert').toString('base64'), 'tls.key': Buffer.from('key').toString('base64') },
     });
-    const rotated = await writer.update({ ...secret, data: { ...secret.data, 'tls.crt': Buffer.from('cert2').toString('base64') } });
+    const rotated = await writer.update({
+      ...secret,
+      data: { ...secret.data, 'tls.crt': Buffer.from('cert2').toString('base64') },
+    });
     expect(Buffer.from(rotated.data?.['tls.crt'] ?? '', 'base64').toString()).toBe('cert2');
     await expect(writer.delete(refOf(secret), { uid: 'not-its-uid' })).rejects.toMatchObject({ code: 409 });
     await expect(writer.delete(refOf(secret), { uid: secret.metadata.uid })).resolves.toBe(true);

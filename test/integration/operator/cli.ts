@@ -13,19 +13,33 @@ export interface RunProcess {
 
 /** bin/net-higress.js runs the compiled CLI; `npm ci` builds it, this keeps a dev checkout current. */
 export function buildCli(): void {
-  execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', `${root}tsconfig.build.json`], { stdio: 'inherit' });
+  execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', `${root}tsconfig.build.json`], {
+    stdio: 'inherit',
+  });
 }
 
 export function spawnRun(args: string[], env: NodeJS.ProcessEnv): RunProcess {
-  const child = spawn(process.execPath, [`${root}bin/net-higress.js`, 'run', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const proc: RunProcess = { child, lines: [], stderr: [], exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))) };
+  const child = spawn(process.execPath, [`${root}bin/net-higress.js`, 'run', ...args], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const proc: RunProcess = {
+    child,
+    lines: [],
+    stderr: [],
+    exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
+  };
   let buf = '';
   child.stdout?.on('data', (d: Buffer) => {
     buf += d.toString();
     for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
       const line = buf.slice(0, i);
       buf = buf.slice(i + 1);
-      try { proc.lines.push(JSON.parse(line) as Record<string, unknown>); } catch { proc.lines.push({ msg: line, unparsed: true }); }
+      try {
+        proc.lines.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        proc.lines.push({ msg: line, unparsed: true });
+      }
     }
   });
   child.stderr?.on('data', (d: Buffer) => {

@@ -16,10 +16,23 @@ export const GATEWAY_NAMESPACE = 'higress-system';
 export interface Wire {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; uid?: string; resourceVersion?: string; generation?: number; labels?: Record<string, string>;
-    annotations?: Record<string, string>; finalizers?: string[]; ownerReferences?: Array<Record<string, unknown>>; deletionTimestamp?: string };
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid?: string;
+    resourceVersion?: string;
+    generation?: number;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    finalizers?: string[];
+    ownerReferences?: Array<Record<string, unknown>>;
+    deletionTimestamp?: string;
+  };
   spec?: Record<string, unknown> & { [k: string]: unknown };
-  status?: Record<string, unknown> & { conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>; observedGeneration?: number };
+  status?: Record<string, unknown> & {
+    conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>;
+    observedGeneration?: number;
+  };
   data?: Record<string, string>;
   type?: string;
 }
@@ -39,16 +52,34 @@ export class TestEnv {
     await this.ensureNamespace(GATEWAY_NAMESPACE);
     // The Higress gateway Service of a default install; TLS Gateways take their selector from it.
     await this.createIgnoringExisting({
-      apiVersion: 'v1', kind: 'Service', metadata: { name: 'higress-gateway', namespace: GATEWAY_NAMESPACE },
-      spec: { selector: { app: 'higress-gateway', higress: 'higress-system-higress-gateway' }, ports: [{ name: 'http2', port: 80 }, { name: 'https', port: 443 }] },
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'higress-gateway', namespace: GATEWAY_NAMESPACE },
+      spec: {
+        selector: { app: 'higress-gateway', higress: 'higress-system-higress-gateway' },
+        ports: [
+          { name: 'http2', port: 80 },
+          { name: 'https', port: 443 },
+        ],
+      },
     });
   }
 
-  async startOperator(overrides: Partial<ControllerOptions> = {}, readiness: Readiness = writtenReadiness,
-                      metrics = new Metrics({ defaultMetrics: false })): Promise<Controller> {
+  async startOperator(
+    overrides: Partial<ControllerOptions> = {},
+    readiness: Readiness = writtenReadiness,
+    metrics = new Metrics({ defaultMetrics: false }),
+  ): Promise<Controller> {
     const opts: ControllerOptions = {
-      ingressClass: this.ingressClass, systemNamespace: this.systemNamespace, clusterDomain: 'cluster.local', meshVirtualService: false,
-      workers: 4, qps: 50, burst: 100, resyncPeriodSeconds: 0, ...overrides,
+      ingressClass: this.ingressClass,
+      systemNamespace: this.systemNamespace,
+      clusterDomain: 'cluster.local',
+      meshVirtualService: false,
+      workers: 4,
+      qps: 50,
+      burst: 100,
+      resyncPeriodSeconds: 0,
+      ...overrides,
     };
     const controller = new Controller(this.rest, opts, this.logs.logger, metrics, readiness);
     try {
@@ -72,7 +103,7 @@ export class TestEnv {
   }
 
   async ensureNamespace(name: string): Promise<void> {
-    await this.createIgnoringExisting({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } } as Wire);
+    await this.createIgnoringExisting({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
   }
 
   async createIgnoringExisting(obj: Wire): Promise<void> {
@@ -105,24 +136,44 @@ export class TestEnv {
   }
 
   /** A KIngress as Knative Serving creates it for a KService `name` (one external + one cluster-local rule). */
-  servingKIngress(namespace: string, name: string, splits: Array<{ revision: string; percent: number }>, extra: Record<string, unknown> = {}): Wire {
+  servingKIngress(
+    namespace: string,
+    name: string,
+    splits: Array<{ revision: string; percent: number }>,
+    extra: Record<string, unknown> = {},
+  ): Wire {
     const backend = splits.map((s) => ({
-      serviceNamespace: namespace, serviceName: s.revision, servicePort: 80, percent: s.percent,
+      serviceNamespace: namespace,
+      serviceName: s.revision,
+      servicePort: 80,
+      percent: s.percent,
       appendHeaders: { 'Knative-Serving-Namespace': namespace, 'Knative-Serving-Revision': s.revision },
     }));
     return {
       apiVersion: 'networking.internal.knative.dev/v1alpha1',
       kind: 'Ingress',
       metadata: {
-        name, namespace,
+        name,
+        namespace,
         labels: { 'serving.knative.dev/route': name, 'serving.knative.dev/routeNamespace': namespace },
-        annotations: { 'networking.knative.dev/ingress.class': this.ingressClass, 'serving.knative.dev/creator': 'admin' },
+        annotations: {
+          'networking.knative.dev/ingress.class': this.ingressClass,
+          'serving.knative.dev/creator': 'admin',
+        },
       },
       spec: {
         httpOption: 'Enabled',
         rules: [
-          { hosts: [`${name}.${namespace}.example.com`], visibility: 'ExternalIP', http: { paths: [{ splits: backend }] } },
-          { hosts: [`${name}.${namespace}`, `${name}.${namespace}.svc`, `${name}.${namespace}.svc.cluster.local`], visibility: 'ClusterLocal', http: { paths: [{ splits: backend }] } },
+          {
+            hosts: [`${name}.${namespace}.example.com`],
+            visibility: 'ExternalIP',
+            http: { paths: [{ splits: backend }] },
+          },
+          {
+            hosts: [`${name}.${namespace}`, `${name}.${namespace}.svc`, `${name}.${namespace}.svc.cluster.local`],
+            visibility: 'ClusterLocal',
+            http: { paths: [{ splits: backend }] },
+          },
         ],
         ...extra,
       },
@@ -130,12 +181,17 @@ export class TestEnv {
   }
 
   conditions(ing: Wire | undefined): Record<string, [string, string, string]> {
-    return Object.fromEntries((ing?.status?.conditions ?? []).map((c) => [c.type, [c.status, c.reason ?? '', c.message ?? '']]));
+    return Object.fromEntries(
+      (ing?.status?.conditions ?? []).map((c) => [c.type, [c.status, c.reason ?? '', c.message ?? '']]),
+    );
   }
 }
 
 /** Ready at its current generation, as Knative Serving checks it. */
 export function isReady(ing: Wire | undefined): boolean {
-  return ing !== undefined && ing.status?.observedGeneration === ing.metadata.generation
-    && (ing.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+  return (
+    ing !== undefined &&
+    ing.status?.observedGeneration === ing.metadata.generation &&
+    (ing.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')
+  );
 }

@@ -8,8 +8,24 @@ export async function createOtherClassIngress(env: TestEnv, namespace: string): 
   other.metadata.annotations = { 'networking.knative.dev/ingress.class': 'kourier.ingress.networking.knative.dev' };
   other.metadata.finalizers = [KINGRESS_FINALIZER];
   const stored = await env.client.create(other);
-  await env.client.create({ apiVersion: 'networking.istio.io/v1beta1', kind: 'VirtualService',
-    metadata: { name: 'other-ingress', namespace, labels: { 'networking.internal.knative.dev/ingress': 'other' },
-      ownerReferences: [{ apiVersion: 'networking.internal.knative.dev/v1alpha1', kind: 'Ingress', name: 'other', uid: stored.metadata!.uid!, controller: true, blockOwnerDeletion: true }] },
-    spec: { hosts: ['other.example.com'], http: [] } });
+  await env.client.create({
+    apiVersion: 'networking.istio.io/v1beta1',
+    kind: 'VirtualService',
+    metadata: {
+      name: 'other-ingress',
+      namespace,
+      labels: { 'networking.internal.knative.dev/ingress': 'other' },
+      ownerReferences: [
+        {
+          apiVersion: 'networking.internal.knative.dev/v1alpha1',
+          kind: 'Ingress',
+          name: 'other',
+          uid: stored.metadata.uid!,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+    },
+    spec: { hosts: ['other.example.com'], http: [] },
+  });
 }

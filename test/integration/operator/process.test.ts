@@ -12,14 +12,34 @@ const running: ChildProcess[] = [];
 type Proc = RunProcess;
 
 function startRun(identity: string, extra: string[] = []): Proc {
-  const p = spawnRun(['--kubeconfig', testKubeconfigPath(), '--system-namespace', env.systemNamespace, '--ingress-class', env.ingressClass,
-    '--metrics-address', '127.0.0.1:0', '--health-address', '127.0.0.1:0', '--log-format', 'json', ...extra], { ...process.env, POD_NAME: identity });
+  const p = spawnRun(
+    [
+      '--kubeconfig',
+      testKubeconfigPath(),
+      '--system-namespace',
+      env.systemNamespace,
+      '--ingress-class',
+      env.ingressClass,
+      '--metrics-address',
+      '127.0.0.1:0',
+      '--health-address',
+      '127.0.0.1:0',
+      '--log-format',
+      'json',
+      ...extra,
+    ],
+    { ...process.env, POD_NAME: identity },
+  );
   running.push(p.child);
   return p;
 }
 
 async function ports(p: Proc): Promise<{ metrics: number; health: number }> {
-  const line = await eventually('startup log line', async () => p.lines.find((l) => l.msg === 'net-higress controller starting'), 60_000);
+  const line = await eventually(
+    'startup log line',
+    async () => p.lines.find((l) => l.msg === 'net-higress controller starting'),
+    60_000,
+  );
   return { metrics: Number(line.metricsPort), health: Number(line.healthPort) };
 }
 
@@ -42,7 +62,11 @@ describe('net-higress run', () => {
   test('serves health and metrics, reconciles, logs JSON with the KIngress key, and exits 0 on SIGTERM', async () => {
     const p = startRun('solo', ['--leader-elect=false']);
     const { metrics, health } = await ports(p);
-    await eventually('/readyz 200', async () => ((await get(health, '/readyz')).status === 200 ? true : undefined), 60_000);
+    await eventually(
+      '/readyz 200',
+      async () => ((await get(health, '/readyz')).status === 200 ? true : undefined),
+      60_000,
+    );
     expect((await get(health, '/healthz')).status).toBe(200);
 
     await env.client.create(env.servingKIngress(ns, 'proc', [{ revision: 'proc-00001', percent: 100 }]));
@@ -52,7 +76,9 @@ describe('net-higress run', () => {
     expect(text).toMatch(/net_higress_reconcile_total\{result="success"\} [1-9]/);
     expect(text).toMatch(/net_higress_writes_total\{verb="create",kind="VirtualService"\} 1/);
     expect(text).toContain('process_open_fds');
-    expect(p.lines.some((l) => l.kingress === `${ns}/proc` && typeof l.time === 'string' && typeof l.level === 'string')).toBe(true);
+    expect(
+      p.lines.some((l) => l.kingress === `${ns}/proc` && typeof l.time === 'string' && typeof l.level === 'string'),
+    ).toBe(true);
     expect(p.lines.filter((l) => l.unparsed)).toEqual([]);
 
     p.child.kill('SIGTERM');
@@ -64,12 +90,20 @@ describe('net-higress run', () => {
     const lease = `net-higress-${ns}`;
     const a = startRun('replica-a', ['--leader-election-id', lease]);
     await ports(a);
-    const holder = async () => (await env.get('coordination.k8s.io/v1', 'Lease', env.systemNamespace, lease) as { spec?: { holderIdentity?: string } } | undefined)?.spec?.holderIdentity;
+    const holder = async () =>
+      (
+        (await env.get('coordination.k8s.io/v1', 'Lease', env.systemNamespace, lease)) as
+          { spec?: { holderIdentity?: string } } | undefined
+      )?.spec?.holderIdentity;
     await eventually('replica-a leads', async () => ((await holder()) === 'replica-a' ? true : undefined), 60_000);
     const b = startRun('replica-b', ['--leader-election-id', lease]);
     const { health: healthB } = await ports(b);
     // The standby is ready (warm caches) without leading.
-    await eventually('standby /readyz 200', async () => ((await get(healthB, '/readyz')).status === 200 ? true : undefined), 60_000);
+    await eventually(
+      'standby /readyz 200',
+      async () => ((await get(healthB, '/readyz')).status === 200 ? true : undefined),
+      60_000,
+    );
 
     await env.client.create(env.servingKIngress(ns, 'led-1', [{ revision: 'l-00001', percent: 100 }]));
     await eventually('led-1 Ready', async () => (isReady(await env.kingress(ns, 'led-1')) ? true : undefined), 60_000);

@@ -12,18 +12,48 @@ import { createOtherClassIngress } from './other-class.js';
 const env = new TestEnv();
 let ns: string;
 const KINGRESS = 'networking.internal.knative.dev/v1alpha1';
-const GATEWAYS = { group: 'networking.istio.io', version: 'v1beta1', kind: 'Gateway', plural: 'gateways', namespaced: true };
+const GATEWAYS = {
+  group: 'networking.istio.io',
+  version: 'v1beta1',
+  kind: 'Gateway',
+  plural: 'gateways',
+  namespaced: true,
+};
 
 const cert = (f: string) => readFileSync(new URL(`../../fixtures/certs/${f}.crt`, import.meta.url)).toString('base64');
-const tlsSecret = (name: string, crt: string): Wire => ({ apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name, namespace: ns },
-  data: { 'tls.crt': cert(crt), 'tls.key': Buffer.from('throwaway').toString('base64') } });
+const tlsSecret = (name: string, crt: string): Wire => ({
+  apiVersion: 'v1',
+  kind: 'Secret',
+  type: 'kubernetes.io/tls',
+  metadata: { name, namespace: ns },
+  data: { 'tls.crt': cert(crt), 'tls.key': Buffer.from('throwaway').toString('base64') },
+});
 
 async function uninstall(...extra: string[]) {
   let stdout = '';
   let stderr = '';
-  const code = await runUninstallCommand(['--kubeconfig', testKubeconfigPath(), '--ingress-class', env.ingressClass,
-    '--system-namespace', env.systemNamespace, '--higress-namespace', GATEWAY_NAMESPACE, ...extra],
-  { stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; }, readStdin: () => '' });
+  const code = await runUninstallCommand(
+    [
+      '--kubeconfig',
+      testKubeconfigPath(),
+      '--ingress-class',
+      env.ingressClass,
+      '--system-namespace',
+      env.systemNamespace,
+      '--higress-namespace',
+      GATEWAY_NAMESPACE,
+      ...extra,
+    ],
+    {
+      stdout: (s) => {
+        stdout += s;
+      },
+      stderr: (s) => {
+        stderr += s;
+      },
+      readStdin: () => '',
+    },
+  );
   return { code, stdout, stderr };
 }
 
@@ -31,13 +61,17 @@ async function uninstall(...extra: string[]) {
 async function snapshot(): Promise<string[]> {
   const gws = await env.reader.list<Wire>(GATEWAYS, { namespace: ns });
   const objs: Array<Wire | undefined> = [
-    ...await Promise.all(['plain', 'secure', 'wild', 'other'].map((n) => env.kingress(ns, n))),
-    ...await Promise.all(['plain', 'secure', 'wild', 'other'].map((n) => env.virtualService(ns, `${n}-ingress`))),
+    ...(await Promise.all(['plain', 'secure', 'wild', 'other'].map((n) => env.kingress(ns, n)))),
+    ...(await Promise.all(['plain', 'secure', 'wild', 'other'].map((n) => env.virtualService(ns, `${n}-ingress`)))),
     ...gws,
-    ...await Promise.all([`${ns}--wildcard-tls-wildcard`, copyName, 'not-ours'].map((n) => env.secret(GATEWAY_NAMESPACE, n))),
+    ...(await Promise.all(
+      [`${ns}--wildcard-tls-wildcard`, copyName, 'not-ours'].map((n) => env.secret(GATEWAY_NAMESPACE, n)),
+    )),
   ];
-  return objs.filter((o): o is Wire => o !== undefined)
-    .map((o) => `${o.kind ?? '?'} ${o.metadata.name} ${o.metadata.uid} [${(o.metadata.finalizers ?? []).join(',')}]`).sort();
+  return objs
+    .filter((o): o is Wire => o !== undefined)
+    .map((o) => `${o.kind ?? '?'} ${o.metadata.name} ${o.metadata.uid} [${(o.metadata.finalizers ?? []).join(',')}]`)
+    .sort();
 }
 
 let copyName = '';
@@ -48,21 +82,40 @@ beforeAll(async () => {
   await env.startOperator();
   const secure = await env.client.create(tlsSecret('secure-tls', 'host-1'));
   await env.client.create(tlsSecret('wildcard-tls', 'wildcard'));
-  copyName = `secure-${secure.metadata!.uid}`;
+  copyName = `secure-${secure.metadata.uid}`;
   await env.client.create(env.servingKIngress(ns, 'plain', [{ revision: 'plain-00001', percent: 100 }]));
-  await env.client.create(env.servingKIngress(ns, 'secure', [{ revision: 'secure-00001', percent: 100 }],
-    { tls: [{ hosts: [`secure.${ns}.example.com`], secretName: 'secure-tls', secretNamespace: ns }] }));
-  await env.client.create(env.servingKIngress(ns, 'wild', [{ revision: 'wild-00001', percent: 100 }],
-    { tls: [{ hosts: [`wild.${ns}.example.com`], secretName: 'wildcard-tls', secretNamespace: ns }] }));
-  for (const n of ['plain', 'secure', 'wild']) await eventually(`${n} Ready`, async () => (isReady(await env.kingress(ns, n)) ? true : undefined), 30_000);
+  await env.client.create(
+    env.servingKIngress(ns, 'secure', [{ revision: 'secure-00001', percent: 100 }], {
+      tls: [{ hosts: [`secure.${ns}.example.com`], secretName: 'secure-tls', secretNamespace: ns }],
+    }),
+  );
+  await env.client.create(
+    env.servingKIngress(ns, 'wild', [{ revision: 'wild-00001', percent: 100 }], {
+      tls: [{ hosts: [`wild.${ns}.example.com`], secretName: 'wildcard-tls', secretNamespace: ns }],
+    }),
+  );
+  for (const n of ['plain', 'secure', 'wild'])
+    await eventually(`${n} Ready`, async () => (isReady(await env.kingress(ns, n)) ? true : undefined), 30_000);
   await env.stopOperator();
 
   // Another ingress's KIngress (same finalizer name: every Knative ingress uses it), its route, and a Secret in
   // the Higress namespace that looks like a copy but names that KIngress.
   await createOtherClassIngress(env, ns);
-  await env.client.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'not-ours', namespace: GATEWAY_NAMESPACE, labels: {
-    'networking.internal.knative.dev/originSecretName': 'x', 'networking.internal.knative.dev/originSecretNamespace': ns,
-    'networking.internal.knative.dev/ingress': 'other', 'networking.internal.knative.dev/ingressNamespace': ns } }, data: {} });
+  await env.client.create({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: 'not-ours',
+      namespace: GATEWAY_NAMESPACE,
+      labels: {
+        'networking.internal.knative.dev/originSecretName': 'x',
+        'networking.internal.knative.dev/originSecretNamespace': ns,
+        'networking.internal.knative.dev/ingress': 'other',
+        'networking.internal.knative.dev/ingressNamespace': ns,
+      },
+    },
+    data: {},
+  });
 }, 120_000);
 
 afterAll(() => env.teardown());
@@ -91,10 +144,14 @@ describe('net-higress uninstall', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines.pop()).toBe('3 change(s), 0 error(s)');
-    expect(lines.sort()).toEqual(['plain', 'secure', 'wild'].map((n) => `removed finalizer ${KINGRESS_FINALIZER} from KIngress ${ns}/${n}`));
+    expect(lines.sort()).toEqual(
+      ['plain', 'secure', 'wild'].map((n) => `removed finalizer ${KINGRESS_FINALIZER} from KIngress ${ns}/${n}`),
+    );
     const noFinalizers = (s: string) => s.replace(/ \[[^\]]*\]$/, ' []');
     const after = await snapshot();
-    expect(after.map((l) => (/^Ingress (plain|secure|wild) /.test(l) ? noFinalizers(l) : l))).toEqual(before.map((l) => (/^Ingress (plain|secure|wild) /.test(l) ? noFinalizers(l) : l)));
+    expect(after.map((l) => (/^Ingress (plain|secure|wild) /.test(l) ? noFinalizers(l) : l))).toEqual(
+      before.map((l) => (/^Ingress (plain|secure|wild) /.test(l) ? noFinalizers(l) : l)),
+    );
   });
 
   test('the full run removes what the operator wrote for the class, and only that', async () => {

@@ -58,7 +58,11 @@ export class PodNetwork {
   private closed = false;
   private readonly onExit = () => this.removeSync();
 
-  private constructor(readonly netns: string, readonly link: string, readonly addresses: string[]) {
+  private constructor(
+    readonly netns: string,
+    readonly link: string,
+    readonly addresses: string[],
+  ) {
     process.on('exit', this.onExit);
   }
 
@@ -69,7 +73,8 @@ export class PodNetwork {
 
   /** A namespace with `pods` addresses; names and the subnet are unique among concurrent runs. */
   static create(pods: number): PodNetwork {
-    if (process.getuid?.() !== 0) throw new Error('stand-in gateway pods need root: network namespaces and veth pairs are created by the test');
+    if (process.getuid?.() !== 0)
+      throw new Error('stand-in gateway pods need root: network namespaces and veth pairs are created by the test');
     sweepStale();
     for (let attempt = 0; attempt < 20; attempt++) {
       const b = 18 + randomInt(2);
@@ -100,17 +105,31 @@ export class PodNetwork {
 
   /** Listening sockets in the namespace, one per (address, port), in the order asked. */
   async listen(specs: Array<{ host: string; port: number }>): Promise<Server[]> {
-    const child = spawn('ip', ['netns', 'exec', this.netns, process.execPath, '-e', CHILD, JSON.stringify(specs)],
-      { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = spawn('ip', ['netns', 'exec', this.netns, process.execPath, '-e', CHILD, JSON.stringify(specs)], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     const got = new Map<string, Server>();
     try {
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('listeners in the pod namespace did not start within 10 s')), 10_000);
-        child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`listener process exited with ${code}`)); });
+        const timer = setTimeout(
+          () => reject(new Error('listeners in the pod namespace did not start within 10 s')),
+          10_000,
+        );
+        child.on('exit', (code) => {
+          clearTimeout(timer);
+          reject(new Error(`listener process exited with ${code}`));
+        });
         child.on('message', (msg: { spec: { host: string; port: number }; error?: string }, handle: unknown) => {
-          if (msg.error) { clearTimeout(timer); reject(new Error(`listen ${msg.spec.host}:${msg.spec.port}: ${msg.error}`)); return; }
+          if (msg.error) {
+            clearTimeout(timer);
+            reject(new Error(`listen ${msg.spec.host}:${msg.spec.port}: ${msg.error}`));
+            return;
+          }
           got.set(`${msg.spec.host}:${msg.spec.port}`, handle as Server);
-          if (got.size === specs.length) { clearTimeout(timer); resolve(); }
+          if (got.size === specs.length) {
+            clearTimeout(timer);
+            resolve();
+          }
         });
       });
     } finally {
@@ -138,6 +157,10 @@ export class PodNetwork {
 
 /** True when `ip` shows no trace of this network (for the cleanup assertion). */
 export function networkGone(n: PodNetwork): boolean {
-  return !ip(['netns', 'list']).split('\n').some((l) => l.startsWith(`${n.netns} `) || l === n.netns)
-    && spawnSync('ip', ['link', 'show', n.link]).status !== 0;
+  return (
+    !ip(['netns', 'list'])
+      .split('\n')
+      .some((l) => l.startsWith(`${n.netns} `) || l === n.netns) &&
+    spawnSync('ip', ['link', 'show', n.link]).status !== 0
+  );
 }

@@ -26,9 +26,18 @@ beforeEach(async () => {
 const external = (name: string) => `${name}.${env.ns}.example.com`;
 const report = (what: string, ms: number) => console.log(`[readiness explained] ${what}: ${ms} ms`);
 
-interface CoreEvent { reason: string; message: string; type: string; count?: number; involvedObject: { name?: string } }
+interface CoreEvent {
+  reason: string;
+  message: string;
+  type: string;
+  count?: number;
+  involvedObject: { name?: string };
+}
 async function events(name: string): Promise<CoreEvent[]> {
-  const list = await env.rest.request<{ items: CoreEvent[] }>({ method: 'GET', path: `/api/v1/namespaces/${env.ns}/events` });
+  const list = await env.rest.request<{ items: CoreEvent[] }>({
+    method: 'GET',
+    path: `/api/v1/namespaces/${env.ns}/events`,
+  });
   return list.items.filter((e) => e.involvedObject.name === name && e.reason === 'GatewayProbeFailed');
 }
 
@@ -40,20 +49,27 @@ async function metric(series: string): Promise<number> {
 /** A request to one pod's public listener as a client sends it (no probe headers). */
 function get(ip: string, host: string, key?: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: ip, port: 8080, path: '/', headers: { Host: host, ...(key ? { 'x-api-key': key } : {}) }, agent: false }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
+    const req = http.request(
+      { host: ip, port: 8080, path: '/', headers: { Host: host, ...(key ? { 'x-api-key': key } : {}) }, agent: false },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
     req.on('error', reject);
     req.end();
   });
 }
 
 async function loadBalancerMessage(name: string, pattern: RegExp): Promise<string> {
-  return eventually(`LoadBalancerReady of ${name} matching ${pattern}`, async () => {
-    const message = env.base.conditions(await env.status(name)).LoadBalancerReady?.[2];
-    return message !== undefined && pattern.test(message) ? message : undefined;
-  }, 20_000);
+  return eventually(
+    `LoadBalancerReady of ${name} matching ${pattern}`,
+    async () => {
+      const message = env.base.conditions(await env.status(name)).LoadBalancerReady?.[2];
+      return message !== undefined && pattern.test(message) ? message : undefined;
+    },
+    20_000,
+  );
 }
 
 describe('key-auth on a Knative service', () => {
@@ -81,8 +97,12 @@ describe('key-auth on a Knative service', () => {
     const message = await loadBalancerMessage(name, /answered 401/);
     report('KIngress create → LoadBalancerReady names the 401', Date.now() - created);
     const ips = env.pods.map((p) => p.ip.replace(/\./g, '\\.')).join('|');
-    expect(message).toMatch(new RegExp(`^gateway pod (${ips}):8080 answered 401 for ${external(name).replace(/\./g, '\\.')}: `
-      + 'a Higress plugin \\(key-auth\\?\\) rejects Knative probes — target it by route \\(matchRules\\.ingress\\), see README$'));
+    expect(message).toMatch(
+      new RegExp(
+        `^gateway pod (${ips}):8080 answered 401 for ${external(name).replace(/\./g, '\\.')}: ` +
+          'a Higress plugin \\(key-auth\\?\\) rejects Knative probes — target it by route \\(matchRules\\.ingress\\), see README$',
+      ),
+    );
     const ing = await env.status(name);
     expect(env.base.conditions(ing).LoadBalancerReady?.slice(0, 2)).toEqual(['Unknown', 'Uninitialized']);
     expect(env.base.conditions(ing).Ready).toEqual(['Unknown', 'Uninitialized', message]);
@@ -108,7 +128,11 @@ describe('key-auth on a Knative service', () => {
     const readyAt = await env.readyAt(name, 1);
     // Probes back off up to 30 s while they keep failing: the wait after the fix depends on how long they failed.
     report('rule moved from domain to route → Ready', readyAt - fixed);
-    expect(env.base.conditions(await env.status(name))).toEqual({ LoadBalancerReady: ['True', '', ''], NetworkConfigured: ['True', '', ''], Ready: ['True', '', ''] });
+    expect(env.base.conditions(await env.status(name))).toEqual({
+      LoadBalancerReady: ['True', '', ''],
+      NetworkConfigured: ['True', '', ''],
+      Ready: ['True', '', ''],
+    });
     expect(await events(name)).toHaveLength(1);
     expect(await metric('net_higress_kingress_readiness{state="ready"}')).toBe(readyBefore + 1);
     expect(await get(env.pods[0]!.ip, external(name))).toBe(401);
@@ -118,7 +142,7 @@ describe('key-auth on a Knative service', () => {
 describe('a pod that has not loaded the route', () => {
   test('404 for longer than a moment is explained; then the pod serves → Ready', async () => {
     const name = 'not-loaded';
-    const [, slow] = env.pods as [typeof env.pods[0], typeof env.pods[0]];
+    const [, slow] = env.pods as [(typeof env.pods)[0], (typeof env.pods)[0]];
     slow.delayMs = 3000;
     const created = Date.now();
     await env.base.client.create(env.kingress(name));
@@ -126,11 +150,18 @@ describe('a pod that has not loaded the route', () => {
 
     const message = await loadBalancerMessage(name, /answered 404/);
     report(`create → LoadBalancerReady names the 404 (explained after ${EXPLAIN_AFTER_MS} ms)`, Date.now() - created);
-    expect(message).toMatch(new RegExp(`^gateway pod ${slow.ip.replace(/\./g, '\\.')}:(8080|8081) answered 404 for ${name}\\.${env.ns}(\\.example\\.com)?: `
-      + 'Higress has not loaded the route yet \\(or no Gateway of this KIngress selects this pod\\) — if it lasts, check the higress-controller logs and run net-higress doctor$'));
+    expect(message).toMatch(
+      new RegExp(
+        `^gateway pod ${slow.ip.replace(/\./g, '\\.')}:(8080|8081) answered 404 for ${name}\\.${env.ns}(\\.example\\.com)?: ` +
+          'Higress has not loaded the route yet \\(or no Gateway of this KIngress selects this pod\\) — if it lasts, check the higress-controller logs and run net-higress doctor$',
+      ),
+    );
     expect(isReady(await env.status(name))).toBe(false);
     expect(slow.servingSince.has(hash)).toBe(false);
-    const recorded = await eventually('the Event', async () => { const e = await events(name); return e.length > 0 ? e : undefined; });
+    const recorded = await eventually('the Event', async () => {
+      const e = await events(name);
+      return e.length > 0 ? e : undefined;
+    });
     expect(recorded.map((e) => e.message)).toEqual([message]);
     expect(await metric('net_higress_probe_failures_total{cause="not_found"}')).toBeGreaterThan(2);
     expect(await metric('net_higress_probes_total{outcome="not_ready"}')).toBeGreaterThan(2);

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { errorMessage, statusCode } from '../../../src/kube/errors.js';
 import { eventually } from '../../harness/kube.js';
-import { isReady, type Wire } from '../operator/env.js';
+import { isReady } from '../operator/env.js';
 import { EXTERNAL_SERVICE, ProberEnv, sleep } from './env.js';
 import { networkGone, PodNetwork } from './netns.js';
 
@@ -23,13 +23,22 @@ const report = (what: string, ms: number) => console.log(`[prober latency] ${wha
 async function update(name: string, revision: string): Promise<void> {
   const ing = await env.status(name);
   if (!ing) throw new Error(`${name} not found`);
-  await env.base.client.update({ ...ing, spec: env.kingress(name, {}, revision).spec } as Wire);
+  await env.base.client.update({ ...ing, spec: env.kingress(name, {}, revision).spec });
 }
 
 describe('stand-in pods need addresses of their own', () => {
   test('the API server refuses loopback addresses in EndpointSlices', async () => {
-    const err = await env.putSlice(EXTERNAL_SERVICE, [{ addresses: ['127.0.0.1'], conditions: { ready: true } }], [{ name: 'http2', port: 8080 }], 'loopback')
-      .then(() => undefined, (e: unknown) => e);
+    const err = await env
+      .putSlice(
+        EXTERNAL_SERVICE,
+        [{ addresses: ['127.0.0.1'], conditions: { ready: true } }],
+        [{ name: 'http2', port: 8080 }],
+        'loopback',
+      )
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(statusCode(err)).toBe(422);
     expect(errorMessage(err)).toMatch(/loopback/);
   });
@@ -44,11 +53,13 @@ describe('stand-in pods need addresses of their own', () => {
 
 describe('Ready only when every gateway pod serves this generation', () => {
   test('three pods, one slow: not Ready until the slow one serves', async () => {
-    const [a, b, slow] = env.pods as [typeof env.pods[0], typeof env.pods[0], typeof env.pods[0]];
+    const [a, b, slow] = env.pods as [(typeof env.pods)[0], (typeof env.pods)[0], (typeof env.pods)[0]];
     slow.delayMs = 1500;
     await env.base.client.create(env.kingress('slow'));
     const hash = await env.hashOf('slow');
-    await eventually('the fast pods serve', async () => (a.servingSince.has(hash) && b.servingSince.has(hash) ? true : undefined));
+    await eventually('the fast pods serve', async () =>
+      a.servingSince.has(hash) && b.servingSince.has(hash) ? true : undefined,
+    );
     const waiting = await eventually('LoadBalancerReady Unknown', async () => {
       const c = env.base.conditions(await env.status('slow'));
       return c.LoadBalancerReady?.[0] === 'Unknown' ? c : undefined;
@@ -74,12 +85,18 @@ describe('Ready only when every gateway pod serves this generation', () => {
       expect(p.probes('local').some((r) => r.host === `${local('slow')}:8081` && r.hash === hash)).toBe(true);
     }
     const ing = await env.status('slow');
-    expect(env.base.conditions(ing)).toEqual({ LoadBalancerReady: ['True', '', ''], NetworkConfigured: ['True', '', ''], Ready: ['True', '', ''] });
-    expect(ing?.status?.publicLoadBalancer).toEqual({ ingress: [{ domainInternal: `${EXTERNAL_SERVICE}.${env.gatewayNamespace}.svc.cluster.local` }] });
+    expect(env.base.conditions(ing)).toEqual({
+      LoadBalancerReady: ['True', '', ''],
+      NetworkConfigured: ['True', '', ''],
+      Ready: ['True', '', ''],
+    });
+    expect(ing?.status?.publicLoadBalancer).toEqual({
+      ingress: [{ domainInternal: `${EXTERNAL_SERVICE}.${env.gatewayNamespace}.svc.cluster.local` }],
+    });
   });
 
   test('a pod still serving the old hash keeps the new generation not Ready until it catches up', async () => {
-    const [, lagging] = env.pods as [typeof env.pods[0], typeof env.pods[0]];
+    const [, lagging] = env.pods as [(typeof env.pods)[0], (typeof env.pods)[0]];
     await env.base.client.create(env.kingress('stale'));
     const hash1 = await env.hashOf('stale');
     await env.readyAt('stale', 1);
@@ -88,9 +105,15 @@ describe('Ready only when every gateway pod serves this generation', () => {
     await update('stale', 'stale-00002');
     const hash2 = await env.hashOf('stale', hash1);
     const others = env.pods.filter((p) => p !== lagging);
-    await eventually('the other pods serve the new hash', async () => (others.every((p) => p.servingSince.has(hash2)) ? true : undefined));
+    await eventually('the other pods serve the new hash', async () =>
+      others.every((p) => p.servingSince.has(hash2)) ? true : undefined,
+    );
     await eventually('the lagging pod answered probes with the old hash', async () =>
-      (lagging.probes().filter((r) => r.status === 200 && r.hash === hash1 && r.at > env.lastServing(hash2, others)).length >= 3 ? true : undefined));
+      lagging.probes().filter((r) => r.status === 200 && r.hash === hash1 && r.at > env.lastServing(hash2, others))
+        .length >= 3
+        ? true
+        : undefined,
+    );
     const ing = await env.status('stale');
     expect(ing?.metadata.generation).toBe(2);
     expect(isReady(ing)).toBe(false);
@@ -106,13 +129,17 @@ describe('Ready only when every gateway pod serves this generation', () => {
   });
 
   test('a pod removed from the EndpointSlices during probing is not waited for', async () => {
-    const [a, b, gone] = env.pods as [typeof env.pods[0], typeof env.pods[0], typeof env.pods[0]];
+    const [a, b, gone] = env.pods as [(typeof env.pods)[0], (typeof env.pods)[0], (typeof env.pods)[0]];
     gone.freeze();
     await env.base.client.create(env.kingress('leaving'));
     const hash = await env.hashOf('leaving');
-    await eventually('two pods serve', async () => (a.servingSince.has(hash) && b.servingSince.has(hash) ? true : undefined));
+    await eventually('two pods serve', async () =>
+      a.servingSince.has(hash) && b.servingSince.has(hash) ? true : undefined,
+    );
     // Both serving pods answered their probes: only the frozen one holds Ready back.
-    await eventually('only the frozen pod pending', async () => (env.prober?.pendingPods(`${env.ns}/leaving`)?.join() === gone.ip ? true : undefined));
+    await eventually('only the frozen pod pending', async () =>
+      env.prober?.pendingPods(`${env.ns}/leaving`)?.join() === gone.ip ? true : undefined,
+    );
     expect(isReady(await env.status('leaving'))).toBe(false);
 
     const removed = Date.now();
@@ -125,17 +152,21 @@ describe('Ready only when every gateway pod serves this generation', () => {
   });
 
   test('spec changed during probing: the old probing is cancelled and Ready follows the new hash', async () => {
-    const [a, b, late] = env.pods as [typeof env.pods[0], typeof env.pods[0], typeof env.pods[0]];
+    const [a, b, late] = env.pods as [(typeof env.pods)[0], (typeof env.pods)[0], (typeof env.pods)[0]];
     late.freeze();
     await env.base.client.create(env.kingress('change'));
     const hash1 = await env.hashOf('change');
-    await eventually('two pods serve v1', async () => (a.servingSince.has(hash1) && b.servingSince.has(hash1) ? true : undefined));
+    await eventually('two pods serve v1', async () =>
+      a.servingSince.has(hash1) && b.servingSince.has(hash1) ? true : undefined,
+    );
     await eventually('the late pod was probed for v1', async () => (late.probes().length > 0 ? true : undefined));
     expect(isReady(await env.status('change'))).toBe(false);
 
     await update('change', 'change-00002');
     const hash2 = await env.hashOf('change', hash1);
-    await eventually('two pods serve v2', async () => (a.servingSince.has(hash2) && b.servingSince.has(hash2) ? true : undefined));
+    await eventually('two pods serve v2', async () =>
+      a.servingSince.has(hash2) && b.servingSince.has(hash2) ? true : undefined,
+    );
     late.unfreeze();
     const readyAt = await env.readyAt('change', 2);
     // The late pod never served v1: only the v2 probing can have made it Ready.
@@ -150,13 +181,20 @@ describe('Ready only when every gateway pod serves this generation', () => {
   });
 
   test('a deleted KIngress: its probing is cancelled', async () => {
-    const [, , stuck] = env.pods as [typeof env.pods[0], typeof env.pods[0], typeof env.pods[0]];
+    const [, , stuck] = env.pods as [(typeof env.pods)[0], (typeof env.pods)[0], (typeof env.pods)[0]];
     stuck.freeze();
     await env.base.client.create(env.kingress('deleted'));
     await eventually('the stuck pod is being probed', async () => (stuck.probes().length >= 2 ? true : undefined));
     expect(env.prober?.pendingPods(`${env.ns}/deleted`)).toEqual([stuck.ip]);
-    await env.base.client.delete({ apiVersion: 'networking.internal.knative.dev/v1alpha1', kind: 'Ingress', namespace: env.ns, name: 'deleted' });
-    await eventually('probing state dropped', async () => (env.prober?.pendingPods(`${env.ns}/deleted`) === undefined ? true : undefined));
+    await env.base.client.delete({
+      apiVersion: 'networking.internal.knative.dev/v1alpha1',
+      kind: 'Ingress',
+      namespace: env.ns,
+      name: 'deleted',
+    });
+    await eventually('probing state dropped', async () =>
+      env.prober?.pendingPods(`${env.ns}/deleted`) === undefined ? true : undefined,
+    );
     const count = stuck.probes().length;
     await sleep(1500);
     expect(stuck.probes().length).toBe(count);
@@ -169,7 +207,9 @@ describe('Ready only when every gateway pod serves this generation', () => {
     await env.stopOperator();
     for (const p of env.pods) p.requests.length = 0;
     await env.startOperator();
-    await eventually('the restarted operator went through every KIngress', async () => (env.base.operator?.stats().idle && (env.base.operator.stats().reconciles > 0) ? true : undefined));
+    await eventually('the restarted operator went through every KIngress', async () =>
+      env.base.operator?.stats().idle && env.base.operator.stats().reconciles > 0 ? true : undefined,
+    );
     await sleep(500);
     expect(env.pods.flatMap((p) => p.probes())).toEqual([]);
     expect(env.prober?.waiting()).toBe(0);
@@ -209,7 +249,12 @@ describe('latency from the last pod serving to Ready', () => {
     const hash = await env.hashOf(name);
     const readyAt = await env.readyAt(name, 1);
     const served = env.lastServing(hash);
-    const firstProbe = Math.min(...slow.probes().filter((r) => r.host.startsWith(`${external(name)}:`)).map((r) => r.at));
+    const firstProbe = Math.min(
+      ...slow
+        .probes()
+        .filter((r) => r.host.startsWith(`${external(name)}:`))
+        .map((r) => r.at),
+    );
     report(`slow pod serving ${delay} ms after the write → Ready`, readyAt - served);
     expect(readyAt).toBeGreaterThanOrEqual(served);
     // The next retry comes at most one backoff step after serving: about the time waited so far, plus slack.

@@ -23,19 +23,44 @@ export const LISTENERS = [
 export type ListenerKind = (typeof LISTENERS)[number]['kind'];
 type Listener = (typeof LISTENERS)[number];
 
-interface ServerSpec { hosts?: string[]; port: { number: number; protocol: string }; tls?: { httpsRedirect?: boolean } }
-interface GatewayObj { metadata: { name: string; namespace: string }; spec: { servers?: ServerSpec[] } }
-interface MatchSpec { gateways?: string[]; authority?: { prefix?: string; exact?: string }; headers?: Record<string, { exact?: string }> }
-interface RouteSpec { name?: string; match?: MatchSpec[]; headers?: { request?: { set?: Record<string, string> } } }
+interface ServerSpec {
+  hosts?: string[];
+  port: { number: number; protocol: string };
+  tls?: { httpsRedirect?: boolean };
+}
+interface GatewayObj {
+  metadata: { name: string; namespace: string };
+  spec: { servers?: ServerSpec[] };
+}
+interface MatchSpec {
+  gateways?: string[];
+  authority?: { prefix?: string; exact?: string };
+  headers?: Record<string, { exact?: string }>;
+}
+interface RouteSpec {
+  name?: string;
+  match?: MatchSpec[];
+  headers?: { request?: { set?: Record<string, string> } };
+}
 
 /**
  * Higress's key-auth plugin with `global_auth: false`, as far as a probe can tell: a request on a route whose
  * Envoy route name equals a `matchRules[].ingress` entry, or whose host (port stripped) equals a
  * `matchRules[].domain` entry, needs an `x-api-key` of an allowed consumer: none → 401, not allowed → 403.
  */
-export interface KeyAuthPlugin { routes: string[]; domains: string[]; allowed: string[] }
-interface VirtualServiceObj { metadata: { name: string; namespace: string }; spec: { hosts?: string[]; http?: RouteSpec[] } }
-export interface Config { virtualServices: VirtualServiceObj[]; gateways: GatewayObj[] }
+export interface KeyAuthPlugin {
+  routes: string[];
+  domains: string[];
+  allowed: string[];
+}
+interface VirtualServiceObj {
+  metadata: { name: string; namespace: string };
+  spec: { hosts?: string[]; http?: RouteSpec[] };
+}
+export interface Config {
+  virtualServices: VirtualServiceObj[];
+  gateways: GatewayObj[];
+}
 
 /** What the control plane would push: the VirtualServices and Gateways of some namespaces, as watched. */
 export class ConfigFeed {
@@ -43,10 +68,17 @@ export class ConfigFeed {
   private readonly subscribers = new Set<() => void>();
 
   constructor(rest: RestClient, vsNamespaces: string[], gatewayNamespaces: string[]) {
-    for (const ns of vsNamespaces) this.informers.push({ kind: 'vs', informer: createInformer(rest, VIRTUAL_SERVICE, { namespace: ns, resyncMs: 0 }) });
-    for (const ns of gatewayNamespaces) this.informers.push({ kind: 'gw', informer: createInformer(rest, GATEWAY, { namespace: ns, resyncMs: 0 }) });
+    for (const ns of vsNamespaces)
+      this.informers.push({
+        kind: 'vs',
+        informer: createInformer(rest, VIRTUAL_SERVICE, { namespace: ns, resyncMs: 0 }),
+      });
+    for (const ns of gatewayNamespaces)
+      this.informers.push({ kind: 'gw', informer: createInformer(rest, GATEWAY, { namespace: ns, resyncMs: 0 }) });
     for (const { informer } of this.informers) {
-      const changed = () => { for (const s of this.subscribers) s(); };
+      const changed = () => {
+        for (const s of this.subscribers) s();
+      };
       informer.addHandlers({ add: changed, update: changed, delete: changed });
     }
   }
@@ -66,7 +98,10 @@ export class ConfigFeed {
 
   snapshot(): Config {
     const of = (kind: 'vs' | 'gw') => this.informers.filter((i) => i.kind === kind).flatMap((i) => i.informer.list());
-    return { virtualServices: of('vs') as unknown as VirtualServiceObj[], gateways: of('gw') as unknown as GatewayObj[] };
+    return {
+      virtualServices: of('vs') as unknown as VirtualServiceObj[],
+      gateways: of('gw') as unknown as GatewayObj[],
+    };
   }
 }
 
@@ -100,7 +135,12 @@ export class StandInPod {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly servers: Array<http.Server | https.Server> = [];
 
-  constructor(readonly ip: string, private readonly feed: ConfigFeed, tls: { key: Buffer; cert: Buffer }, sockets: Map<number, Server>) {
+  constructor(
+    readonly ip: string,
+    private readonly feed: ConfigFeed,
+    tls: { key: Buffer; cert: Buffer },
+    sockets: Map<number, Server>,
+  ) {
     feed.subscribe(() => this.configChanged());
     for (const listener of LISTENERS) {
       const handler = (req: IncomingMessage, res: ServerResponse) => this.handle(listener, req, res);
@@ -139,7 +179,11 @@ export class StandInPod {
     }
     // The push carries the config of now; the pod applies it after its delay.
     const snapshot = this.feed.snapshot();
-    const timer = setTimeout(() => { this.timers.delete(timer); if (!this.frozen) this.load(snapshot); else this.missed = true; }, this.delayMs);
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (!this.frozen) this.load(snapshot);
+      else this.missed = true;
+    }, this.delayMs);
     this.timers.add(timer);
   }
 
@@ -158,17 +202,32 @@ export class StandInPod {
     const hostHeader = req.headers.host ?? '';
     const host = hostHeader.replace(/:\d+$/, '');
     const probe = req.headers['k-network-probe'] === 'probe';
-    const sni = listener.tls ? ((req.socket as TLSSocket).servername || undefined) : undefined;
+    const sni = listener.tls ? (req.socket as TLSSocket).servername || undefined : undefined;
     const reply = (status: number, headers: Record<string, string> = {}, body = '') => {
-      this.requests.push({ at: Date.now(), pod: this.ip, listener: listener.kind, host: hostHeader, sni, probe, status, hash: headers['K-Network-Hash'] });
+      this.requests.push({
+        at: Date.now(),
+        pod: this.ip,
+        listener: listener.kind,
+        host: hostHeader,
+        sni,
+        probe,
+        status,
+        hash: headers['K-Network-Hash'],
+      });
       res.writeHead(status, headers).end(body);
     };
     if (listener.tls && this.httpsUnavailable) return reply(503, {}, 'no healthy upstream');
 
-    const candidates = this.loaded.gateways.flatMap((gw) => (gw.spec.servers ?? [])
-      .filter((s) => s.port.number === listener.serverPort && protocolMatches(s.port.protocol, listener.tls))
-      .map((s) => ({ gateway: `${gw.metadata.namespace}/${gw.metadata.name}`, server: s, score: hostScore(s.hosts ?? [], host) }))
-      .filter((c) => c.score >= 0));
+    const candidates = this.loaded.gateways.flatMap((gw) =>
+      (gw.spec.servers ?? [])
+        .filter((s) => s.port.number === listener.serverPort && protocolMatches(s.port.protocol, listener.tls))
+        .map((s) => ({
+          gateway: `${gw.metadata.namespace}/${gw.metadata.name}`,
+          server: s,
+          score: hostScore(s.hosts ?? [], host),
+        }))
+        .filter((c) => c.score >= 0),
+    );
     // As Istio builds virtual hosts: the most specific server host wins (a redirect for this exact host beats `*`).
     const best = Math.max(-1, ...candidates.map((c) => c.score));
     const servers = candidates.filter((c) => c.score === best);
@@ -207,17 +266,27 @@ function protocolMatches(protocol: string, tls: boolean): boolean {
 
 /** 2 for an exact host, 1 for a `*.suffix` match, 0 for `*`, -1 for no match. */
 function hostScore(serverHosts: string[], host: string): number {
-  return Math.max(-1, ...serverHosts.map((h) => {
-    const bare = h.includes('/') ? h.slice(h.indexOf('/') + 1) : h;
-    if (bare === host) return 2;
-    if (bare.startsWith('*.') && host.endsWith(bare.slice(1))) return 1;
-    return bare === '*' ? 0 : -1;
-  }));
+  return Math.max(
+    -1,
+    ...serverHosts.map((h) => {
+      const bare = h.includes('/') ? h.slice(h.indexOf('/') + 1) : h;
+      if (bare === host) return 2;
+      if (bare.startsWith('*.') && host.endsWith(bare.slice(1))) return 1;
+      return bare === '*' ? 0 : -1;
+    }),
+  );
 }
 
-function matches(m: MatchSpec, gateways: ReadonlySet<string>, authority: string, headers: Record<string, string>): boolean {
+function matches(
+  m: MatchSpec,
+  gateways: ReadonlySet<string>,
+  authority: string,
+  headers: Record<string, string>,
+): boolean {
   if (!(m.gateways ?? []).some((g) => gateways.has(g))) return false;
   if (m.authority?.prefix !== undefined && !authority.startsWith(m.authority.prefix)) return false;
   if (m.authority?.exact !== undefined && authority !== m.authority.exact) return false;
-  return Object.entries(m.headers ?? {}).every(([k, v]) => v.exact === undefined || headers[k.toLowerCase()] === v.exact);
+  return Object.entries(m.headers ?? {}).every(
+    ([k, v]) => v.exact === undefined || headers[k.toLowerCase()] === v.exact,
+  );
 }

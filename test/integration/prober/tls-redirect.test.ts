@@ -27,23 +27,40 @@ describe('probed Gateway servers', () => {
   test('a per-KIngress TLS Gateway: its HTTPS server is probed over TLS, and gates readiness', async () => {
     const host = `secure.${env.ns}.example.com`;
     // A non-wildcard certificate, so the KIngress gets a per-KIngress Gateway (the key is never used).
-    const crt = Buffer.from(readFileSync(new URL('../../fixtures/certs/host-1.crt', import.meta.url))).toString('base64');
-    await env.base.client.create({ apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 'secure-tls', namespace: env.ns },
-      data: { 'tls.crt': crt, 'tls.key': Buffer.from('throwaway').toString('base64') } });
-    const [up, noCert] = env.pods as [typeof env.pods[0], typeof env.pods[0]];
+    const crt = Buffer.from(readFileSync(new URL('../../fixtures/certs/host-1.crt', import.meta.url))).toString(
+      'base64',
+    );
+    await env.base.client.create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'kubernetes.io/tls',
+      metadata: { name: 'secure-tls', namespace: env.ns },
+      data: { 'tls.crt': crt, 'tls.key': Buffer.from('throwaway').toString('base64') },
+    });
+    const [up, noCert] = env.pods as [(typeof env.pods)[0], (typeof env.pods)[0]];
     noCert.httpsUnavailable = true;
-    await env.base.client.create(env.kingress('secure', { tls: [{ hosts: [host], secretName: 'secure-tls', secretNamespace: env.ns }] }));
+    await env.base.client.create(
+      env.kingress('secure', { tls: [{ hosts: [host], secretName: 'secure-tls', secretNamespace: env.ns }] }),
+    );
     const hash = await env.hashOf('secure');
 
-    const gateways = await env.base.reader.list<KubeObject & { spec?: { servers?: Array<{ port: { number: number; protocol: string } }> } }>(
-      GATEWAY, { namespace: env.ns, labelSelector: 'networking.internal.knative.dev/ingress=secure' });
-    expect(gateways.flatMap((g) => g.spec?.servers ?? []).map((s) => `${s.port.protocol}/${s.port.number}`).sort()).toEqual(['HTTP/80', 'HTTPS/443']);
+    const gateways = await env.base.reader.list<
+      KubeObject & { spec?: { servers?: Array<{ port: { number: number; protocol: string } }> } }
+    >(GATEWAY, { namespace: env.ns, labelSelector: 'networking.internal.knative.dev/ingress=secure' });
+    expect(
+      gateways
+        .flatMap((g) => g.spec?.servers ?? [])
+        .map((s) => `${s.port.protocol}/${s.port.number}`)
+        .sort(),
+    ).toEqual(['HTTP/80', 'HTTPS/443']);
 
     // Plain HTTP already works on both pods, but one pod cannot terminate TLS yet: not Ready.
     await eventually('the pod without its certificate refused HTTPS probes', async () =>
-      (noCert.probes('https').filter((r) => r.status === 503).length >= 3 ? true : undefined));
+      noCert.probes('https').filter((r) => r.status === 503).length >= 3 ? true : undefined,
+    );
     await eventually('HTTP probes succeed on both pods', async () =>
-      (env.pods.every((p) => p.probes('http').some((r) => r.hash === hash)) ? true : undefined));
+      env.pods.every((p) => p.probes('http').some((r) => r.hash === hash)) ? true : undefined,
+    );
     expect(isReady(await env.status('secure'))).toBe(false);
     expect(env.prober?.pendingPods(`${env.ns}/secure`)).toEqual([noCert.ip]);
 
@@ -68,12 +85,18 @@ describe('probed Gateway servers', () => {
     await env.readyAt('redirect', 1);
     await sleep(200);
     expect(env.probesFor(host)).toEqual([]);
-    for (const p of env.pods) expect(p.probes('local').some((r) => r.host === `redirect.${env.ns}:8081` && r.hash === hash)).toBe(true);
+    for (const p of env.pods)
+      expect(p.probes('local').some((r) => r.host === `redirect.${env.ns}:8081` && r.hash === hash)).toBe(true);
 
     // The pods do redirect that host: a probe there would have counted as "abandoned", not as serving.
     const pod = env.pods[0]!;
     const status = await new Promise<number>((resolve, reject) => {
-      http.get({ host: pod.ip, port: 8080, path: '/', headers: { Host: host }, agent: false }, (res) => { res.resume(); resolve(res.statusCode ?? 0); }).on('error', reject);
+      http
+        .get({ host: pod.ip, port: 8080, path: '/', headers: { Host: host }, agent: false }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        })
+        .on('error', reject);
     });
     expect(status).toBe(301);
   });
@@ -81,12 +104,14 @@ describe('probed Gateway servers', () => {
 
 describe('metrics', () => {
   test('probes by outcome, write → Ready latency, KIngresses waiting', async () => {
-    const [, stuck] = env.pods as [typeof env.pods[0], typeof env.pods[0]];
+    const [, stuck] = env.pods as [(typeof env.pods)[0], (typeof env.pods)[0]];
     stuck.freeze();
     const readyBefore = await metric('net_higress_probe_ready_latency_seconds_count');
     const probesBefore = await metric('net_higress_probes_total{outcome="ready"}');
     await env.base.client.create(env.kingress('metered'));
-    await eventually('one KIngress waiting', async () => ((await metric('net_higress_kingresses_probing')) === 1 ? true : undefined));
+    await eventually('one KIngress waiting', async () =>
+      (await metric('net_higress_kingresses_probing')) === 1 ? true : undefined,
+    );
     expect(await metric('net_higress_probes_total{outcome="not_ready"}')).toBeGreaterThan(0);
     stuck.unfreeze();
     await env.readyAt('metered', 1);

@@ -19,11 +19,23 @@ export const GATEWAY_NAMESPACE = 'higress-system';
 const GATEWAY_LABELS = { app: 'higress-gateway', higress: 'higress-system-higress-gateway' };
 const examples = new URL('../../../examples/', import.meta.url).pathname;
 
-export interface Condition { type: string; status: string; reason?: string; message?: string }
+export interface Condition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+}
 export interface Obj {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; generation?: number; labels?: Record<string, string>; annotations?: Record<string, string>; [k: string]: unknown };
+  metadata: {
+    name: string;
+    namespace?: string;
+    generation?: number;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    [k: string]: unknown;
+  };
   spec?: Record<string, unknown> & { [k: string]: unknown };
   status?: { conditions?: Condition[]; observedGeneration?: number; [k: string]: unknown };
 }
@@ -48,7 +60,11 @@ export function condition(obj: Obj | undefined, type: string): string | undefine
 
 /** Ready=True at the object's current generation, as Knative reports it. */
 export function readyNow(obj: Obj | undefined): boolean {
-  return obj !== undefined && obj.status?.observedGeneration === obj.metadata.generation && condition(obj, 'Ready') === 'True';
+  return (
+    obj !== undefined &&
+    obj.status?.observedGeneration === obj.metadata.generation &&
+    condition(obj, 'Ready') === 'True'
+  );
 }
 
 export class ServingEnv {
@@ -60,7 +76,10 @@ export class ServingEnv {
   /** Namespaces whose VirtualServices the stand-in gateway pods load. */
   readonly namespaces: string[];
 
-  constructor(readonly readiness: ReadinessMode, namespaces = ['default']) {
+  constructor(
+    readonly readiness: ReadinessMode,
+    namespaces = ['default'],
+  ) {
     this.namespaces = namespaces;
   }
 
@@ -70,7 +89,9 @@ export class ServingEnv {
 
   async setup(): Promise<void> {
     buildCli();
-    this.cluster = await startServingCluster({ log: (m) => process.stderr.write(`[serving ${this.readiness}] ${m}\n`) });
+    this.cluster = await startServingCluster({
+      log: (m) => process.stderr.write(`[serving ${this.readiness}] ${m}\n`),
+    });
     for (const ns of this.namespaces.filter((n) => n !== 'default')) this.kubectl(['create', 'namespace', ns]);
     this.kubectl(['apply', '-f', '-'], gatewayObjects());
     this.kubectl(['apply', '-f', `${examples}config-istio.yaml`]);
@@ -93,7 +114,10 @@ export class ServingEnv {
 
   async get(kind: Kind, namespace: string, name: string): Promise<Obj | undefined> {
     try {
-      return await this.rest.request<Obj>({ method: 'GET', path: `${PATHS[kind]!(namespace)}/${encodeURIComponent(name)}` });
+      return await this.rest.request<Obj>({
+        method: 'GET',
+        path: `${PATHS[kind]!(namespace)}/${encodeURIComponent(name)}`,
+      });
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -101,43 +125,98 @@ export class ServingEnv {
   }
 
   async list(kind: Kind, namespace: string, labelSelector?: string): Promise<Obj[]> {
-    const res = await this.rest.request<{ items: Obj[] }>({ method: 'GET', path: PATHS[kind]!(namespace), query: { labelSelector } });
+    const res = await this.rest.request<{ items: Obj[] }>({
+      method: 'GET',
+      path: PATHS[kind]!(namespace),
+      query: { labelSelector },
+    });
     return res.items;
   }
 
   /** Waits until `kind/name` is Ready at its current generation; returns it. */
   ready(kind: Kind, namespace: string, name: string, timeoutMs = 90_000): Promise<Obj> {
-    return eventually(`${kind} ${namespace}/${name} Ready`, async () => {
-      const obj = await this.get(kind, namespace, name);
-      return readyNow(obj) ? obj : undefined;
-    }, timeoutMs, 50);
+    return eventually(
+      `${kind} ${namespace}/${name} Ready`,
+      async () => {
+        const obj = await this.get(kind, namespace, name);
+        return readyNow(obj) ? obj : undefined;
+      },
+      timeoutMs,
+      50,
+    );
   }
 
   gone(kind: Kind, namespace: string, name: string, timeoutMs = 60_000): Promise<true> {
-    return eventually(`${kind} ${namespace}/${name} deleted`, async () => ((await this.get(kind, namespace, name)) ? undefined : true), timeoutMs, 100);
+    return eventually(
+      `${kind} ${namespace}/${name} deleted`,
+      async () => ((await this.get(kind, namespace, name)) ? undefined : true),
+      timeoutMs,
+      100,
+    );
   }
 
   /** The stand-in gateway pods: Pods in higress-system that the gateway Services select, served by this process. */
   private async startGatewayPods(count: number): Promise<void> {
     this.network = PodNetwork.create(count);
-    const sockets: Server[] = await this.network.listen(this.network.addresses.flatMap((host) => LISTENERS.map((l) => ({ host, port: l.containerPort }))));
+    const sockets: Server[] = await this.network.listen(
+      this.network.addresses.flatMap((host) => LISTENERS.map((l) => ({ host, port: l.containerPort }))),
+    );
     this.feed = new ConfigFeed(this.rest, this.namespaces, [SERVING_NAMESPACE, ...this.namespaces]);
     await this.feed.start();
     const tls = makeCertificate();
-    this.pods = this.network.addresses.map((ip, i) => new StandInPod(ip, this.feed!, tls,
-      new Map(LISTENERS.map((l, j) => [l.containerPort, sockets[i * LISTENERS.length + j]!]))));
-    this.kubectl(['apply', '-f', '-'], this.network.addresses.map((ip, i) => JSON.stringify({
-      apiVersion: 'v1', kind: 'Pod',
-      metadata: { name: `higress-gateway-${i}`, namespace: GATEWAY_NAMESPACE, labels: GATEWAY_LABELS, annotations: { [POD_IP_ANNOTATION]: ip } },
-      spec: { containers: [{ name: 'higress-gateway', image: 'registry.invalid/higress/gateway', ports: LISTENERS.map((l) => ({ containerPort: l.containerPort })) }] },
-    })).join('\n---\n'));
+    this.pods = this.network.addresses.map(
+      (ip, i) =>
+        new StandInPod(
+          ip,
+          this.feed!,
+          tls,
+          new Map(LISTENERS.map((l, j) => [l.containerPort, sockets[i * LISTENERS.length + j]!])),
+        ),
+    );
+    this.kubectl(
+      ['apply', '-f', '-'],
+      this.network.addresses
+        .map((ip, i) =>
+          JSON.stringify({
+            apiVersion: 'v1',
+            kind: 'Pod',
+            metadata: {
+              name: `higress-gateway-${i}`,
+              namespace: GATEWAY_NAMESPACE,
+              labels: GATEWAY_LABELS,
+              annotations: { [POD_IP_ANNOTATION]: ip },
+            },
+            spec: {
+              containers: [
+                {
+                  name: 'higress-gateway',
+                  image: 'registry.invalid/higress/gateway',
+                  ports: LISTENERS.map((l) => ({ containerPort: l.containerPort })),
+                },
+              ],
+            },
+          }),
+        )
+        .join('\n---\n'),
+    );
     // kube-controller-manager lists the ready pods in the gateway Services' EndpointSlices.
-    await eventually('gateway pods in the EndpointSlices', async () => {
-      const slices = await this.rest.request<{ items: Array<{ endpoints?: Array<{ addresses: string[]; conditions?: { ready?: boolean } }> }> }>({
-        method: 'GET', path: `/apis/discovery.k8s.io/v1/namespaces/${GATEWAY_NAMESPACE}/endpointslices`, query: { labelSelector: 'kubernetes.io/service-name' } });
-      const ready = slices.items.flatMap((s) => (s.endpoints ?? []).filter((e) => e.conditions?.ready).flatMap((e) => e.addresses));
-      return ready.length === 2 * count ? true : undefined;
-    }, 60_000);
+    await eventually(
+      'gateway pods in the EndpointSlices',
+      async () => {
+        const slices = await this.rest.request<{
+          items: Array<{ endpoints?: Array<{ addresses: string[]; conditions?: { ready?: boolean } }> }>;
+        }>({
+          method: 'GET',
+          path: `/apis/discovery.k8s.io/v1/namespaces/${GATEWAY_NAMESPACE}/endpointslices`,
+          query: { labelSelector: 'kubernetes.io/service-name' },
+        });
+        const ready = slices.items.flatMap((s) =>
+          (s.endpoints ?? []).filter((e) => e.conditions?.ready).flatMap((e) => e.addresses),
+        );
+        return ready.length === 2 * count ? true : undefined;
+      },
+      60_000,
+    );
   }
 
   /** Probe requests the stand-in gateway pods answered with 200 for `host` (any port). */
@@ -150,14 +229,40 @@ export class ServingEnv {
 function gatewayObjects(): string {
   const objs = [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: GATEWAY_NAMESPACE } },
-    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'higress-gateway', namespace: GATEWAY_NAMESPACE },
-      spec: { selector: GATEWAY_LABELS, ports: [{ name: 'http2', port: 80, targetPort: 8080 }, { name: 'https', port: 443, targetPort: 8443 }] } },
-    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'knative-local-gateway', namespace: GATEWAY_NAMESPACE,
-      labels: { 'experimental.istio.io/disable-gateway-port-translation': 'true' } },
-      spec: { selector: GATEWAY_LABELS, ports: [{ name: 'http2', port: 80, targetPort: 8081 }] } },
-    ...[['knative-ingress-gateway', 80], ['knative-local-gateway', 8081]].map(([name, port]) => ({
-      apiVersion: 'networking.istio.io/v1beta1', kind: 'Gateway', metadata: { name, namespace: SERVING_NAMESPACE },
-      spec: { selector: { higress: GATEWAY_LABELS.higress }, servers: [{ hosts: ['*'], port: { name: 'http', number: port, protocol: 'HTTP' } }] } })),
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'higress-gateway', namespace: GATEWAY_NAMESPACE },
+      spec: {
+        selector: GATEWAY_LABELS,
+        ports: [
+          { name: 'http2', port: 80, targetPort: 8080 },
+          { name: 'https', port: 443, targetPort: 8443 },
+        ],
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name: 'knative-local-gateway',
+        namespace: GATEWAY_NAMESPACE,
+        labels: { 'experimental.istio.io/disable-gateway-port-translation': 'true' },
+      },
+      spec: { selector: GATEWAY_LABELS, ports: [{ name: 'http2', port: 80, targetPort: 8081 }] },
+    },
+    ...[
+      ['knative-ingress-gateway', 80],
+      ['knative-local-gateway', 8081],
+    ].map(([name, port]) => ({
+      apiVersion: 'networking.istio.io/v1beta1',
+      kind: 'Gateway',
+      metadata: { name, namespace: SERVING_NAMESPACE },
+      spec: {
+        selector: { higress: GATEWAY_LABELS.higress },
+        servers: [{ hosts: ['*'], port: { name: 'http', number: port, protocol: 'HTTP' } }],
+      },
+    })),
   ];
   return objs.map((o) => JSON.stringify(o)).join('\n---\n');
 }

@@ -7,7 +7,9 @@ const root = new URL('../../../', import.meta.url).pathname;
 
 /** bin/net-higress.js runs the compiled CLI; `npm ci` builds it, this keeps a dev checkout current. */
 export function buildCli(): void {
-  execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', `${root}tsconfig.build.json`], { stdio: 'inherit' });
+  execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', `${root}tsconfig.build.json`], {
+    stdio: 'inherit',
+  });
 }
 
 export type ReadinessMode = 'probe' | 'written';
@@ -19,26 +21,58 @@ export class NetHigressProcess {
   metricsPort = 0;
   healthPort = 0;
 
-  constructor(private readonly kubeconfig: string, private readonly readiness: ReadinessMode) {}
+  constructor(
+    private readonly kubeconfig: string,
+    private readonly readiness: ReadinessMode,
+  ) {}
 
   async start(): Promise<void> {
     this.lines.length = 0;
-    const child = spawn(process.execPath, [`${root}bin/net-higress.js`, 'run', '--kubeconfig', this.kubeconfig, '--readiness', this.readiness,
-      '--leader-elect=false', '--metrics-address', '127.0.0.1:0', '--health-address', '127.0.0.1:0', '--log-format', 'json'],
-      { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        `${root}bin/net-higress.js`,
+        'run',
+        '--kubeconfig',
+        this.kubeconfig,
+        '--readiness',
+        this.readiness,
+        '--leader-elect=false',
+        '--metrics-address',
+        '127.0.0.1:0',
+        '--health-address',
+        '127.0.0.1:0',
+        '--log-format',
+        'json',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     this.child = child;
     createInterface({ input: child.stdout }).on('line', (line) => {
-      try { this.lines.push(JSON.parse(line) as Record<string, unknown>); } catch { this.lines.push({ msg: line, unparsed: true }); }
+      try {
+        this.lines.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        this.lines.push({ msg: line, unparsed: true });
+      }
     });
     child.stderr?.on('data', (d: Buffer) => this.lines.push({ stderr: d.toString() }));
     this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-    const started = await eventually('net-higress startup log line', async () => {
-      if (child.exitCode !== null) throw new Error(`net-higress exited ${child.exitCode}: ${JSON.stringify(this.lines.slice(-5))}`);
-      return this.lines.find((l) => l.msg === 'net-higress controller starting');
-    }, 60_000);
+    const started = await eventually(
+      'net-higress startup log line',
+      async () => {
+        if (child.exitCode !== null)
+          throw new Error(`net-higress exited ${child.exitCode}: ${JSON.stringify(this.lines.slice(-5))}`);
+        return this.lines.find((l) => l.msg === 'net-higress controller starting');
+      },
+      60_000,
+    );
     this.metricsPort = Number(started.metricsPort);
     this.healthPort = Number(started.healthPort);
-    await eventually('net-higress /readyz', async () => ((await fetch(`http://127.0.0.1:${this.healthPort}/readyz`)).status === 200 ? true : undefined), 60_000);
+    await eventually(
+      'net-higress /readyz',
+      async () => ((await fetch(`http://127.0.0.1:${this.healthPort}/readyz`)).status === 200 ? true : undefined),
+      60_000,
+    );
   }
 
   /** SIGTERM and the exit code. */

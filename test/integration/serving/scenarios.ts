@@ -31,8 +31,16 @@ function exampleKIngress(file: string): Obj {
 const asYaml = (docs: unknown[]) => docs.map((d) => yamlDump(d)).join('---\n');
 
 function kservice(name: string, target: string): Obj {
-  return { apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: { name, namespace: NS },
-    spec: { template: { spec: { containers: [{ image: 'ghcr.io/knative/helloworld-go', env: [{ name: 'TARGET', value: target }] }] } } } };
+  return {
+    apiVersion: 'serving.knative.dev/v1',
+    kind: 'Service',
+    metadata: { name, namespace: NS },
+    spec: {
+      template: {
+        spec: { containers: [{ image: 'ghcr.io/knative/helloworld-go', env: [{ name: 'TARGET', value: target }] }] },
+      },
+    },
+  };
 }
 
 const median = (xs: number[]) => {
@@ -42,15 +50,21 @@ const median = (xs: number[]) => {
 
 export function servingScenarios(readiness: ReadinessMode): void {
   const env = new ServingEnv(readiness);
-  const figure = (what: string, value: number | string) => console.log(`[serving figures] ${readiness}: ${what}: ${value}`);
+  const figure = (what: string, value: number | string) =>
+    console.log(`[serving figures] ${readiness}: ${what}: ${value}`);
 
   /** Runs a scenario step and reports how many writes net-higress made for it. */
   async function counted<T>(scenario: string, fn: () => Promise<T>): Promise<T> {
     const before = await env.operator.writesByKind();
     const result = await fn();
     const after = await env.operator.writesByKind();
-    const delta = [...after].map(([labels, n]) => [labels.replace(/"/g, ''), n - (before.get(labels) ?? 0)] as const).filter(([, n]) => n > 0);
-    figure(`net-higress writes, ${scenario}`, `${delta.reduce((sum, [, n]) => sum + n, 0)} (${delta.map(([l, n]) => `${l}: ${n}`).join('; ')})`);
+    const delta = [...after]
+      .map(([labels, n]) => [labels.replace(/"/g, ''), n - (before.get(labels) ?? 0)] as const)
+      .filter(([, n]) => n > 0);
+    figure(
+      `net-higress writes, ${scenario}`,
+      `${delta.reduce((sum, [, n]) => sum + n, 0)} (${delta.map(([l, n]) => `${l}: ${n}`).join('; ')})`,
+    );
     return result;
   }
 
@@ -67,21 +81,35 @@ export function servingScenarios(readiness: ReadinessMode): void {
    * (ms after the apply): Serving's KIngress, net-higress's VirtualService, KIngress Ready, the Route's
    * IngressReady, KService Ready.
    */
-  async function follow(docs: Obj[], name: string): Promise<Record<'kingress' | 'virtualService' | 'kingressReady' | 'routeIngressReady' | 'ready', number>> {
+  async function follow(
+    docs: Obj[],
+    name: string,
+  ): Promise<Record<'kingress' | 'virtualService' | 'kingressReady' | 'routeIngressReady' | 'ready', number>> {
     const seen = { kingress: 0, virtualService: 0, kingressReady: 0, routeIngressReady: 0, ready: 0 };
-    const mark = (step: keyof typeof seen, now: boolean) => { if (now && !seen[step]) seen[step] = Date.now() - start; };
+    const mark = (step: keyof typeof seen, now: boolean) => {
+      if (now && !seen[step]) seen[step] = Date.now() - start;
+    };
     const start = Date.now();
     env.kubectl(['apply', '-f', '-'], asYaml(docs));
-    await eventually(`KService ${name} Ready`, async () => {
-      const [ing, vs, route, ksvc] = await Promise.all([env.get('kingress', NS, name), env.get('virtualservice', NS, `${name}-ingress`),
-        env.get('route', NS, name), env.get('ksvc', NS, name)]);
-      mark('kingress', ing !== undefined);
-      mark('virtualService', vs !== undefined);
-      mark('kingressReady', readyNow(ing));
-      mark('routeIngressReady', condition(route, 'IngressReady') === 'True');
-      mark('ready', readyNow(ksvc));
-      return seen.ready ? true : undefined;
-    }, 90_000, 20);
+    await eventually(
+      `KService ${name} Ready`,
+      async () => {
+        const [ing, vs, route, ksvc] = await Promise.all([
+          env.get('kingress', NS, name),
+          env.get('virtualservice', NS, `${name}-ingress`),
+          env.get('route', NS, name),
+          env.get('ksvc', NS, name),
+        ]);
+        mark('kingress', ing !== undefined);
+        mark('virtualService', vs !== undefined);
+        mark('kingressReady', readyNow(ing));
+        mark('routeIngressReady', condition(route, 'IngressReady') === 'True');
+        mark('ready', readyNow(ksvc));
+        return seen.ready ? true : undefined;
+      },
+      90_000,
+      20,
+    );
     return seen;
   }
 
@@ -112,12 +140,19 @@ export function servingScenarios(readiness: ReadinessMode): void {
       expect(seen.routeIngressReady).toBeLessThanOrEqual(seen.ready);
       const ing = await kingressReady('hello');
       keep('hello', ing);
-      expect(ing.metadata.annotations?.['networking.knative.dev/ingress.class']).toBe('istio.ingress.networking.knative.dev');
+      expect(ing.metadata.annotations?.['networking.knative.dev/ingress.class']).toBe(
+        'istio.ingress.networking.knative.dev',
+      );
       expect(ing.spec).toEqual(exampleKIngress('hello.yaml').spec);
       expect(ing.status?.privateLoadBalancer).toEqual({ ingress: [{ domainInternal: PRIVATE_GATEWAY }] });
       const vs = await env.get('virtualservice', NS, 'hello-ingress');
       expect(vs?.metadata.labels?.[INGRESS_LABEL]).toBe('hello');
-      expect((vs?.spec?.hosts as string[]).sort()).toEqual(['hello.default', 'hello.default.example.com', 'hello.default.svc', 'hello.default.svc.cluster.local']);
+      expect((vs?.spec?.hosts as string[]).sort()).toEqual([
+        'hello.default',
+        'hello.default.example.com',
+        'hello.default.svc',
+        'hello.default.svc.cluster.local',
+      ]);
       const route = await env.get('route', NS, 'hello');
       expect(condition(route, 'IngressReady')).toBe('True');
       expect(route?.status?.url).toBe('http://hello.default.example.com');
@@ -136,9 +171,16 @@ export function servingScenarios(readiness: ReadinessMode): void {
       expect(ing.spec).toEqual(exampleKIngress('cluster-local.yaml').spec);
       // In-cluster callers reach it through the placeholder Service and our private load balancer.
       expect(ing.status?.privateLoadBalancer).toEqual({ ingress: [{ domainInternal: PRIVATE_GATEWAY }] });
-      expect((await env.get('service', NS, 'internal'))?.spec).toMatchObject({ type: 'ExternalName', externalName: PRIVATE_GATEWAY });
+      expect((await env.get('service', NS, 'internal'))?.spec).toMatchObject({
+        type: 'ExternalName',
+        externalName: PRIVATE_GATEWAY,
+      });
       const vs = await env.get('virtualservice', NS, 'internal-ingress');
-      const gateways = new Set((vs?.spec?.http as Array<{ match: Array<{ gateways: string[] }> }>).flatMap((r) => r.match.flatMap((m) => m.gateways)));
+      const gateways = new Set(
+        (vs?.spec?.http as Array<{ match: Array<{ gateways: string[] }> }>).flatMap((r) =>
+          r.match.flatMap((m) => m.gateways),
+        ),
+      );
       expect([...gateways]).toEqual(['knative-serving/knative-local-gateway']);
       expect((await env.get('ksvc', NS, 'internal'))?.status?.url).toBe('http://internal.default.svc.cluster.local');
     }, 300_000);
@@ -146,7 +188,17 @@ export function servingScenarios(readiness: ReadinessMode): void {
     test('2. a second revision, then 50/50 with a tag: the KIngress and VirtualService follow, Ready again', async () => {
       // As examples/traffic-split.yaml says: tag-header-based routing on. Serving reads config-features when it
       // next reconciles a Route (a change alone re-renders none), here for the new revision.
-      env.kubectl(['patch', 'configmap', 'config-features', '-n', 'knative-serving', '--type', 'merge', '-p', '{"data":{"tag-header-based-routing":"Enabled"}}']);
+      env.kubectl([
+        'patch',
+        'configmap',
+        'config-features',
+        '-n',
+        'knative-serving',
+        '--type',
+        'merge',
+        '-p',
+        '{"data":{"tag-header-based-routing":"Enabled"}}',
+      ]);
       const [split] = userDocs('traffic-split.yaml') as [Obj];
       const secondRevision = { ...split, spec: { template: split.spec?.template } };
       await counted('2a second revision', () => applyUntilReady([secondRevision], 'hello'));
@@ -163,7 +215,12 @@ export function servingScenarios(readiness: ReadinessMode): void {
       const ksvc = await env.get('ksvc', NS, 'hello');
       expect(ksvc?.status?.traffic).toEqual([
         expect.objectContaining({ revisionName: 'hello-00001', percent: 50 }),
-        expect.objectContaining({ revisionName: 'hello-00002', percent: 50, tag: 'candidate', url: 'http://candidate-hello.default.example.com' }),
+        expect.objectContaining({
+          revisionName: 'hello-00002',
+          percent: 50,
+          tag: 'candidate',
+          url: 'http://candidate-hello.default.example.com',
+        }),
       ]);
     }, 300_000);
 
@@ -180,17 +237,40 @@ export function servingScenarios(readiness: ReadinessMode): void {
       // Bring-your-own certificate: Serving puts the Secret into the KIngress; net-higress copies it next to the
       // gateway and writes a Gateway of this KIngress with an HTTPS server.
       const { key, cert } = makeCertificate();
-      const secret = { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 'secure-cert', namespace: NS,
-        labels: { 'networking.internal.knative.dev/certificate-uid': 'byo' } }, data: { 'tls.crt': cert.toString('base64'), 'tls.key': key.toString('base64') } };
-      const claim = { apiVersion: 'networking.internal.knative.dev/v1alpha1', kind: 'ClusterDomainClaim', metadata: { name: 'secure.example.org' }, spec: { namespace: NS } };
-      const mapping = { apiVersion: 'serving.knative.dev/v1beta1', kind: 'DomainMapping', metadata: { name: 'secure.example.org', namespace: NS },
-        spec: { ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'hello' }, tls: { secretName: 'secure-cert' } } };
+      const secret = {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        type: 'kubernetes.io/tls',
+        metadata: {
+          name: 'secure-cert',
+          namespace: NS,
+          labels: { 'networking.internal.knative.dev/certificate-uid': 'byo' },
+        },
+        data: { 'tls.crt': cert.toString('base64'), 'tls.key': key.toString('base64') },
+      };
+      const claim = {
+        apiVersion: 'networking.internal.knative.dev/v1alpha1',
+        kind: 'ClusterDomainClaim',
+        metadata: { name: 'secure.example.org' },
+        spec: { namespace: NS },
+      };
+      const mapping = {
+        apiVersion: 'serving.knative.dev/v1beta1',
+        kind: 'DomainMapping',
+        metadata: { name: 'secure.example.org', namespace: NS },
+        spec: {
+          ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'hello' },
+          tls: { secretName: 'secure-cert' },
+        },
+      };
       await counted('4b DomainMapping with TLS', async () => {
         env.kubectl(['apply', '-f', '-'], asYaml([secret, claim, mapping]));
         return env.ready('domainmapping', NS, 'secure.example.org');
       });
       const secure = await kingressReady('secure.example.org');
-      expect(secure.spec?.tls).toEqual([{ hosts: ['secure.example.org'], secretName: 'secure-cert', secretNamespace: NS }]);
+      expect(secure.spec?.tls).toEqual([
+        { hosts: ['secure.example.org'], secretName: 'secure-cert', secretNamespace: NS },
+      ]);
       expect(await env.list('gateway', NS, `${INGRESS_LABEL}=secure.example.org`)).toHaveLength(1);
       expect(await env.list('secret', 'higress-system', `${INGRESS_LABEL}=secure.example.org`)).toHaveLength(1);
     }, 300_000);
@@ -240,8 +320,12 @@ export function servingScenarios(readiness: ReadinessMode): void {
       expect(await env.operator.stop()).toBe(0);
       await env.operator.start();
       // Every KIngress reconciled once by the new process: anything it wanted to change is written by then.
-      await eventually('50 reconciles by the new process', async () =>
-        ((await env.operator.counter('net_higress_reconcile_total', { result: 'success' })) >= 50 ? true : undefined), 120_000);
+      await eventually(
+        '50 reconciles by the new process',
+        async () =>
+          (await env.operator.counter('net_higress_reconcile_total', { result: 'success' })) >= 50 ? true : undefined,
+        120_000,
+      );
       figure('net-higress writes, 6 restart with 50 KServices Ready', await env.operator.writes());
       expect(await env.operator.writes()).toBe(0);
       expect((await env.list('kingress', NS)).every(readyNow)).toBe(true);

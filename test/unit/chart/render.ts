@@ -13,38 +13,66 @@ export function find(objs: readonly K8sObject[], kind: string, name: string): K8
 export const ids = (objs: readonly K8sObject[]): string[] =>
   objs.map((o) => `${o.kind} ${o.metadata.namespace ?? '-'}/${o.metadata.name}`).sort();
 
-interface Rule { apiGroups?: string[]; resources?: string[]; verbs?: string[]; resourceNames?: string[] }
+interface Rule {
+  apiGroups?: string[];
+  resources?: string[];
+  verbs?: string[];
+  resourceNames?: string[];
+}
 
 /** `verb group/resource ns name` for every grant; a ClusterRole's namespace is `*`. */
 export function grantedTuples(objs: readonly K8sObject[]): string[] {
   const out: string[] = [];
   for (const o of objs) {
     if (o.kind !== 'ClusterRole' && o.kind !== 'Role') continue;
-    const ns = o.kind === 'ClusterRole' ? '*' : o.metadata.namespace ?? '?';
+    const ns = o.kind === 'ClusterRole' ? '*' : (o.metadata.namespace ?? '?');
     for (const r of (o.rules as Rule[] | undefined) ?? []) {
-      for (const g of r.apiGroups ?? []) for (const res of r.resources ?? []) for (const v of r.verbs ?? []) {
-        for (const n of r.resourceNames ?? ['']) out.push(`${v} ${g}/${res} ${ns} ${n}`);
-      }
+      for (const g of r.apiGroups ?? [])
+        for (const res of r.resources ?? [])
+          for (const v of r.verbs ?? []) {
+            for (const n of r.resourceNames ?? ['']) out.push(`${v} ${g}/${res} ${ns} ${n}`);
+          }
     }
   }
   return out.sort();
 }
 
 export function neededTuples(perms: readonly Permission[]): string[] {
-  return accessReviews(perms).map(({ attrs: a }) =>
-    `${a.verb} ${a.group}/${a.resource}${a.subresource ? `/${a.subresource}` : ''} ${a.namespace ?? '*'} ${a.name ?? ''}`).sort();
+  return accessReviews(perms)
+    .map(
+      ({ attrs: a }) =>
+        `${a.verb} ${a.group}/${a.resource}${a.subresource ? `/${a.subresource}` : ''} ${a.namespace ?? '*'} ${a.name ?? ''}`,
+    )
+    .sort();
 }
 
-interface EnvVar { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }
+interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: { fieldRef?: { fieldPath: string } };
+}
 export interface Container {
-  name: string; image: string; imagePullPolicy?: string; args?: string[]; env?: EnvVar[];
+  name: string;
+  image: string;
+  imagePullPolicy?: string;
+  args?: string[];
+  env?: EnvVar[];
   ports?: Array<{ name: string; containerPort: number; protocol?: string }>;
-  livenessProbe?: unknown; readinessProbe?: unknown; resources?: unknown; securityContext?: unknown;
+  livenessProbe?: unknown;
+  readinessProbe?: unknown;
+  resources?: unknown;
+  securityContext?: unknown;
   volumeMounts?: unknown;
 }
 export interface PodSpec {
-  serviceAccountName?: string; automountServiceAccountToken?: boolean; securityContext?: unknown;
-  containers: Container[]; imagePullSecrets?: unknown; priorityClassName?: string; nodeSelector?: unknown; volumes?: unknown;
+  serviceAccountName?: string;
+  automountServiceAccountToken?: boolean;
+  securityContext?: unknown;
+  containers: Container[];
+  imagePullSecrets?: unknown;
+  priorityClassName?: string;
+  nodeSelector?: unknown;
+  volumes?: unknown;
 }
 export interface DeploymentSpec {
   replicas: number;

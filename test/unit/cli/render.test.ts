@@ -15,7 +15,10 @@ describe('net-higress render: inputs and outputs', () => {
     const fromFile = await run(['render', '-f', fixture('reconcile-plain.yaml')]);
     const fromStdin = await run(['render', '-f', '-'], yamlInput);
     const fromJSON = await run(['render', '-f', '-'], asJSON);
-    const fromList = await run(['render', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [JSON.parse(asJSON)] }));
+    const fromList = await run(
+      ['render', '-f', '-'],
+      JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [JSON.parse(asJSON)] }),
+    );
     expect(fromFile.code).toBe(0);
     expect(fromFile.stdout).toContain('name: reconciling-ingress-ingress');
     for (const r of [fromStdin, fromJSON, fromList]) expect(r).toEqual(fromFile);
@@ -28,7 +31,10 @@ describe('net-higress render: inputs and outputs', () => {
     const list = JSON.parse(json.stdout) as { apiVersion: string; kind: string; items: unknown[] };
     expect(list.kind).toBe('List');
     expect(list.items).toEqual(loadAll(yaml.stdout));
-    expect(list.items.map((o) => (o as { metadata: { name: string } }).metadata.name)).toEqual(['reconciling-ingress-ingress', 'shop-ingress']);
+    expect(list.items.map((o) => (o as { metadata: { name: string } }).metadata.name)).toEqual([
+      'reconciling-ingress-ingress',
+      'shop-ingress',
+    ]);
   });
 
   test('broken YAML names the file; nothing on stdout', async () => {
@@ -43,14 +49,18 @@ describe('net-higress render: inputs and outputs', () => {
     const r = await run(['render', '-f', '-'], bad);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain('document 0 (test-ns/reconciling-ingress) in <stdin>: spec.rules[0].http.paths[0].splits[0].servicePort');
+    expect(r.stderr).toContain(
+      'document 0 (test-ns/reconciling-ingress) in <stdin>: spec.rules[0].http.paths[0].splits[0].servicePort',
+    );
   });
 
   test('one invalid document among valid ones: exit 1 and nothing rendered for any', async () => {
     const r = await run(['render', '-f', fixture('reconcile-plain.yaml'), '-f', fixture('invalid.yaml')]);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/document 2 \(default\/bad-split\) in .*invalid.yaml: spec.rules\[0\].http.paths\[0\].splits: percents sum to 90, want 100/);
+    expect(r.stderr).toMatch(
+      /document 2 \(default\/bad-split\) in .*invalid.yaml: spec.rules\[0\].http.paths\[0\].splits: percents sum to 90, want 100/,
+    );
   });
 
   test('an invalid --config-istio is an error naming the file and the problem', async () => {
@@ -68,7 +78,13 @@ describe('net-higress render: inputs and outputs', () => {
   });
 
   test('--ingress-class picks which KIngresses are ours', async () => {
-    const r = await run(['render', '-f', fixture('mixed-classes.yaml'), '--ingress-class', 'kourier.ingress.networking.knative.dev']);
+    const r = await run([
+      'render',
+      '-f',
+      fixture('mixed-classes.yaml'),
+      '--ingress-class',
+      'kourier.ingress.networking.knative.dev',
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('name: kourier-ingress');
     expect(r.stdout).not.toContain('name: ours-ingress');

@@ -7,16 +7,41 @@ const run = runCLI;
 describe('net-higress uninstall: arguments', () => {
   test('defaults: the default class and namespaces, no controller to stop, a full run', () => {
     expect(parseUninstallArgs([])).toEqual({
-      ingressClass: 'istio.ingress.networking.knative.dev', systemNamespace: 'knative-serving', higressNamespace: 'higress-system',
-      clusterDomain: 'cluster.local', waitSeconds: 120, keepRoutes: false, dryRun: false, help: false,
+      ingressClass: 'istio.ingress.networking.knative.dev',
+      systemNamespace: 'knative-serving',
+      higressNamespace: 'higress-system',
+      clusterDomain: 'cluster.local',
+      waitSeconds: 120,
+      keepRoutes: false,
+      dryRun: false,
+      help: false,
     });
   });
 
   test('every flag', () => {
-    expect(parseUninstallArgs(['--ingress-class=c', '--system-namespace=kn', '--higress-namespace=gw', '--cluster-domain=corp',
-      '--controller=ops/nh', '--wait=5', '--keep-routes', '--dry-run', '--kubeconfig=/k'])).toEqual({
-      ingressClass: 'c', systemNamespace: 'kn', higressNamespace: 'gw', clusterDomain: 'corp', controller: { namespace: 'ops', name: 'nh' },
-      waitSeconds: 5, keepRoutes: true, dryRun: true, kubeconfig: '/k', help: false,
+    expect(
+      parseUninstallArgs([
+        '--ingress-class=c',
+        '--system-namespace=kn',
+        '--higress-namespace=gw',
+        '--cluster-domain=corp',
+        '--controller=ops/nh',
+        '--wait=5',
+        '--keep-routes',
+        '--dry-run',
+        '--kubeconfig=/k',
+      ]),
+    ).toEqual({
+      ingressClass: 'c',
+      systemNamespace: 'kn',
+      higressNamespace: 'gw',
+      clusterDomain: 'corp',
+      controller: { namespace: 'ops', name: 'nh' },
+      waitSeconds: 5,
+      keepRoutes: true,
+      dryRun: true,
+      kubeconfig: '/k',
+      help: false,
     });
   });
 

@@ -19,18 +19,31 @@ function installed(buildInfo: string | undefined): string {
 }
 
 describe('net-higress version', () => {
-  test.each([['--version'], ['version'], ['-v']])('%s: the package version, a commit line and the Node version; exit 0', async (arg) => {
-    const r = await run([arg]);
-    expect(r.code).toBe(0);
-    expect(r.stderr).toBe('');
-    expect(r.stdout).toMatch(new RegExp(`^net-higress ${pkg.version.replace(/\./g, '\\.')}\ncommit: \\S+\nnode: ${process.version}\n$`));
-  });
+  test.each([['--version'], ['version'], ['-v']])(
+    '%s: the package version, a commit line and the Node version; exit 0',
+    async (arg) => {
+      const r = await run([arg]);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toMatch(
+        new RegExp(`^net-higress ${pkg.version.replace(/\./g, '\\.')}\ncommit: \\S+\nnode: ${process.version}\n$`),
+      );
+    },
+  );
 
   test('the commit comes from the build-info.json written next to the compiled code', () => {
-    expect(readVersionInfo(installed('{"commit":"0123abc"}'))).toEqual({ version: '9.8.7', commit: '0123abc', node: process.version });
+    expect(readVersionInfo(installed('{"commit":"0123abc"}'))).toEqual({
+      version: '9.8.7',
+      commit: '0123abc',
+      node: process.version,
+    });
   });
 
-  test.each([['no build-info.json', undefined], ['an empty one', '{}'], ['a damaged one', '{not json']])('%s: commit unknown, version still read', (_what, info) => {
+  test.each([
+    ['no build-info.json', undefined],
+    ['an empty one', '{}'],
+    ['a damaged one', '{not json'],
+  ])('%s: commit unknown, version still read', (_what, info) => {
     const v = readVersionInfo(installed(info));
     expect(v).toEqual({ version: '9.8.7', commit: undefined, node: process.version });
     expect(formatVersion(v)).toBe(`net-higress 9.8.7\ncommit: unknown\nnode: ${process.version}\n`);

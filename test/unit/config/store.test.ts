@@ -19,22 +19,38 @@ describe('ConfigStore.fromConfigMaps (startup)', () => {
     if (!store.ok) return;
     expect(store.value.generation).toBe(0);
     expect(store.value.current().istio.ingressGateways).toEqual([
-      { namespace: 'knative-serving', name: 'custom', serviceURL: 'custom-gateway.higress-system.svc.cluster.local' }]);
+      { namespace: 'knative-serving', name: 'custom', serviceURL: 'custom-gateway.higress-system.svc.cluster.local' },
+    ]);
     expect(store.value.current().network.clusterLocalDomainTLS).toBe(true);
   });
 
   test('ConfigMaps without data give the defaults', () => {
     const store = ConfigStore.fromConfigMaps(undefined, undefined, ctx);
-    expect(store.ok && store.value.current()).toEqual({ istio: defaultIstioConfig(ctx), network: defaultNetworkConfig() });
+    expect(store.ok && store.value.current()).toEqual({
+      istio: defaultIstioConfig(ctx),
+      network: defaultNetworkConfig(),
+    });
   });
 
   test.each<{ name: string; istio: Record<string, string>; network: Record<string, string>; want: RegExp }>([
-    { name: 'invalid config-istio', istio: { 'gateway.x': '_bad' }, network: {},
-      want: /^config-istio: invalid configuration: invalid gateway knative-serving\/x: invalid gateway service format: / },
-    { name: 'invalid config-network', istio: {}, network: { 'cluster-local-domain-tls': 'sometimes' },
-      want: /^config-network: cluster-local-domain-tls with value: "sometimes" in config-network ConfigMap is not supported$/ },
-    { name: 'both invalid: config-istio is reported', istio: { 'external-gateways': 'notYAML' }, network: { 'rollout-duration': '-1' },
-      want: /^config-istio: failed to parse configmap: / },
+    {
+      name: 'invalid config-istio',
+      istio: { 'gateway.x': '_bad' },
+      network: {},
+      want: /^config-istio: invalid configuration: invalid gateway knative-serving\/x: invalid gateway service format: /,
+    },
+    {
+      name: 'invalid config-network',
+      istio: {},
+      network: { 'cluster-local-domain-tls': 'sometimes' },
+      want: /^config-network: cluster-local-domain-tls with value: "sometimes" in config-network ConfigMap is not supported$/,
+    },
+    {
+      name: 'both invalid: config-istio is reported',
+      istio: { 'external-gateways': 'notYAML' },
+      network: { 'rollout-duration': '-1' },
+      want: /^config-istio: failed to parse configmap: /,
+    },
   ])('$name is an error naming the ConfigMap', ({ istio, network, want }) => {
     const store = ConfigStore.fromConfigMaps(istio, network, ctx);
     expect(store).toEqual({ ok: false, error: expect.stringMatching(want) });
@@ -56,8 +72,11 @@ describe('ConfigStore.update', () => {
     const store = startedStore();
     store.update('istio', customIstio);
     const before = store.current();
-    expect(store.update('istio', { 'external-gateways': '[]', 'gateway.a': 'b.c.svc' })).toEqual({ accepted: false,
-      error: 'config-istio: invalid configmap: "local-gateways" or "external-gateways" can not be defined simultaneously with "gateway." or "local-gateway."' });
+    expect(store.update('istio', { 'external-gateways': '[]', 'gateway.a': 'b.c.svc' })).toEqual({
+      accepted: false,
+      error:
+        'config-istio: invalid configmap: "local-gateways" or "external-gateways" can not be defined simultaneously with "gateway." or "local-gateway."',
+    });
     expect(store.current()).toEqual(before);
     expect(store.generation).toBe(1);
   });
@@ -65,8 +84,11 @@ describe('ConfigStore.update', () => {
   test('an invalid config-network is rejected and the last good value kept', () => {
     const store = startedStore();
     store.update('network', { 'cluster-local-domain-tls': 'enabled' });
-    expect(store.update('network', { 'cluster-local-domain-tls': 'maybe' })).toEqual({ accepted: false,
-      error: 'config-network: cluster-local-domain-tls with value: "maybe" in config-network ConfigMap is not supported' });
+    expect(store.update('network', { 'cluster-local-domain-tls': 'maybe' })).toEqual({
+      accepted: false,
+      error:
+        'config-network: cluster-local-domain-tls with value: "maybe" in config-network ConfigMap is not supported',
+    });
     expect(store.current().network.clusterLocalDomainTLS).toBe(true);
     expect(store.generation).toBe(1);
   });
@@ -74,7 +96,10 @@ describe('ConfigStore.update', () => {
   test('the same config again is accepted without a change (no global resync)', () => {
     const store = startedStore();
     expect(store.update('istio', {})).toEqual({ accepted: true, changed: false });
-    expect(store.update('network', { 'http-protocol': 'enabled', _example: 'ignored' })).toEqual({ accepted: true, changed: false });
+    expect(store.update('network', { 'http-protocol': 'enabled', _example: 'ignored' })).toEqual({
+      accepted: true,
+      changed: false,
+    });
     expect(store.generation).toBe(0);
   });
 

@@ -3,8 +3,18 @@ import { Blockers } from '../../../src/controller/blockers.js';
 import { eventually } from '../../harness/kube.js';
 import { FakeApiServer, type Obj } from './fakeapi.js';
 
-const ref = { apiVersion: 'networking.istio.io/v1beta1', kind: 'VirtualService', namespace: 'default', name: 'hello-ingress' };
-const blocker = { apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace }, spec: {} } as Obj;
+const ref = {
+  apiVersion: 'networking.istio.io/v1beta1',
+  kind: 'VirtualService',
+  namespace: 'default',
+  name: 'hello-ingress',
+};
+const blocker = {
+  apiVersion: ref.apiVersion,
+  kind: ref.kind,
+  metadata: { name: ref.name, namespace: ref.namespace },
+  spec: {},
+} as Obj;
 
 let api: FakeApiServer | undefined;
 let blockers: Blockers | undefined;
@@ -17,11 +27,16 @@ async function setup(): Promise<{ api: FakeApiServer; blockers: Blockers; retrie
   api = new FakeApiServer();
   const rest = await api.start();
   const retried: string[] = [];
-  blockers = new Blockers(rest, (key) => retried.push(key), () => undefined);
+  blockers = new Blockers(
+    rest,
+    (key) => retried.push(key),
+    () => undefined,
+  );
   return { api, blockers, retried };
 }
 
-const watches = (a: FakeApiServer) => a.requests('GET', '/virtualservices').filter((r) => r.query.get('watch') === 'true').length;
+const watches = (a: FakeApiServer) =>
+  a.requests('GET', '/virtualservices').filter((r) => r.query.get('watch') === 'true').length;
 
 describe('Blockers: a KIngress is retried when the object in its way goes', () => {
   test('followed once per KIngress, retried on delete, released', async () => {
@@ -52,6 +67,8 @@ describe('Blockers: a KIngress is retried when the object in its way goes', () =
     s.blockers.follow('default/hello', ref);
     s.blockers.follow('default/hello', { ...ref, kind: 'Gateway', name: 'hello-gw' });
     expect(s.blockers.size()).toBe(1);
-    await eventually('gateway followed', async () => s.api.requests('GET', '/gateways').find((r) => r.query.get('fieldSelector') === 'metadata.name=hello-gw'));
+    await eventually('gateway followed', async () =>
+      s.api.requests('GET', '/gateways').find((r) => r.query.get('fieldSelector') === 'metadata.name=hello-gw'),
+    );
   });
 });

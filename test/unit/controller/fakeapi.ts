@@ -63,7 +63,10 @@ export class FakeApiServer {
     const key = keyOf(plural, obj.metadata.namespace, obj.metadata.name);
     const existed = this.objects.has(key);
     this.version += 1;
-    const stored = { ...obj, metadata: { uid: `${obj.metadata.name}-uid`, ...obj.metadata, resourceVersion: String(this.version) } } as Obj;
+    const stored = {
+      ...obj,
+      metadata: { uid: `${obj.metadata.name}-uid`, ...obj.metadata, resourceVersion: String(this.version) },
+    } as Obj;
     this.objects.set(key, stored);
     this.notify(plural, existed ? 'MODIFIED' : 'ADDED', stored);
     return stored;
@@ -96,7 +99,8 @@ export class FakeApiServer {
         status(res, 500, 'InternalError', 'no authorizer');
         return;
       }
-      const attrs = (req.body as { spec: { resourceAttributes: { resource: string; subresource?: string } } }).spec.resourceAttributes;
+      const attrs = (req.body as { spec: { resourceAttributes: { resource: string; subresource?: string } } }).spec
+        .resourceAttributes;
       json(res, 201, { status: { allowed: !this.denied.has(attrs.resource) } });
       return;
     }
@@ -105,7 +109,13 @@ export class FakeApiServer {
     if (req.method === 'GET' && !p.name) {
       if (q('watch') === 'true') {
         res.writeHead(200, { 'Content-Type': 'application/json' });
-        const w: Watcher = { plural: p.plural, namespace: p.namespace, labelSelector: q('labelSelector'), fieldSelector: q('fieldSelector'), res };
+        const w: Watcher = {
+          plural: p.plural,
+          namespace: p.namespace,
+          labelSelector: q('labelSelector'),
+          fieldSelector: q('fieldSelector'),
+          res,
+        };
         this.watchers.add(w);
         res.on('close', () => this.watchers.delete(w));
         return;
@@ -118,7 +128,13 @@ export class FakeApiServer {
     const existing = this.objects.get(key);
     const body = req.body as Obj;
     const notFound = () => status(res, 404, 'NotFound', `${p.plural} "${p.name ?? ''}" not found`);
-    const conflict = () => status(res, 409, 'Conflict', 'the object has been modified; please apply your changes to the latest version and try again');
+    const conflict = () =>
+      status(
+        res,
+        409,
+        'Conflict',
+        'the object has been modified; please apply your changes to the latest version and try again',
+      );
     switch (req.method) {
       case 'GET':
         if (!existing) notFound();
@@ -126,12 +142,22 @@ export class FakeApiServer {
         return;
       case 'POST':
         if (existing) status(res, 409, 'AlreadyExists', `${p.plural} "${body.metadata.name}" already exists`);
-        else json(res, 201, this.put(p.plural, { ...body, metadata: { ...body.metadata, namespace: p.namespace ?? '', generation: 1 } }));
+        else
+          json(
+            res,
+            201,
+            this.put(p.plural, {
+              ...body,
+              metadata: { ...body.metadata, namespace: p.namespace ?? '', generation: 1 },
+            }),
+          );
         return;
       case 'PUT':
         if (!existing) notFound();
-        else if (body.metadata.resourceVersion && body.metadata.resourceVersion !== existing.metadata.resourceVersion) conflict();
-        else json(res, 200, this.put(p.plural, p.subresource === 'status' ? { ...existing, status: body.status } : body));
+        else if (body.metadata.resourceVersion && body.metadata.resourceVersion !== existing.metadata.resourceVersion)
+          conflict();
+        else
+          json(res, 200, this.put(p.plural, p.subresource === 'status' ? { ...existing, status: body.status } : body));
         return;
       case 'PATCH': {
         const meta = (body as { metadata?: { finalizers?: string[] | null; resourceVersion?: string } }).metadata ?? {};
@@ -139,7 +165,14 @@ export class FakeApiServer {
         else if (meta.resourceVersion && meta.resourceVersion !== existing.metadata.resourceVersion) conflict();
         else {
           const { finalizers: _f, ...rest } = existing.metadata;
-          json(res, 200, this.put(p.plural, { ...existing, metadata: { ...rest, ...(meta.finalizers?.length ? { finalizers: meta.finalizers } : {}) } }));
+          json(
+            res,
+            200,
+            this.put(p.plural, {
+              ...existing,
+              metadata: { ...rest, ...(meta.finalizers?.length ? { finalizers: meta.finalizers } : {}) },
+            }),
+          );
         }
         return;
       }
@@ -160,7 +193,8 @@ export class FakeApiServer {
 
   private notify(plural: string, type: string, obj: Obj): void {
     for (const w of this.watchers) {
-      if (w.plural === plural && matches(obj, w.namespace, w.labelSelector, w.fieldSelector)) w.res.write(`${JSON.stringify({ type, object: obj })}\n`);
+      if (w.plural === plural && matches(obj, w.namespace, w.labelSelector, w.fieldSelector))
+        w.res.write(`${JSON.stringify({ type, object: obj })}\n`);
     }
   }
 }
@@ -182,7 +216,12 @@ function parse(path: string): Parsed {
 }
 
 /** Equality and existence label selectors, and `metadata.name=` field selectors: what the controller sends. */
-function matches(o: Obj, namespace: string | undefined, labelSelector: string | undefined, fieldSelector: string | undefined): boolean {
+function matches(
+  o: Obj,
+  namespace: string | undefined,
+  labelSelector: string | undefined,
+  fieldSelector: string | undefined,
+): boolean {
   if (namespace && o.metadata.namespace !== namespace) return false;
   const labels = o.metadata.labels ?? {};
   for (const term of (labelSelector ?? '').split(',').filter(Boolean)) {

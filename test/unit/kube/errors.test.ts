@@ -34,7 +34,14 @@ const exists = apiError(409, status(409, 'AlreadyExists', 'virtualservices "hell
 const forbidden = apiError(403, status(403, 'Forbidden', 'secrets is forbidden: User "x" cannot list'));
 const invalid = apiError(422, status(422, 'Invalid', 'spec.http[0].route: Required value'));
 const expired = apiError(410, status(410, 'Expired', 'too old resource version: 1 (42)'));
-const inStreamGone = { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 410, reason: 'Gone', message: 'too old' };
+const inStreamGone = {
+  kind: 'Status',
+  apiVersion: 'v1',
+  status: 'Failure',
+  code: 410,
+  reason: 'Gone',
+  message: 'too old',
+};
 const refused = new FetchError('request to https://127.0.0.1:6443/api failed, reason: connect ECONNREFUSED', 'system', {
   code: 'ECONNREFUSED',
 } as NodeJS.ErrnoException);
@@ -48,13 +55,28 @@ describe('error classification', () => {
     { name: 'ApiException 422', err: invalid, code: 422, yes: [isInvalid] },
     { name: 'ApiException 410 Expired', err: expired, code: 410, yes: [isGone] },
     { name: 'ApiException 404 without body', err: apiError(404, undefined), code: 404, yes: [isNotFound] },
-    { name: 'ApiException 409 with non-JSON body', err: apiError(409, 'oops'), code: 409, yes: [isConflict, isAlreadyExists] },
-    { name: 'ApiException with parsed body', err: apiError(404, JSON.parse(status(404, 'NotFound', 'x'))), code: 404, yes: [isNotFound] },
+    {
+      name: 'ApiException 409 with non-JSON body',
+      err: apiError(409, 'oops'),
+      code: 409,
+      yes: [isConflict, isAlreadyExists],
+    },
+    {
+      name: 'ApiException with parsed body',
+      err: apiError(404, JSON.parse(status(404, 'NotFound', 'x'))),
+      code: 404,
+      yes: [isNotFound],
+    },
     { name: 'watch HTTP 410', err: watchError(410, 'Gone'), code: 410, yes: [isGone] },
     { name: 'watch HTTP 403', err: watchError(403, 'Forbidden'), code: 403, yes: [isForbidden] },
     { name: 'in-stream ERROR Status 410', err: inStreamGone, code: 410, yes: [isGone] },
     { name: 'network error', err: refused, code: undefined, yes: [isNetworkError] },
-    { name: 'node socket error', err: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), code: undefined, yes: [isNetworkError] },
+    {
+      name: 'node socket error',
+      err: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }),
+      code: undefined,
+      yes: [isNetworkError],
+    },
     { name: 'plain error', err: new Error('x'), code: undefined, yes: [] },
     { name: 'undefined', err: undefined, code: undefined, yes: [] },
     { name: 'string', err: 'boom', code: undefined, yes: [] },
@@ -92,9 +114,28 @@ describe('error classification', () => {
 
 describe('too large to store, unauthorized', () => {
   test.each([
-    ['413 from the body limit', apiError(413, status(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728')), true],
-    ['etcd\'s request limit passed through as 500', apiError(500, status(500, 'InternalError', 'etcdserver: request is too large')), true],
-    ['gRPC ResourceExhausted', apiError(500, status(500, 'InternalError', 'rpc error: code = ResourceExhausted desc = trying to send message larger than max')), true],
+    [
+      '413 from the body limit',
+      apiError(413, status(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728')),
+      true,
+    ],
+    [
+      "etcd's request limit passed through as 500",
+      apiError(500, status(500, 'InternalError', 'etcdserver: request is too large')),
+      true,
+    ],
+    [
+      'gRPC ResourceExhausted',
+      apiError(
+        500,
+        status(
+          500,
+          'InternalError',
+          'rpc error: code = ResourceExhausted desc = trying to send message larger than max',
+        ),
+      ),
+      true,
+    ],
     ['another 500', apiError(500, status(500, 'InternalError', 'etcd hiccup')), false],
     ['a conflict', conflict, false],
   ])('%s', (_what, err, expected) => {
@@ -109,7 +150,10 @@ describe('too large to store, unauthorized', () => {
 describe('errorMessage', () => {
   test('uses the Status message, not the body or headers', () => {
     const secretBody = JSON.stringify({
-      kind: 'Status', code: 422, reason: 'Invalid', message: 'Secret "tls" is invalid: data[tls.key]: Invalid value',
+      kind: 'Status',
+      code: 422,
+      reason: 'Invalid',
+      message: 'Secret "tls" is invalid: data[tls.key]: Invalid value',
       details: { causes: [{ message: 'c2VjcmV0LWtleS1tYXRlcmlhbA==' }] },
     });
     const err = new ApiException(422, 'Unsuccessful HTTP Request', secretBody, { authorization: 'Bearer abc' });

@@ -62,7 +62,9 @@ describe('EventRecorder', () => {
     await rec.record(kingress, 'Warning', 'UpdateFailed', 'boom');
     await rec.record(kingress, 'Warning', 'UpdateFailed', 'different');
     expect(sink.created).toHaveLength(2);
-    expect(sink.patched).toEqual([{ name: sink.created[0]?.metadata.name, patch: { count: 2, lastTimestamp: '1970-01-01T00:00:01Z' } }]);
+    expect(sink.patched).toEqual([
+      { name: sink.created[0]?.metadata.name, patch: { count: 2, lastTimestamp: '1970-01-01T00:00:01Z' } },
+    ]);
     await clock.advance(60_000);
     await rec.record(kingress, 'Warning', 'UpdateFailed', 'boom');
     expect(sink.created).toHaveLength(3);
@@ -79,7 +81,12 @@ describe('EventRecorder', () => {
 
   test('failures are reported to the callback, never thrown', async () => {
     const sink = new FakeSink();
-    sink.fail = new ApiException(403, 'x', JSON.stringify({ code: 403, reason: 'Forbidden', message: 'events is forbidden' }), {});
+    sink.fail = new ApiException(
+      403,
+      'x',
+      JSON.stringify({ code: 403, reason: 'Forbidden', message: 'events is forbidden' }),
+      {},
+    );
     const seen: string[] = [];
     const rec = new EventRecorder(sink, {
       onError: (_err, summary) => {

@@ -4,7 +4,11 @@ import { FollowedSecrets } from '../../../src/kube/followed-secrets.js';
 import { Informer, type ListWatchSource } from '../../../src/kube/informer.js';
 import type { KubeObject } from '../../../src/kube/types.js';
 
-const secret = (ns: string, name: string, rv: string): KubeObject => ({ apiVersion: 'v1', kind: 'Secret', metadata: { namespace: ns, name, resourceVersion: rv } });
+const secret = (ns: string, name: string, rv: string): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Secret',
+  metadata: { namespace: ns, name, resourceVersion: rv },
+});
 
 /** One Secret's list+watch, as `fieldSelector=metadata.name=<name>` serves it: the test pushes its events. */
 class OneSecret implements ListWatchSource<KubeObject> {
@@ -18,7 +22,11 @@ class OneSecret implements ListWatchSource<KubeObject> {
   }
   async watch(_rv: string, _t: number, onEvent: (type: string, obj: unknown) => void) {
     this.push = onEvent;
-    return { abort: () => { this.stopped = true; } };
+    return {
+      abort: () => {
+        this.stopped = true;
+      },
+    };
   }
 }
 
@@ -32,9 +40,16 @@ function setup(existing: Record<string, KubeObject[]> = {}, listError?: unknown)
       source.listError = listError;
       sources.set(`${ref.namespace}/${ref.name}`, source);
       started.push(`${ref.namespace}/${ref.name}`);
-      return new Informer(source, { resyncMs: 0, minBackoffMs: 5, maxBackoffMs: 5, watchTimeoutSeconds: () => 1, watchdogGraceMs: 0 });
+      return new Informer(source, {
+        resyncMs: 0,
+        minBackoffMs: 5,
+        maxBackoffMs: 5,
+        watchTimeoutSeconds: () => 1,
+        watchdogGraceMs: 0,
+      });
     },
-    onChange: (obj) => changes.push(`${obj.metadata?.namespace}/${obj.metadata?.name}@${obj.metadata?.resourceVersion}`),
+    onChange: (obj) =>
+      changes.push(`${obj.metadata?.namespace}/${obj.metadata?.name}@${obj.metadata?.resourceVersion}`),
     syncTimeoutMs: 200,
   });
   return { followed, sources, changes, started };

@@ -66,7 +66,8 @@ function setup(opts: { resyncMs?: number; watchdogGraceMs?: number } = {}) {
   const events: string[] = [];
   informer.addHandlers({
     add: (o) => events.push(`add ${o.metadata?.name}@${o.metadata?.resourceVersion}`),
-    update: (a, b) => events.push(`update ${b.metadata?.name}@${a.metadata?.resourceVersion}->${b.metadata?.resourceVersion}`),
+    update: (a, b) =>
+      events.push(`update ${b.metadata?.name}@${a.metadata?.resourceVersion}->${b.metadata?.resourceVersion}`),
     delete: (o) => events.push(`delete ${o.metadata?.name}`),
     resync: () => events.push('resync'),
   });
@@ -144,7 +145,9 @@ describe('Informer', () => {
     events.length = 0;
     source.items = [obj('a', 'keep', '1'), obj('a', 'change', '7'), obj('a', 'new', '8')];
     source.rv = '9';
-    source.last().onEvent('ERROR', { kind: 'Status', code: 410, reason: 'Expired', message: 'too old resource version' });
+    source
+      .last()
+      .onEvent('ERROR', { kind: 'Status', code: 410, reason: 'Expired', message: 'too old resource version' });
     await clock.advance(0);
     expect(source.lists).toBe(2);
     expect(events).toEqual(['delete vanish', 'update change@1->7', 'add new@8']);
@@ -185,10 +188,17 @@ describe('Informer', () => {
     await informer.stop();
   });
 
-  test('a forbidden list fails waitForSync at once, naming the informer and the server\'s reason; it keeps retrying', async () => {
+  test("a forbidden list fails waitForSync at once, naming the informer and the server's reason; it keeps retrying", async () => {
     const { clock, source, informer } = setup();
-    source.listError = { code: 403, body: JSON.stringify({ kind: 'Status', code: 403, reason: 'Forbidden',
-      message: 'ingresses.networking.internal.knative.dev is forbidden: User "x" cannot list resource "ingresses"' }) };
+    source.listError = {
+      code: 403,
+      body: JSON.stringify({
+        kind: 'Status',
+        code: 403,
+        reason: 'Forbidden',
+        message: 'ingresses.networking.internal.knative.dev is forbidden: User "x" cannot list resource "ingresses"',
+      }),
+    };
     const waiting = informer.waitForSync(60_000);
     informer.start();
     await expect(waiting).rejects.toThrow(/^informer: 403 Forbidden: .*cannot list resource "ingresses"/);

@@ -4,7 +4,12 @@ import { type Lease, LeaderElector, leaderIdentity, type LeaseStore, microTime }
 import { FakeClock } from './fakeclock.js';
 
 function conflict(): ApiException<string> {
-  const body = JSON.stringify({ kind: 'Status', code: 409, reason: 'Conflict', message: 'the object has been modified' });
+  const body = JSON.stringify({
+    kind: 'Status',
+    code: 409,
+    reason: 'Conflict',
+    message: 'the object has been modified',
+  });
   return new ApiException(409, 'Unsuccessful HTTP Request', body, {});
 }
 
@@ -139,7 +144,11 @@ describe('LeaderElector', () => {
   test('rejects timings that cannot work', () => {
     const leases = new MemoryLeases();
     const base = {
-      namespace: 'ns', name: 'n', identity: 'a', onStartedLeading: () => undefined, onStoppedLeading: () => undefined,
+      namespace: 'ns',
+      name: 'n',
+      identity: 'a',
+      onStartedLeading: () => undefined,
+      onStoppedLeading: () => undefined,
     };
     expect(() => new LeaderElector(leases.storeFor('a'), { ...base, leaseDurationMs: 10_000 })).toThrow();
     expect(() => new LeaderElector(leases.storeFor('a'), { ...base, retryPeriodMs: 10_000 })).toThrow();

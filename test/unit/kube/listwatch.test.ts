@@ -37,7 +37,11 @@ afterEach(async () => {
   await stub.stop();
 });
 
-function watchStream(res: http.ServerResponse, events: Array<{ type: string; object: unknown }>, keepOpen: boolean): void {
+function watchStream(
+  res: http.ServerResponse,
+  events: Array<{ type: string; object: unknown }>,
+  keepOpen: boolean,
+): void {
   res.writeHead(200, { 'Content-Type': 'application/json' });
   for (const e of events) res.write(`${JSON.stringify(e)}\n`);
   if (keepOpen) openWatches.push(res);
@@ -52,7 +56,11 @@ describe('createInformer over the REST list and watch', () => {
         watches += 1;
         watchStream(res, [{ type: 'ADDED', object: cm('config-istio', '12') }], true);
       } else if (!req.query.get('continue')) {
-        json(res, 200, { kind: 'ConfigMapList', metadata: { resourceVersion: '10', continue: 'page2' }, items: [cm('a', '3')] });
+        json(res, 200, {
+          kind: 'ConfigMapList',
+          metadata: { resourceVersion: '10', continue: 'page2' },
+          items: [cm('a', '3')],
+        });
       } else {
         json(res, 200, { kind: 'ConfigMapList', metadata: { resourceVersion: '10' }, items: [cm('b', '4')] });
       }
@@ -87,9 +95,13 @@ describe('createInformer over the REST list and watch', () => {
   });
 
   test('cached objects carry no managedFields, listed or watched', async () => {
-    const managed = (o: KubeObject) => ({ ...o, metadata: { ...o.metadata, managedFields: [{ manager: 'kubectl', operation: 'Apply' }] } });
+    const managed = (o: KubeObject) => ({
+      ...o,
+      metadata: { ...o.metadata, managedFields: [{ manager: 'kubectl', operation: 'Apply' }] },
+    });
     stub.handler = (req, res) => {
-      if (req.query.get('watch') === 'true') watchStream(res, [{ type: 'ADDED', object: managed(cm('watched', '12')) }], true);
+      if (req.query.get('watch') === 'true')
+        watchStream(res, [{ type: 'ADDED', object: managed(cm('watched', '12')) }], true);
       else json(res, 200, { metadata: { resourceVersion: '10' }, items: [managed(cm('listed', '3'))] });
     };
     informer = createInformer(rest, CONFIG_MAP, { namespace: 'knative-serving' });
@@ -109,7 +121,10 @@ describe('createInformer over the REST list and watch', () => {
     stub.handler = (req, res) => {
       if (req.query.get('watch') !== 'true') {
         lists += 1;
-        json(res, 200, { metadata: { resourceVersion: String(lists * 100) }, items: lists === 1 ? [cm('old', '1')] : [] });
+        json(res, 200, {
+          metadata: { resourceVersion: String(lists * 100) },
+          items: lists === 1 ? [cm('old', '1')] : [],
+        });
         return;
       }
       watches += 1;
@@ -121,7 +136,8 @@ describe('createInformer over the REST list and watch', () => {
     const deleted: string[] = [];
     informer = createInformer(rest, KINGRESS, {
       minBackoffMs: 20,
-      onError: (err, phase) => errors.push(phase === 'relist' ? phase : String((err as { statusCode?: number }).statusCode)),
+      onError: (err, phase) =>
+        errors.push(phase === 'relist' ? phase : String((err as { statusCode?: number }).statusCode)),
     });
     informer.addHandlers({ delete: (o) => deleted.push(o.metadata?.name ?? '') });
     informer.start();

@@ -292,7 +292,12 @@ describe('WorkQueue', () => {
         if (key === 'ns/bad' && calls === 1) throw new Error('sync');
         return Promise.resolve();
       },
-      { clock, onError: () => { throw new Error('logger broke'); } },
+      {
+        clock,
+        onError: () => {
+          throw new Error('logger broke');
+        },
+      },
     );
     q.start();
     q.add('ns/bad');

@@ -63,7 +63,10 @@ describe('KubeWriter', () => {
   });
 
   test('mergePatchMetadata sends a merge patch of metadata only', async () => {
-    await writer.mergePatchMetadata(refOf(kingress), { finalizers: ['ingresses.networking.internal.knative.dev'], resourceVersion: '5' });
+    await writer.mergePatchMetadata(refOf(kingress), {
+      finalizers: ['ingresses.networking.internal.knative.dev'],
+      resourceVersion: '5',
+    });
     await writer.mergePatchMetadata(refOf(kingress), { finalizers: null, labels: { x: null } });
     expect(stub.seen[0]).toMatchObject({
       method: 'PATCH',
@@ -77,7 +80,9 @@ describe('KubeWriter', () => {
 
   test('delete ignores NotFound and can carry preconditions', async () => {
     stub.handler = (req, res) =>
-      req.path.endsWith('/gone') ? status(res, 404, 'NotFound', 'secrets "gone" not found') : json(res, 200, { kind: 'Status' });
+      req.path.endsWith('/gone')
+        ? status(res, 404, 'NotFound', 'secrets "gone" not found')
+        : json(res, 200, { kind: 'Status' });
     const secret = { apiVersion: 'v1', kind: 'Secret', namespace: 'higress-system', name: 'copy' };
     await expect(writer.delete(secret, { uid: 'u-1' })).resolves.toBe(true);
     await expect(writer.delete({ ...secret, name: 'gone' })).resolves.toBe(false);
@@ -106,7 +111,9 @@ describe('KubeWriter', () => {
   test('unknown kinds and missing names are refused without a request', async () => {
     const deployment = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x', namespace: 'y' } };
     await expect(writer.create(deployment)).rejects.toThrow('unsupported kind');
-    await expect(writer.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x' } })).rejects.toThrow('namespace');
+    await expect(writer.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x' } })).rejects.toThrow(
+      'namespace',
+    );
     expect(stub.seen).toHaveLength(0);
     expect(writer.writeCount()).toBe(0);
   });
@@ -123,14 +130,17 @@ describe('KubeReader', () => {
   test('get returns undefined for NotFound; list passes selectors', async () => {
     stub.handler = (req, res) => {
       if (req.path.endsWith('/missing')) status(res, 404, 'NotFound', 'nope');
-      else if (req.path.endsWith('/secrets')) json(res, 200, { kind: 'SecretList', items: [{ metadata: { name: 's' } }] });
+      else if (req.path.endsWith('/secrets'))
+        json(res, 200, { kind: 'SecretList', items: [{ metadata: { name: 's' } }] });
       else json(res, 200, { kind: 'Secret', metadata: { name: 'tls', creationTimestamp: '2024-01-01T00:00:00Z' } });
     };
     const reader = new KubeReader(rest);
     const ref = { apiVersion: 'v1', kind: 'Secret', namespace: 'ns', name: 'tls' };
     const got = await reader.get<{ metadata: { name: string; creationTimestamp: string } }>(ref);
     expect(got?.metadata.creationTimestamp).toBe('2024-01-01T00:00:00Z');
-    await expect(reader.get({ apiVersion: 'v1', kind: 'Secret', namespace: 'ns', name: 'missing' })).resolves.toBeUndefined();
+    await expect(
+      reader.get({ apiVersion: 'v1', kind: 'Secret', namespace: 'ns', name: 'missing' }),
+    ).resolves.toBeUndefined();
     const { SECRET } = await import('../../../src/kube/resources.js');
     const items = await reader.list(SECRET, { namespace: 'ns', labelSelector: 'a=b' });
     expect(items).toHaveLength(1);

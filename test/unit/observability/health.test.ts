@@ -1,12 +1,22 @@
 import { describe, test, expect } from '@jest/globals';
 import { createServer, type AddressInfo, type Server } from 'node:net';
-import { readyWhen, startHealthServer, type HealthServer, type HealthServerOptions, type Readiness } from '../../../src/observability/health.js';
+import {
+  readyWhen,
+  startHealthServer,
+  type HealthServer,
+  type HealthServerOptions,
+  type Readiness,
+} from '../../../src/observability/health.js';
 import { parseListenAddress } from '../../../src/observability/address.js';
 import { Metrics } from '../../../src/observability/metrics.js';
 
 const LOCAL = '127.0.0.1:0';
 
-async function get(port: number, path: string, method = 'GET'): Promise<{ status: number; body: string; type: string | null }> {
+async function get(
+  port: number,
+  path: string,
+  method = 'GET',
+): Promise<{ status: number; body: string; type: string | null }> {
   const res = await fetch(`http://127.0.0.1:${port}${path}`, { method, signal: AbortSignal.timeout(5000) });
   return { status: res.status, body: await res.text(), type: res.headers.get('content-type') };
 }
@@ -45,16 +55,17 @@ async function withServer(opts: Partial<HealthServerOptions>, fn: (s: HealthServ
 }
 
 describe('one shared server (no health address)', () => {
-  test('/metrics serves Prometheus text with our and process metrics', () => withServer({}, async (s) => {
-    expect(s.healthPort).toBe(s.metricsPort);
-    expect(s.metricsPort).toBeGreaterThan(0);
-    const res = await get(s.metricsPort, '/metrics');
-    expect(res.status).toBe(200);
-    expect(res.type).toMatch(/^text\/plain; version=0\.0\.4/);
-    expect(res.body).toContain('net_higress_reconcile_total{result="success"} 0');
-    expect(res.body).toContain('net_higress_workqueue_depth');
-    expect(res.body).toMatch(/^process_open_fds \d+$/m);
-  }));
+  test('/metrics serves Prometheus text with our and process metrics', () =>
+    withServer({}, async (s) => {
+      expect(s.healthPort).toBe(s.metricsPort);
+      expect(s.metricsPort).toBeGreaterThan(0);
+      const res = await get(s.metricsPort, '/metrics');
+      expect(res.status).toBe(200);
+      expect(res.type).toMatch(/^text\/plain; version=0\.0\.4/);
+      expect(res.body).toContain('net_higress_reconcile_total{result="success"} 0');
+      expect(res.body).toContain('net_higress_workqueue_depth');
+      expect(res.body).toMatch(/^process_open_fds \d+$/m);
+    }));
 
   test('/healthz follows isAlive', async () => {
     let alive = true;
@@ -78,17 +89,23 @@ describe('one shared server (no health address)', () => {
     });
   });
 
-  test('query strings are ignored, unknown paths are 404, other methods 405, HEAD works', () => withServer({}, async (s) => {
-    expect((await get(s.healthPort, '/readyz?verbose')).status).toBe(200);
-    expect((await get(s.healthPort, '/nope')).status).toBe(404);
-    expect((await get(s.healthPort, '/toString')).status).toBe(404);
-    expect((await get(s.healthPort, '/healthz', 'POST')).status).toBe(405);
-    expect(await get(s.healthPort, '/healthz', 'HEAD')).toMatchObject({ status: 200, body: '' });
-  }));
+  test('query strings are ignored, unknown paths are 404, other methods 405, HEAD works', () =>
+    withServer({}, async (s) => {
+      expect((await get(s.healthPort, '/readyz?verbose')).status).toBe(200);
+      expect((await get(s.healthPort, '/nope')).status).toBe(404);
+      expect((await get(s.healthPort, '/toString')).status).toBe(404);
+      expect((await get(s.healthPort, '/healthz', 'POST')).status).toBe(405);
+      expect(await get(s.healthPort, '/healthz', 'HEAD')).toMatchObject({ status: 200, body: '' });
+    }));
 
   test('a failing check or scrape answers 500 and the server keeps serving', async () => {
-    const metrics = { contentType: 'text/plain', metricsText: (): Promise<string> => Promise.reject(new Error('registry broke')) };
-    const isReady = (): Readiness => { throw new Error('informer gone'); };
+    const metrics = {
+      contentType: 'text/plain',
+      metricsText: (): Promise<string> => Promise.reject(new Error('registry broke')),
+    };
+    const isReady = (): Readiness => {
+      throw new Error('informer gone');
+    };
     await withServer({ metrics, isReady }, async (s) => {
       expect(await get(s.metricsPort, '/metrics')).toMatchObject({ status: 500, body: 'error: registry broke\n' });
       expect(await get(s.healthPort, '/readyz')).toMatchObject({ status: 500, body: 'error: informer gone\n' });
@@ -98,18 +115,24 @@ describe('one shared server (no health address)', () => {
 });
 
 describe('separate servers', () => {
-  test('metrics and health on their own ports, each serving only its paths', () => withServer({ healthAddress: LOCAL }, async (s) => {
-    expect(s.healthPort).not.toBe(s.metricsPort);
-    expect((await get(s.metricsPort, '/metrics')).status).toBe(200);
-    expect((await get(s.metricsPort, '/healthz')).status).toBe(404);
-    expect((await get(s.healthPort, '/healthz')).status).toBe(200);
-    expect((await get(s.healthPort, '/readyz')).status).toBe(200);
-    expect((await get(s.healthPort, '/metrics')).status).toBe(404);
-  }));
+  test('metrics and health on their own ports, each serving only its paths', () =>
+    withServer({ healthAddress: LOCAL }, async (s) => {
+      expect(s.healthPort).not.toBe(s.metricsPort);
+      expect((await get(s.metricsPort, '/metrics')).status).toBe(200);
+      expect((await get(s.metricsPort, '/healthz')).status).toBe(404);
+      expect((await get(s.healthPort, '/healthz')).status).toBe(200);
+      expect((await get(s.healthPort, '/readyz')).status).toBe(200);
+      expect((await get(s.healthPort, '/metrics')).status).toBe(404);
+    }));
 
   test('close frees both ports', async () => {
-    const s = await startHealthServer({ metricsAddress: LOCAL, healthAddress: LOCAL, metrics: new Metrics({ defaultMetrics: false }),
-      isAlive: () => true, isReady: () => ({ ready: true }) });
+    const s = await startHealthServer({
+      metricsAddress: LOCAL,
+      healthAddress: LOCAL,
+      metrics: new Metrics({ defaultMetrics: false }),
+      isAlive: () => true,
+      isReady: () => ({ ready: true }),
+    });
     await get(s.healthPort, '/healthz'); // leaves a keep-alive socket that close must not wait for
     const started = Date.now();
     await s.close();
@@ -124,9 +147,15 @@ describe('separate servers', () => {
     const free = await freePort();
     try {
       // The metrics server binds first; the health server's bind then fails.
-      await expect(startHealthServer({ metricsAddress: `127.0.0.1:${free}`, healthAddress: `127.0.0.1:${busy}`,
-        metrics: new Metrics({ defaultMetrics: false }), isAlive: () => true, isReady: () => ({ ready: true }) }))
-        .rejects.toThrow(/EADDRINUSE/);
+      await expect(
+        startHealthServer({
+          metricsAddress: `127.0.0.1:${free}`,
+          healthAddress: `127.0.0.1:${busy}`,
+          metrics: new Metrics({ defaultMetrics: false }),
+          isAlive: () => true,
+          isReady: () => ({ ready: true }),
+        }),
+      ).rejects.toThrow(/EADDRINUSE/);
       const again = await listenOn(free); // would fail with EADDRINUSE had the metrics server stayed up
       await closeNet(again);
     } finally {
@@ -135,8 +164,14 @@ describe('separate servers', () => {
   });
 
   test('an invalid address is rejected with its name', async () => {
-    await expect(startHealthServer({ metricsAddress: '9090', metrics: new Metrics({ defaultMetrics: false }),
-      isAlive: () => true, isReady: () => ({ ready: true }) })).rejects.toThrow('metrics address: "9090" is not a listen address');
+    await expect(
+      startHealthServer({
+        metricsAddress: '9090',
+        metrics: new Metrics({ defaultMetrics: false }),
+        isAlive: () => true,
+        isReady: () => ({ ready: true }),
+      }),
+    ).rejects.toThrow('metrics address: "9090" is not a listen address');
   });
 });
 

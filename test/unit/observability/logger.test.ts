@@ -1,24 +1,53 @@
 import { describe, test, expect } from '@jest/globals';
 import { Writable } from 'node:stream';
-import { createLogger, recordingLogger, silentLogger, type LogFormat, type LogLevel } from '../../../src/observability/logger.js';
+import {
+  createLogger,
+  recordingLogger,
+  silentLogger,
+  type LogFormat,
+  type LogLevel,
+} from '../../../src/observability/logger.js';
 import { REDACTED, redact } from '../../../src/observability/redact.js';
 
-function capture(level: LogLevel, format: LogFormat): { logger: ReturnType<typeof createLogger>; lines: () => string[] } {
+function capture(
+  level: LogLevel,
+  format: LogFormat,
+): { logger: ReturnType<typeof createLogger>; lines: () => string[] } {
   const chunks: string[] = [];
-  const stream = new Writable({ write(chunk: Buffer | string, _enc, done) { chunks.push(String(chunk)); done(); } });
+  const stream = new Writable({
+    write(chunk: Buffer | string, _enc, done) {
+      chunks.push(String(chunk));
+      done();
+    },
+  });
   const logger = createLogger({ level, format, stream });
-  return { logger, lines: () => chunks.join('').split('\n').filter((l) => l !== '') };
+  return {
+    logger,
+    lines: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter((l) => l !== ''),
+  };
 }
 
-const parse = (line: string | undefined): Record<string, unknown> => JSON.parse(line ?? 'null') as Record<string, unknown>;
+const parse = (line: string | undefined): Record<string, unknown> =>
+  JSON.parse(line ?? 'null') as Record<string, unknown>;
 
 // Values that must never appear in any output: plain and base64 (as a Secret's data holds it).
 const KEY_PEM = '-----BEGIN PRIVATE KEY-----MIIEv';
 const KEY_B64 = Buffer.from(KEY_PEM).toString('base64');
 const secret = {
-  apiVersion: 'v1', kind: 'Secret',
-  metadata: { name: 'tls', namespace: 'higress-system', labels: { app: 'x' },
-    annotations: { 'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify({ data: { 'tls.key': KEY_B64 } }) } },
+  apiVersion: 'v1',
+  kind: 'Secret',
+  metadata: {
+    name: 'tls',
+    namespace: 'higress-system',
+    labels: { app: 'x' },
+    annotations: {
+      'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify({ data: { 'tls.key': KEY_B64 } }),
+    },
+  },
   type: 'kubernetes.io/tls',
   data: { 'tls.key': KEY_B64, 'tls.crt': 'Y2VydA==' },
   stringData: { password: KEY_PEM },
@@ -30,7 +59,14 @@ describe('json format', () => {
     logger.info('reconciled', { kingress: 'default/hello', key: 'default/hello', writes: 2 });
     expect(lines()).toHaveLength(1);
     const line = parse(lines()[0]);
-    expect(line).toEqual({ time: expect.any(String), level: 'info', msg: 'reconciled', kingress: 'default/hello', key: 'default/hello', writes: 2 });
+    expect(line).toEqual({
+      time: expect.any(String),
+      level: 'info',
+      msg: 'reconciled',
+      kingress: 'default/hello',
+      key: 'default/hello',
+      writes: 2,
+    });
     expect(Date.parse(String(line['time']))).not.toBeNaN();
     expect(Object.keys(line).slice(0, 3)).toEqual(['time', 'level', 'msg']);
   });
@@ -67,7 +103,13 @@ describe('json format', () => {
   test('fields named like the fixed keys do not overwrite them', () => {
     const { logger, lines } = capture('info', 'json');
     logger.info('real', { msg: 'fake', level: 'error', time: 'then' });
-    expect(parse(lines()[0])).toMatchObject({ msg: 'real', level: 'info', 'field.msg': 'fake', 'field.level': 'error', 'field.time': 'then' });
+    expect(parse(lines()[0])).toMatchObject({
+      msg: 'real',
+      level: 'info',
+      'field.msg': 'fake',
+      'field.level': 'error',
+      'field.time': 'then',
+    });
   });
 
   test('errors, bigints and cycles are logged without throwing', () => {
@@ -84,7 +126,9 @@ describe('text format', () => {
     const { logger, lines } = capture('info', 'text');
     logger.child({ kingress: 'default/hello' }).warn('write failed', { reason: 'conflict on update', code: 409 });
     expect(lines()).toHaveLength(1);
-    expect(lines()[0]).toMatch(/^\d{4}-\d\d-\d\dT\S+Z WARN  write failed kingress=default\/hello reason="conflict on update" code=409$/);
+    expect(lines()[0]).toMatch(
+      /^\d{4}-\d\d-\d\dT\S+Z WARN {2}write failed kingress=default\/hello reason="conflict on update" code=409$/,
+    );
   });
 });
 
@@ -124,7 +168,12 @@ describe('redaction', () => {
 
   test('redact leaves the input untouched and keeps non-secret data', () => {
     const input = { kind: 'ConfigMap', metadata: { name: 'config-istio' }, spec: { hosts: ['a'] }, data: { x: 'y' } };
-    expect(redact(input)).toEqual({ kind: 'ConfigMap', metadata: { name: 'config-istio' }, spec: { hosts: ['a'] }, data: REDACTED });
+    expect(redact(input)).toEqual({
+      kind: 'ConfigMap',
+      metadata: { name: 'config-istio' },
+      spec: { hosts: ['a'] },
+      data: REDACTED,
+    });
     expect(input.data).toEqual({ x: 'y' });
     expect(redact(Buffer.from(KEY_PEM))).toBe(REDACTED);
     const shared = { a: 1 };
@@ -135,7 +184,12 @@ describe('redaction', () => {
 describe('test loggers', () => {
   test('silentLogger accepts every call and its children', () => {
     const log = silentLogger();
-    expect(() => { log.info('x', { data: 1 }); log.child({ a: 1 }).error('y'); log.debug('z'); log.warn('w'); }).not.toThrow();
+    expect(() => {
+      log.info('x', { data: 1 });
+      log.child({ a: 1 }).error('y');
+      log.debug('z');
+      log.warn('w');
+    }).not.toThrow();
     expect(log.child({})).toBe(log);
   });
 
@@ -143,6 +197,10 @@ describe('test loggers', () => {
     const { logger, lines } = recordingLogger();
     logger.child({ kingress: 'ns/a' }).warn('not owned', { secret });
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ level: 'warn', msg: 'not owned', fields: { kingress: 'ns/a', secret: { data: REDACTED } } });
+    expect(lines[0]).toMatchObject({
+      level: 'warn',
+      msg: 'not owned',
+      fields: { kingress: 'ns/a', secret: { data: REDACTED } },
+    });
   });
 });

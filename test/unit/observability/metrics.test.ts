@@ -13,7 +13,8 @@ const bare = (): Metrics => new Metrics({ defaultMetrics: false });
 describe('Metrics', () => {
   test('every reconcile result has a zero series before anything happens', async () => {
     const text = await bare().metricsText();
-    for (const result of RECONCILE_RESULTS) expect(sample(text, `net_higress_reconcile_total{result="${result}"}`)).toBe(0);
+    for (const result of RECONCILE_RESULTS)
+      expect(sample(text, `net_higress_reconcile_total{result="${result}"}`)).toBe(0);
     expect(sample(text, 'net_higress_probes_total{outcome="ready"}')).toBe(0);
   });
 
@@ -78,7 +79,10 @@ describe('Metrics', () => {
   test('a throwing source keeps the last value and does not fail the scrape', async () => {
     const m = bare();
     let fail = false;
-    m.setQueueDepthSource(() => { if (fail) throw new Error('queue gone'); return 7; });
+    m.setQueueDepthSource(() => {
+      if (fail) throw new Error('queue gone');
+      return 7;
+    });
     await m.metricsText();
     fail = true;
     const text = await m.metricsText();
@@ -101,7 +105,8 @@ describe('Metrics', () => {
 
   test('probe failures by cause: every cause has a zero series from the start', async () => {
     const m = bare();
-    for (const cause of PROBE_CAUSES) expect(sample(await m.metricsText(), `net_higress_probe_failures_total{cause="${cause}"}`)).toBe(0);
+    for (const cause of PROBE_CAUSES)
+      expect(sample(await m.metricsText(), `net_higress_probe_failures_total{cause="${cause}"}`)).toBe(0);
     m.countProbeFailure('unauthorized');
     m.countProbeFailure('unauthorized');
     m.countProbeFailure('not_found');

@@ -11,7 +11,12 @@ import { translate, type Desired } from '../../../src/translate/translate.js';
 import { defaultIngress, kingress, rule, split } from '../translate/fixtures.js';
 
 export function slice(name: string, ports: Array<{ name?: string; port: number }>, ips: string[]): EndpointSlice {
-  return { metadata: { name }, addressType: 'IPv4', ports, endpoints: ips.map((ip) => ({ addresses: [ip], conditions: { ready: true } })) };
+  return {
+    metadata: { name },
+    addressType: 'IPv4',
+    ports,
+    endpoints: ips.map((ip) => ({ addresses: [ip], conditions: { ready: true } })),
+  };
 }
 
 export class FakeGatewayCluster implements GatewayCluster {
@@ -53,34 +58,71 @@ export class FakeGatewayCluster implements GatewayCluster {
 /** Two gateway Services as our chart installs them: Higress's own, and the cluster-local one (80 → 8081, no port translation). */
 export function higressCluster(externalPods: string[], localPods: string[] = externalPods): FakeGatewayCluster {
   const c = new FakeGatewayCluster();
-  c.services.set('higress-system/higress-gateway', { labels: {}, ports: [{ name: 'http2', port: 80 }, { name: 'https', port: 443 }] });
-  c.services.set('higress-system/knative-local-gateway', {
-    labels: { 'experimental.istio.io/disable-gateway-port-translation': 'true' }, ports: [{ name: 'http2', port: 80 }],
+  c.services.set('higress-system/higress-gateway', {
+    labels: {},
+    ports: [
+      { name: 'http2', port: 80 },
+      { name: 'https', port: 443 },
+    ],
   });
-  c.slices.set('higress-system/higress-gateway', [slice('ext-1', [{ name: 'http2', port: 8080 }, { name: 'https', port: 8443 }], externalPods)]);
+  c.services.set('higress-system/knative-local-gateway', {
+    labels: { 'experimental.istio.io/disable-gateway-port-translation': 'true' },
+    ports: [{ name: 'http2', port: 80 }],
+  });
+  c.slices.set('higress-system/higress-gateway', [
+    slice(
+      'ext-1',
+      [
+        { name: 'http2', port: 8080 },
+        { name: 'https', port: 8443 },
+      ],
+      externalPods,
+    ),
+  ]);
   c.slices.set('higress-system/knative-local-gateway', [slice('local-1', [{ name: 'http2', port: 8081 }], localPods)]);
   c.gateways.set('knative-serving/knative-ingress-gateway', [{ port: { number: 80, protocol: 'HTTP' } }]);
   c.gateways.set('knative-serving/knative-local-gateway', [{ port: { number: 8081, protocol: 'HTTP' } }]);
   return c;
 }
 
-const CLUSTER = { clusterDomain: 'cluster.local', systemNamespace: 'knative-serving', meshVirtualService: false, clusterLocalDomainTLS: false };
+const CLUSTER = {
+  clusterDomain: 'cluster.local',
+  systemNamespace: 'knative-serving',
+  meshVirtualService: false,
+  clusterLocalDomainTLS: false,
+};
 const cert = Buffer.from(readFileSync(new URL('../../fixtures/certs/host-1.crt', import.meta.url))).toString('base64');
-const tlsSecret: Secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'tls', namespace: 'ns', uid: 'tls-uid' }, type: 'kubernetes.io/tls', data: { 'tls.crt': cert, 'tls.key': 'eA==' } };
+const tlsSecret: Secret = {
+  apiVersion: 'v1',
+  kind: 'Secret',
+  metadata: { name: 'tls', namespace: 'ns', uid: 'tls-uid' },
+  type: 'kubernetes.io/tls',
+  data: { 'tls.crt': cert, 'tls.key': 'eA==' },
+};
 
 /** KIngress `ns/hello` as Serving makes it (one external, one cluster-local rule), translated with the default config. */
 export function translated(extra: object = {}, revision = 'hello-00001'): { ing: DefaultedIngress; desired: Desired } {
   const backend = [{ splits: [split(revision, 'ns', 80, 100)] }];
-  const ing = defaultIngress(kingress('hello', 'ns', [
-    rule(['hello.ns.example.com'], 'ExternalIP', backend),
-    rule(['hello.ns', 'hello.ns.svc', 'hello.ns.svc.cluster.local'], 'ClusterLocal', backend),
-  ], { httpOption: 'Enabled', ...extra }));
-  const result = translate(ing, {
-    istio: defaultIstioConfig({ systemNamespace: 'knative-serving', clusterDomain: 'cluster.local' }),
-    gatewayService: () => ({ selector: { app: 'higress-gateway' } }),
-    secret: () => tlsSecret,
-  }, CLUSTER);
+  const ing = defaultIngress(
+    kingress(
+      'hello',
+      'ns',
+      [
+        rule(['hello.ns.example.com'], 'ExternalIP', backend),
+        rule(['hello.ns', 'hello.ns.svc', 'hello.ns.svc.cluster.local'], 'ClusterLocal', backend),
+      ],
+      { httpOption: 'Enabled', ...extra },
+    ),
+  );
+  const result = translate(
+    ing,
+    {
+      istio: defaultIstioConfig({ systemNamespace: 'knative-serving', clusterDomain: 'cluster.local' }),
+      gatewayService: () => ({ selector: { app: 'higress-gateway' } }),
+      secret: () => tlsSecret,
+    },
+    CLUSTER,
+  );
   if (!result.ok) throw new Error(result.error);
   return { ing, desired: result.value };
 }
-

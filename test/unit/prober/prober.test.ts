@@ -18,7 +18,10 @@ class FakePods {
 
   send = (target: ProbeTarget, signal: AbortSignal): Promise<ProbeResponse> => {
     this.sent.push({ target, signal });
-    if (this.hang) return new Promise((resolve) => signal.addEventListener('abort', () => resolve({ kind: 'error', timeout: false, message: 'cancelled' })));
+    if (this.hang)
+      return new Promise((resolve) =>
+        signal.addEventListener('abort', () => resolve({ kind: 'error', timeout: false, message: 'cancelled' })),
+      );
     return Promise.resolve(this.serving.get(target.podIP) ?? { kind: 'response', status: 404, hash: undefined });
   };
 
@@ -33,7 +36,14 @@ function setup(cluster: FakeGatewayCluster = higressCluster(['10.0.0.1', '10.0.0
   const ready: string[] = [];
   const metrics = new Metrics({ defaultMetrics: false });
   const logs = recordingLogger();
-  const prober = new Prober(cluster, { clusterDomain: 'cluster.local', onReady: (k) => ready.push(k), log: logs.logger, metrics, send: pods.send, clock });
+  const prober = new Prober(cluster, {
+    clusterDomain: 'cluster.local',
+    onReady: (k) => ready.push(k),
+    log: logs.logger,
+    metrics,
+    send: pods.send,
+    clock,
+  });
   return { clock, pods, ready, metrics, logs, prober, cluster };
 }
 
@@ -82,10 +92,11 @@ describe('Prober', () => {
     const { ing, desired } = translated();
     await prober.isReady(ing, desired);
     await clock.advance(1);
-    expect(pods.sent.map((s) => `${s.target.scheme}://${s.target.host}:${s.target.port} → ${s.target.podIP}:${s.target.podPort}`).sort()).toEqual([
-      'http://hello.ns.example.com:80 → 10.0.0.1:8080',
-      'http://hello.ns:8081 → 10.0.0.1:8081',
-    ]);
+    expect(
+      pods.sent
+        .map((s) => `${s.target.scheme}://${s.target.host}:${s.target.port} → ${s.target.podIP}:${s.target.podPort}`)
+        .sort(),
+    ).toEqual(['http://hello.ns.example.com:80 → 10.0.0.1:8080', 'http://hello.ns:8081 → 10.0.0.1:8081']);
   });
 
   test('a pod still serving the old hash keeps the KIngress waiting (stale)', async () => {
@@ -100,7 +111,9 @@ describe('Prober', () => {
     // After 5 s of the old hash, re-enqueued once so that the status says why it waits.
     await clock.advance(6_000);
     expect(ready).toEqual([KEY]);
-    expect(prober.explain(KEY)?.message).toMatch(/^gateway pod 10\.0\.0\.3:\d+ answered with the hash of another generation for hello\.ns\./);
+    expect(prober.explain(KEY)?.message).toMatch(
+      /^gateway pod 10\.0\.0\.3:\d+ answered with the hash of another generation for hello\.ns\./,
+    );
     expect(prober.pendingPods(KEY)).toEqual(['10.0.0.3']);
     expect(await metric(metrics, 'net_higress_probes_total{outcome="stale"}')).toBeGreaterThan(2);
     expect(await metric(metrics, 'net_higress_probe_failures_total{cause="stale"}')).toBeGreaterThan(2);
@@ -149,10 +162,15 @@ describe('Prober', () => {
 
   test('forget while targets are being listed: no probing starts', async () => {
     let release: () => void = () => undefined;
-    const gate = new Promise<void>((r) => { release = r; });
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
     const cluster = higressCluster(['10.0.0.1']);
     const service = cluster.service.bind(cluster);
-    cluster.service = async (ref) => { await gate; return service(ref); };
+    cluster.service = async (ref) => {
+      await gate;
+      return service(ref);
+    };
     const { prober, pods, clock } = setup(cluster);
     const { ing, desired } = translated();
     const pending = prober.isReady(ing, desired);
@@ -173,18 +191,24 @@ describe('Prober', () => {
     expect(prober.pendingPods(KEY)).toEqual(['10.0.0.3']);
 
     // Gone from the local gateway only: its external probe is still pending.
-    cluster.setSlices('higress-system/knative-local-gateway', [slice('local-1', [{ name: 'http2', port: 8081 }], ['10.0.0.1', '10.0.0.2'])]);
+    cluster.setSlices('higress-system/knative-local-gateway', [
+      slice('local-1', [{ name: 'http2', port: 8081 }], ['10.0.0.1', '10.0.0.2']),
+    ]);
     expect(prober.pendingPods(KEY)).toEqual(['10.0.0.3']);
     cluster.setSlices('other/unrelated', []);
     expect(ready).toEqual([]);
 
-    cluster.setSlices('higress-system/higress-gateway', [slice('ext-1', [{ name: 'http2', port: 8080 }], ['10.0.0.1', '10.0.0.2'])]);
+    cluster.setSlices('higress-system/higress-gateway', [
+      slice('ext-1', [{ name: 'http2', port: 8080 }], ['10.0.0.1', '10.0.0.2']),
+    ]);
     expect(ready).toEqual([KEY]);
     expect(await prober.isReady(ing, desired)).toBe(true);
-    expect(logs.lines.some((l) => l.msg.includes('left the endpoints') && JSON.stringify(l.fields).includes('10.0.0.3'))).toBe(true);
+    expect(
+      logs.lines.some((l) => l.msg.includes('left the endpoints') && JSON.stringify(l.fields).includes('10.0.0.3')),
+    ).toBe(true);
   });
 
-  test('a 401 (a plugin in the probe\'s way) is not ready: explained at once, announced once per cause, re-enqueued once', async () => {
+  test("a 401 (a plugin in the probe's way) is not ready: explained at once, announced once per cause, re-enqueued once", async () => {
     const { prober, pods, clock, ready, metrics } = setup(higressCluster(['10.0.0.1']));
     const { ing, desired } = translated();
     pods.serving.set('10.0.0.1', { kind: 'response', status: 401, hash: undefined });
@@ -193,7 +217,9 @@ describe('Prober', () => {
     expect(ready).toEqual([KEY]);
     const why = prober.explain(KEY);
     expect(why?.announce).toBe(true);
-    expect(why?.message).toMatch(/^gateway pod 10\.0\.0\.1:(8080|8081) answered 401 for hello\.ns\.(example\.com|svc\.cluster\.local): a Higress plugin \(key-auth\?\) rejects Knative probes — target it by route \(matchRules\.ingress\), see README$/);
+    expect(why?.message).toMatch(
+      /^gateway pod 10\.0\.0\.1:(8080|8081) answered 401 for hello\.ns\.(example\.com|svc\.cluster\.local): a Higress plugin \(key-auth\?\) rejects Knative probes — target it by route \(matchRules\.ingress\), see README$/,
+    );
     expect(prober.explain(KEY)).toEqual({ message: why?.message, announce: false });
     await clock.advance(60_000);
     // Still failing, same cause: no further re-enqueue, and the pod is still waited for.
@@ -215,7 +241,14 @@ describe('Prober', () => {
     const clock = new FakeClock();
     const pods = new FakePods();
     const ready: string[] = [];
-    const prober = new Prober(higressCluster(['10.0.0.1']), { clusterDomain: 'cluster.local', onReady: (k) => ready.push(k), log: recordingLogger().logger, send: pods.send, clock, explainAfterMs: 1000 });
+    const prober = new Prober(higressCluster(['10.0.0.1']), {
+      clusterDomain: 'cluster.local',
+      onReady: (k) => ready.push(k),
+      log: recordingLogger().logger,
+      send: pods.send,
+      clock,
+      explainAfterMs: 1000,
+    });
     const { ing, desired } = translated();
     await prober.isReady(ing, desired);
     await clock.advance(800);
@@ -226,7 +259,12 @@ describe('Prober', () => {
     expect(prober.explain(KEY)?.message).toContain('answered 404 for hello.ns.');
     expect(prober.explain(KEY)?.message).toContain('Higress has not loaded the route yet');
 
-    pods.serving.set('10.0.0.1', { kind: 'error', timeout: false, message: 'connect ECONNREFUSED 10.0.0.1:8080', code: 'ECONNREFUSED' });
+    pods.serving.set('10.0.0.1', {
+      kind: 'error',
+      timeout: false,
+      message: 'connect ECONNREFUSED 10.0.0.1:8080',
+      code: 'ECONNREFUSED',
+    });
     await clock.advance(10_000);
     expect(ready).toEqual([KEY, KEY]);
     const why = prober.explain(KEY);

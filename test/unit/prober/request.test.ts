@@ -13,7 +13,12 @@ import { eventually } from '../../harness/kube.js';
 
 // Loopback servers stand in for a gateway pod: the probe is dialled to the pod's address while Host/SNI
 // name the KIngress host, so the server sees a host that is not its own address.
-interface Seen { method?: string; url?: string; headers: http.IncomingHttpHeaders; sni?: string | false | null }
+interface Seen {
+  method?: string;
+  url?: string;
+  headers: http.IncomingHttpHeaders;
+  sni?: string | false | null;
+}
 
 let dir: string;
 let tlsOptions: { key: Buffer; cert: Buffer };
@@ -21,12 +26,39 @@ const servers: Array<http.Server | https.Server> = [];
 
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'probe-request-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-    '-subj', '/CN=probe-test', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=probe-test',
+      '-keyout',
+      path.join(dir, 'key.pem'),
+      '-out',
+      path.join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
   tlsOptions = { key: readFileSync(path.join(dir, 'key.pem')), cert: readFileSync(path.join(dir, 'cert.pem')) };
 });
 afterAll(async () => {
-  await Promise.all(servers.map((s) => new Promise((r) => { s.closeAllConnections(); s.close(r); })));
+  await Promise.all(
+    servers.map(
+      (s) =>
+        new Promise((r) => {
+          s.closeAllConnections();
+          s.close(r);
+        }),
+    ),
+  );
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -34,29 +66,49 @@ async function serve(handler: (req: http.IncomingMessage, res: http.ServerRespon
   const seen: Seen[] = [];
   let connections = 0;
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
-    seen.push({ method: req.method, url: req.url, headers: req.headers, sni: tls ? (req.socket as TLSSocket).servername : undefined });
+    seen.push({
+      method: req.method,
+      url: req.url,
+      headers: req.headers,
+      sni: tls ? (req.socket as TLSSocket).servername : undefined,
+    });
     handler(req, res);
   };
   const server = tls ? https.createServer(tlsOptions, onRequest) : http.createServer(onRequest);
-  server.on(tls ? 'secureConnection' : 'connection', () => { connections += 1; });
+  server.on(tls ? 'secureConnection' : 'connection', () => {
+    connections += 1;
+  });
   servers.push(server);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { port: (server.address() as AddressInfo).port, seen, connections: () => connections };
 }
 
-const target = (podPort: number, scheme: 'http' | 'https' = 'http'): ProbeTarget =>
-  ({ service: 'gw/svc', podIP: '127.0.0.1', podPort, scheme, host: 'hello.ns.example.com', port: scheme === 'https' ? 443 : 80 });
+const target = (podPort: number, scheme: 'http' | 'https' = 'http'): ProbeTarget => ({
+  service: 'gw/svc',
+  podIP: '127.0.0.1',
+  podPort,
+  scheme,
+  host: 'hello.ns.example.com',
+  port: scheme === 'https' ? 443 : 80,
+});
 const never = new AbortController().signal;
 
 describe('one probe on the wire', () => {
   test('GET /healthz with the Knative probe headers and Host naming the KIngress host and gateway port', async () => {
-    const s = await serve((req, res) => { res.setHeader('K-Network-Hash', String(req.headers['k-network-hash'] === 'override' ? 'abc' : 'wrong')); res.end(); });
+    const s = await serve((req, res) => {
+      res.setHeader('K-Network-Hash', String(req.headers['k-network-hash'] === 'override' ? 'abc' : 'wrong'));
+      res.end();
+    });
     expect(await sendProbe(target(s.port), never)).toEqual({ kind: 'response', status: 200, hash: 'abc' });
     expect(s.seen).toHaveLength(1);
     expect(s.seen[0]?.method).toBe('GET');
     expect(s.seen[0]?.url).toBe('/healthz');
     expect(s.seen[0]?.headers).toMatchObject({
-      host: 'hello.ns.example.com:80', 'user-agent': 'Knative-Ingress-Probe', 'k-network-probe': 'probe', 'k-network-hash': 'override', connection: 'close',
+      host: 'hello.ns.example.com:80',
+      'user-agent': 'Knative-Ingress-Probe',
+      'k-network-probe': 'probe',
+      'k-network-hash': 'override',
+      connection: 'close',
     });
   });
 
@@ -67,12 +119,18 @@ describe('one probe on the wire', () => {
   });
 
   test('a status without the hash header comes back as such', async () => {
-    const s = await serve((_req, res) => { res.statusCode = 404; res.end('no route'); });
+    const s = await serve((_req, res) => {
+      res.statusCode = 404;
+      res.end('no route');
+    });
     expect(await sendProbe(target(s.port), never)).toEqual({ kind: 'response', status: 404, hash: undefined });
   });
 
   test('HTTPS: SNI is the KIngress host and a certificate that does not match the pod is accepted', async () => {
-    const s = await serve((_req, res) => { res.setHeader('K-Network-Hash', 'h'); res.end(); }, true);
+    const s = await serve((_req, res) => {
+      res.setHeader('K-Network-Hash', 'h');
+      res.end();
+    }, true);
     expect(await sendProbe(target(s.port, 'https'), never)).toEqual({ kind: 'response', status: 200, hash: 'h' });
     expect(s.seen[0]?.sni).toBe('hello.ns.example.com');
     expect(s.seen[0]?.headers.host).toBe('hello.ns.example.com:443');
@@ -92,7 +150,12 @@ describe('one probe on the wire', () => {
     const s = await serve(() => undefined);
     const closed = servers.pop() as http.Server;
     await new Promise((r) => closed.close(r));
-    expect(await sendProbe(target(s.port), never)).toMatchObject({ kind: 'error', timeout: false, code: 'ECONNREFUSED', tls: false });
+    expect(await sendProbe(target(s.port), never)).toMatchObject({
+      kind: 'error',
+      timeout: false,
+      code: 'ECONNREFUSED',
+      tls: false,
+    });
   });
 
   test('HTTPS to a listener that does not speak TLS fails in the handshake, and says so', async () => {
@@ -105,7 +168,11 @@ describe('one probe on the wire', () => {
     const server = net.createServer((socket) => socket.destroy());
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
-      expect(await sendProbe(target((server.address() as AddressInfo).port, 'https'), never)).toMatchObject({ kind: 'error', timeout: false, tls: true });
+      expect(await sendProbe(target((server.address() as AddressInfo).port, 'https'), never)).toMatchObject({
+        kind: 'error',
+        timeout: false,
+        tls: true,
+      });
     } finally {
       await new Promise((r) => server.close(r));
     }

@@ -2,22 +2,35 @@ import { describe, test, expect } from '@jest/globals';
 import { ProbeScheduler } from '../../../src/prober/scheduler.js';
 import { FakeClock } from '../kube/fakeclock.js';
 
-interface Item { id: string }
+interface Item {
+  id: string;
+}
 
 /** A scheduler whose attempts are decided by `outcome(item, attemptNumber)`; records when each attempt started. */
-function harness(outcome: (item: Item, n: number) => boolean | Promise<boolean>, opts: ConstructorParameters<typeof ProbeScheduler>[2] = {}) {
+function harness(
+  outcome: (item: Item, n: number) => boolean | Promise<boolean>,
+  opts: ConstructorParameters<typeof ProbeScheduler>[2] = {},
+) {
   const clock = new FakeClock();
   const attempts = new Map<string, number[]>();
   const live = new Set<string>();
-  const scheduler = new ProbeScheduler<Item>(async (item) => {
-    const times = attempts.get(item.id) ?? [];
-    times.push(clock.now());
-    attempts.set(item.id, times);
-    const done = await outcome(item, times.length);
-    if (done) live.delete(item.id);
-    return done;
-  }, (item) => live.has(item.id), opts, clock);
-  const add = (id: string) => { live.add(id); scheduler.add({ id }); };
+  const scheduler = new ProbeScheduler<Item>(
+    async (item) => {
+      const times = attempts.get(item.id) ?? [];
+      times.push(clock.now());
+      attempts.set(item.id, times);
+      const done = await outcome(item, times.length);
+      if (done) live.delete(item.id);
+      return done;
+    },
+    (item) => live.has(item.id),
+    opts,
+    clock,
+  );
+  const add = (id: string) => {
+    live.add(id);
+    scheduler.add({ id });
+  };
   return { clock, attempts, live, scheduler, add };
 }
 
@@ -30,7 +43,9 @@ describe('per-item backoff', () => {
     await h.clock.advance(200_000);
     const times = h.attempts.get('a') ?? [];
     expect(times[0]).toBe(0);
-    expect(gaps(times).slice(0, 13)).toEqual([50, 100, 200, 400, 800, 1600, 3200, 6400, 12800, 25600, 30000, 30000, 30000]);
+    expect(gaps(times).slice(0, 13)).toEqual([
+      50, 100, 200, 400, 800, 1600, 3200, 6400, 12800, 25600, 30000, 30000, 30000,
+    ]);
     h.scheduler.stop();
   });
 
@@ -43,8 +58,8 @@ describe('per-item backoff', () => {
     expect(h.attempts.get('a')).toEqual([200]);
   });
 
-  test('success ends an item: no timer left; another item\'s backoff is its own', async () => {
-    const h = harness((item, n) => item.id === 'a' ? n === 3 : false);
+  test("success ends an item: no timer left; another item's backoff is its own", async () => {
+    const h = harness((item, n) => (item.id === 'a' ? n === 3 : false));
     h.add('a');
     await h.clock.advance(100);
     h.add('b');
@@ -57,7 +72,10 @@ describe('per-item backoff', () => {
   });
 
   test('a rejected attempt is retried like a failed one', async () => {
-    const h = harness((_i, n) => { if (n < 3) throw new Error('boom'); return true; });
+    const h = harness((_i, n) => {
+      if (n < 3) throw new Error('boom');
+      return true;
+    });
     h.add('a');
     await h.clock.advance(1000);
     expect(gaps(h.attempts.get('a') ?? [])).toEqual([50, 100]);
@@ -73,7 +91,7 @@ describe('per-item backoff', () => {
     expect(h.attempts.get('a')).toEqual([0, 50]);
   });
 
-  test('drop() clears a waiting item\'s timer at once', async () => {
+  test("drop() clears a waiting item's timer at once", async () => {
     const h = harness(() => false);
     h.add('a');
     await h.clock.advance(1);
@@ -88,11 +106,18 @@ describe('global limits', () => {
     const release: Array<() => void> = [];
     let inFlight = 0;
     let most = 0;
-    const h = harness(() => new Promise<boolean>((resolve) => {
-      inFlight += 1;
-      most = Math.max(most, inFlight);
-      release.push(() => { inFlight -= 1; resolve(true); });
-    }), { concurrency: 15 });
+    const h = harness(
+      () =>
+        new Promise<boolean>((resolve) => {
+          inFlight += 1;
+          most = Math.max(most, inFlight);
+          release.push(() => {
+            inFlight -= 1;
+            resolve(true);
+          });
+        }),
+      { concurrency: 15 },
+    );
     for (let i = 0; i < 40; i++) h.add(`i${i}`);
     await h.clock.advance(1);
     expect(h.scheduler.stats()).toEqual({ scheduled: 0, due: 25, active: 15 });
@@ -100,7 +125,10 @@ describe('global limits', () => {
     await h.clock.advance(1);
     expect(h.scheduler.stats().active).toBe(15);
     expect(h.attempts.size).toBe(20);
-    while (release.length > 0) { for (const r of release.splice(0)) r(); await h.clock.advance(1); }
+    while (release.length > 0) {
+      for (const r of release.splice(0)) r();
+      await h.clock.advance(1);
+    }
     expect(h.attempts.size).toBe(40);
     expect(most).toBe(15);
   });

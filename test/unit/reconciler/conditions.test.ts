@@ -5,13 +5,18 @@ import { sameStatus, StatusBuilder } from '../../../src/reconciler/status.js';
 
 let tick = 0;
 const now = () => `2026-01-01T00:00:${String(tick++).padStart(2, '0')}Z`;
-const view = (c: Conditions) => Object.fromEntries(c.list().map((x) => [x.type, [x.status, x.reason ?? '', x.message ?? '']]));
+const view = (c: Conditions) =>
+  Object.fromEntries(c.list().map((x) => [x.type, [x.status, x.reason ?? '', x.message ?? '']]));
 
 describe('Knative living condition set', () => {
   test('initialize: all Unknown, sorted by type', () => {
     const c = new Conditions(undefined, now);
     c.initialize();
-    expect(c.list().map((x) => [x.type, x.status])).toEqual([[LOAD_BALANCER_READY, 'Unknown'], [NETWORK_CONFIGURED, 'Unknown'], [READY, 'Unknown']]);
+    expect(c.list().map((x) => [x.type, x.status])).toEqual([
+      [LOAD_BALANCER_READY, 'Unknown'],
+      [NETWORK_CONFIGURED, 'Unknown'],
+      [READY, 'Unknown'],
+    ]);
   });
 
   test('initialize with Ready True adds missing dependents as True', () => {
@@ -59,7 +64,11 @@ describe('Knative living condition set', () => {
   });
 
   test('lastTransitionTime moves only when the condition changes', () => {
-    const existing: Condition[] = [{ type: READY, status: 'True', lastTransitionTime: 'then' }, { type: NETWORK_CONFIGURED, status: 'True', lastTransitionTime: 'then' }, { type: LOAD_BALANCER_READY, status: 'True', lastTransitionTime: 'then' }];
+    const existing: Condition[] = [
+      { type: READY, status: 'True', lastTransitionTime: 'then' },
+      { type: NETWORK_CONFIGURED, status: 'True', lastTransitionTime: 'then' },
+      { type: LOAD_BALANCER_READY, status: 'True', lastTransitionTime: 'then' },
+    ];
     const c = new Conditions(existing, now);
     c.initialize();
     c.markTrue(NETWORK_CONFIGURED);
@@ -86,15 +95,27 @@ describe('Knative living condition set', () => {
   });
 
   test('a new reason or message with the same status keeps the transition time', () => {
-    const c = new Conditions([{ type: READY, status: 'False', reason: 'A', message: 'a', lastTransitionTime: 'then' }], now);
+    const c = new Conditions(
+      [{ type: READY, status: 'False', reason: 'A', message: 'a', lastTransitionTime: 'then' }],
+      now,
+    );
     c.markFalse(READY, 'B', 'b');
-    expect(c.get(READY)).toEqual({ type: READY, status: 'False', reason: 'B', message: 'b', lastTransitionTime: 'then' });
+    expect(c.get(READY)).toEqual({
+      type: READY,
+      status: 'False',
+      reason: 'B',
+      message: 'b',
+      lastTransitionTime: 'then',
+    });
   });
 });
 
 describe('sameStatus', () => {
   test('transition times are volatile; everything else counts', () => {
-    const status = (t: string, reason = 'R') => ({ observedGeneration: 1, conditions: [{ type: READY, status: 'False' as const, reason, lastTransitionTime: t }] });
+    const status = (t: string, reason = 'R') => ({
+      observedGeneration: 1,
+      conditions: [{ type: READY, status: 'False' as const, reason, lastTransitionTime: t }],
+    });
     expect(sameStatus(status('a'), status('b'))).toBe(true);
     expect(sameStatus(status('a'), status('a', 'S'))).toBe(false);
     expect(sameStatus({}, status('a'))).toBe(false);
@@ -103,15 +124,23 @@ describe('sameStatus', () => {
 
 describe('StatusBuilder pre-processing', () => {
   const ing = (generation: number, observedGeneration: number, ready: boolean) => ({
-    apiVersion: 'networking.internal.knative.dev/v1alpha1' as const, kind: 'Ingress' as const,
+    apiVersion: 'networking.internal.knative.dev/v1alpha1' as const,
+    kind: 'Ingress' as const,
     metadata: { name: 'x', namespace: 'n', generation },
     spec: {},
-    status: { observedGeneration, conditions: [{ type: READY, status: ready ? 'True' as const : 'Unknown' as const, lastTransitionTime: 't' }] },
+    status: {
+      observedGeneration,
+      conditions: [{ type: READY, status: ready ? ('True' as const) : ('Unknown' as const), lastTransitionTime: 't' }],
+    },
   });
   test('a new generation resets Ready to Unknown and is observed', () => {
     const s = new StatusBuilder(ing(2, 1, true), () => new Date(0));
     expect(s.wasReady).toBe(false);
-    expect(s.conditions.get(READY)).toMatchObject({ status: 'Unknown', reason: 'NewObservedGenFailure', message: 'unsuccessfully observed a new generation' });
+    expect(s.conditions.get(READY)).toMatchObject({
+      status: 'Unknown',
+      reason: 'NewObservedGenFailure',
+      message: 'unsuccessfully observed a new generation',
+    });
     expect(s.build().observedGeneration).toBe(2);
   });
   test('ready at this generation', () => {
@@ -121,7 +150,10 @@ describe('StatusBuilder pre-processing', () => {
   test('load balancers are written when ready', () => {
     const s = new StatusBuilder(ing(1, 0, false), () => new Date(0));
     s.conditions.markTrue(NETWORK_CONFIGURED);
-    s.markLoadBalancerReady([{ domainInternal: 'higress-gateway.higress-system.svc.cluster.local' }], [{ meshOnly: true }]);
+    s.markLoadBalancerReady(
+      [{ domainInternal: 'higress-gateway.higress-system.svc.cluster.local' }],
+      [{ meshOnly: true }],
+    );
     expect(s.build()).toMatchObject({
       observedGeneration: 1,
       publicLoadBalancer: { ingress: [{ domainInternal: 'higress-gateway.higress-system.svc.cluster.local' }] },

@@ -4,29 +4,47 @@ import { jsonEqual, mapsEqual } from '../../../src/reconciler/equality.js';
 
 /** The definition: equal JSON once keys are sorted and undefined fields dropped. */
 function canonical(v: unknown): string {
-  return JSON.stringify(v, (_k, value: unknown) => {
-    if (value && typeof value === 'object' && !Array.isArray(value)) {
-      return Object.fromEntries(Object.entries(value as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
-    }
-    return value;
-  }) ?? 'undefined';
+  return (
+    JSON.stringify(v, (_k, value: unknown) => {
+      if (value && typeof value === 'object' && !Array.isArray(value)) {
+        return Object.fromEntries(
+          Object.entries(value as Record<string, unknown>)
+            .filter(([, x]) => x !== undefined)
+            .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)),
+        );
+      }
+      return value;
+    }) ?? 'undefined'
+  );
 }
 
 const json = fc.letrec((tie) => ({
-  value: fc.oneof({ depthSize: 'small' }, fc.constantFrom(null, undefined, true, false, 0, 1, '', 'a', 'b'),
-    fc.array(tie('value'), { maxLength: 3 }), fc.dictionary(fc.constantFrom('a', 'b', 'c'), tie('value'), { maxKeys: 3 })),
+  value: fc.oneof(
+    { depthSize: 'small' },
+    fc.constantFrom(null, undefined, true, false, 0, 1, '', 'a', 'b'),
+    fc.array(tie('value'), { maxLength: 3 }),
+    fc.dictionary(fc.constantFrom('a', 'b', 'c'), tie('value'), { maxKeys: 3 }),
+  ),
 })).value;
 
 /** The same data with every object's keys in reverse order. */
 function reordered(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(reordered);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reordered(x)]));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.entries(v)
+        .reverse()
+        .map(([k, x]) => [k, reordered(x)]),
+    );
   return v;
 }
 
 describe('jsonEqual', () => {
   test('agrees with comparing canonical JSON', () => {
-    fc.assert(fc.property(json, json, (a, b) => jsonEqual(a, b) === (canonical(a) === canonical(b))), { numRuns: 2000 });
+    fc.assert(
+      fc.property(json, json, (a, b) => jsonEqual(a, b) === (canonical(a) === canonical(b))),
+      { numRuns: 2000 },
+    );
   });
 
   test('key order and undefined fields do not matter; values do', () => {

@@ -6,12 +6,26 @@ const ref = { apiVersion: 'networking.istio.io/v1beta1', kind: 'VirtualService',
 
 describe('reconcile errors', () => {
   test.each([
-    ['the API server body limit', 'Request entity too large: limit is 3145728', "the API server's limit is 3145728 bytes"],
-    ['the gRPC limit towards etcd', 'rpc error: code = ResourceExhausted desc = trying to send message larger than max (2130795 vs. 2097152)', "the API server's limit is 2097152 bytes"],
-    ['etcd, no number given', 'etcdserver: request is too large', 'etcd stores at most 1572864 bytes per object by default'],
+    [
+      'the API server body limit',
+      'Request entity too large: limit is 3145728',
+      "the API server's limit is 3145728 bytes",
+    ],
+    [
+      'the gRPC limit towards etcd',
+      'rpc error: code = ResourceExhausted desc = trying to send message larger than max (2130795 vs. 2097152)',
+      "the API server's limit is 2097152 bytes",
+    ],
+    [
+      'etcd, no number given',
+      'etcdserver: request is too large',
+      'etcd stores at most 1572864 bytes per object by default',
+    ],
   ])('too large, %s: the size, the limit and what to do', (_what, server, limit) => {
     const err = tooLarge(ref, 2130525, server);
-    expect(err.message).toBe(`VirtualService ns/x-ingress is 2130525 bytes, too large to store (${limit}): ${server}; split the KIngress into smaller ones`);
+    expect(err.message).toBe(
+      `VirtualService ns/x-ingress is 2130525 bytes, too large to store (${limit}): ${server}; split the KIngress into smaller ones`,
+    );
     expect(err.details.readyReason).toBe('ObjectTooLarge');
   });
 

@@ -7,10 +7,23 @@ import type { ObjectMeta, ObjectRef } from '../../../src/api/meta.js';
 import { defaultIstioConfig, type IstioConfig } from '../../../src/config/istio.js';
 import { defaultNetworkConfig, type NetworkConfig } from '../../../src/config/network.js';
 import type {
-  ClusterState, ClusterWriter, EventType, Existing, Log, Readiness, ReconcileDeps, ReconcilerOptions, WireRef,
+  ClusterState,
+  ClusterWriter,
+  EventType,
+  Existing,
+  Log,
+  Readiness,
+  ReconcileDeps,
+  ReconcilerOptions,
+  WireRef,
 } from '../../../src/reconciler/deps.js';
 import { ReportedAnnotations } from '../../../src/reconciler/unsupported.js';
-import { INGRESS_LABEL, INGRESS_NAMESPACE_LABEL, ORIGIN_SECRET_NAME_LABEL, ORIGIN_SECRET_NAMESPACE_LABEL } from '../../../src/translate/constants.js';
+import {
+  INGRESS_LABEL,
+  INGRESS_NAMESPACE_LABEL,
+  ORIGIN_SECRET_NAME_LABEL,
+  ORIGIN_SECRET_NAMESPACE_LABEL,
+} from '../../../src/translate/constants.js';
 import { originSecretNameLabelValue } from '../../../src/translate/names.js';
 
 export const NOW = new Date('2026-01-02T03:04:05.678Z');
@@ -61,10 +74,14 @@ export interface Failure {
 
 /** An error shaped as client-node's ApiException: numeric code and a Status body. */
 export function apiError(code: number, reason: string, message: string): Error {
-  return Object.assign(new Error(`HTTP ${code}`), { code, body: JSON.stringify({ kind: 'Status', code, reason, message }) });
+  return Object.assign(new Error(`HTTP ${code}`), {
+    code,
+    body: JSON.stringify({ kind: 'Status', code, reason, message }),
+  });
 }
-export const conflict = (what = 'the object has been modified; please apply your changes to the latest version and try again'): Error =>
-  apiError(409, 'Conflict', `Operation cannot be fulfilled: ${what}`);
+export const conflict = (
+  what = 'the object has been modified; please apply your changes to the latest version and try again',
+): Error => apiError(409, 'Conflict', `Operation cannot be fulfilled: ${what}`);
 
 const keyOf = (kind: string, namespace: string, name: string) => `${kind} ${namespace}/${name}`;
 
@@ -81,7 +98,8 @@ export class FakeCluster implements ClusterState, ClusterWriter {
 
   constructor(objects: readonly Obj[] = []) {
     // As given: a row states the resourceVersion its objects were read at.
-    for (const o of objects) this.objects.set(this.key(o), { ...clone(o), ...(UNCACHED in o ? { [UNCACHED]: true as const } : {}) });
+    for (const o of objects)
+      this.objects.set(this.key(o), { ...clone(o), ...(UNCACHED in o ? { [UNCACHED]: true as const } : {}) });
   }
 
   /** The stored object, as a later read would see it. */
@@ -96,23 +114,31 @@ export class FakeCluster implements ClusterState, ClusterWriter {
   // ClusterState
 
   kingress(ref: ObjectRef): KIngress | undefined {
-    return this.cached('Ingress').find((o) => o.metadata.namespace === ref.namespace && o.metadata.name === ref.name) as KIngress | undefined;
+    return this.cached('Ingress').find(
+      (o) => o.metadata.namespace === ref.namespace && o.metadata.name === ref.name,
+    ) as KIngress | undefined;
   }
 
   kingresses(): KIngress[] {
     return this.cached('Ingress') as KIngress[];
   }
 
-  async virtualService(ref: ObjectRef, opts: { live?: boolean } = {}): Promise<Existing<VirtualService['spec']> | undefined> {
+  async virtualService(
+    ref: ObjectRef,
+    opts: { live?: boolean } = {},
+  ): Promise<Existing<VirtualService['spec']> | undefined> {
     const vs = this.get<Obj & { [UNCACHED]?: true }>('VirtualService', ref.namespace, ref.name);
-    return vs && (opts.live || !vs[UNCACHED]) ? vs as Existing<VirtualService['spec']> : undefined;
+    return vs && (opts.live || !vs[UNCACHED]) ? vs : undefined;
   }
 
   virtualServicesOf(namespace: string, ingressName: string): Array<Existing<VirtualService['spec']>> {
     return labelled(this.cached('VirtualService'), namespace, ingressName);
   }
 
-  async listVirtualServicesOf(namespace: string, ingressName: string): Promise<Array<Existing<VirtualService['spec']>>> {
+  async listVirtualServicesOf(
+    namespace: string,
+    ingressName: string,
+  ): Promise<Array<Existing<VirtualService['spec']>>> {
     return labelled(this.live('VirtualService'), namespace, ingressName);
   }
 
@@ -142,14 +168,20 @@ export class FakeCluster implements ClusterState, ClusterWriter {
   }
 
   async secretCopiesOf(namespace: string, origin: ObjectRef): Promise<Existing[]> {
-    return this.live('Secret').filter((s) => s.metadata.namespace === namespace
-      && s.metadata.labels?.[ORIGIN_SECRET_NAME_LABEL] === originSecretNameLabelValue(origin.name)
-      && s.metadata.labels[ORIGIN_SECRET_NAMESPACE_LABEL] === origin.namespace) as Existing[];
+    return this.live('Secret').filter(
+      (s) =>
+        s.metadata.namespace === namespace &&
+        s.metadata.labels?.[ORIGIN_SECRET_NAME_LABEL] === originSecretNameLabelValue(origin.name) &&
+        s.metadata.labels[ORIGIN_SECRET_NAMESPACE_LABEL] === origin.namespace,
+    );
   }
 
   secretCopiesMadeFor(ingress: ObjectRef): Existing[] {
-    return this.cached('Secret').filter((s) => s.metadata.labels?.[INGRESS_LABEL] === ingress.name
-      && s.metadata.labels[INGRESS_NAMESPACE_LABEL] === ingress.namespace) as Existing[];
+    return this.cached('Secret').filter(
+      (s) =>
+        s.metadata.labels?.[INGRESS_LABEL] === ingress.name &&
+        s.metadata.labels[INGRESS_NAMESPACE_LABEL] === ingress.namespace,
+    );
   }
 
   async gatewayService(ref: ObjectRef): Promise<{ selector: Record<string, string> } | undefined> {
@@ -162,8 +194,12 @@ export class FakeCluster implements ClusterState, ClusterWriter {
   async create<T extends object>(obj: T): Promise<T> {
     const o = obj as unknown as Obj;
     this.record('create', o, obj);
-    if (this.objects.has(this.key(o))) throw apiError(409, 'AlreadyExists', `${o.kind} "${o.metadata.name}" already exists`);
-    return this.put({ ...clone(o), metadata: { ...clone(o.metadata), uid: `${o.metadata.name}-uid`, generation: 1 } }) as unknown as T;
+    if (this.objects.has(this.key(o)))
+      throw apiError(409, 'AlreadyExists', `${o.kind} "${o.metadata.name}" already exists`);
+    return this.put({
+      ...clone(o),
+      metadata: { ...clone(o.metadata), uid: `${o.metadata.name}-uid`, generation: 1 },
+    }) as unknown as T;
   }
 
   async update<T extends object>(obj: T): Promise<T> {
@@ -186,28 +222,51 @@ export class FakeCluster implements ClusterState, ClusterWriter {
     const stored = this.objects.get(key);
     if (!stored) throw apiError(404, 'NotFound', `${ref.kind} "${ref.name}" not found`);
     if (preconditions?.uid !== undefined && preconditions.uid !== stored.metadata.uid) {
-      throw conflict(`Precondition failed: UID in precondition: ${preconditions.uid}, UID in object meta: ${stored.metadata.uid ?? ''}`);
+      throw conflict(
+        `Precondition failed: UID in precondition: ${preconditions.uid}, UID in object meta: ${stored.metadata.uid ?? ''}`,
+      );
     }
     this.objects.delete(key);
     return true;
   }
 
-  async mergePatchMetadata<T extends object>(ref: WireRef, meta: { finalizers?: string[] | null; resourceVersion?: string }): Promise<T> {
+  async mergePatchMetadata<T extends object>(
+    ref: WireRef,
+    meta: { finalizers?: string[] | null; resourceVersion?: string },
+  ): Promise<T> {
     this.recordRef('patch', ref, meta);
     const stored = this.objects.get(keyOf(ref.kind, ref.namespace, ref.name));
     if (!stored) throw apiError(404, 'NotFound', `${ref.kind} "${ref.name}" not found`);
     if (meta.resourceVersion && meta.resourceVersion !== stored.metadata.resourceVersion) throw conflict();
     const { finalizers: _f, ...metadata } = stored.metadata;
-    return this.put({ ...stored, metadata: { ...metadata, ...(meta.finalizers?.length ? { finalizers: meta.finalizers } : {}) } }) as unknown as T;
+    return this.put({
+      ...stored,
+      metadata: { ...metadata, ...(meta.finalizers?.length ? { finalizers: meta.finalizers } : {}) },
+    }) as unknown as T;
   }
 
   private record(verb: Verb, o: Obj, body: unknown): void {
-    this.recordRef(verb, { apiVersion: o.apiVersion ?? '', kind: o.kind ?? '', namespace: o.metadata.namespace ?? '', name: o.metadata.name }, clone(body));
+    this.recordRef(
+      verb,
+      {
+        apiVersion: o.apiVersion ?? '',
+        kind: o.kind ?? '',
+        namespace: o.metadata.namespace ?? '',
+        name: o.metadata.name,
+      },
+      clone(body),
+    );
   }
 
   private recordRef(verb: Verb, ref: WireRef, body: unknown): void {
-    this.writes.push({ verb, target: keyOf(ref.kind, ref.namespace, ref.name), body: body === undefined ? undefined : clone(body) });
-    const failure = this.failures.find((f) => f.verb === verb && f.kind === ref.kind && (f.name === undefined || f.name === ref.name));
+    this.writes.push({
+      verb,
+      target: keyOf(ref.kind, ref.namespace, ref.name),
+      body: body === undefined ? undefined : clone(body),
+    });
+    const failure = this.failures.find(
+      (f) => f.verb === verb && f.kind === ref.kind && (f.name === undefined || f.name === ref.name),
+    );
     if (failure) throw failure.error;
   }
 
@@ -240,12 +299,14 @@ export class FakeCluster implements ClusterState, ClusterWriter {
 }
 
 function labelled<S>(objects: Obj[], namespace: string, ingressName: string): Array<Existing<S>> {
-  return objects.filter((o) => o.metadata.namespace === namespace && o.metadata.labels?.[INGRESS_LABEL] === ingressName) as Array<Existing<S>>;
+  return objects.filter(
+    (o) => o.metadata.namespace === namespace && o.metadata.labels?.[INGRESS_LABEL] === ingressName,
+  );
 }
 
 /** JSON round trip: what crosses the wire, so no test shares objects with the code under test. */
 function clone<T>(v: T): T {
-  return v === undefined ? v : JSON.parse(JSON.stringify(v)) as T;
+  return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T);
 }
 
 export class FakeRecorder {
@@ -274,10 +335,18 @@ export class FakeReadiness implements Readiness {
 
 export class FakeLog implements Log {
   readonly lines: string[] = [];
-  debug(msg: string): void { this.lines.push(`debug ${msg}`); }
-  info(msg: string): void { this.lines.push(`info ${msg}`); }
-  warn(msg: string): void { this.lines.push(`warn ${msg}`); }
-  error(msg: string): void { this.lines.push(`error ${msg}`); }
+  debug(msg: string): void {
+    this.lines.push(`debug ${msg}`);
+  }
+  info(msg: string): void {
+    this.lines.push(`info ${msg}`);
+  }
+  warn(msg: string): void {
+    this.lines.push(`warn ${msg}`);
+  }
+  error(msg: string): void {
+    this.lines.push(`error ${msg}`);
+  }
 }
 
 export interface Fakes {
@@ -288,8 +357,15 @@ export interface Fakes {
   log: FakeLog;
 }
 
-export function fakeDeps(objects: readonly Obj[], opts: { config?: { istio: IstioConfig; network: NetworkConfig }; ready?: boolean;
-  failures?: Failure[]; annotationReports?: ReportedAnnotations } = {}): Fakes {
+export function fakeDeps(
+  objects: readonly Obj[],
+  opts: {
+    config?: { istio: IstioConfig; network: NetworkConfig };
+    ready?: boolean;
+    failures?: Failure[];
+    annotationReports?: ReportedAnnotations;
+  } = {},
+): Fakes {
   const cluster = new FakeCluster(objects);
   cluster.failures.push(...(opts.failures ?? []));
   const recorder = new FakeRecorder();

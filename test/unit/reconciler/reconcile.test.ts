@@ -2,10 +2,28 @@ import { describe, expect, test } from '@jest/globals';
 import type { IngressStatus } from '../../../src/api/kingress.js';
 import type { Result } from '../../../src/reconciler/deps.js';
 import { reconcileIngress } from '../../../src/reconciler/reconcile.js';
-import { INGRESS_LABEL, INGRESS_NAMESPACE_LABEL, KINGRESS_FINALIZER, ORIGIN_SECRET_NAME_LABEL, ORIGIN_SECRET_NAMESPACE_LABEL } from '../../../src/translate/constants.js';
+import {
+  INGRESS_LABEL,
+  INGRESS_NAMESPACE_LABEL,
+  KINGRESS_FINALIZER,
+  ORIGIN_SECRET_NAME_LABEL,
+  ORIGIN_SECRET_NAMESPACE_LABEL,
+} from '../../../src/translate/constants.js';
 import { apiError, conflict, defaultConfig, fakeDeps, uncached, type Failure, type Verb } from './fakes.js';
 import {
-  CERT, desiredFor, GATEWAY_SERVICE, ingress, KEY, NAME, NS, READY_STATUS, sharedGateway, status, stored, tlsSecret, withSpec,
+  CERT,
+  desiredFor,
+  GATEWAY_SERVICE,
+  ingress,
+  KEY,
+  NAME,
+  NS,
+  READY_STATUS,
+  sharedGateway,
+  status,
+  stored,
+  tlsSecret,
+  withSpec,
 } from './objects.js';
 
 interface Row {
@@ -45,8 +63,17 @@ const [ingressVS, ...otherVS] = plainDesired.virtualServices.map((vs) => stored(
 const vsName = ingressVS!.metadata.name;
 const readyPlain = ingress({ status: READY_STATUS });
 
-const foreignOwner = { apiVersion: 'networking.internal.knative.dev/v1alpha1', kind: 'Ingress', name: 'other', uid: 'other-uid', controller: true };
-const notOurs = <T extends { metadata: object }>(o: T): T => ({ ...o, metadata: { ...o.metadata, ownerReferences: [foreignOwner] } });
+const foreignOwner = {
+  apiVersion: 'networking.internal.knative.dev/v1alpha1',
+  kind: 'Ingress',
+  name: 'other',
+  uid: 'other-uid',
+  controller: true,
+};
+const notOurs = <T extends { metadata: object }>(o: T): T => ({
+  ...o,
+  metadata: { ...o.metadata, ownerReferences: [foreignOwner] },
+});
 
 // Redirected: a per-KIngress Gateway carries the HTTP server that redirects.
 const redirected = ingress({ httpOption: 'Redirected', status: READY_STATUS });
@@ -55,31 +82,56 @@ const ownGateway = stored(redirectedDesired.gateways[0]!);
 
 // TLS from default/tls, copied into the gateway's namespace.
 const origin = tlsSecret('tls', { 'tls.crt': CERT, 'tls.key': 'a2V5LXYy' });
-const tlsIngress = ingress({ tls: [{ hosts: ['hello.example.com'], secretName: 'tls', secretNamespace: NS }], status: READY_STATUS });
+const tlsIngress = ingress({
+  tls: [{ hosts: ['hello.example.com'], secretName: 'tls', secretNamespace: NS }],
+  status: READY_STATUS,
+});
 const tlsDesired = desiredFor(tlsIngress, [GATEWAY_SERVICE, origin]);
 const copy = tlsDesired.secretCopies[0]!;
 const copyName = copy.metadata.name;
-const tlsWorld = [GATEWAY_SERVICE, origin, ...tlsDesired.gateways.map((g) => stored(g)), ...tlsDesired.virtualServices.map((v) => stored(v))];
+const tlsWorld = [
+  GATEWAY_SERVICE,
+  origin,
+  ...tlsDesired.gateways.map((g) => stored(g)),
+  ...tlsDesired.virtualServices.map((v) => stored(v)),
+];
 
 const deleting = ingress({ deleting: true, status: READY_STATUS });
-const tlsServer = { hosts: ['hello.example.com'], port: { name: `${NS}/${NAME}:0`, number: 443, protocol: 'HTTPS' }, tls: { mode: 'SIMPLE' as const, credentialName: 'tls' } };
+const tlsServer = {
+  hosts: ['hello.example.com'],
+  port: { name: `${NS}/${NAME}:0`, number: 443, protocol: 'HTTPS' },
+  tls: { mode: 'SIMPLE' as const, credentialName: 'tls' },
+};
 const httpServer = { hosts: ['*'], port: { name: 'http', number: 80, protocol: 'HTTP' } };
 
 const copyLabels = { [ORIGIN_SECRET_NAME_LABEL]: 'tls', [ORIGIN_SECRET_NAMESPACE_LABEL]: NS };
 const ownCopy = stored({ ...copy, metadata: { ...copy.metadata } });
-const staleCopy = stored({ apiVersion: 'v1', kind: 'Secret', metadata: { name: `${NAME}-old-uid`, namespace: 'higress-system',
-  labels: { ...copyLabels, [INGRESS_LABEL]: NAME, [INGRESS_NAMESPACE_LABEL]: NS } }, data: { a: 'b' } });
+const staleCopy = stored({
+  apiVersion: 'v1',
+  kind: 'Secret',
+  metadata: {
+    name: `${NAME}-old-uid`,
+    namespace: 'higress-system',
+    labels: { ...copyLabels, [INGRESS_LABEL]: NAME, [INGRESS_NAMESPACE_LABEL]: NS },
+  },
+  data: { a: 'b' },
+});
 
 const meshOnly = desiredFor(plain, [], { ingressGateways: [], localGateways: [] });
 const annotated = ingress({ annotations: { 'higress.io/load-balance': 'round_robin' }, status: READY_STATUS });
 
 const invalid = ingress({ httpOption: 'Bogus' });
 const INVALID_MESSAGE = 'spec.httpOption: invalid value "Bogus", want "Enabled" or "Redirected"';
-const invalidStatus = status({ Ready: ['False', 'InvalidSpec', INVALID_MESSAGE], NetworkConfigured: ['False', 'InvalidSpec', INVALID_MESSAGE], LoadBalancerReady: ['Unknown'] });
+const invalidStatus = status({
+  Ready: ['False', 'InvalidSpec', INVALID_MESSAGE],
+  NetworkConfigured: ['False', 'InvalidSpec', INVALID_MESSAGE],
+  LoadBalancerReady: ['Unknown'],
+});
 
 const notOwnedVS = `notowned: owner: ${NAME} with Type *v1alpha1.Ingress does not own VirtualService: "${vsName}"`;
-const tooLargeMessage = (bytes: number) => `VirtualService ${NS}/${vsName} is ${bytes} bytes, too large to store (the API server's limit is 3145728 bytes): `
-  + '413 RequestEntityTooLarge: Request entity too large: limit is 3145728; split the KIngress into smaller ones';
+const tooLargeMessage = (bytes: number) =>
+  `VirtualService ${NS}/${vsName} is ${bytes} bytes, too large to store (the API server's limit is 3145728 bytes): ` +
+  '413 RequestEntityTooLarge: Request entity too large: limit is 3145728; split the KIngress into smaller ones';
 const vsBytes = Buffer.byteLength(JSON.stringify(plainDesired.virtualServices[0]));
 
 /** Gateways and Secret copies come before the VirtualServices: NotOwned there leaves LoadBalancerReady alone. */
@@ -87,16 +139,26 @@ function notOwnedBeforeVirtualServices(kind: string, name: string): Row['want'] 
   const error = `notowned: owner: ${NAME} with Type *v1alpha1.Ingress does not own ${kind}: "${name}"`;
   return {
     error,
-    statuses: [status({
-      Ready: ['False', 'ReconcileIngressFailed', 'Ingress reconciliation failed'],
-      NetworkConfigured: ['False', 'NotOwned', `There is an existing ${kind} "${name}" that we do not own.`],
-      LoadBalancerReady: ['True'],
-    }, { lb: true })],
+    statuses: [
+      status(
+        {
+          Ready: ['False', 'ReconcileIngressFailed', 'Ingress reconciliation failed'],
+          NetworkConfigured: ['False', 'NotOwned', `There is an existing ${kind} "${name}" that we do not own.`],
+          LoadBalancerReady: ['True'],
+        },
+        { lb: true },
+      ),
+    ],
     events: [`Warning InternalError ${error}`],
   };
 }
 
-const fail = (verb: Verb, kind: string, error: unknown, name?: string): Failure => ({ verb, kind, error, ...(name ? { name } : {}) });
+const fail = (verb: Verb, kind: string, error: unknown, name?: string): Failure => ({
+  verb,
+  kind,
+  error,
+  ...(name ? { name } : {}),
+});
 const serverError = apiError(500, 'InternalError', 'etcd is down');
 
 const rows: Row[] = [
@@ -133,11 +195,20 @@ const rows: Row[] = [
     objects: [readyPlain, notOurs(ingressVS!), ...otherVS],
     want: {
       error: notOwnedVS,
-      statuses: [status({
-        Ready: ['False', 'ReconcileIngressFailed', 'Ingress reconciliation failed'],
-        NetworkConfigured: ['False', 'NotOwned', `There is an existing VirtualService "${vsName}" that we do not own.`],
-        LoadBalancerReady: ['False', 'ReconcileVirtualServiceFailed', notOwnedVS],
-      }, { lb: true })],
+      statuses: [
+        status(
+          {
+            Ready: ['False', 'ReconcileIngressFailed', 'Ingress reconciliation failed'],
+            NetworkConfigured: [
+              'False',
+              'NotOwned',
+              `There is an existing VirtualService "${vsName}" that we do not own.`,
+            ],
+            LoadBalancerReady: ['False', 'ReconcileVirtualServiceFailed', notOwnedVS],
+          },
+          { lb: true },
+        ),
+      ],
       events: [`Warning InternalError ${notOwnedVS}`],
     },
   },
@@ -148,7 +219,17 @@ const rows: Row[] = [
   },
   {
     name: 'NotOwned Secret copy: a Secret of that name from another origin is left alone',
-    objects: [...tlsWorld, tlsIngress, stored({ ...copy, metadata: { ...copy.metadata, labels: { [ORIGIN_SECRET_NAME_LABEL]: 'theirs', [ORIGIN_SECRET_NAMESPACE_LABEL]: 'elsewhere' } } })],
+    objects: [
+      ...tlsWorld,
+      tlsIngress,
+      stored({
+        ...copy,
+        metadata: {
+          ...copy.metadata,
+          labels: { [ORIGIN_SECRET_NAME_LABEL]: 'theirs', [ORIGIN_SECRET_NAMESPACE_LABEL]: 'elsewhere' },
+        },
+      }),
+    ],
     want: notOwnedBeforeVirtualServices('Secret', copyName),
   },
   {
@@ -164,7 +245,9 @@ const rows: Row[] = [
     want: {
       patches: [[INGRESS_TARGET, [KINGRESS_FINALIZER]]],
       error: serverError.message,
-      events: [`Warning FinalizerUpdateFailed Failed to update finalizers for "${NAME}": 500 InternalError: etcd is down`],
+      events: [
+        `Warning FinalizerUpdateFailed Failed to update finalizers for "${NAME}": 500 InternalError: etcd is down`,
+      ],
     },
   },
   {
@@ -194,17 +277,25 @@ const rows: Row[] = [
     failures: [fail('update', 'VirtualService', conflict())],
     want: {
       updates: [ingressVS!],
-      error: `failed to update VirtualService: 409 Conflict: ${JSON.parse((conflict() as unknown as { body: string }).body).message}`,
+      error: `failed to update VirtualService: 409 Conflict: ${(JSON.parse((conflict() as unknown as { body: string }).body) as { message: string }).message}`,
     },
   },
   {
-    name: 'stale VirtualService and Gateway are deleted (VirtualServices first), others\' are not',
-    objects: [readyPlain, ingressVS!, ...otherVS,
+    name: "stale VirtualService and Gateway are deleted (VirtualServices first), others' are not",
+    objects: [
+      readyPlain,
+      ingressVS!,
+      ...otherVS,
       stored({ ...ingressVS!, metadata: { ...ingressVS!.metadata, name: 'hello-old' } }),
       notOurs(stored({ ...ingressVS!, metadata: { ...ingressVS!.metadata, name: 'hello-theirs' } })),
-      GATEWAY_SERVICE, ownGateway],
+      GATEWAY_SERVICE,
+      ownGateway,
+    ],
     want: {
-      deletes: [`VirtualService ${NS}/hello-old hello-old-uid`, `Gateway ${NS}/${ownGateway.metadata.name} ${ownGateway.metadata.name}-uid`],
+      deletes: [
+        `VirtualService ${NS}/hello-old hello-old-uid`,
+        `Gateway ${NS}/${ownGateway.metadata.name} ${ownGateway.metadata.name}-uid`,
+      ],
       outcome: 'done',
     },
   },
@@ -214,13 +305,20 @@ const rows: Row[] = [
     want: {
       creates: [...redirectedDesired.gateways, ...redirectedDesired.virtualServices],
       statuses: [READY_STATUS],
-      events: redirectedDesired.virtualServices.map((vs) => `Normal Created Created VirtualService "${vs.metadata.name}"`),
+      events: redirectedDesired.virtualServices.map(
+        (vs) => `Normal Created Created VirtualService "${vs.metadata.name}"`,
+      ),
       outcome: 'done',
     },
   },
   {
     name: 'changed Gateway spec is updated back',
-    objects: [redirected, GATEWAY_SERVICE, withSpec(ownGateway, { servers: [] }), ...redirectedDesired.virtualServices.map((v) => stored(v))],
+    objects: [
+      redirected,
+      GATEWAY_SERVICE,
+      withSpec(ownGateway, { servers: [] }),
+      ...redirectedDesired.virtualServices.map((v) => stored(v)),
+    ],
     want: { updates: [ownGateway], outcome: 'done' },
   },
   {
@@ -228,7 +326,13 @@ const rows: Row[] = [
     objects: [ingress({ httpOption: 'Redirected' })],
     want: {
       error: 'service "higress-gateway" not found',
-      statuses: [status({ Ready: ['Unknown', 'ReconcileIngressFailed', 'Ingress reconciliation failed'], NetworkConfigured: ['Unknown'], LoadBalancerReady: ['Unknown'] })],
+      statuses: [
+        status({
+          Ready: ['Unknown', 'ReconcileIngressFailed', 'Ingress reconciliation failed'],
+          NetworkConfigured: ['Unknown'],
+          LoadBalancerReady: ['Unknown'],
+        }),
+      ],
       events: ['Warning InternalError service "higress-gateway" not found'],
     },
   },
@@ -238,20 +342,29 @@ const rows: Row[] = [
     want: {
       creates: [copy, ...tlsDesired.gateways, ...tlsDesired.virtualServices],
       statuses: [READY_STATUS],
-      events: [`Normal Created Created Secret higress-system/${copyName}`,
-        ...tlsDesired.virtualServices.map((vs) => `Normal Created Created VirtualService "${vs.metadata.name}"`)],
+      events: [
+        `Normal Created Created Secret higress-system/${copyName}`,
+        ...tlsDesired.virtualServices.map((vs) => `Normal Created Created VirtualService "${vs.metadata.name}"`),
+      ],
       outcome: 'done',
     },
   },
   {
     name: 'TLS rotation: the copy follows the origin, nothing else is written',
     objects: [...tlsWorld, tlsIngress, stored({ ...copy, data: { 'tls.crt': 'b2xk', 'tls.key': 'b2xk' } })],
-    want: { updates: [{ ...ownCopy, metadata: { ...ownCopy.metadata } }], events: [`Normal Updated Updated Secret higress-system/${copyName}`], outcome: 'done' },
+    want: {
+      updates: [{ ...ownCopy, metadata: { ...ownCopy.metadata } }],
+      events: [`Normal Updated Updated Secret higress-system/${copyName}`],
+      outcome: 'done',
+    },
   },
   {
     name: 'TLS: a copy the KIngress no longer uses is deleted',
     objects: [...tlsWorld, tlsIngress, ownCopy, staleCopy],
-    want: { deletes: [`Secret higress-system/${staleCopy.metadata.name} ${staleCopy.metadata.name}-uid`], outcome: 'done' },
+    want: {
+      deletes: [`Secret higress-system/${staleCopy.metadata.name} ${staleCopy.metadata.name}-uid`],
+      outcome: 'done',
+    },
   },
   {
     name: 'TLS: failing to copy the Secret is reported',
@@ -260,9 +373,17 @@ const rows: Row[] = [
     want: {
       creates: [copy],
       error: 'failed to create Secret: 500 InternalError: etcd is down',
-      statuses: [status({ Ready: ['Unknown', 'ReconcileIngressFailed', 'Ingress reconciliation failed'], NetworkConfigured: ['Unknown'], LoadBalancerReady: ['Unknown'] })],
-      events: [`Warning CreationFailed Failed to create Secret higress-system/${copyName}: 500 InternalError: etcd is down`,
-        'Warning InternalError failed to create Secret: 500 InternalError: etcd is down'],
+      statuses: [
+        status({
+          Ready: ['Unknown', 'ReconcileIngressFailed', 'Ingress reconciliation failed'],
+          NetworkConfigured: ['Unknown'],
+          LoadBalancerReady: ['Unknown'],
+        }),
+      ],
+      events: [
+        `Warning CreationFailed Failed to create Secret higress-system/${copyName}: 500 InternalError: etcd is down`,
+        'Warning InternalError failed to create Secret: 500 InternalError: etcd is down',
+      ],
     },
   },
   {
@@ -272,9 +393,20 @@ const rows: Row[] = [
     want: {
       updates: [ownCopy],
       error: 'failed to update Secret: 500 InternalError: etcd is down',
-      statuses: [status({ Ready: ['Unknown', 'ReconcileIngressFailed', 'Ingress reconciliation failed'], NetworkConfigured: ['True'], LoadBalancerReady: ['True'] }, { lb: true })],
-      events: [`Warning UpdateFailed Failed to update Secret higress-system/${copyName}: 500 InternalError: etcd is down`,
-        'Warning InternalError failed to update Secret: 500 InternalError: etcd is down'],
+      statuses: [
+        status(
+          {
+            Ready: ['Unknown', 'ReconcileIngressFailed', 'Ingress reconciliation failed'],
+            NetworkConfigured: ['True'],
+            LoadBalancerReady: ['True'],
+          },
+          { lb: true },
+        ),
+      ],
+      events: [
+        `Warning UpdateFailed Failed to update Secret higress-system/${copyName}: 500 InternalError: etcd is down`,
+        'Warning InternalError failed to update Secret: 500 InternalError: etcd is down',
+      ],
     },
   },
   {
@@ -289,7 +421,7 @@ const rows: Row[] = [
     },
   },
   {
-    name: 'class changed away and nothing of ours left: the finalizer (now the new layer\'s) stays',
+    name: "class changed away and nothing of ours left: the finalizer (now the new layer's) stays",
     objects: [ingress({ class: 'istio.ingress.networking.knative.dev' }), notOurs(ingressVS!)],
     want: { outcome: 'skipped' },
   },
@@ -319,11 +451,13 @@ const rows: Row[] = [
     ready: false,
     want: {
       creates: plainDesired.virtualServices,
-      statuses: [status({
-        Ready: ['Unknown', 'Uninitialized', 'Waiting for load balancer to be ready'],
-        NetworkConfigured: ['True'],
-        LoadBalancerReady: ['Unknown', 'Uninitialized', 'Waiting for load balancer to be ready'],
-      })],
+      statuses: [
+        status({
+          Ready: ['Unknown', 'Uninitialized', 'Waiting for load balancer to be ready'],
+          NetworkConfigured: ['True'],
+          LoadBalancerReady: ['Unknown', 'Uninitialized', 'Waiting for load balancer to be ready'],
+        }),
+      ],
       events: plainDesired.virtualServices.map((vs) => `Normal Created Created VirtualService "${vs.metadata.name}"`),
       outcome: 'waiting',
     },
@@ -333,11 +467,16 @@ const rows: Row[] = [
     objects: [ingress({ generation: 2, status: READY_STATUS }), ingressVS!, ...otherVS],
     ready: false,
     want: {
-      statuses: [status({
-        Ready: ['Unknown', 'Uninitialized', 'Waiting for load balancer to be ready'],
-        NetworkConfigured: ['True'],
-        LoadBalancerReady: ['Unknown', 'Uninitialized', 'Waiting for load balancer to be ready'],
-      }, { lb: true, generation: 2 })],
+      statuses: [
+        status(
+          {
+            Ready: ['Unknown', 'Uninitialized', 'Waiting for load balancer to be ready'],
+            NetworkConfigured: ['True'],
+            LoadBalancerReady: ['Unknown', 'Uninitialized', 'Waiting for load balancer to be ready'],
+          },
+          { lb: true, generation: 2 },
+        ),
+      ],
       outcome: 'waiting',
     },
   },
@@ -348,8 +487,13 @@ const rows: Row[] = [
     ready: false,
     want: {
       creates: meshOnly.virtualServices,
-      statuses: [{ ...status({ Ready: ['True'], NetworkConfigured: ['True'], LoadBalancerReady: ['True'] }),
-        publicLoadBalancer: { ingress: [{ meshOnly: true }] }, privateLoadBalancer: { ingress: [{ meshOnly: true }] } }],
+      statuses: [
+        {
+          ...status({ Ready: ['True'], NetworkConfigured: ['True'], LoadBalancerReady: ['True'] }),
+          publicLoadBalancer: { ingress: [{ meshOnly: true }] },
+          privateLoadBalancer: { ingress: [{ meshOnly: true }] },
+        },
+      ],
       events: meshOnly.virtualServices.map((vs) => `Normal Created Created VirtualService "${vs.metadata.name}"`),
       outcome: 'done',
     },
@@ -357,17 +501,28 @@ const rows: Row[] = [
   {
     name: 'oversized VirtualService: ObjectTooLarge with size and limit',
     objects: [plain],
-    failures: [fail('create', 'VirtualService', apiError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728'), vsName)],
+    failures: [
+      fail(
+        'create',
+        'VirtualService',
+        apiError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728'),
+        vsName,
+      ),
+    ],
     want: {
       creates: [plainDesired.virtualServices[0]!],
       error: tooLargeMessage(vsBytes),
-      statuses: [status({
-        Ready: ['False', 'ObjectTooLarge', tooLargeMessage(vsBytes)],
-        NetworkConfigured: ['False', 'ObjectTooLarge', tooLargeMessage(vsBytes)],
-        LoadBalancerReady: ['False', 'ReconcileVirtualServiceFailed', tooLargeMessage(vsBytes)],
-      })],
-      events: [`Warning CreationFailed Failed to create VirtualService ${NS}/${vsName}: 413 RequestEntityTooLarge: Request entity too large: limit is 3145728`,
-        `Warning InternalError ${tooLargeMessage(vsBytes)}`],
+      statuses: [
+        status({
+          Ready: ['False', 'ObjectTooLarge', tooLargeMessage(vsBytes)],
+          NetworkConfigured: ['False', 'ObjectTooLarge', tooLargeMessage(vsBytes)],
+          LoadBalancerReady: ['False', 'ReconcileVirtualServiceFailed', tooLargeMessage(vsBytes)],
+        }),
+      ],
+      events: [
+        `Warning CreationFailed Failed to create VirtualService ${NS}/${vsName}: 413 RequestEntityTooLarge: Request entity too large: limit is 3145728`,
+        `Warning InternalError ${tooLargeMessage(vsBytes)}`,
+      ],
     },
   },
   {
@@ -377,11 +532,13 @@ const rows: Row[] = [
     want: {
       creates: redirectedDesired.gateways,
       error: gatewayTooLarge(),
-      statuses: [status({
-        Ready: ['False', 'ObjectTooLarge', gatewayTooLarge()],
-        NetworkConfigured: ['False', 'ObjectTooLarge', gatewayTooLarge()],
-        LoadBalancerReady: ['Unknown'],
-      })],
+      statuses: [
+        status({
+          Ready: ['False', 'ObjectTooLarge', gatewayTooLarge()],
+          NetworkConfigured: ['False', 'ObjectTooLarge', gatewayTooLarge()],
+          LoadBalancerReady: ['Unknown'],
+        }),
+      ],
       events: [`Warning InternalError ${gatewayTooLarge()}`],
     },
   },
@@ -392,45 +549,93 @@ const rows: Row[] = [
     want: {
       creates: redirectedDesired.gateways,
       error: `failed to create Gateway ${NS}/${ownGateway.metadata.name}: 500 InternalError: etcd is down`,
-      statuses: [status({ Ready: ['Unknown', 'ReconcileIngressFailed', 'Ingress reconciliation failed'], NetworkConfigured: ['Unknown'], LoadBalancerReady: ['Unknown'] })],
-      events: [`Warning InternalError failed to create Gateway ${NS}/${ownGateway.metadata.name}: 500 InternalError: etcd is down`],
+      statuses: [
+        status({
+          Ready: ['Unknown', 'ReconcileIngressFailed', 'Ingress reconciliation failed'],
+          NetworkConfigured: ['Unknown'],
+          LoadBalancerReady: ['Unknown'],
+        }),
+      ],
+      events: [
+        `Warning InternalError failed to create Gateway ${NS}/${ownGateway.metadata.name}: 500 InternalError: etcd is down`,
+      ],
     },
   },
   {
     name: 'VirtualService update fails for its size',
     objects: [readyPlain, withSpec(ingressVS!, { hosts: ['evil.example.com'] }), ...otherVS],
-    failures: [fail('update', 'VirtualService', apiError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728'))],
+    failures: [
+      fail(
+        'update',
+        'VirtualService',
+        apiError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728'),
+      ),
+    ],
     want: {
       updates: [ingressVS!],
       error: tooLargeMessage(Buffer.byteLength(JSON.stringify(ingressVS))),
-      statuses: [status({
-        Ready: ['False', 'ObjectTooLarge', tooLargeMessage(Buffer.byteLength(JSON.stringify(ingressVS)))],
-        NetworkConfigured: ['False', 'ObjectTooLarge', tooLargeMessage(Buffer.byteLength(JSON.stringify(ingressVS)))],
-        LoadBalancerReady: ['False', 'ReconcileVirtualServiceFailed', tooLargeMessage(Buffer.byteLength(JSON.stringify(ingressVS)))],
-      }, { lb: true })],
+      statuses: [
+        status(
+          {
+            Ready: ['False', 'ObjectTooLarge', tooLargeMessage(Buffer.byteLength(JSON.stringify(ingressVS)))],
+            NetworkConfigured: [
+              'False',
+              'ObjectTooLarge',
+              tooLargeMessage(Buffer.byteLength(JSON.stringify(ingressVS))),
+            ],
+            LoadBalancerReady: [
+              'False',
+              'ReconcileVirtualServiceFailed',
+              tooLargeMessage(Buffer.byteLength(JSON.stringify(ingressVS))),
+            ],
+          },
+          { lb: true },
+        ),
+      ],
       events: [`Warning InternalError ${tooLargeMessage(Buffer.byteLength(JSON.stringify(ingressVS)))}`],
     },
   },
   {
     name: 'stale delete fails: reported with the object',
-    objects: [readyPlain, ingressVS!, ...otherVS, stored({ ...ingressVS!, metadata: { ...ingressVS!.metadata, name: 'hello-old' } })],
+    objects: [
+      readyPlain,
+      ingressVS!,
+      ...otherVS,
+      stored({ ...ingressVS!, metadata: { ...ingressVS!.metadata, name: 'hello-old' } }),
+    ],
     failures: [fail('delete', 'VirtualService', serverError)],
     want: {
       deletes: [`VirtualService ${NS}/hello-old hello-old-uid`],
       error: `failed to delete VirtualService ${NS}/hello-old: 500 InternalError: etcd is down`,
-      statuses: [status({
-        Ready: ['False', 'ReconcileIngressFailed', 'Ingress reconciliation failed'],
-        NetworkConfigured: ['True'],
-        LoadBalancerReady: ['False', 'ReconcileVirtualServiceFailed', `failed to delete VirtualService ${NS}/hello-old: 500 InternalError: etcd is down`],
-      }, { lb: true })],
-      events: [`Warning InternalError failed to delete VirtualService ${NS}/hello-old: 500 InternalError: etcd is down`],
+      statuses: [
+        status(
+          {
+            Ready: ['False', 'ReconcileIngressFailed', 'Ingress reconciliation failed'],
+            NetworkConfigured: ['True'],
+            LoadBalancerReady: [
+              'False',
+              'ReconcileVirtualServiceFailed',
+              `failed to delete VirtualService ${NS}/hello-old: 500 InternalError: etcd is down`,
+            ],
+          },
+          { lb: true },
+        ),
+      ],
+      events: [
+        `Warning InternalError failed to delete VirtualService ${NS}/hello-old: 500 InternalError: etcd is down`,
+      ],
     },
   },
   {
     name: 'unsupported Higress annotation: one Warning',
     objects: [annotated, ...desiredFor(annotated).virtualServices.map((vs) => stored(vs))],
     twice: true,
-    want: { events: ['Warning UnsupportedAnnotation annotations not supported on Knative services, ignored: higress.io/load-balance (needs a DestinationRule)'], outcome: 'done' },
+    want: {
+      events: [
+        'Warning UnsupportedAnnotation annotations not supported on Knative services, ignored: higress.io/load-balance (needs a DestinationRule)',
+      ],
+      outcome: 'done',
+    },
   },
   {
     name: 'finalize: a legacy TLS server of this KIngress leaves the shared Gateway',
@@ -447,7 +652,11 @@ const rows: Row[] = [
     name: 'finalize: the last server of a shared Gateway is replaced by the placeholder',
     objects: [deleting, sharedGateway([tlsServer])],
     want: {
-      updates: [sharedGateway([{ hosts: ['place-holder.place-holder'], port: { name: 'place-holder', number: 9999, protocol: 'HTTP' } }])],
+      updates: [
+        sharedGateway([
+          { hosts: ['place-holder.place-holder'], port: { name: 'place-holder', number: 9999, protocol: 'HTTP' } },
+        ]),
+      ],
       patches: [[INGRESS_TARGET, []]],
       events: ['Normal Updated Updated Gateway knative-serving/knative-ingress-gateway', FINALIZER_EVENT],
       forgotten: [KEY],
@@ -458,15 +667,27 @@ const rows: Row[] = [
     name: 'finalize: a shared Gateway that cannot be updated keeps the finalizer',
     objects: [deleting, sharedGateway([httpServer, tlsServer])],
     failures: [fail('update', 'Gateway', serverError)],
-    want: { updates: [sharedGateway([httpServer])], error: 'failed to update Gateway: 500 InternalError: etcd is down' },
+    want: {
+      updates: [sharedGateway([httpServer])],
+      error: 'failed to update Gateway: 500 InternalError: etcd is down',
+    },
   },
   {
     name: 'finalize: leftovers the caches have not seen yet are deleted too',
-    objects: [deleting, uncached(ingressVS!), ...otherVS.map(uncached), uncached(ownGateway), sharedGateway([httpServer]), ownCopy],
+    objects: [
+      deleting,
+      uncached(ingressVS!),
+      ...otherVS.map(uncached),
+      uncached(ownGateway),
+      sharedGateway([httpServer]),
+      ownCopy,
+    ],
     want: {
-      deletes: [...[ingressVS!, ...otherVS].map((vs) => `VirtualService ${NS}/${vs.metadata.name} ${vs.metadata.name}-uid`),
+      deletes: [
+        ...[ingressVS!, ...otherVS].map((vs) => `VirtualService ${NS}/${vs.metadata.name} ${vs.metadata.name}-uid`),
         `Gateway ${NS}/${ownGateway.metadata.name} ${ownGateway.metadata.name}-uid`,
-        `Secret higress-system/${copyName} ${copyName}-uid`],
+        `Secret higress-system/${copyName} ${copyName}-uid`,
+      ],
       patches: [[INGRESS_TARGET, []]],
       events: [FINALIZER_EVENT],
       forgotten: [KEY],
@@ -475,11 +696,17 @@ const rows: Row[] = [
   },
   {
     name: 'finalize: a copy another KIngress still uses stays, an unused one goes',
-    objects: [ingress({ deleting: true, tls: tlsIngress.spec.tls! }), origin,
+    objects: [
+      ingress({ deleting: true, tls: tlsIngress.spec.tls! }),
+      origin,
       // Knative names per-KIngress copies after their KIngress: "other-..." is another KIngress's.
       stored({ ...copy, metadata: { ...copy.metadata, name: 'other-tls-uid', labels: copyLabels } }),
       stored({ ...copy, metadata: { ...copy.metadata, name: 'gone-tls-uid', labels: copyLabels } }),
-      { ...ingress({ tls: tlsIngress.spec.tls! }), metadata: { ...ingress().metadata, name: 'other', uid: 'other-uid' } }],
+      {
+        ...ingress({ tls: tlsIngress.spec.tls! }),
+        metadata: { ...ingress().metadata, name: 'other', uid: 'other-uid' },
+      },
+    ],
     want: {
       deletes: ['Secret higress-system/gone-tls-uid gone-tls-uid-uid'],
       patches: [[INGRESS_TARGET, []]],
@@ -509,13 +736,19 @@ const rows: Row[] = [
 
 function gatewayTooLarge(): string {
   const bytes = Buffer.byteLength(JSON.stringify(redirectedDesired.gateways[0]));
-  return `Gateway ${NS}/${ownGateway.metadata.name} is ${bytes} bytes, too large to store (etcd stores at most 1572864 bytes per object by default): `
-    + '500 InternalError: etcdserver: request is too large; split the KIngress into smaller ones';
+  return (
+    `Gateway ${NS}/${ownGateway.metadata.name} is ${bytes} bytes, too large to store (etcd stores at most 1572864 bytes per object by default): ` +
+    '500 InternalError: etcdserver: request is too large; split the KIngress into smaller ones'
+  );
 }
 
 describe('reconcileIngress', () => {
   test.each(rows)('$name', async (row) => {
-    const f = fakeDeps(row.objects, { ready: row.ready ?? true, failures: row.failures ?? [], ...(row.config ? { config: row.config } : {}) });
+    const f = fakeDeps(row.objects, {
+      ready: row.ready ?? true,
+      failures: row.failures ?? [],
+      ...(row.config ? { config: row.config } : {}),
+    });
     const run = async () => {
       try {
         return { result: await reconcileIngress(row.key ?? KEY, f.deps) };
@@ -531,9 +764,15 @@ describe('reconcileIngress', () => {
     const bodies = (verb: Verb) => f.cluster.writesOf(verb).map((w) => w.body);
     expect(bodies('create')).toEqual(want.creates ?? []);
     expect(bodies('update')).toEqual(want.updates ?? []);
-    expect(f.cluster.writesOf('delete').map((w) => `${w.target} ${(w.body as { uid?: string } | undefined)?.uid ?? ''}`)).toEqual(want.deletes ?? []);
-    expect(f.cluster.writesOf('patch').map((w) => [w.target, (w.body as { finalizers?: string[] | null }).finalizers])).toEqual(want.patches ?? []);
-    expect(f.cluster.writesOf('status').map((w) => (w.body as { status: IngressStatus }).status)).toEqual(want.statuses ?? []);
+    expect(
+      f.cluster.writesOf('delete').map((w) => `${w.target} ${(w.body as { uid?: string } | undefined)?.uid ?? ''}`),
+    ).toEqual(want.deletes ?? []);
+    expect(
+      f.cluster.writesOf('patch').map((w) => [w.target, (w.body as { finalizers?: string[] | null }).finalizers]),
+    ).toEqual(want.patches ?? []);
+    expect(f.cluster.writesOf('status').map((w) => (w.body as { status: IngressStatus }).status)).toEqual(
+      want.statuses ?? [],
+    );
     expect(f.recorder.events).toEqual(want.events ?? []);
     expect(f.readiness.forgotten).toEqual(want.forgotten ?? []);
   });

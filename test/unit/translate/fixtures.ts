@@ -2,8 +2,13 @@ import type { HTTPIngressPath, IngressRule, KIngress } from '../../../src/api/ki
 import { defaultIngress, type DefaultedIngress } from '../../../src/translate/defaults.js';
 
 /** Small builders for table tests; the golden render tests use full YAML fixtures instead. */
-export function kingress(name: string, namespace: string | undefined, rules: IngressRule[], extra: Partial<KIngress['spec']> = {},
-                         labels?: Record<string, string>): KIngress {
+export function kingress(
+  name: string,
+  namespace: string | undefined,
+  rules: IngressRule[],
+  extra: Partial<KIngress['spec']> = {},
+  labels?: Record<string, string>,
+): KIngress {
   return {
     apiVersion: 'networking.internal.knative.dev/v1alpha1',
     kind: 'Ingress',
@@ -12,9 +17,20 @@ export function kingress(name: string, namespace: string | undefined, rules: Ing
   };
 }
 
-export function split(serviceName: string, serviceNamespace: string, servicePort: number | string, percent?: number,
-                      appendHeaders?: Record<string, string>) {
-  return { serviceName, serviceNamespace, servicePort, ...(percent !== undefined ? { percent } : {}), ...(appendHeaders ? { appendHeaders } : {}) };
+export function split(
+  serviceName: string,
+  serviceNamespace: string,
+  servicePort: number | string,
+  percent?: number,
+  appendHeaders?: Record<string, string>,
+) {
+  return {
+    serviceName,
+    serviceNamespace,
+    servicePort,
+    ...(percent !== undefined ? { percent } : {}),
+    ...(appendHeaders ? { appendHeaders } : {}),
+  };
 }
 
 export function rule(hosts: string[], visibility: string | undefined, paths: HTTPIngressPath[]): IngressRule {

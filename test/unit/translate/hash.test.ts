@@ -5,8 +5,17 @@ import { goJSONOfSpec } from '../../../src/translate/gojson.js';
 import { computeHash } from '../../../src/translate/hash.js';
 
 /** Vectors produced once by knative.dev/networking's Go ComputeHash (see generatedWith in the file). */
-interface Vector { name: string; namespace: string; ingressName: string; spec: unknown; goJSON: string; hash: string }
-const file = JSON.parse(readFileSync(new URL('../../fixtures/hash/vectors.json', import.meta.url), 'utf8')) as { vectors: Vector[] };
+interface Vector {
+  name: string;
+  namespace: string;
+  ingressName: string;
+  spec: unknown;
+  goJSON: string;
+  hash: string;
+}
+const file = JSON.parse(readFileSync(new URL('../../fixtures/hash/vectors.json', import.meta.url), 'utf8')) as {
+  vectors: Vector[];
+};
 
 describe('computeHash matches Knative Go ComputeHash', () => {
   test('the vector file covers the cases we rely on', () => {
@@ -26,15 +35,28 @@ describe('reference examples', () => {
     const spec = {
       rules: [
         { hosts: ['host-tls.example.com'], visibility: 'ExternalIP', http: { paths: [{ splits: [split] }] } },
-        { hosts: ['host-tls.test-ns.svc.cluster.local'], visibility: 'ClusterLocal', http: { paths: [{ splits: [split] }] } },
+        {
+          hosts: ['host-tls.test-ns.svc.cluster.local'],
+          visibility: 'ClusterLocal',
+          http: { paths: [{ splits: [split] }] },
+        },
       ],
       httpOption: 'Enabled',
     };
-    expect(computeHash(spec, 'test-ns', 'reconciling-ingress')).toBe('a60946a43f4ed91f795f5e6de021a74b133c5a32bdfa1bf015e5832dff38ec6a');
+    expect(computeHash(spec, 'test-ns', 'reconciling-ingress')).toBe(
+      'a60946a43f4ed91f795f5e6de021a74b133c5a32bdfa1bf015e5832dff38ec6a',
+    );
   });
 
   test('a changed split changes the hash', () => {
-    const spec = (percent: number) => ({ rules: [{ hosts: ['a.example.com'], http: { paths: [{ splits: [{ serviceNamespace: 'n', serviceName: 's', servicePort: 80, percent }] }] } }] });
+    const spec = (percent: number) => ({
+      rules: [
+        {
+          hosts: ['a.example.com'],
+          http: { paths: [{ splits: [{ serviceNamespace: 'n', serviceName: 's', servicePort: 80, percent }] }] },
+        },
+      ],
+    });
     expect(computeHash(spec(100), 'n', 'x')).not.toBe(computeHash(spec(99), 'n', 'x'));
   });
 });

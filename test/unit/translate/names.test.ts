@@ -1,5 +1,16 @@
 import { describe, expect, test } from '@jest/globals';
-import { adler32, childName, gatewayName, ingressVirtualServiceName, meshVirtualServiceName, originSecretNameLabelValue, secretCopyName, tlsPortName, wildcardGatewayName, wildcardSecretCopyName } from '../../../src/translate/names.js';
+import {
+  adler32,
+  childName,
+  gatewayName,
+  ingressVirtualServiceName,
+  meshVirtualServiceName,
+  originSecretNameLabelValue,
+  secretCopyName,
+  tlsPortName,
+  wildcardGatewayName,
+  wildcardSecretCopyName,
+} from '../../../src/translate/names.js';
 
 const istio = { namespace: 'istio-system', name: 'istio-ingressgateway' };
 
@@ -32,8 +43,12 @@ describe('names (spec §3)', () => {
     ['reconciling-ingress', 'ExternalIP', istio, 'reconciling-ingress-3797421420'],
     ['reconciling-ingress', 'ClusterLocal', istio, 'reconciling-ingress-975966116'],
     ['ingress', 'ExternalIP', { namespace: 'aNamespace', name: 'gateway1' }, 'ingress-1224738625'],
-    ['areallyverylongdomainnamethatexcd8923dee789a086a0ac46d3046cbec7', 'ExternalIP', { namespace: 'istio-system', name: 'gateway' },
-      'areallyverylongdomainnamethatexcd8923dee789a086a0ac4-1428293660'],
+    [
+      'areallyverylongdomainnamethatexcd8923dee789a086a0ac46d3046cbec7',
+      'ExternalIP',
+      { namespace: 'istio-system', name: 'gateway' },
+      'areallyverylongdomainnamethatexcd8923dee789a086a0ac4-1428293660',
+    ],
   ])('gatewayName(%s, %s, %j) = %s', (name, vis, svc, want) => {
     expect(gatewayName(name, vis, svc)).toBe(want);
   });
@@ -46,14 +61,19 @@ describe('names (spec §3)', () => {
 
   test('wildcard names', () => {
     expect(wildcardGatewayName('secret0', istio)).toBe('wildcard-4fec104d');
-    expect(wildcardGatewayName('secret0', { namespace: 'knative-testing', name: 'istio-ingressgateway' })).toBe('wildcard-81111170');
-    expect(wildcardSecretCopyName({ namespace: 'knative-serving', name: 'test-secret' })).toBe('knative-serving--test-secret-wildcard');
+    expect(wildcardGatewayName('secret0', { namespace: 'knative-testing', name: 'istio-ingressgateway' })).toBe(
+      'wildcard-81111170',
+    );
+    expect(wildcardSecretCopyName({ namespace: 'knative-serving', name: 'test-secret' })).toBe(
+      'knative-serving--test-secret-wildcard',
+    );
   });
 
   test('secret copy names and long origin names', () => {
     expect(secretCopyName('ingress', '1234')).toBe('ingress-1234');
-    expect(originSecretNameLabelValue('a-really-long-secret-name-that-exceeds-a-length-of-63-characters'))
-      .toBe('a-really-long-secret-name-that-exceeds-a-length-of-63--16521092');
+    expect(originSecretNameLabelValue('a-really-long-secret-name-that-exceeds-a-length-of-63-characters')).toBe(
+      'a-really-long-secret-name-that-exceeds-a-length-of-63--16521092',
+    );
     expect(originSecretNameLabelValue('short')).toBe('short');
   });
 });
