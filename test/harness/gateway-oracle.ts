@@ -116,7 +116,7 @@ function orderedExtras(x: RouteExtras): RouteExtras | undefined {
       continue;
     out[k] = v;
   }
-  return Object.keys(out).length > 0 ? (out) : undefined;
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 /**
