@@ -26,20 +26,7 @@ export const PROBE_OUTCOMES: readonly ProbeOutcome[] = [
 ];
 
 /** Why a probe failed, one value per kind of fix (prober/explain.ts says each in words). */
-export type ProbeCause =
-  | 'unauthorized'
-  | 'forbidden'
-  | 'rate_limited'
-  | 'upgrade_required'
-  | 'unexpected_status'
-  | 'not_found'
-  | 'unavailable'
-  | 'stale'
-  | 'refused'
-  | 'tls'
-  | 'timeout'
-  | 'error';
-export const PROBE_CAUSES: readonly ProbeCause[] = [
+export const PROBE_CAUSES = [
   'unauthorized',
   'forbidden',
   'rate_limited',
@@ -52,7 +39,8 @@ export const PROBE_CAUSES: readonly ProbeCause[] = [
   'tls',
   'timeout',
   'error',
-];
+] as const;
+export type ProbeCause = (typeof PROBE_CAUSES)[number];
 
 export const METRIC_PREFIX = 'net_higress_';
 
