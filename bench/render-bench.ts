@@ -46,7 +46,7 @@ function inputsFor(corpus: Corpus): TranslateInputs {
 function translateOne(ing: KIngress, inputs: TranslateInputs): Desired {
   const checked = validateIngress(defaultIngress(ing));
   if (!checked.ok)
-    throw new Error(`${ing.metadata.namespace}/${ing.metadata.name}: invalid: ${JSON.stringify(checked.errors)}`);
+    throw new Error(`${ing.metadata.namespace}/${ing.metadata.name}: invalid: ${JSON.stringify(checked.error)}`);
   const translated = translate(checked.value, inputs, options);
   if (!translated.ok) throw new Error(`${ing.metadata.namespace}/${ing.metadata.name}: ${translated.error}`);
   return translated.value;

@@ -1,10 +1,13 @@
+import type { Result } from './result.js';
+
 /** A problem in user input, located by the path a user can find in their YAML. */
 export interface FieldError {
   path: string;
   message: string;
 }
 
-export type Validated<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
+/** A value that passed validation, or every problem found in it. */
+export type Validated<T> = Result<T, FieldError[]>;
 
 /** `["spec", "rules", 0, "http"]` → `spec.rules[0].http`. */
 export function formatPath(segments: readonly PropertyKey[]): string {

@@ -41,11 +41,11 @@ export function renderDocuments(docs: readonly InputDocument[], opts: RenderOpti
     if (kind === `${KINGRESS_API_VERSION}/${KINGRESS_KIND}`) {
       const parsed = parseWith(kingressSchema, doc.object);
       if (parsed.ok) ingresses.push({ doc, ing: parsed.value });
-      else result.errors.push(`${where}: ${describeErrors(parsed.errors)}`);
+      else result.errors.push(`${where}: ${describeErrors(parsed.error)}`);
     } else if (kind === 'v1/Secret') {
       const parsed = parseWith(secretSchema, withStringData(doc.object));
       if (parsed.ok) secrets.set(refKey(refOf(parsed.value)), parsed.value);
-      else result.errors.push(`${where}: ${describeErrors(parsed.errors)}`);
+      else result.errors.push(`${where}: ${describeErrors(parsed.error)}`);
     } else if (kind === 'v1/Service') {
       const parsed = parseWith(serviceSchema, doc.object);
       if (parsed.ok) {
@@ -53,7 +53,7 @@ export function renderDocuments(docs: readonly InputDocument[], opts: RenderOpti
         const spec = parsed.value.spec;
         if (spec?.type === 'ExternalName' && spec.externalName)
           externalNames.set(refKey(refOf(parsed.value)), spec.externalName);
-      } else result.errors.push(`${where}: ${describeErrors(parsed.errors)}`);
+      } else result.errors.push(`${where}: ${describeErrors(parsed.error)}`);
     } else if (looksLikeKIngress(doc.object)) {
       result.errors.push(
         `${where}: ${typeOf(doc.object)} looks like a KIngress; want apiVersion ${KINGRESS_API_VERSION}, kind ${KINGRESS_KIND}`,
@@ -75,7 +75,7 @@ export function renderDocuments(docs: readonly InputDocument[], opts: RenderOpti
     }
     const checked = validateIngress(defaultIngress(ing));
     if (!checked.ok) {
-      result.errors.push(`${where}: ${describeErrors(checked.errors)}`);
+      result.errors.push(`${where}: ${describeErrors(checked.error)}`);
       continue;
     }
     // The controller's policy, so that offline output matches what it would write.

@@ -86,7 +86,7 @@ export function runRender(argv: string[], io: Streams): number {
     const result = renderDocuments(docs, {
       ingressClass: args['ingress-class'],
       istio: istio.value,
-      clusterLocalDomainTLS: network.value.clusterLocalDomainTLS,
+      clusterLocalDomainTLS: network.value.config.clusterLocalDomainTLS,
       clusterDomain: ctx.clusterDomain,
       systemNamespace: ctx.systemNamespace,
       meshVirtualService: args['mesh-virtual-service'],

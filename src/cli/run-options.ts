@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { err, ok, type Result } from '../api/result.js';
 import { parseListenAddress } from '../observability/address.js';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../observability/logger.js';
 import { DEFAULT_INGRESS_CLASS } from '../translate/constants.js';
@@ -34,7 +35,7 @@ export interface RunOptions {
   help: boolean;
 }
 
-export type ParsedRunOptions = { ok: true; value: RunOptions } | { ok: false; error: string };
+export type ParsedRunOptions = Result<RunOptions>;
 export type Env = Readonly<Record<string, string | undefined>>;
 
 interface FlagSpec {
@@ -204,10 +205,10 @@ class OptionError extends Error {}
 /** Parses `net-higress run` arguments; pure: `env` stands for process.env. */
 export function parseRunOptions(argv: readonly string[], env: Env): ParsedRunOptions {
   try {
-    return { ok: true, value: resolve(argv, env) };
-  } catch (err) {
-    if (err instanceof OptionError) return { ok: false, error: err.message };
-    throw err;
+    return ok(resolve(argv, env));
+  } catch (e) {
+    if (e instanceof OptionError) return err(e.message);
+    throw e;
   }
 }
 
@@ -283,8 +284,8 @@ function readFlags(argv: readonly string[]): { flags: Map<string, string>; help:
   let values: Record<string, string | boolean | undefined>;
   try {
     values = parseArgs({ args: [...rest], options, strict: true, allowPositionals: false }).values;
-  } catch (err) {
-    throw new OptionError(err instanceof Error ? err.message : String(err));
+  } catch (e) {
+    throw new OptionError(e instanceof Error ? e.message : String(e));
   }
   for (const [name, v] of Object.entries(values)) if (typeof v === 'string') flags.set(name, v);
   return { flags, help: values['help'] === true };

@@ -1,4 +1,4 @@
-import type { ConfigResult } from './istio.js';
+import { err, ok, type Result } from '../api/result.js';
 
 // Checking Knative's domain-template and tag-template without Go's text/template.
 // We cannot run Go's text/template, so this is a small evaluator for the subset Knative templates
@@ -53,7 +53,7 @@ const GO_BUILTINS = new Set([
 ]);
 const TOKEN = /\s*("(?:[^"\\]|\\.)*"|`[^`]*`|\.[A-Za-z0-9_.]*|[A-Za-z_][A-Za-z0-9_]*|\S)/y;
 
-function parsePipe(tokens: string[], text: string): ConfigResult<Pipe> {
+function parsePipe(tokens: string[], text: string): Result<Pipe> {
   const operand = (tok: string): Operand | undefined => {
     if (tok.startsWith('.')) return { field: tok };
     if (tok.startsWith('"')) {
@@ -67,23 +67,23 @@ function parsePipe(tokens: string[], text: string): ConfigResult<Pipe> {
     return undefined;
   };
   const [head, ...rest] = tokens;
-  if (head === undefined) return { ok: false, error: 'missing value for command' };
+  if (head === undefined) return err('missing value for command');
   if (head === 'index') {
     const args = rest.map(operand);
     if (args.length < 2 || args.some((a) => a === undefined))
-      return { ok: false, error: `unsupported arguments to index in {{${text}}}` };
-    return { ok: true, value: { index: true, args: args as Operand[], text } };
+      return err(`unsupported arguments to index in {{${text}}}`);
+    return ok({ index: true, args: args as Operand[], text });
   }
   const single = operand(head);
-  if (single !== undefined && rest.length === 0) return { ok: true, value: { index: false, args: [single], text } };
-  if (/^[A-Za-z_]/.test(head) && !GO_BUILTINS.has(head)) return { ok: false, error: `function "${head}" not defined` };
-  return { ok: false, error: `unsupported action {{${text}}} (only fields, index, if/else/end are checked)` };
+  if (single !== undefined && rest.length === 0) return ok({ index: false, args: [single], text });
+  if (/^[A-Za-z_]/.test(head) && !GO_BUILTINS.has(head)) return err(`function "${head}" not defined`);
+  return err(`unsupported action {{${text}}} (only fields, index, if/else/end are checked)`);
 }
 
 type IfNode = Extract<TNode, { t: 'if' }>;
 const UNSUPPORTED_KEYWORDS = new Set(['range', 'with', 'define', 'template', 'block', 'break', 'continue']);
 
-function parseTemplate(src: string): ConfigResult<TNode[]> {
+function parseTemplate(src: string): Result<TNode[]> {
   const root: TNode[] = [];
   const frames: Array<{ node: IfNode; inElse: boolean }> = []; // the open {{if}}s, innermost last
   const target = (): TNode[] => {
@@ -105,7 +105,7 @@ function parseTemplate(src: string): ConfigResult<TNode[]> {
     if (text !== '') target().push({ t: 'text', text });
     if (start < 0) break;
     const end = findActionEnd(src, j);
-    if (end < 0) return { ok: false, error: 'unclosed action' };
+    if (end < 0) return err('unclosed action');
     trimNext = src[end - 1] === '-' && /[ \t\r\n]/.test(src[end - 2] ?? '');
     const inner = src.slice(j, trimNext ? end - 2 : end).trim();
     i = end + 2;
@@ -124,25 +124,25 @@ function parseTemplate(src: string): ConfigResult<TNode[]> {
         target().push(node);
         frames.push({ node, inElse: false });
       } else {
-        if (frame === undefined || frame.inElse) return { ok: false, error: 'unexpected {{else}}' };
+        if (frame === undefined || frame.inElse) return err('unexpected {{else}}');
         frame.node.branches.push({ cond: cond.value, body: [] });
       }
     } else if (tokens[0] === 'else') {
-      if (frame === undefined || frame.inElse || tokens.length > 1) return { ok: false, error: 'unexpected {{else}}' };
+      if (frame === undefined || frame.inElse || tokens.length > 1) return err('unexpected {{else}}');
       frame.inElse = true;
     } else if (tokens[0] === 'end') {
-      if (frame === undefined || tokens.length > 1) return { ok: false, error: 'unexpected {{end}}' };
+      if (frame === undefined || tokens.length > 1) return err('unexpected {{end}}');
       frames.pop();
     } else if (UNSUPPORTED_KEYWORDS.has(tokens[0] ?? '')) {
-      return { ok: false, error: `unsupported action {{${inner}}} (only fields, index, if/else/end are checked)` };
+      return err(`unsupported action {{${inner}}} (only fields, index, if/else/end are checked)`);
     } else {
       const pipe = parsePipe(tokens, inner);
       if (!pipe.ok) return pipe;
       target().push({ t: 'print', pipe: pipe.value });
     }
   }
-  if (frames.length > 0) return { ok: false, error: 'unexpected EOF' };
-  return { ok: true, value: root };
+  if (frames.length > 0) return err('unexpected EOF');
+  return ok(root);
 }
 
 // The "}}" closing the action at `from`, skipping quoted strings.
@@ -161,17 +161,17 @@ function findActionEnd(src: string, from: number): number {
   return -1;
 }
 
-function evalPipe(pipe: Pipe, dot: Value): ConfigResult<Value> {
-  const evalOperand = (op: Operand): ConfigResult<Value> => {
-    if ('literal' in op) return { ok: true, value: s(op.literal) };
+function evalPipe(pipe: Pipe, dot: Value): Result<Value> {
+  const evalOperand = (op: Operand): Result<Value> => {
+    if ('literal' in op) return ok(s(op.literal));
     let cur = dot;
     for (const name of op.field.split('.').filter((p) => p !== '')) {
       if (cur.k === 'struct' && Object.hasOwn(cur.fields, name)) cur = cur.fields[name]!;
       else if (cur.k === 'map') cur = cur.v !== null && Object.hasOwn(cur.v, name) ? s(cur.v[name]!) : { k: 'none' };
-      else if (cur.k === 'none') return { ok: false, error: `nil pointer evaluating interface {}.${name}` };
-      else return { ok: false, error: `can't evaluate field ${name} in type ${cur.k === 'str' ? 'string' : cur.type}` };
+      else if (cur.k === 'none') return err(`nil pointer evaluating interface {}.${name}`);
+      else return err(`can't evaluate field ${name} in type ${cur.k === 'str' ? 'string' : cur.type}`);
     }
-    return { ok: true, value: cur };
+    return ok(cur);
   };
   const first = evalOperand(pipe.args[0]!);
   if (!first.ok || !pipe.index) return first;
@@ -179,12 +179,12 @@ function evalPipe(pipe: Pipe, dot: Value): ConfigResult<Value> {
   for (const op of pipe.args.slice(1)) {
     const key = evalOperand(op);
     if (!key.ok) return key;
-    if (cur.k === 'none') return { ok: false, error: 'error calling index: index of untyped nil' };
+    if (cur.k === 'none') return err('error calling index: index of untyped nil');
     if (cur.k !== 'map' || key.value.k !== 'str')
-      return { ok: false, error: 'error calling index: cannot index with a non-string key or a non-map value' };
+      return err('error calling index: cannot index with a non-string key or a non-map value');
     cur = s(cur.v?.[key.value.v] ?? ''); // a missing key yields the zero value
   }
-  return { ok: true, value: cur };
+  return ok(cur);
 }
 
 function goPrint(v: Value): string {
@@ -206,7 +206,7 @@ function goPrint(v: Value): string {
 const truthy = (v: Value): boolean =>
   v.k === 'str' ? v.v !== '' : v.k === 'map' ? Object.keys(v.v ?? {}).length > 0 : v.k === 'struct';
 
-function execute(nodes: readonly TNode[], dot: Value, name: string): ConfigResult<string> {
+function execute(nodes: readonly TNode[], dot: Value, name: string): Result<string> {
   let out = '';
   for (const node of nodes) {
     if (node.t === 'text') {
@@ -215,14 +215,14 @@ function execute(nodes: readonly TNode[], dot: Value, name: string): ConfigResul
     }
     if (node.t === 'print') {
       const v = evalPipe(node.pipe, dot);
-      if (!v.ok) return { ok: false, error: `executing "${name}" at <${node.pipe.text}>: ${v.error}` };
+      if (!v.ok) return err(`executing "${name}" at <${node.pipe.text}>: ${v.error}`);
       out += goPrint(v.value);
       continue;
     }
     let chosen: readonly TNode[] = node.otherwise;
     for (const branch of node.branches) {
       const c = evalPipe(branch.cond, dot);
-      if (!c.ok) return { ok: false, error: `executing "${name}" at <${branch.cond.text}>: ${c.error}` };
+      if (!c.ok) return err(`executing "${name}" at <${branch.cond.text}>: ${c.error}`);
       if (truthy(c.value)) {
         chosen = branch.body;
         break;
@@ -232,14 +232,14 @@ function execute(nodes: readonly TNode[], dot: Value, name: string): ConfigResul
     if (!inner.ok) return inner;
     out += inner.value;
   }
-  return { ok: true, value: out };
+  return ok(out);
 }
 
-function renderTemplate(name: string, src: string, values: Value): ConfigResult<string> {
+function renderTemplate(name: string, src: string, values: Value): Result<string> {
   const parsed = parseTemplate(src);
-  if (!parsed.ok) return { ok: false, error: `template: ${name}: ${parsed.error}` };
+  if (!parsed.ok) return err(`template: ${name}: ${parsed.error}`);
   const out = execute(parsed.value, values, name);
-  return out.ok ? out : { ok: false, error: `template: ${name}: ${out.error}` };
+  return out.ok ? out : err(`template: ${name}: ${out.error}`);
 }
 
 // `https://` + rendered must parse (Go net/url rules for the host), have a hostname and no path/query.

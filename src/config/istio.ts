@@ -3,6 +3,7 @@
 // `local-gateway.<ns>.<name>` keys and the new `external-gateways` / `local-gateways` YAML lists.
 // Our defaults point at Higress instead of istio-ingressgateway (design.md §3).
 
+import { err, ok, type Result } from '../api/result.js';
 import { CORE_SCHEMA, loadAll, mergeTag } from 'js-yaml';
 import {
   decodeGoString,
@@ -32,7 +33,6 @@ export interface ConfigContext {
   systemNamespace: string;
   clusterDomain: string;
 }
-export type ConfigResult<T> = { ok: true; value: T } | { ok: false; error: string };
 
 const GATEWAY_PREFIX = 'gateway.';
 const LOCAL_GATEWAY_PREFIX = 'local-gateway.';
@@ -79,7 +79,7 @@ export function gatewaysEnabled(cfg: IstioConfig): boolean {
 export function parseIstioConfig(
   data: Readonly<Record<string, string>> | undefined,
   ctx: ConfigContext,
-): ConfigResult<IstioConfig> {
+): Result<IstioConfig> {
   const d = data ?? {};
   const keys = Object.keys(d);
   const oldFormat = keys.some((k) => k.startsWith(GATEWAY_PREFIX) || k.startsWith(LOCAL_GATEWAY_PREFIX));
@@ -88,15 +88,13 @@ export function parseIstioConfig(
 
   let cfg: IstioConfig;
   if (oldFormat && newFormat) {
-    return {
-      ok: false,
-      error:
-        `invalid configmap: "${LOCAL_GATEWAYS_KEY}" or "${EXTERNAL_GATEWAYS_KEY}" can not be defined ` +
+    return err(
+      `invalid configmap: "${LOCAL_GATEWAYS_KEY}" or "${EXTERNAL_GATEWAYS_KEY}" can not be defined ` +
         `simultaneously with "${GATEWAY_PREFIX}" or "${LOCAL_GATEWAY_PREFIX}"`,
-    };
+    );
   } else if (newFormat) {
     const parsed = parseNewFormat(d, ctx);
-    if (!parsed.ok) return { ok: false, error: `failed to parse configmap: ${parsed.error}` };
+    if (!parsed.ok) return err(`failed to parse configmap: ${parsed.error}`);
     cfg = parsed.value;
   } else if (oldFormat) {
     cfg = parseOldFormat(d, ctx);
@@ -105,7 +103,7 @@ export function parseIstioConfig(
   }
 
   const invalid = validateIstioConfig(cfg);
-  return invalid === undefined ? { ok: true, value: cfg } : { ok: false, error: `invalid configuration: ${invalid}` };
+  return invalid === undefined ? ok(cfg) : err(`invalid configuration: ${invalid}`);
 }
 
 // --- old format ------------------------------------------------------------------------------------
@@ -134,7 +132,7 @@ function parseOldFormat(d: Readonly<Record<string, string>>, ctx: ConfigContext)
 
 // --- new format ------------------------------------------------------------------------------------
 
-function parseNewFormat(d: Readonly<Record<string, string>>, ctx: ConfigContext): ConfigResult<IstioConfig> {
+function parseNewFormat(d: Readonly<Record<string, string>>, ctx: ConfigContext): Result<IstioConfig> {
   const ingress = gatewayList(d, EXTERNAL_GATEWAYS_KEY, defaultIngressGateways(ctx));
   if (!ingress.ok) return ingress;
   const local = gatewayList(d, LOCAL_GATEWAYS_KEY, defaultLocalGateways(ctx));
@@ -147,13 +145,10 @@ function parseNewFormat(d: Readonly<Record<string, string>>, ctx: ConfigContext)
     const defaults = list.filter((g) => g.labelSelector === undefined);
     // An empty list is mesh-only for that kind; otherwise exactly one default must exist.
     if (list.length > 0 && defaults.length !== 1) {
-      return {
-        ok: false,
-        error: `exactly one ${kind} gateway with no selector can be defined, here: ${goGateways(defaults)}`,
-      };
+      return err(`exactly one ${kind} gateway with no selector can be defined, here: ${goGateways(defaults)}`);
     }
   }
-  return { ok: true, value: { ingressGateways: ingress.value, localGateways: local.value } };
+  return ok({ ingressGateways: ingress.value, localGateways: local.value });
 }
 
 // Empty or whitespace-only means "defaults"; an explicit `[]` means "none of this kind".
@@ -161,30 +156,25 @@ function gatewayList(
   d: Readonly<Record<string, string>>,
   key: string,
   defaults: GatewayConfig[],
-): ConfigResult<GatewayConfig[]> {
+): Result<GatewayConfig[]> {
   const text = d[key];
-  if (text === undefined || text.trim() === '') return { ok: true, value: defaults };
+  if (text === undefined || text.trim() === '') return ok(defaults);
   const decoded = unmarshalGateways(text);
-  return decoded.ok
-    ? decoded
-    : { ok: false, error: `failed to parse "${key}" gateways: failed to unmarshal: ${decoded.error}` };
+  return decoded.ok ? decoded : err(`failed to parse "${key}" gateways: failed to unmarshal: ${decoded.error}`);
 }
 
 // Mirrors sigs.k8s.io/yaml into []Gateway: first document only, duplicate keys allowed (last wins),
 // `null` is an empty list, a null entry is a zero-valued gateway (rejected later by validation).
-function unmarshalGateways(text: string): ConfigResult<GatewayConfig[]> {
+function unmarshalGateways(text: string): Result<GatewayConfig[]> {
   let raw: unknown;
   try {
     raw = loadAll(text, { json: true, schema: CORE_SCHEMA.withTags(mergeTag) })[0] ?? null;
   } catch (e) {
-    return {
-      ok: false,
-      error: `error converting YAML to JSON: yaml: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`,
-    };
+    return err(`error converting YAML to JSON: yaml: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
   }
-  if (raw === null) return { ok: true, value: [] };
+  if (raw === null) return ok([]);
   if (!Array.isArray(raw)) {
-    return { ok: false, error: `json: cannot unmarshal ${jsonKind(raw)} into Go value of type []config.Gateway` };
+    return err(`json: cannot unmarshal ${jsonKind(raw)} into Go value of type []config.Gateway`);
   }
   const out: GatewayConfig[] = [];
   for (const item of raw) {
@@ -192,15 +182,15 @@ function unmarshalGateways(text: string): ConfigResult<GatewayConfig[]> {
     if (!g.ok) return g;
     out.push(g.value);
   }
-  return { ok: true, value: out };
+  return ok(out);
 }
 
 // Field names match case-insensitively (Go encoding/json); unknown fields are ignored.
-function decodeGateway(raw: unknown): ConfigResult<GatewayConfig> {
+function decodeGateway(raw: unknown): Result<GatewayConfig> {
   const g: GatewayConfig = { namespace: '', name: '', serviceURL: '' };
-  if (raw === null) return { ok: true, value: g };
+  if (raw === null) return ok(g);
   if (!isPlainObject(raw)) {
-    return { ok: false, error: `json: cannot unmarshal ${jsonKind(raw)} into Go value of type config.Gateway` };
+    return err(`json: cannot unmarshal ${jsonKind(raw)} into Go value of type config.Gateway`);
   }
   const stringFields = { namespace: 'namespace', name: 'name', service: 'serviceURL' } as const;
   for (const [k, v] of Object.entries(raw)) {
@@ -216,7 +206,7 @@ function decodeGateway(raw: unknown): ConfigResult<GatewayConfig> {
       else g.labelSelector = sel.value;
     }
   }
-  return { ok: true, value: g };
+  return ok(g);
 }
 
 // Go's %v of []Gateway (these are always selector-less, hence `<nil>`).
@@ -232,8 +222,8 @@ function validateIstioConfig(cfg: IstioConfig): string | undefined {
     ['local gateway', cfg.localGateways],
   ] as const) {
     for (const g of list) {
-      const err = validateGateway(g);
-      if (err !== undefined) return `invalid ${label} ${qualifiedName(g)}: ${err}`;
+      const problem = validateGateway(g);
+      if (problem !== undefined) return `invalid ${label} ${qualifiedName(g)}: ${problem}`;
     }
   }
   return undefined;
@@ -272,8 +262,8 @@ export function selectGateways(
 }
 
 /** `name.namespace.anything` → the gateway Service's name and namespace. */
-export function parseServiceURL(url: string): ConfigResult<{ name: string; namespace: string }> {
+export function parseServiceURL(url: string): Result<{ name: string; namespace: string }> {
   const parts = url.split('.');
-  if (parts.length < 3) return { ok: false, error: `unexpected service URL form: ${url}` };
-  return { ok: true, value: { name: parts[0]!, namespace: parts[1]! } };
+  if (parts.length < 3) return err(`unexpected service URL form: ${url}`);
+  return ok({ name: parts[0]!, namespace: parts[1]! });
 }

@@ -3,6 +3,8 @@
 // sigs.k8s.io/yaml + encoding/json would, validation with the messages of
 // metav1.LabelSelectorAsSelector, and matching with Kubernetes semantics.
 
+import { err, ok, type Result } from '../api/result.js';
+
 export type LabelSelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
 
 export interface LabelSelectorRequirement {
@@ -16,8 +18,6 @@ export interface LabelSelector {
   matchLabels?: Record<string, string>;
   matchExpressions?: LabelSelectorRequirement[];
 }
-
-type Decoded<T> = { ok: true; value: T } | { ok: false; error: string };
 
 const OPERATORS: ReadonlySet<string> = new Set<LabelSelectorOperator>(['In', 'NotIn', 'Exists', 'DoesNotExist']);
 
@@ -125,13 +125,13 @@ function requirementError(key: string, operator: string, values: readonly string
 export function validateLabelSelector(sel: LabelSelector | undefined): string | undefined {
   if (sel === undefined) return undefined;
   for (const key of Object.keys(sel.matchLabels ?? {}).sort()) {
-    const err = requirementError(key, '=', [sel.matchLabels![key]!]); // matchLabels are equality requirements
-    if (err !== undefined) return err;
+    const problem = requirementError(key, '=', [sel.matchLabels![key]!]); // matchLabels are equality requirements
+    if (problem !== undefined) return problem;
   }
   for (const expr of sel.matchExpressions ?? []) {
     if (!OPERATORS.has(expr.operator)) return `${JSON.stringify(expr.operator)} is not a valid label selector operator`;
-    const err = requirementError(expr.key, expr.operator, expr.values);
-    if (err !== undefined) return err;
+    const problem = requirementError(expr.key, expr.operator, expr.values);
+    if (problem !== undefined) return problem;
   }
   return undefined;
 }
@@ -182,20 +182,17 @@ export function isPlainObject(raw: unknown): raw is Record<string, unknown> {
  * A YAML scalar bound for a Go string field. sigs.k8s.io/yaml turns scalars into strings when the
  * target is a string (`name: 123` works); JSON null leaves the field as it was (undefined here).
  */
-export function decodeGoString(raw: unknown, field: string): Decoded<string | undefined> {
-  if (raw === null || raw === undefined) return { ok: true, value: undefined };
-  if (typeof raw === 'string') return { ok: true, value: raw };
-  if (typeof raw === 'number' || typeof raw === 'boolean') return { ok: true, value: String(raw) };
-  return { ok: false, error: `json: cannot unmarshal ${jsonKind(raw)} into Go struct field ${field} of type string` };
+export function decodeGoString(raw: unknown, field: string): Result<string | undefined> {
+  if (raw === null || raw === undefined) return ok(undefined);
+  if (typeof raw === 'string') return ok(raw);
+  if (typeof raw === 'number' || typeof raw === 'boolean') return ok(String(raw));
+  return err(`json: cannot unmarshal ${jsonKind(raw)} into Go struct field ${field} of type string`);
 }
 
-function decodeStringMap(raw: unknown, field: string): Decoded<Record<string, string> | undefined> {
-  if (raw === null) return { ok: true, value: undefined };
+function decodeStringMap(raw: unknown, field: string): Result<Record<string, string> | undefined> {
+  if (raw === null) return ok(undefined);
   if (!isPlainObject(raw)) {
-    return {
-      ok: false,
-      error: `json: cannot unmarshal ${jsonKind(raw)} into Go struct field ${field} of type map[string]string`,
-    };
+    return err(`json: cannot unmarshal ${jsonKind(raw)} into Go struct field ${field} of type map[string]string`);
   }
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(raw)) {
@@ -203,16 +200,13 @@ function decodeStringMap(raw: unknown, field: string): Decoded<Record<string, st
     if (!s.ok) return s;
     out[k] = s.value ?? '';
   }
-  return { ok: true, value: out };
+  return ok(out);
 }
 
-function decodeStringList(raw: unknown, field: string): Decoded<string[] | undefined> {
-  if (raw === null) return { ok: true, value: undefined };
+function decodeStringList(raw: unknown, field: string): Result<string[] | undefined> {
+  if (raw === null) return ok(undefined);
   if (!Array.isArray(raw)) {
-    return {
-      ok: false,
-      error: `json: cannot unmarshal ${jsonKind(raw)} into Go struct field ${field} of type []string`,
-    };
+    return err(`json: cannot unmarshal ${jsonKind(raw)} into Go struct field ${field} of type []string`);
   }
   const out: string[] = [];
   for (const item of raw) {
@@ -220,17 +214,16 @@ function decodeStringList(raw: unknown, field: string): Decoded<string[] | undef
     if (!s.ok) return s;
     out.push(s.value ?? '');
   }
-  return { ok: true, value: out };
+  return ok(out);
 }
 
-function decodeRequirement(raw: unknown, field: string): Decoded<LabelSelectorRequirement> {
+function decodeRequirement(raw: unknown, field: string): Result<LabelSelectorRequirement> {
   const req: LabelSelectorRequirement = { key: '', operator: '' };
-  if (raw === null) return { ok: true, value: req };
+  if (raw === null) return ok(req);
   if (!isPlainObject(raw)) {
-    return {
-      ok: false,
-      error: `json: cannot unmarshal ${jsonKind(raw)} into Go struct field ${field} of type v1.LabelSelectorRequirement`,
-    };
+    return err(
+      `json: cannot unmarshal ${jsonKind(raw)} into Go struct field ${field} of type v1.LabelSelectorRequirement`,
+    );
   }
   // encoding/json matches object keys to fields case-insensitively; the last match wins.
   for (const [k, v] of Object.entries(raw)) {
@@ -246,7 +239,7 @@ function decodeRequirement(raw: unknown, field: string): Decoded<LabelSelectorRe
       else req.values = list.value;
     }
   }
-  return { ok: true, value: req };
+  return ok(req);
 }
 
 /**
@@ -254,13 +247,10 @@ function decodeRequirement(raw: unknown, field: string): Decoded<LabelSelectorRe
  * which differs from `{}` (selects everything). Unknown fields are ignored. `field` names the Go
  * struct field for type errors, e.g. `Gateway.labelSelector`.
  */
-export function decodeLabelSelector(raw: unknown, field: string): Decoded<LabelSelector | undefined> {
-  if (raw === null || raw === undefined) return { ok: true, value: undefined };
+export function decodeLabelSelector(raw: unknown, field: string): Result<LabelSelector | undefined> {
+  if (raw === null || raw === undefined) return ok(undefined);
   if (!isPlainObject(raw)) {
-    return {
-      ok: false,
-      error: `json: cannot unmarshal ${jsonKind(raw)} into Go struct field ${field} of type v1.LabelSelector`,
-    };
+    return err(`json: cannot unmarshal ${jsonKind(raw)} into Go struct field ${field} of type v1.LabelSelector`);
   }
   const sel: LabelSelector = {};
   for (const [k, v] of Object.entries(raw)) {
@@ -276,10 +266,9 @@ export function decodeLabelSelector(raw: unknown, field: string): Decoded<LabelS
         continue;
       }
       if (!Array.isArray(v)) {
-        return {
-          ok: false,
-          error: `json: cannot unmarshal ${jsonKind(v)} into Go struct field ${field}.matchExpressions of type []v1.LabelSelectorRequirement`,
-        };
+        return err(
+          `json: cannot unmarshal ${jsonKind(v)} into Go struct field ${field}.matchExpressions of type []v1.LabelSelectorRequirement`,
+        );
       }
       const exprs: LabelSelectorRequirement[] = [];
       for (const item of v) {
@@ -290,5 +279,5 @@ export function decodeLabelSelector(raw: unknown, field: string): Decoded<LabelS
       sel.matchExpressions = exprs;
     }
   }
-  return { ok: true, value: sel };
+  return ok(sel);
 }

@@ -4,8 +4,8 @@
 // domain-template using Go template functions our checker cannot run, say) must never stop us. Such
 // problems are returned as `ignored`, for a warning.
 
+import { err, ok, type Result } from '../api/result.js';
 import { CORE_SCHEMA, loadAll, mergeTag } from 'js-yaml';
-import type { ConfigResult } from './istio.js';
 import { checkDomainTemplate, checkTagTemplate } from './gotemplate.js';
 import { decodeLabelSelector, type LabelSelector } from './labelselector.js';
 
@@ -53,7 +53,8 @@ export function defaultNetworkConfig(): NetworkConfig {
 export const READ_KEYS: ReadonlySet<string> = new Set(['cluster-local-domain-tls']);
 
 /** `ignored`: problems in keys net-higress does not read, worth a warning and nothing more. */
-export type NetworkConfigResult = { ok: true; value: NetworkConfig; ignored: string[] } | { ok: false; error: string };
+/** The config, and the problems in keys we do not read (for a warning). */
+export type NetworkConfigResult = Result<{ config: NetworkConfig; ignored: string[] }>;
 
 type Data = Readonly<Record<string, string>>;
 /** A check of one key (legacy aliases share the new key's name): an error message, or undefined. */
@@ -190,14 +191,14 @@ export function parseNetworkConfig(data: Data | undefined): NetworkConfigResult 
       return `rollout-duration must be a positive integer, but was ${was}`;
     }),
     step('domain-template', () => {
-      const err = checkDomainTemplate(nc.domainTemplate);
-      if (err !== undefined) nc.domainTemplate = defaults.domainTemplate;
-      return err;
+      const problem = checkDomainTemplate(nc.domainTemplate);
+      if (problem !== undefined) nc.domainTemplate = defaults.domainTemplate;
+      return problem;
     }),
     step('tag-template', () => {
-      const err = checkTagTemplate(nc.tagTemplate);
-      if (err !== undefined) nc.tagTemplate = defaults.tagTemplate;
-      return err;
+      const problem = checkTagTemplate(nc.tagTemplate);
+      if (problem !== undefined) nc.tagTemplate = defaults.tagTemplate;
+      return problem;
     }),
     step('external-domain-tls', () => {
       // external-domain-tls inherits the deprecated auto-tls (autoTLS) when absent. Never an error.
@@ -233,25 +234,22 @@ export function parseNetworkConfig(data: Data | undefined): NetworkConfigResult 
     }),
   ];
   for (const { key, check } of steps) {
-    const err = check(d);
-    if (err === undefined) continue;
-    if (READ_KEYS.has(key)) return { ok: false, error: err };
-    ignored.push(err);
+    const problem = check(d);
+    if (problem === undefined) continue;
+    if (READ_KEYS.has(key)) return err(problem);
+    ignored.push(problem);
   }
-  return { ok: true, value: nc, ignored };
+  return ok({ config: nc, ignored });
 }
 
 // Empty string = no selector; otherwise YAML decoded like sigs.k8s.io/yaml (null also = none).
-function parseSelectorYAML(text: string): ConfigResult<LabelSelector | undefined> {
-  if (text === '') return { ok: true, value: undefined };
+function parseSelectorYAML(text: string): Result<LabelSelector | undefined> {
+  if (text === '') return ok(undefined);
   let raw: unknown;
   try {
     raw = loadAll(text, { json: true, schema: CORE_SCHEMA.withTags(mergeTag) })[0] ?? null;
   } catch (e) {
-    return {
-      ok: false,
-      error: `error converting YAML to JSON: yaml: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`,
-    };
+    return err(`error converting YAML to JSON: yaml: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
   }
   return decodeLabelSelector(raw, 'Config.NamespaceWildcardCertSelector');
 }

@@ -3,7 +3,8 @@
 // and the previous value stays in force. `generation` moves on every accepted change, so the
 // caller knows when to resync all KIngresses.
 
-import { parseIstioConfig, type ConfigContext, type ConfigResult, type IstioConfig } from './istio.js';
+import { err, ok, type Result } from '../api/result.js';
+import { parseIstioConfig, type ConfigContext, type IstioConfig } from './istio.js';
 import { parseNetworkConfig, type NetworkConfig } from './network.js';
 
 export const ISTIO_CONFIGMAP = 'config-istio';
@@ -11,7 +12,8 @@ export const NETWORK_CONFIGMAP = 'config-network';
 
 export type ConfigKind = 'istio' | 'network';
 export type ConfigMapData = Readonly<Record<string, string>> | undefined;
-export type UpdateResult = { accepted: true; changed: boolean } | { accepted: false; error: string };
+/** An accepted update says whether the value changed; a rejected one says why. */
+export type UpdateResult = Result<{ changed: boolean }>;
 
 export class ConfigStore {
   private istio: IstioConfig;
@@ -30,33 +32,29 @@ export class ConfigStore {
   }
 
   /** Startup: both ConfigMaps' data (undefined = a ConfigMap without data), or which one is invalid. */
-  static fromConfigMaps(
-    istioData: ConfigMapData,
-    networkData: ConfigMapData,
-    ctx: ConfigContext,
-  ): ConfigResult<ConfigStore> {
+  static fromConfigMaps(istioData: ConfigMapData, networkData: ConfigMapData, ctx: ConfigContext): Result<ConfigStore> {
     const istio = parseIstioConfig(istioData, ctx);
-    if (!istio.ok) return { ok: false, error: `${ISTIO_CONFIGMAP}: ${istio.error}` };
+    if (!istio.ok) return err(`${ISTIO_CONFIGMAP}: ${istio.error}`);
     const network = parseNetworkConfig(networkData);
-    if (!network.ok) return { ok: false, error: `${NETWORK_CONFIGMAP}: ${network.error}` };
-    const store = new ConfigStore(istio.value, network.value, ctx);
-    store.ignored = network.ignored;
-    return { ok: true, value: store };
+    if (!network.ok) return err(`${NETWORK_CONFIGMAP}: ${network.error}`);
+    const store = new ConfigStore(istio.value, network.value.config, ctx);
+    store.ignored = network.value.ignored;
+    return ok(store);
   }
 
   /** A ConfigMap changed. Invalid data is rejected and the last good value kept. */
   update(kind: ConfigKind, data: ConfigMapData): UpdateResult {
     if (kind === 'istio') {
       const parsed = parseIstioConfig(data, this.ctx);
-      if (!parsed.ok) return { accepted: false, error: `${ISTIO_CONFIGMAP}: ${parsed.error}` };
+      if (!parsed.ok) return err(`${ISTIO_CONFIGMAP}: ${parsed.error}`);
       return this.accept(this.istio, parsed.value, (v) => {
         this.istio = v;
       });
     }
     const parsed = parseNetworkConfig(data);
-    if (!parsed.ok) return { accepted: false, error: `${NETWORK_CONFIGMAP}: ${parsed.error}` };
-    this.ignored = parsed.ignored;
-    return this.accept(this.network, parsed.value, (v) => {
+    if (!parsed.ok) return err(`${NETWORK_CONFIGMAP}: ${parsed.error}`);
+    this.ignored = parsed.value.ignored;
+    return this.accept(this.network, parsed.value.config, (v) => {
       this.network = v;
     });
   }
@@ -64,10 +62,10 @@ export class ConfigStore {
   // An informer resync delivering the same data is not a change: no needless global resync.
   // (Parsed values are built in a fixed key order, so JSON equality is value equality.)
   private accept<T>(previous: T, next: T, set: (v: T) => void): UpdateResult {
-    if (JSON.stringify(previous) === JSON.stringify(next)) return { accepted: true, changed: false };
+    if (JSON.stringify(previous) === JSON.stringify(next)) return ok({ changed: false });
     set(next);
     this.gen++;
-    return { accepted: true, changed: true };
+    return ok({ changed: true });
   }
 
   current(): { istio: IstioConfig; network: NetworkConfig } {

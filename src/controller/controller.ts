@@ -369,7 +369,7 @@ export class Controller {
     const kind = name === ISTIO_CONFIGMAP ? 'istio' : name === NETWORK_CONFIGMAP ? 'network' : undefined;
     if (!kind || !this.config) return;
     const result = this.config.update(kind, (obj as { data?: Record<string, string> }).data);
-    if (!result.accepted) {
+    if (!result.ok) {
       this.log.error('invalid configuration ignored, keeping the last good one', {
         configmap: `${obj.metadata?.namespace}/${name}`,
         error: result.error,
@@ -382,7 +382,7 @@ export class Controller {
       );
       return;
     }
-    if (!result.changed) return;
+    if (!result.value.changed) return;
     if (kind === 'network') this.warnIgnoredConfig();
     this.log.info('configuration changed, resyncing all KIngresses', { configmap: name });
     for (const ing of this.kingresses()) this.enqueue(ing);

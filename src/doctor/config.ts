@@ -1,6 +1,7 @@
 // Knative's and Higress's configuration as net-higress needs it: config-network sends KIngresses to our
 // class, config-istio names Services that exist, and Higress reads Istio objects from the API server.
 import { CORE_SCHEMA, load } from 'js-yaml';
+import { err, ok, type Result } from '../api/result.js';
 import { parseIstioConfig, parseServiceURL, type GatewayConfig, type IstioConfig } from '../config/istio.js';
 import { parseNetworkConfig } from '../config/network.js';
 import { ISTIO_CONFIGMAP, NETWORK_CONFIGMAP } from '../config/store.js';
@@ -8,8 +9,8 @@ import { errorMessage, isForbidden } from '../kube/errors.js';
 import { fail, pass, skip, unreadable } from './result.js';
 import type { CheckResult, DoctorCluster, DoctorSettings } from './types.js';
 
-type ConfigMapRead =
-  { ok: true; data: Record<string, string> | undefined; where: string } | { ok: false; result: CheckResult };
+/** The ConfigMap's data (undefined: no data) and where it was read; or the check's result when it was not. */
+type ConfigMapRead = Result<{ data: Record<string, string> | undefined; where: string }, CheckResult>;
 
 /** A ConfigMap of the system namespace; a failed read is already the check's result. */
 async function readSystemConfigMap(
@@ -20,17 +21,17 @@ async function readSystemConfigMap(
 ): Promise<ConfigMapRead> {
   const where = `${s.systemNamespace}/${name}`;
   try {
-    return { ok: true, data: await cluster.configMapData(s.systemNamespace, name), where };
-  } catch (err) {
-    return { ok: false, result: unreadable(id, `ConfigMap ${where}`, err) };
+    return ok({ data: await cluster.configMapData(s.systemNamespace, name), where });
+  } catch (e) {
+    return err(unreadable(id, `ConfigMap ${where}`, e));
   }
 }
 
 export async function checkIngressClass(cluster: DoctorCluster, s: DoctorSettings, chart = true): Promise<CheckResult> {
   const id = 'config-network/ingress-class';
   const read = await readSystemConfigMap(cluster, s, id, NETWORK_CONFIGMAP);
-  if (!read.ok) return read.result;
-  const { data, where } = read;
+  if (!read.ok) return read.error;
+  const { data, where } = read.value;
   if (!data) {
     return fail(
       id,
@@ -45,7 +46,7 @@ export async function checkIngressClass(cluster: DoctorCluster, s: DoctorSetting
       `${where} is invalid: ${parsed.error}`,
       `kubectl edit configmap ${NETWORK_CONFIGMAP} -n ${s.systemNamespace}`,
     );
-  const cls = parsed.value.ingressClass;
+  const cls = parsed.value.config.ingressClass;
   if (cls !== s.ingressClass) {
     return fail(
       id,
@@ -59,37 +60,38 @@ export async function checkIngressClass(cluster: DoctorCluster, s: DoctorSetting
   return pass(id, `ingress-class "${cls}"${Object.hasOwn(data, 'ingress-class') ? '' : ' (Knative default)'}`);
 }
 
-export type IstioConfigRead = { ok: true; config: IstioConfig; source: string } | { ok: false; result: CheckResult };
+/** config-istio as the operator would parse it, and where it came from; or the check's failed result. */
+export type IstioConfigRead = Result<{ config: IstioConfig; source: string }, CheckResult>;
 
 /** config-istio parsed as the operator parses it; absent means the operator's built-in defaults. */
 export async function readIstioConfig(cluster: DoctorCluster, s: DoctorSettings): Promise<IstioConfigRead> {
   const id = 'config-istio';
   const read = await readSystemConfigMap(cluster, s, id, ISTIO_CONFIGMAP);
   if (!read.ok) return read;
-  const { data, where } = read;
+  const { data, where } = read.value;
   const parsed = parseIstioConfig(data, { systemNamespace: s.systemNamespace, clusterDomain: s.clusterDomain });
   if (!parsed.ok) {
-    return {
-      ok: false,
-      result: fail(
+    return err(
+      fail(
         id,
         `${where} is invalid: ${parsed.error}`,
         `kubectl edit configmap ${ISTIO_CONFIGMAP} -n ${s.systemNamespace}`,
       ),
-    };
+    );
   }
-  return { ok: true, config: parsed.value, source: data ? where : `${where} absent: built-in defaults` };
+  return ok({ config: parsed.value, source: data ? where : `${where} absent: built-in defaults` });
 }
 
 /** Every gateway of config-istio names a Service (`name.namespace.svc...`) that exists. */
 export async function checkIstioConfigServices(cluster: DoctorCluster, read: IstioConfigRead): Promise<CheckResult> {
   const id = 'config-istio';
-  if (!read.ok) return read.result;
+  if (!read.ok) return read.error;
+  const { config, source } = read.value;
   const gateways: Array<{ kind: 'external' | 'local'; g: GatewayConfig }> = [
-    ...read.config.ingressGateways.map((g) => ({ kind: 'external' as const, g })),
-    ...read.config.localGateways.map((g) => ({ kind: 'local' as const, g })),
+    ...config.ingressGateways.map((g) => ({ kind: 'external' as const, g })),
+    ...config.localGateways.map((g) => ({ kind: 'local' as const, g })),
   ];
-  if (gateways.length === 0) return pass(id, `${read.source}: mesh-only (no gateways)`);
+  if (gateways.length === 0) return pass(id, `${source}: mesh-only (no gateways)`);
   const missing: string[] = [];
   const found: string[] = [];
   for (const { kind, g } of gateways) {
@@ -105,19 +107,19 @@ export async function checkIstioConfigServices(cluster: DoctorCluster, read: Ist
       (svc ? found : missing).push(
         `${ref.value.namespace}/${ref.value.name} (${kind} gateway ${g.namespace}/${g.name})`,
       );
-    } catch (err) {
-      return unreadable(id, `Service ${ref.value.namespace}/${ref.value.name}`, err);
+    } catch (e) {
+      return unreadable(id, `Service ${ref.value.namespace}/${ref.value.name}`, e);
     }
   }
   if (missing.length > 0) {
     return fail(
       id,
-      `${read.source}: Service${missing.length > 1 ? 's' : ''} not found: ${missing.join('; ')}`,
+      `${source}: Service${missing.length > 1 ? 's' : ''} not found: ${missing.join('; ')}`,
       'install Higress (the public gateway Service) and net-higress (the knative-local-gateway Service), ' +
         'or point config-istio at the Services in front of your Higress gateway pods',
     );
   }
-  return pass(id, `${read.source}: Services exist: ${found.join('; ')}`);
+  return pass(id, `${source}: Services exist: ${found.join('; ')}`);
 }
 
 const HIGRESS_CONFIGMAP = 'higress-config';
@@ -133,14 +135,14 @@ export async function checkHigressIstioAPI(cluster: DoctorCluster, s: DoctorSett
   let data: Record<string, string> | undefined;
   try {
     data = await cluster.configMapData(s.higressNamespace, HIGRESS_CONFIGMAP);
-  } catch (err) {
-    if (isForbidden(err))
+  } catch (e) {
+    if (isForbidden(e))
       return skip(
         id,
-        `cannot read ConfigMap ${where}: ${errorMessage(err)}`,
+        `cannot read ConfigMap ${where}: ${errorMessage(e)}`,
         `make sure Higress runs with global.enableIstioAPI=true`,
       );
-    return unreadable(id, `ConfigMap ${where}`, err);
+    return unreadable(id, `ConfigMap ${where}`, e);
   }
   if (!data)
     return skip(

@@ -36,7 +36,7 @@ async function firstGatewayIsChartManaged(
   cluster: DoctorCluster,
   istio: Awaited<ReturnType<typeof readIstioConfig>>,
 ): Promise<boolean> {
-  const g = istio.ok ? (istio.config.ingressGateways[0] ?? istio.config.localGateways[0]) : undefined;
+  const g = istio.ok ? (istio.value.config.ingressGateways[0] ?? istio.value.config.localGateways[0]) : undefined;
   if (!g) return false;
   try {
     return isChartManaged((await cluster.gateway(g.namespace, g.name))?.labels);

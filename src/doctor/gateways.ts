@@ -25,7 +25,7 @@ export async function checkSharedGateways(
   chart = true,
 ): Promise<CheckResult[]> {
   if (!read.ok) return [];
-  const all = [...read.config.ingressGateways, ...read.config.localGateways];
+  const all = [...read.value.config.ingressGateways, ...read.value.config.localGateways];
   return Promise.all(all.map((g) => checkGateway(cluster, s, g, chart)));
 }
 
@@ -129,7 +129,7 @@ export async function checkLocalGatewayService(
 ): Promise<CheckResult> {
   const id = 'local-gateway-service';
   if (!read.ok) return fail(id, 'config-istio is unusable (see above)', 'fix config-istio first');
-  const local = read.config.localGateways.find((g) => g.labelSelector === undefined);
+  const local = read.value.config.localGateways.find((g) => g.labelSelector === undefined);
   if (!local) return pass(id, 'config-istio has no local gateway (mesh-only for cluster-local traffic)');
   const ref = parseServiceURL(local.serviceURL);
   if (!ref.ok) return fail(id, ref.error, 'set the local gateway service to <name>.<namespace>.svc.<cluster domain>');

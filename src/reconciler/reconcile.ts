@@ -78,7 +78,7 @@ async function converge(
   const parsed = parseWith(kingressSchema, ing);
   const checked = parsed.ok ? validateIngress(defaultIngress(parsed.value)) : parsed;
   // Retrying cannot fix a bad spec: report it and wait for the next change.
-  if (!checked.ok) return reportNotConfigured(ing, status, 'InvalidSpec', checked.errors, deps);
+  if (!checked.ok) return reportNotConfigured(ing, status, 'InvalidSpec', checked.error, deps);
   // Before anything is read: a Secret the policy refuses is never looked up.
   const refused = refusedSecretReferences(checked.value, deps.options.tlsSecretNamespaces ?? []);
   if (refused.length > 0) {

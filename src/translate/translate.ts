@@ -3,6 +3,7 @@ import { cloneJSON } from './clone.js';
 import type { Secret } from '../api/core.js';
 import type { Gateway, VirtualService } from '../api/istio.js';
 import type { ObjectRef } from '../api/meta.js';
+import { err, ok, type Result } from '../api/result.js';
 import {
   HTTP_OPTION_REDIRECTED,
   VISIBILITY_CLUSTER_LOCAL,
@@ -73,15 +74,15 @@ export interface Desired {
   meshOnly: boolean;
 }
 
-export type Translated = { ok: true; value: Desired } | { ok: false; error: string };
+export type Translated = Result<Desired>;
 
 /** KIngress → desired Istio objects, following net-istio's reconcile order (spec §7.2). */
 export function translate(ing: DefaultedIngress, inputs: TranslateInputs, opts: TranslateOptions): Translated {
   try {
-    return { ok: true, value: translateOrThrow(ing, inputs, opts) };
-  } catch (err) {
-    if (err instanceof TranslateError) return { ok: false, error: err.message };
-    throw err;
+    return ok(translateOrThrow(ing, inputs, opts));
+  } catch (e) {
+    if (e instanceof TranslateError) return err(e.message);
+    throw e;
   }
 }
 

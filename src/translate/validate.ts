@@ -1,5 +1,6 @@
 import type { FieldError, Validated } from '../api/fielderror.js';
 import type { HTTPIngressPath, IngressBackendSplit, IngressRule, IngressTLS } from '../api/kingress.js';
+import { err, ok } from '../api/result.js';
 import {
   HTTP_OPTION_ENABLED,
   HTTP_OPTION_REDIRECTED,
@@ -38,7 +39,7 @@ export function validateIngress(ing: DefaultedIngress): Validated<DefaultedIngre
     });
   }
   errors.push(...routeAnnotationErrors(ing.metadata.annotations, namespace));
-  return errors.length === 0 ? { ok: true, value: ing } : { ok: false, errors };
+  return errors.length === 0 ? ok(ing) : err(errors);
 }
 
 /** `seen` maps each host to where it first appeared: one host in two rules makes two conflicting routes. */

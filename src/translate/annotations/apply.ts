@@ -16,7 +16,7 @@ export type RoutePolicyApplier = (route: HTTPRoute, path: HTTPIngressPath) => HT
  */
 export function routePolicyFor(ing: KIngress, clusterDomain: string): RoutePolicyApplier {
   const parsed = parseRoutePolicy(ing.metadata.annotations, ing.metadata.namespace ?? '');
-  if (!parsed.ok) throw new TranslateError(describeErrors(parsed.errors));
+  if (!parsed.ok) throw new TranslateError(describeErrors(parsed.error));
   const policy = parsed.value;
   if (Object.keys(policy).length === 0) return (route) => route;
   return (route, path) => applyRoutePolicy(route, path, policy, clusterDomain);

@@ -1,4 +1,5 @@
 import type { FieldError, Validated } from '../../api/fielderror.js';
+import { err, ok } from '../../api/result.js';
 import { parseCors, type CorsPolicy } from './cors.js';
 import { parseHeaderControl, type HeaderControl } from './headers.js';
 import type { Annotations } from './keys.js';
@@ -39,11 +40,11 @@ export function parseRoutePolicy(annotations: Annotations | undefined, namespace
   if (rewrite) policy.rewrite = rewrite;
   const redirect = parseRedirect(a, problems);
   if (redirect) policy.redirect = redirect;
-  return problems.errors.length > 0 ? { ok: false, errors: problems.errors } : { ok: true, value: policy };
+  return problems.errors.length > 0 ? err(problems.errors) : ok(policy);
 }
 
 /** The validation half, for validateIngress: the annotation errors of a KIngress, none when all are good. */
 export function routeAnnotationErrors(annotations: Annotations | undefined, namespace: string): FieldError[] {
   const parsed = parseRoutePolicy(annotations, namespace);
-  return parsed.ok ? [] : parsed.errors;
+  return parsed.ok ? [] : parsed.error;
 }

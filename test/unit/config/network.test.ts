@@ -20,15 +20,15 @@ const DEFAULTS: NetworkConfig = {
 function parsed(data: Record<string, string> | undefined): NetworkConfig {
   const got = parseNetworkConfig(data);
   if (!got.ok) throw new Error(`unexpected error: ${got.error}`);
-  return got.value;
+  return got.value.config;
 }
 
 /** The problem Knative would report; for a key net-higress does not read it is only `ignored`. */
 function errorOf(data: Record<string, string>): string {
   const got = parseNetworkConfig(data);
   if (!got.ok) return got.error;
-  if (got.ignored.length === 0) throw new Error('expected a problem');
-  return got.ignored[0]!;
+  if (got.value.ignored.length === 0) throw new Error('expected a problem');
+  return got.value.ignored[0]!;
 }
 
 describe('config-network defaults', () => {
@@ -292,8 +292,10 @@ describe('config-network: only keys net-higress reads can be refused', () => {
   test('a domain-template Knative accepts but our checker cannot run is accepted, with the problem ignored', () => {
     const tpl = '{{.Name}}.{{.Namespace}}.{{printf "%s" .Domain}}';
     const got = parseNetworkConfig({ 'domain-template': tpl, 'cluster-local-domain-tls': 'Enabled' });
-    expect(got.ok && got.value.clusterLocalDomainTLS).toBe(true);
-    expect(got.ok && got.ignored).toEqual([expect.stringMatching(/^template: domain-template: unsupported action/)]);
+    expect(got.ok && got.value.config.clusterLocalDomainTLS).toBe(true);
+    expect(got.ok && got.value.ignored).toEqual([
+      expect.stringMatching(/^template: domain-template: unsupported action/),
+    ]);
   });
 
   test('every unread key is checked: all problems are returned, none is fatal, defaults stay', () => {
@@ -305,13 +307,15 @@ describe('config-network: only keys net-higress reads can be refused', () => {
     });
     expect(got).toEqual({
       ok: true,
-      value: DEFAULTS,
-      ignored: [
-        'rollout-duration must be a positive integer, but was -1',
-        'template: tag-template: unclosed action',
-        'httpProtocol sometimes in config-network ConfigMap is not supported',
-        'system-internal-tls with value: "on" in config-network ConfigMap is not supported',
-      ],
+      value: {
+        config: DEFAULTS,
+        ignored: [
+          'rollout-duration must be a positive integer, but was -1',
+          'template: tag-template: unclosed action',
+          'httpProtocol sometimes in config-network ConfigMap is not supported',
+          'system-internal-tls with value: "on" in config-network ConfigMap is not supported',
+        ],
+      },
     });
   });
 });

@@ -60,10 +60,10 @@ describe('ConfigStore.fromConfigMaps (startup)', () => {
 describe('ConfigStore.update', () => {
   test('an accepted change replaces the value and moves the generation', () => {
     const store = startedStore();
-    expect(store.update('istio', customIstio)).toEqual({ accepted: true, changed: true });
+    expect(store.update('istio', customIstio)).toEqual({ ok: true, value: { changed: true } });
     expect(store.generation).toBe(1);
     expect(store.current().istio.ingressGateways[0]?.name).toBe('custom');
-    expect(store.update('network', { 'http-protocol': 'Redirected' })).toEqual({ accepted: true, changed: true });
+    expect(store.update('network', { 'http-protocol': 'Redirected' })).toEqual({ ok: true, value: { changed: true } });
     expect(store.generation).toBe(2);
     expect(store.current().network.httpProtocol).toBe('Redirected');
   });
@@ -73,7 +73,7 @@ describe('ConfigStore.update', () => {
     store.update('istio', customIstio);
     const before = store.current();
     expect(store.update('istio', { 'external-gateways': '[]', 'gateway.a': 'b.c.svc' })).toEqual({
-      accepted: false,
+      ok: false,
       error:
         'config-istio: invalid configmap: "local-gateways" or "external-gateways" can not be defined simultaneously with "gateway." or "local-gateway."',
     });
@@ -85,7 +85,7 @@ describe('ConfigStore.update', () => {
     const store = startedStore();
     store.update('network', { 'cluster-local-domain-tls': 'enabled' });
     expect(store.update('network', { 'cluster-local-domain-tls': 'maybe' })).toEqual({
-      accepted: false,
+      ok: false,
       error:
         'config-network: cluster-local-domain-tls with value: "maybe" in config-network ConfigMap is not supported',
     });
@@ -95,10 +95,10 @@ describe('ConfigStore.update', () => {
 
   test('the same config again is accepted without a change (no global resync)', () => {
     const store = startedStore();
-    expect(store.update('istio', {})).toEqual({ accepted: true, changed: false });
+    expect(store.update('istio', {})).toEqual({ ok: true, value: { changed: false } });
     expect(store.update('network', { 'http-protocol': 'enabled', _example: 'ignored' })).toEqual({
-      accepted: true,
-      changed: false,
+      ok: true,
+      value: { changed: false },
     });
     expect(store.generation).toBe(0);
   });
@@ -115,7 +115,7 @@ describe('ConfigStore.update', () => {
     const istio = { ingressGateways: [], localGateways: [] };
     const store = new ConfigStore(istio, defaultNetworkConfig(), ctx);
     expect(store.current().istio).toBe(istio);
-    expect(store.update('istio', undefined)).toEqual({ accepted: true, changed: true });
+    expect(store.update('istio', undefined)).toEqual({ ok: true, value: { changed: true } });
     expect(store.current().istio).toEqual(defaultIstioConfig(ctx));
   });
 });

@@ -161,7 +161,7 @@ function pipeline(
   inputs: TranslateInputs = inputsFor(s),
 ): { defaulted: KIngress; desired: Desired } {
   const checked = validateIngress(defaultIngress(ing));
-  if (!checked.ok) fail(`(a) validateIngress rejected a valid KIngress: ${describeErrors(checked.errors)}`);
+  if (!checked.ok) fail(`(a) validateIngress rejected a valid KIngress: ${describeErrors(checked.error)}`);
   const translated = translate(checked.value, inputs, optionsFor(s));
   if (!translated.ok) fail(`(b) translate failed: ${translated.error}`);
   return { defaulted: checked.value, desired: translated.value };

@@ -9,7 +9,7 @@ const valid = () =>
   kingress('hello', 'default', [rule(['hello.example.com'], undefined, [{ splits: [split('hello', 'default', 80)] }])]);
 const errorsOf = (ing: KIngress): FieldError[] => {
   const r = validateIngress(defaultIngress(ing));
-  return r.ok ? [] : r.errors;
+  return r.ok ? [] : r.error;
 };
 const mutate = (f: (ing: KIngress) => void) => {
   const ing = valid();

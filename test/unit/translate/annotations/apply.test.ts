@@ -232,7 +232,7 @@ describe('any combination of values: either every value is accepted and the Virt
       ing.metadata.annotations = annotations;
       const checked = validateIngress(defaultIngress(ing));
       if (!checked.ok) {
-        for (const e of checked.errors)
+        for (const e of checked.error)
           expect(e.path).toMatch(/^metadata\.annotations\["(higress\.io|nginx\.ingress\.kubernetes\.io)\/[a-z-]+"\]$/);
         continue;
       }

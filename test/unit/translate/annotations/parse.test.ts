@@ -7,12 +7,12 @@ const N = 'nginx.ingress.kubernetes.io/';
 const parse = (a: Record<string, string>) => parseRoutePolicy(a, 'default');
 const ok = (a: Record<string, string>): RoutePolicy => {
   const r = parse(a);
-  if (!r.ok) throw new Error(JSON.stringify(r.errors));
+  if (!r.ok) throw new Error(JSON.stringify(r.error));
   return r.value;
 };
 const errors = (a: Record<string, string>): FieldError[] => {
   const r = parse(a);
-  return r.ok ? [] : r.errors;
+  return r.ok ? [] : r.error;
 };
 const at = (key: string) => `metadata.annotations[${JSON.stringify(key)}]`;
 

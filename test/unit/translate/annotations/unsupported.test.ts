@@ -88,7 +88,7 @@ describe('annotation errors go through validateIngress with the spec errors', ()
     ]);
     ing.metadata.annotations = { [`${H}timeout`]: 'soon', [`${H}load-balance`]: 'anything' };
     const r = validateIngress(defaultIngress(ing));
-    expect(r.ok ? [] : r.errors).toEqual([
+    expect(r.ok ? [] : r.error).toEqual([
       { path: 'spec.rules[0].http.paths[0].splits', message: 'percents sum to 90, want 100' },
       {
         path: 'metadata.annotations["higress.io/timeout"]',
