@@ -12,7 +12,7 @@ import {
   type IngressRule,
   type KIngress,
 } from '../src/api/kingress.js';
-import { refKey } from '../src/api/meta.js';
+import { keyOf } from '../src/api/meta.js';
 import {
   DEFAULT_INGRESS_CLASS,
   INGRESS_CLASS_ANNOTATION,
@@ -121,7 +121,7 @@ export function makeCorpus(size: number, seed: number, opts: CorpusOptions = {})
 
     const secretName = `route-${uid}`;
     if (tls) {
-      secrets.set(refKey({ namespace: ns, name: secretName }), {
+      secrets.set(keyOf({ namespace: ns, name: secretName }), {
         apiVersion: 'v1',
         kind: 'Secret',
         metadata: {

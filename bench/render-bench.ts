@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { KIngress } from '../src/api/kingress.js';
-import { refKey } from '../src/api/meta.js';
+import { keyOf } from '../src/api/meta.js';
 import { defaultIstioConfig } from '../src/config/istio.js';
 import { HIGRESS_GATEWAY_POD_LABELS } from '../src/translate/constants.js';
 import { defaultIngress } from '../src/translate/defaults.js';
@@ -38,7 +38,7 @@ function inputsFor(corpus: Corpus): TranslateInputs {
   return {
     istio: defaultIstioConfig({ systemNamespace: 'knative-serving', clusterDomain: 'cluster.local' }),
     gatewayService: () => ({ selector: { ...HIGRESS_GATEWAY_POD_LABELS } }),
-    secret: (ref) => corpus.secrets.get(refKey(ref)),
+    secret: (ref) => corpus.secrets.get(keyOf(ref)),
   };
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { objectMetaSchema, stringMap } from './meta.js';
+import { objectMetaSchema, stringMap, type ObjectRef } from './meta.js';
 
 /** Knative's internal ingress, `networking.internal.knative.dev/v1alpha1` kind `Ingress` ("KIngress"). */
 export const KINGRESS_API_VERSION = 'networking.internal.knative.dev/v1alpha1';
@@ -89,6 +89,14 @@ export type HTTPIngressPath = z.infer<typeof httpIngressPathSchema>;
 export type HTTPIngressRuleValue = z.infer<typeof httpIngressRuleValueSchema>;
 export type IngressRule = z.infer<typeof ingressRuleSchema>;
 export type IngressTLS = z.infer<typeof ingressTLSSchema>;
+
+/** The origin Secret a `spec.tls` entry names (a missing part is ''). */
+export function tlsSecretRef(tls: {
+  secretNamespace?: string | undefined;
+  secretName?: string | undefined;
+}): ObjectRef {
+  return { namespace: tls.secretNamespace ?? '', name: tls.secretName ?? '' };
+}
 export type IngressSpec = z.infer<typeof ingressSpecSchema>;
 export type Condition = z.infer<typeof conditionSchema>;
 export type LoadBalancerIngress = z.infer<typeof loadBalancerIngressSchema>;

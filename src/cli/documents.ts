@@ -1,3 +1,5 @@
+import { isRecord } from '../api/json.js';
+import { keyOf } from '../api/meta.js';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import * as yaml from 'js-yaml';
@@ -36,16 +38,12 @@ function flattenList(doc: unknown): unknown[] {
   return [doc];
 }
 
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** `namespace/name` of an object, as far as it can be read. */
 export function describeObject(object: unknown): string {
   if (!isRecord(object) || !isRecord(object.metadata)) return '<no metadata>';
   const { namespace, name } = object.metadata;
   const n = typeof name === 'string' && name !== '' ? name : '<unnamed>';
-  return typeof namespace === 'string' && namespace !== '' ? `${namespace}/${n}` : n;
+  return keyOf({ namespace: typeof namespace === 'string' ? namespace : undefined, name: n });
 }
 
 /** Extensions `-f DIR` reads, as kubectl does (not recursive). */

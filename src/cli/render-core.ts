@@ -1,7 +1,8 @@
+import { isRecord } from '../api/json.js';
 import { secretSchema, serviceSchema, type Secret } from '../api/core.js';
 import { describeErrors } from '../api/fielderror.js';
 import { KINGRESS_API_VERSION, KINGRESS_KIND, kingressSchema, type KIngress } from '../api/kingress.js';
-import { refKey, type ObjectRef } from '../api/meta.js';
+import { keyOf, refOf } from '../api/meta.js';
 import { parseWith } from '../api/schema.js';
 import type { IstioConfig } from '../config/istio.js';
 import { HIGRESS_GATEWAY_POD_LABELS, INGRESS_CLASS_ANNOTATION } from '../translate/constants.js';
@@ -10,7 +11,7 @@ import { defaultIngress } from '../translate/defaults.js';
 import { refusedSecretReferences, SECRET_NOT_ALLOWED } from '../translate/secretpolicy.js';
 import { translate, type Desired, type TranslateOptions } from '../translate/translate.js';
 import { validateIngress } from '../translate/validate.js';
-import { describeObject, isRecord, type InputDocument } from './documents.js';
+import { describeObject, type InputDocument } from './documents.js';
 
 export interface RenderOptions extends TranslateOptions {
   ingressClass: string;
@@ -44,15 +45,15 @@ export function renderDocuments(docs: readonly InputDocument[], opts: RenderOpti
       else result.errors.push(`${where}: ${describeErrors(parsed.error)}`);
     } else if (kind === 'v1/Secret') {
       const parsed = parseWith(secretSchema, withStringData(doc.object));
-      if (parsed.ok) secrets.set(refKey(refOf(parsed.value)), parsed.value);
+      if (parsed.ok) secrets.set(keyOf(refOf(parsed.value)), parsed.value);
       else result.errors.push(`${where}: ${describeErrors(parsed.error)}`);
     } else if (kind === 'v1/Service') {
       const parsed = parseWith(serviceSchema, doc.object);
       if (parsed.ok) {
-        services.set(refKey(refOf(parsed.value)), parsed.value.spec?.selector ?? {});
+        services.set(keyOf(refOf(parsed.value)), parsed.value.spec?.selector ?? {});
         const spec = parsed.value.spec;
         if (spec?.type === 'ExternalName' && spec.externalName)
-          externalNames.set(refKey(refOf(parsed.value)), spec.externalName);
+          externalNames.set(keyOf(refOf(parsed.value)), spec.externalName);
       } else result.errors.push(`${where}: ${describeErrors(parsed.error)}`);
     } else if (looksLikeKIngress(doc.object)) {
       result.errors.push(
@@ -91,9 +92,9 @@ export function renderDocuments(docs: readonly InputDocument[], opts: RenderOpti
       {
         istio: opts.istio,
         // Without a Service in the input, assume a default Higress install.
-        gatewayService: (ref) => ({ selector: services.get(refKey(ref)) ?? { ...HIGRESS_GATEWAY_POD_LABELS } }),
-        secret: (ref) => secrets.get(refKey(ref)),
-        externalName: (ref) => externalNames.get(refKey(ref)),
+        gatewayService: (ref) => ({ selector: services.get(keyOf(ref)) ?? { ...HIGRESS_GATEWAY_POD_LABELS } }),
+        secret: (ref) => secrets.get(keyOf(ref)),
+        externalName: (ref) => externalNames.get(keyOf(ref)),
       },
       opts,
     );
@@ -168,10 +169,6 @@ function withStringData(object: unknown): unknown {
   for (const [k, v] of Object.entries(object.stringData)) data[k] = Buffer.from(String(v), 'utf8').toString('base64');
   const { stringData: _ignored, ...rest } = object;
   return { ...rest, data };
-}
-
-function refOf(o: { metadata: { namespace?: string | undefined; name: string } }): ObjectRef {
-  return { namespace: o.metadata.namespace ?? '', name: o.metadata.name };
 }
 
 function objectKey(o: unknown): string {

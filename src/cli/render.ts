@@ -1,8 +1,9 @@
+import { isRecord } from '../api/json.js';
 import { parseArgs } from 'node:util';
 import { parseIstioConfig } from '../config/istio.js';
 import { parseNetworkConfig } from '../config/network.js';
 import { DEFAULT_INGRESS_CLASS } from '../translate/constants.js';
-import { isRecord, parseDocuments, readInputFiles, type InputDocument } from './documents.js';
+import { parseDocuments, readInputFiles, type InputDocument } from './documents.js';
 import { renderDocuments } from './render-core.js';
 import { toYAML } from './yaml.js';
 

@@ -1,10 +1,12 @@
+import { isRecord } from '../api/json.js';
+
 /**
  * A small YAML emitter for JSON-shaped Kubernetes objects. js-yaml's dump cost more than the whole
  * translation; this writes block style like kubectl and quotes every string that a YAML 1.1 or 1.2
  * reader could take for something else, so `kubectl apply` and js-yaml read back the same data.
  */
 export function toYAML(value: unknown): string {
-  if (isMap(value)) return writeMap(value, '', '');
+  if (isRecord(value)) return writeMap(value, '', '');
   if (Array.isArray(value)) return writeSeq(value, '', '');
   return `${scalar(value)}\n`;
 }
@@ -28,7 +30,7 @@ function writeSeq(items: readonly unknown[], pad: string, firstPad: string): str
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
     const lead = `${i === 0 ? firstPad : pad}- `;
-    if (isMap(item) && !isEmpty(item)) out += writeMap(item, `${pad}  `, lead);
+    if (isRecord(item) && !isEmpty(item)) out += writeMap(item, `${pad}  `, lead);
     else if (Array.isArray(item) && item.length > 0) out += writeSeq(item, `${pad}  `, lead);
     else out += `${lead}${inline(item)}\n`;
   }
@@ -37,14 +39,14 @@ function writeSeq(items: readonly unknown[], pad: string, firstPad: string): str
 
 /** After `key:` — scalars and empty collections stay on the line; the rest nests below. */
 function writeValue(v: unknown, pad: string): string {
-  if (isMap(v) && !isEmpty(v)) return `\n${writeMap(v, `${pad}  `, `${pad}  `)}`;
+  if (isRecord(v) && !isEmpty(v)) return `\n${writeMap(v, `${pad}  `, `${pad}  `)}`;
   // Sequences under a key are not indented, as kubectl writes them.
   if (Array.isArray(v) && v.length > 0) return `\n${writeSeq(v, pad, pad)}`;
   return ` ${inline(v)}\n`;
 }
 
 function inline(v: unknown): string {
-  if (isMap(v)) return '{}';
+  if (isRecord(v)) return '{}';
   if (Array.isArray(v)) return '[]';
   return scalar(v);
 }
@@ -76,10 +78,6 @@ function scalarString(s: string): string {
   if (written.size >= 4096) written.clear();
   written.set(s, out);
   return out;
-}
-
-function isMap(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function isEmpty(map: Record<string, unknown>): boolean {

@@ -3,13 +3,13 @@
 // `local-gateway.<ns>.<name>` keys and the new `external-gateways` / `local-gateways` YAML lists.
 // Our defaults point at Higress instead of istio-ingressgateway (design.md §3).
 
+import { isRecord } from '../api/json.js';
 import { err, ok, type Result } from '../api/result.js';
 import { CORE_SCHEMA, loadAll, mergeTag } from 'js-yaml';
 import {
   decodeGoString,
   decodeLabelSelector,
   isDNS1123Subdomain,
-  isPlainObject,
   jsonKind,
   matchesLabelSelector,
   validateLabelSelector,
@@ -189,7 +189,7 @@ function unmarshalGateways(text: string): Result<GatewayConfig[]> {
 function decodeGateway(raw: unknown): Result<GatewayConfig> {
   const g: GatewayConfig = { namespace: '', name: '', serviceURL: '' };
   if (raw === null) return ok(g);
-  if (!isPlainObject(raw)) {
+  if (!isRecord(raw)) {
     return err(`json: cannot unmarshal ${jsonKind(raw)} into Go value of type config.Gateway`);
   }
   const stringFields = { namespace: 'namespace', name: 'name', service: 'serviceURL' } as const;

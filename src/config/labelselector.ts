@@ -3,6 +3,7 @@
 // sigs.k8s.io/yaml + encoding/json would, validation with the messages of
 // metav1.LabelSelectorAsSelector, and matching with Kubernetes semantics.
 
+import { isRecord } from '../api/json.js';
 import { err, ok, type Result } from '../api/result.js';
 
 export type LabelSelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
@@ -174,10 +175,6 @@ export function jsonKind(raw: unknown): string {
   return typeof raw; // 'string' | 'number' | 'object'
 }
 
-export function isPlainObject(raw: unknown): raw is Record<string, unknown> {
-  return typeof raw === 'object' && raw !== null && !Array.isArray(raw);
-}
-
 /**
  * A YAML scalar bound for a Go string field. sigs.k8s.io/yaml turns scalars into strings when the
  * target is a string (`name: 123` works); JSON null leaves the field as it was (undefined here).
@@ -191,7 +188,7 @@ export function decodeGoString(raw: unknown, field: string): Result<string | und
 
 function decodeStringMap(raw: unknown, field: string): Result<Record<string, string> | undefined> {
   if (raw === null) return ok(undefined);
-  if (!isPlainObject(raw)) {
+  if (!isRecord(raw)) {
     return err(`json: cannot unmarshal ${jsonKind(raw)} into Go struct field ${field} of type map[string]string`);
   }
   const out: Record<string, string> = {};
@@ -220,7 +217,7 @@ function decodeStringList(raw: unknown, field: string): Result<string[] | undefi
 function decodeRequirement(raw: unknown, field: string): Result<LabelSelectorRequirement> {
   const req: LabelSelectorRequirement = { key: '', operator: '' };
   if (raw === null) return ok(req);
-  if (!isPlainObject(raw)) {
+  if (!isRecord(raw)) {
     return err(
       `json: cannot unmarshal ${jsonKind(raw)} into Go struct field ${field} of type v1.LabelSelectorRequirement`,
     );
@@ -249,7 +246,7 @@ function decodeRequirement(raw: unknown, field: string): Result<LabelSelectorReq
  */
 export function decodeLabelSelector(raw: unknown, field: string): Result<LabelSelector | undefined> {
   if (raw === null || raw === undefined) return ok(undefined);
-  if (!isPlainObject(raw)) {
+  if (!isRecord(raw)) {
     return err(`json: cannot unmarshal ${jsonKind(raw)} into Go struct field ${field} of type v1.LabelSelector`);
   }
   const sel: LabelSelector = {};

@@ -3,10 +3,10 @@ import { createInformer } from '../kube/listwatch.js';
 import { resourceFor } from '../kube/resources.js';
 import type { RestClient } from '../kube/rest.js';
 import type { KubeObject } from '../kube/types.js';
-import type { WireRef } from '../reconciler/deps.js';
+import type { TypedObjectRef } from '../api/meta.js';
 
 interface Followed {
-  ref: WireRef;
+  ref: TypedObjectRef;
   informer: Informer<KubeObject>;
 }
 
@@ -25,7 +25,7 @@ export class Blockers {
   ) {}
 
   /** Follow `ref` for the KIngress `key` (replacing what it followed before). */
-  follow(key: string, ref: WireRef): void {
+  follow(key: string, ref: TypedObjectRef): void {
     const current = this.followed.get(key);
     if (current && sameRef(current.ref, ref)) return;
     this.release(key);
@@ -70,6 +70,6 @@ export class Blockers {
   }
 }
 
-function sameRef(a: WireRef, b: WireRef): boolean {
+function sameRef(a: TypedObjectRef, b: TypedObjectRef): boolean {
   return a.apiVersion === b.apiVersion && a.kind === b.kind && a.namespace === b.namespace && a.name === b.name;
 }

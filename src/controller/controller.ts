@@ -1,4 +1,5 @@
-import type { KIngress } from '../api/kingress.js';
+import { tlsSecretRef, type KIngress } from '../api/kingress.js';
+import { keyOf } from '../api/meta.js';
 import { ConfigStore, ISTIO_CONFIGMAP, NETWORK_CONFIGMAP } from '../config/store.js';
 import { InformerClusterState } from '../kube/cluster-state.js';
 import { errorMessage, isConflict } from '../kube/errors.js';
@@ -348,7 +349,7 @@ export class Controller {
           this.informers.secrets.get(t.secretNamespace, t.secretName ?? '')
         )
           return;
-        wanted.add(`${t.secretNamespace ?? ''}/${t.secretName ?? ''}`);
+        wanted.add(keyOf(tlsSecretRef(t)));
       });
     }
     try {

@@ -1,4 +1,5 @@
 import type { KIngress } from '../api/kingress.js';
+import { keyOf, refOf } from '../api/meta.js';
 import { ORIGIN_SECRET_NAME_LABEL, ORIGIN_SECRET_NAMESPACE_LABEL } from '../translate/constants.js';
 import type { KubeObject } from '../kube/types.js';
 
@@ -15,7 +16,7 @@ export function ownerKey(obj: Wire): string | undefined {
   const owner = obj.metadata?.ownerReferences?.find(
     (o) => o.controller && o.kind === 'Ingress' && o.apiVersion.startsWith('networking.internal.knative.dev/'),
   );
-  return owner && obj.metadata?.namespace ? `${obj.metadata.namespace}/${owner.name}` : undefined;
+  return owner && obj.metadata?.namespace ? keyOf({ namespace: obj.metadata.namespace, name: owner.name }) : undefined;
 }
 
 /** KIngresses affected by a Secret: those using it as TLS origin, or the origin a copy was made from. */
@@ -29,5 +30,5 @@ export function kingressesUsingSecret(secret: Wire, kingresses: readonly KIngres
     .filter((ing) =>
       (ing.spec?.tls ?? []).some((t) => refs.some((r) => t.secretNamespace === r.namespace && t.secretName === r.name)),
     )
-    .map((ing) => `${ing.metadata.namespace ?? ''}/${ing.metadata.name}`);
+    .map((ing) => keyOf(refOf(ing)));
 }

@@ -1,7 +1,7 @@
 import type { Secret } from '../api/core.js';
 import type { Gateway, VirtualService } from '../api/istio.js';
 import type { KIngress } from '../api/kingress.js';
-import type { ObjectRef } from '../api/meta.js';
+import { keyOf, type ObjectRef } from '../api/meta.js';
 import type { ClusterState, Existing } from '../reconciler/deps.js';
 import {
   INGRESS_LABEL,
@@ -127,7 +127,7 @@ export class InformerClusterState implements ClusterState {
   }
 
   private async service(ref: ObjectRef): Promise<CachedService | undefined> {
-    const key = `${ref.namespace}/${ref.name}`;
+    const key = keyOf(ref);
     const hit = this.services.get(key);
     if (hit && this.now() - hit.at < SERVICE_TTL_MS) return hit.value;
     const svc = await this.reader.get<

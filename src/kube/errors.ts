@@ -1,3 +1,5 @@
+import { isRecord } from '../api/json.js';
+
 /**
  * Classifying errors from client-node 1.4.0 and our own REST calls. Three shapes reach us:
  *  - ApiException: numeric `.code`, `.body` the raw response text (a JSON Status) — its `.message`
@@ -52,10 +54,6 @@ const NETWORK_CODES = new Set([
 ]);
 
 const MAX_MESSAGE = 400;
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null;
-}
 
 /** The HTTP status of an API error, or undefined for network and other errors. */
 export function statusCode(err: unknown): number | undefined {

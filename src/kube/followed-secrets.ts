@@ -1,5 +1,5 @@
 import type { Secret } from '../api/core.js';
-import type { ObjectRef } from '../api/meta.js';
+import { keyOf, type ObjectRef } from '../api/meta.js';
 import type { Informer } from './informer.js';
 import type { KubeObject } from './types.js';
 
@@ -27,7 +27,7 @@ export class FollowedSecrets {
 
   /** The Secret as its own watch sees it; the first lookup starts that watch and waits for its first list. */
   async get(ref: ObjectRef): Promise<Secret | undefined> {
-    const key = `${ref.namespace}/${ref.name}`;
+    const key = keyOf(ref);
     let informer = this.watches.get(key);
     if (!informer) {
       const inf = this.opts.watchOne(ref);

@@ -1,6 +1,7 @@
 import { type Clock, type TimerHandle, realClock } from './clock.js';
 import { errorMessage, isForbidden, isGone, isUnauthorized } from './errors.js';
-import { type KubeObject, keyOf, objectKey, splitKey } from './types.js';
+import { keyOf, parseKey } from '../api/meta.js';
+import { type KubeObject, objectKey } from './types.js';
 
 /** Where an informer gets its objects: a consistent list, then a watch from its resourceVersion. */
 export interface ListWatchSource<T extends KubeObject> {
@@ -142,7 +143,7 @@ export class Informer<T extends KubeObject> {
   }
 
   getByKey(key: string): T | undefined {
-    const { namespace, name } = splitKey(key);
+    const { namespace, name } = parseKey(key);
     return this.get(namespace, name);
   }
 
@@ -156,7 +157,8 @@ export class Informer<T extends KubeObject> {
 
   keys(): string[] {
     const keys: string[] = [];
-    for (const [ns, byName] of this.objects) for (const name of byName.keys()) keys.push(keyOf(ns, name));
+    for (const [ns, byName] of this.objects)
+      for (const name of byName.keys()) keys.push(keyOf({ namespace: ns, name }));
     return keys;
   }
 

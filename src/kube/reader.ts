@@ -1,7 +1,8 @@
 import { isNotFound } from './errors.js';
 import { collectionPath, objectPath, resourceFor, type ResourceType } from './resources.js';
 import type { RestClient } from './rest.js';
-import type { KubeObject, ObjectRef } from './types.js';
+import type { TypedObjectRef } from '../api/meta.js';
+import type { KubeObject } from './types.js';
 
 /**
  * Live reads for what is not worth an informer (a referenced Secret, a fresh copy after a conflict).
@@ -13,7 +14,7 @@ export class KubeReader {
   constructor(private readonly rest: RestClient) {}
 
   /** undefined when the object does not exist. */
-  async get<T extends KubeObject>(ref: ObjectRef): Promise<T | undefined> {
+  async get<T extends KubeObject>(ref: TypedObjectRef): Promise<T | undefined> {
     const { rt, version } = resourceFor(ref.apiVersion, ref.kind);
     this.count += 1;
     try {

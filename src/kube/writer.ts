@@ -1,7 +1,8 @@
 import { isNotFound } from './errors.js';
 import { objectPath, collectionPath, resourceFor } from './resources.js';
 import type { RestClient } from './rest.js';
-import type { KubeObject, ObjectRef } from './types.js';
+import { typedRefOf, type TypedObjectRef } from '../api/meta.js';
+import type { KubeObject } from './types.js';
 
 export const MERGE_PATCH = 'application/merge-patch+json';
 
@@ -23,17 +24,6 @@ export interface DeletePreconditions {
   resourceVersion?: string;
 }
 
-/** The ref of an object that carries apiVersion, kind, namespace and name. */
-export function refOf(obj: KubeObject): ObjectRef {
-  const { apiVersion, kind } = obj;
-  const name = obj.metadata?.name;
-  const namespace = obj.metadata?.namespace;
-  if (!apiVersion || !kind || !name || !namespace) {
-    throw new Error(`object needs apiVersion, kind, metadata.name and metadata.namespace (got ${kind}/${name})`);
-  }
-  return { apiVersion, kind, namespace, name };
-}
-
 /**
  * Writes namespaced objects of our kinds (KIngress, VirtualService, Gateway, Secret) in wire format.
  * Every request sent is counted, failed ones included, so tests can assert "no writes in steady state".
@@ -52,7 +42,7 @@ export class KubeWriter {
 
   /** Fails with 409 AlreadyExists if it exists. */
   async create<T extends KubeObject>(obj: T): Promise<T> {
-    const ref = refOf(obj);
+    const ref = typedRefOf(obj);
     const { rt, version } = resourceFor(ref.apiVersion, ref.kind);
     this.counted('create');
     return this.rest.request<T>({
@@ -74,7 +64,7 @@ export class KubeWriter {
   }
 
   /** Returns false when the object was already gone. */
-  async delete(ref: ObjectRef, preconditions?: DeletePreconditions): Promise<boolean> {
+  async delete(ref: TypedObjectRef, preconditions?: DeletePreconditions): Promise<boolean> {
     const { rt, version } = resourceFor(ref.apiVersion, ref.kind);
     this.counted('delete');
     try {
@@ -92,7 +82,7 @@ export class KubeWriter {
 
   /** JSON merge patch (custom resources reject strategic merge patch with 415). */
   async mergePatch<T extends KubeObject = KubeObject>(
-    ref: ObjectRef,
+    ref: TypedObjectRef,
     patch: object,
     subresource?: 'status',
   ): Promise<T> {
@@ -108,7 +98,7 @@ export class KubeWriter {
   }
 
   /** Patches finalizers/labels/annotations only, e.g. adding our finalizer to a KIngress. */
-  async mergePatchMetadata<T extends KubeObject = KubeObject>(ref: ObjectRef, meta: MetadataPatch): Promise<T> {
+  async mergePatchMetadata<T extends KubeObject = KubeObject>(ref: TypedObjectRef, meta: MetadataPatch): Promise<T> {
     const metadata: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(meta)) if (v !== undefined) metadata[k] = v;
     return this.mergePatch<T>(ref, { metadata });
@@ -127,7 +117,7 @@ export class KubeWriter {
   }
 
   private async put<T extends KubeObject>(obj: T, verb: 'update' | 'status'): Promise<T> {
-    const ref = refOf(obj);
+    const ref = typedRefOf(obj);
     const { rt, version } = resourceFor(ref.apiVersion, ref.kind);
     this.counted(verb);
     return this.rest.request<T>({

@@ -1,3 +1,5 @@
+import { isRecord } from '../api/json.js';
+
 /** What replaces a value that must never reach a log line. */
 export const REDACTED = '<redacted>';
 
@@ -55,8 +57,4 @@ function secretMetadata(metadata: unknown, seen: WeakSet<object>, depth: number)
   const annotations = isRecord(copy) ? copy['annotations'] : undefined;
   if (isRecord(annotations) && annotations[LAST_APPLIED] !== undefined) annotations[LAST_APPLIED] = REDACTED;
   return copy;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -4,7 +4,7 @@
  */
 import type { EndpointSlice } from '../api/discovery.js';
 import { VISIBILITY_CLUSTER_LOCAL, VISIBILITY_EXTERNAL } from '../api/kingress.js';
-import { refKey, type ObjectRef } from '../api/meta.js';
+import { keyOf, type ObjectRef } from '../api/meta.js';
 import { parseServiceURL, qualifiedName } from '../config/istio.js';
 import type { DefaultedIngress } from '../translate/defaults.js';
 import { qualifiedGatewayName } from '../translate/gateway.js';
@@ -67,7 +67,7 @@ export async function listProbeTargets(
     for (const gw of desired.selectedGateways[which]) {
       const parsed = parseServiceURL(gw.serviceURL);
       if (!parsed.ok) throw new Error(`failed to get gateway from configuration: ${parsed.error}`);
-      const key = refKey(parsed.value);
+      const key = keyOf(parsed.value);
       serviceOf.set(qualifiedName(gw), key);
       if (services.has(key) || missingServices.includes(key)) continue;
       const service = await cluster.service(parsed.value);

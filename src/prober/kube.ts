@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { endpointSliceSchema, SERVICE_NAME_LABEL, type EndpointSlice } from '../api/discovery.js';
-import { refKey, stringMap, type ObjectRef } from '../api/meta.js';
+import { keyOf, stringMap, type ObjectRef } from '../api/meta.js';
 import { errorMessage } from '../kube/errors.js';
 import type { Informer } from '../kube/informer.js';
 import { createInformer } from '../kube/listwatch.js';
@@ -56,7 +56,7 @@ export class InformerGatewayCluster implements GatewayCluster {
   }
 
   async endpointSlices(service: ObjectRef): Promise<EndpointSlice[]> {
-    const key = refKey(service);
+    const key = keyOf(service);
     const informer = await this.watch(
       ENDPOINT_SLICE,
       service.namespace,

@@ -4,6 +4,7 @@
  * isReady starts the probing of a new hash and says false; when the last pod answers, the KIngress is
  * re-enqueued and the next isReady for the same hash says true. Nothing here writes to the cluster.
  */
+import { keyOf, refOf } from '../api/meta.js';
 import type { EndpointSlice } from '../api/discovery.js';
 import { type Clock, realClock } from '../kube/clock.js';
 import { errorMessage } from '../kube/errors.js';
@@ -68,7 +69,7 @@ export class Prober implements Readiness {
   }
 
   async isReady(ing: DefaultedIngress, desired: Desired): Promise<boolean> {
-    const key = `${ing.metadata.namespace ?? ''}/${ing.metadata.name}`;
+    const key = keyOf(refOf(ing));
     const current = this.states.get(key);
     if (current?.hash === desired.hash) return current.done;
     if (current) this.cancel(key);

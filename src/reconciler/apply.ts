@@ -1,6 +1,7 @@
 import type { Secret } from '../api/core.js';
 import type { Gateway, VirtualService } from '../api/istio.js';
 import type { KIngress } from '../api/kingress.js';
+import { keyOf, refOf, typedRefOf, type TypedObjectRef } from '../api/meta.js';
 import { errorMessage, isAlreadyExists, isNotFound, isTooLarge } from '../kube/errors.js';
 import {
   INGRESS_NAMESPACE_LABEL,
@@ -8,7 +9,7 @@ import {
   ORIGIN_SECRET_NAMESPACE_LABEL,
 } from '../translate/constants.js';
 import type { Desired } from '../translate/translate.js';
-import type { Existing, ReconcileDeps, WireRef } from './deps.js';
+import type { Existing, ReconcileDeps } from './deps.js';
 import { jsonEqual, mapsEqual } from './equality.js';
 import { notOwned, ReconcileError, tooLarge, virtualServiceFailed } from './errors.js';
 import { isControlledBy } from './ownership.js';
@@ -40,7 +41,7 @@ export async function applyDesired(ing: KIngress, desired: Desired, deps: Reconc
 }
 
 async function applyVirtualService(ing: KIngress, vs: VirtualService, deps: ReconcileDeps): Promise<void> {
-  const ref = wireRef(vs);
+  const ref = typedRefOf(vs);
   // A cache miss is trusted: no GET before each create. A name taken by an object the cache does not
   // hold (not labelled by us) answers 409 AlreadyExists, and only then is it read.
   let existing = await deps.cluster.virtualService(ref);
@@ -89,7 +90,7 @@ async function applyGateway(
   ownerUID: string | undefined,
   deps: ReconcileDeps,
 ): Promise<void> {
-  const ref = wireRef(gw);
+  const ref = typedRefOf(gw);
   const existing = await deps.cluster.gateway(ref);
   try {
     if (!existing) {
@@ -113,9 +114,9 @@ async function applyGateway(
 
 /** A copy is ours when its origin labels say it is; anything else with that name is left alone. */
 async function applySecretCopy(ing: KIngress, copy: Secret, deps: ReconcileDeps): Promise<void> {
-  const ref = wireRef(copy);
+  const ref = typedRefOf(copy);
   const existing = await deps.cluster.secret(ref);
-  const id = `${ref.namespace}/${ref.name}`;
+  const id = keyOf(ref);
   if (!existing) {
     try {
       await deps.writer.create(copy);
@@ -142,7 +143,7 @@ async function applySecretCopy(ing: KIngress, copy: Secret, deps: ReconcileDeps)
   deps.recorder.event(ing, 'Normal', 'Updated', `Updated Secret ${id}`);
 }
 
-function writeFailed(verb: 'create' | 'update', ref: WireRef, obj: object, err: unknown): ReconcileError {
+function writeFailed(verb: 'create' | 'update', ref: TypedObjectRef, obj: object, err: unknown): ReconcileError {
   if (isTooLarge(err)) return tooLarge(ref, byteSize(obj), errorMessage(err));
   return new ReconcileError(`failed to ${verb} ${ref.kind}: ${errorMessage(err)}`, undefined, {}, err);
 }
@@ -154,10 +155,10 @@ function byteSize(obj: object): number {
 
 /** Copies made for this KIngress that it no longer uses (TLS removed or secret replaced). */
 async function deleteStaleSecretCopies(ing: KIngress, desired: Desired, deps: ReconcileDeps): Promise<void> {
-  const keep = new Set(desired.secretCopies.map((s) => `${s.metadata.namespace ?? ''}/${s.metadata.name}`));
+  const keep = new Set(desired.secretCopies.map((s) => keyOf(refOf(s))));
   const made = deps.cluster.secretCopiesMadeFor({ namespace: namespaceOf(ing), name: ing.metadata.name });
   for (const copy of made) {
-    if (!keep.has(`${copy.metadata.namespace ?? ''}/${copy.metadata.name ?? ''}`))
+    if (!keep.has(keyOf({ namespace: copy.metadata.namespace, name: copy.metadata.name ?? '' })))
       await releaseSecretCopy(copy, ing, deps);
   }
 }
@@ -182,7 +183,7 @@ export async function deleteSecretCopy(copy: Existing, deps: ReconcileDeps): Pro
 }
 
 export async function deleteObject(o: Existing, deps: ReconcileDeps): Promise<void> {
-  const ref = wireRef(o);
+  const ref = typedRefOf(o);
   try {
     // The UID precondition makes sure a same-named object created since is never deleted.
     await deps.writer.delete(ref, o.metadata.uid ? { uid: o.metadata.uid } : undefined);
@@ -195,19 +196,6 @@ export async function deleteObject(o: Existing, deps: ReconcileDeps): Promise<vo
       err,
     );
   }
-}
-
-export function wireRef(o: {
-  apiVersion?: string;
-  kind?: string;
-  metadata: { namespace?: string; name?: string };
-}): WireRef {
-  return {
-    apiVersion: o.apiVersion ?? '',
-    kind: o.kind ?? '',
-    namespace: o.metadata.namespace ?? '',
-    name: o.metadata.name ?? '',
-  };
 }
 
 export function namespaceOf(ing: KIngress): string {

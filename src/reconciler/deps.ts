@@ -1,7 +1,7 @@
 import type { Secret } from '../api/core.js';
 import type { Gateway, VirtualService } from '../api/istio.js';
 import type { KIngress } from '../api/kingress.js';
-import type { ObjectMeta, ObjectRef } from '../api/meta.js';
+import type { ObjectMeta, ObjectRef, TypedObjectRef } from '../api/meta.js';
 import type { IstioConfig } from '../config/istio.js';
 import type { NetworkConfig } from '../config/network.js';
 import type { DefaultedIngress } from '../translate/defaults.js';
@@ -47,19 +47,13 @@ export interface ClusterState {
 }
 
 /** Wire-level writes; every call is one API request. */
-export interface WireRef {
-  apiVersion: string;
-  kind: string;
-  namespace: string;
-  name: string;
-}
 export interface ClusterWriter {
   create<T extends object>(obj: T): Promise<T>;
   update<T extends object>(obj: T): Promise<T>;
   updateStatus<T extends object>(obj: T): Promise<T>;
-  delete(ref: WireRef, preconditions?: { uid?: string }): Promise<boolean>;
+  delete(ref: TypedObjectRef, preconditions?: { uid?: string }): Promise<boolean>;
   mergePatchMetadata<T extends object>(
-    ref: WireRef,
+    ref: TypedObjectRef,
     meta: { finalizers?: string[] | null; resourceVersion?: string },
   ): Promise<T>;
 }

@@ -1,10 +1,10 @@
 import type { Conditions } from './conditions.js';
 import { LOAD_BALANCER_READY, NETWORK_CONFIGURED } from './conditions.js';
-import type { WireRef } from './deps.js';
+import type { TypedObjectRef } from '../api/meta.js';
 
 export interface ReconcileErrorDetails {
   /** The object in the way (one we do not own): the controller watches it and retries when it goes. */
-  blockedBy?: WireRef;
+  blockedBy?: TypedObjectRef;
   /** Ready takes this reason and the error's message instead of the generic ReconcileIngressFailed. */
   readyReason?: string;
 }
@@ -27,7 +27,7 @@ export class ReconcileError extends Error {
  * Knative's NotOwned: an object with our name exists and is not controlled by this KIngress. With
  * `blockedBy` the controller follows that object and retries as soon as it is deleted.
  */
-export function notOwned(kind: string, name: string, ingressName: string, blockedBy?: WireRef): ReconcileError {
+export function notOwned(kind: string, name: string, ingressName: string, blockedBy?: TypedObjectRef): ReconcileError {
   return new ReconcileError(
     `notowned: owner: ${ingressName} with Type *v1alpha1.Ingress does not own ${kind}: "${name}"`,
     (c) => c.markFalse(NETWORK_CONFIGURED, 'NotOwned', `There is an existing ${kind} "${name}" that we do not own.`),
@@ -42,7 +42,7 @@ export const ETCD_DEFAULT_MAX_REQUEST_BYTES = 1_572_864;
  * The API server refused an object for its size. Retrying cannot help until the KIngress changes, so
  * the status says so once, with the size and the limit, and the failure backs off like any other.
  */
-export function tooLarge(ref: WireRef, bytes: number, serverMessage: string): ReconcileError {
+export function tooLarge(ref: TypedObjectRef, bytes: number, serverMessage: string): ReconcileError {
   // `limit is 3145728` (the API server's body limit), `(2130795 vs. 2097152)` (its gRPC limit towards etcd).
   const stated = (/limit is (\d+)/i.exec(serverMessage) ?? /\(\d+ vs\. (\d+)\)/.exec(serverMessage))?.[1];
   const limit = stated

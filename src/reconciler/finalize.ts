@@ -1,10 +1,11 @@
 import type { Gateway } from '../api/istio.js';
 import type { KIngress } from '../api/kingress.js';
+import { keyOf, refOf, typedRefOf } from '../api/meta.js';
 import { errorMessage } from '../kube/errors.js';
 import { ISTIO_API_VERSION } from '../api/istio.js';
 import { KINGRESS_FINALIZER } from '../translate/constants.js';
 import { serversOfIngress, updateGatewayServers } from '../translate/shared-gateway.js';
-import { deleteObject, namespaceOf, wireRef } from './apply.js';
+import { deleteObject, namespaceOf } from './apply.js';
 import type { Existing, ReconcileDeps } from './deps.js';
 import { ReconcileError } from './errors.js';
 import { isControlledBy } from './ownership.js';
@@ -30,10 +31,10 @@ export async function finalize(ing: KIngress, deps: ReconcileDeps): Promise<void
   for (const copy of deps.cluster.secretCopiesMadeFor({ namespace, name: ing.metadata.name }))
     await releaseSecretCopy(copy, ing, deps);
   await deleteUnneededSecretCopies(ing, istio.ingressGateways, deps);
-  deps.readiness.forget(`${namespace}/${ing.metadata.name}`);
+  deps.readiness.forget(keyOf(refOf(ing)));
 
   const finalizers = (ing.metadata.finalizers ?? []).filter((f) => f !== KINGRESS_FINALIZER).sort();
-  await deps.writer.mergePatchMetadata(wireRef(ing), {
+  await deps.writer.mergePatchMetadata(typedRefOf(ing), {
     finalizers,
     resourceVersion: ing.metadata.resourceVersion ?? '',
   });

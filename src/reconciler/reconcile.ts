@@ -1,8 +1,8 @@
 import type { Secret } from '../api/core.js';
-import { kingressSchema, type KIngress } from '../api/kingress.js';
+import { kingressSchema, tlsSecretRef, type KIngress } from '../api/kingress.js';
 import { parseWith } from '../api/schema.js';
 import { describeErrors, type FieldError } from '../api/fielderror.js';
-import { refKey } from '../api/meta.js';
+import { keyOf, refOf, typedRefOf } from '../api/meta.js';
 import { parseServiceURL, selectGateways } from '../config/istio.js';
 import { errorMessage, isConflict } from '../kube/errors.js';
 import { INGRESS_CLASS_ANNOTATION, KINGRESS_FINALIZER } from '../translate/constants.js';
@@ -10,7 +10,7 @@ import { defaultIngress } from '../translate/defaults.js';
 import { refusedSecretReferences, SECRET_NOT_ALLOWED } from '../translate/secretpolicy.js';
 import { translate, type Desired } from '../translate/translate.js';
 import { validateIngress } from '../translate/validate.js';
-import { applyDesired, wireRef } from './apply.js';
+import { applyDesired } from './apply.js';
 import { NETWORK_CONFIGURED, READY } from './conditions.js';
 import type { Existing, ReconcileDeps, Result } from './deps.js';
 import { ReconcileError } from './errors.js';
@@ -92,7 +92,7 @@ async function converge(
 
   const ready = desired.meshOnly || status.wasReady || (await deps.readiness.isReady(checked.value, desired));
   if (!ready) {
-    const why = deps.readiness.explain?.(`${ing.metadata.namespace ?? ''}/${ing.metadata.name}`);
+    const why = deps.readiness.explain?.(keyOf(refOf(ing)));
     status.markLoadBalancerNotReady(why?.message);
     // Once per cause (the prober remembers), not once per probe or reconcile.
     if (why?.announce) deps.recorder.event(ing, 'Warning', 'GatewayProbeFailed', why.message);
@@ -124,15 +124,15 @@ async function translateWithCluster(ing: ReturnType<typeof defaultIngress>, deps
   const config = deps.config();
   const secrets = new Map<string, Secret>();
   for (const t of ing.spec.tls ?? []) {
-    const ref = { namespace: t.secretNamespace ?? '', name: t.secretName ?? '' };
+    const ref = tlsSecretRef(t);
     const secret = await deps.cluster.tlsSecret(ref);
-    if (secret) secrets.set(refKey(ref), secret);
+    if (secret) secrets.set(keyOf(ref), secret);
   }
   const services = new Map<string, { selector: Record<string, string> }>();
   for (const gw of selectGateways(config.istio, ing.metadata.labels).external) {
     const parsed = parseServiceURL(gw.serviceURL);
     const svc = parsed.ok ? await deps.cluster.gatewayService(parsed.value) : undefined;
-    if (parsed.ok && svc) services.set(refKey(parsed.value), svc);
+    if (parsed.ok && svc) services.set(keyOf(parsed.value), svc);
   }
   // Only Host-rewriting paths (DomainMappings) may send to a gateway through an ExternalName Service.
   const externalNames = new Map<string, string | undefined>();
@@ -141,15 +141,15 @@ async function translateWithCluster(ing: ReturnType<typeof defaultIngress>, deps
     .filter((p) => p.rewriteHost)
     .flatMap((p) => p.splits ?? [])) {
     const ref = { namespace: split.serviceNamespace, name: split.serviceName };
-    if (!externalNames.has(refKey(ref))) externalNames.set(refKey(ref), await deps.cluster.externalName(ref));
+    if (!externalNames.has(keyOf(ref))) externalNames.set(keyOf(ref), await deps.cluster.externalName(ref));
   }
   const result = translate(
     ing,
     {
       istio: config.istio,
-      secret: (ref) => secrets.get(refKey(ref)),
-      gatewayService: (ref) => services.get(refKey(ref)),
-      externalName: (ref) => externalNames.get(refKey(ref)),
+      secret: (ref) => secrets.get(keyOf(ref)),
+      gatewayService: (ref) => services.get(keyOf(ref)),
+      externalName: (ref) => externalNames.get(keyOf(ref)),
     },
     { ...deps.options, clusterLocalDomainTLS: config.network.clusterLocalDomainTLS },
   );
@@ -176,7 +176,7 @@ async function ensureFinalizer(ing: KIngress, deps: ReconcileDeps): Promise<KIng
   const finalizers = ing.metadata.finalizers ?? [];
   if (finalizers.includes(KINGRESS_FINALIZER)) return ing;
   try {
-    const patched = await deps.writer.mergePatchMetadata<KIngress>(wireRef(ing), {
+    const patched = await deps.writer.mergePatchMetadata<KIngress>(typedRefOf(ing), {
       finalizers: [...finalizers, KINGRESS_FINALIZER],
       resourceVersion: ing.metadata.resourceVersion ?? '',
     });

@@ -1,5 +1,5 @@
 import type { KIngress } from '../api/kingress.js';
-import type { ObjectRef } from '../api/meta.js';
+import { keyOf, type ObjectRef } from '../api/meta.js';
 import { parseServiceURL, type GatewayConfig } from '../config/istio.js';
 import { errorMessage, isNotFound } from '../kube/errors.js';
 import {
@@ -132,7 +132,10 @@ function uniqueOrigins(ing: KIngress): ObjectRef[] {
   const seen = new Map<string, ObjectRef>();
   for (const t of ing.spec.tls ?? []) {
     if (t.secretName && t.secretNamespace)
-      seen.set(`${t.secretNamespace}/${t.secretName}`, { namespace: t.secretNamespace, name: t.secretName });
+      seen.set(keyOf({ namespace: t.secretNamespace, name: t.secretName }), {
+        namespace: t.secretNamespace,
+        name: t.secretName,
+      });
   }
   return [...seen.values()];
 }

@@ -1,4 +1,5 @@
 import type { KIngress } from '../api/kingress.js';
+import { keyOf, refOf } from '../api/meta.js';
 import { describeUnsupported, unsupportedAnnotations } from '../translate/annotations/unsupported.js';
 import type { ReconcileDeps } from './deps.js';
 
@@ -34,7 +35,7 @@ export function reportUnsupportedAnnotations(
     found.length === 0
       ? ''
       : [ing.metadata.uid ?? '', ...found.map((f) => `${f.key}=${annotations[f.key] ?? ''}`)].join('\n');
-  const key = `${ing.metadata.namespace ?? ''}/${ing.metadata.name}`;
+  const key = keyOf(refOf(ing));
   if (deps.annotationReports.changed(key, signature) && found.length > 0) {
     deps.recorder.event(ing, 'Warning', 'UnsupportedAnnotation', describeUnsupported(found));
   }

@@ -1,7 +1,13 @@
 import type { Secret } from '../api/core.js';
 import { ISTIO_API_VERSION, type Gateway, type Server } from '../api/istio.js';
-import type { ObjectRef } from '../api/meta.js';
-import { HTTP_OPTION_REDIRECTED, VISIBILITY_EXTERNAL, type IngressTLS, type KIngress } from '../api/kingress.js';
+import { keyOf, refOf, type ObjectRef } from '../api/meta.js';
+import {
+  HTTP_OPTION_REDIRECTED,
+  VISIBILITY_EXTERNAL,
+  tlsSecretRef,
+  type IngressTLS,
+  type KIngress,
+} from '../api/kingress.js';
 import { HTTP_SERVER_PORT_NAME, INGRESS_LABEL } from './constants.js';
 import { TranslateError } from './error.js';
 import { compareBytes, sortedUnique } from './hosts.js';
@@ -27,7 +33,7 @@ export function makeTLSServers(
 ): Server[] {
   const namespace = ing.metadata.namespace ?? '';
   const servers = tls.map((entry, i): Server => {
-    const originKey = `${entry.secretNamespace ?? ''}/${entry.secretName ?? ''}`;
+    const originKey = keyOf(tlsSecretRef(entry));
     let credentialName = entry.secretName ?? '';
     if (entry.secretNamespace !== service.namespace) {
       const origin = origins.get(originKey);
@@ -77,7 +83,7 @@ export function makeIngressGateway(
 
 /** The Gateway shared by every KIngress using a wildcard certificate; it lives and dies with the Secret. */
 export function makeWildcardGateway(secret: Secret, dnsNames: string[], service: GatewayService): Gateway {
-  const origin = { namespace: secret.metadata.namespace ?? '', name: secret.metadata.name };
+  const origin = refOf(secret);
   const credentialName = origin.namespace === service.namespace ? origin.name : wildcardSecretCopyName(origin);
   return {
     apiVersion: ISTIO_API_VERSION,

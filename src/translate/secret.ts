@@ -1,5 +1,5 @@
 import type { Secret } from '../api/core.js';
-import type { ObjectRef } from '../api/meta.js';
+import { refOf, type ObjectRef } from '../api/meta.js';
 import {
   CERTIFICATE_UID_LABEL,
   INGRESS_LABEL,
@@ -23,7 +23,7 @@ export function originSecretLabels(origin: ObjectRef): Record<string, string> {
  * owners cannot cross namespaces.
  */
 export function makeSecretCopy(origin: Secret, name: string, namespace: string, madeFor?: ObjectRef): Secret {
-  const ref = { namespace: origin.metadata.namespace ?? '', name: origin.metadata.name };
+  const ref = refOf(origin);
   const long = ref.name !== originSecretNameLabelValue(ref.name);
   return {
     apiVersion: 'v1',

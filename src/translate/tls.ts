@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import type { Secret } from '../api/core.js';
 import type { IngressTLS, KIngress } from '../api/kingress.js';
+import { keyOf, refOf } from '../api/meta.js';
 import { TranslateError } from './error.js';
 
 /**
@@ -33,7 +34,7 @@ export function certificateDNSNames(secret: Secret): string[] {
 }
 
 function parseDNSNames(secret: Secret): string[] {
-  const id = `${secret.metadata.namespace ?? ''}/${secret.metadata.name}`;
+  const id = keyOf(refOf(secret));
   const pem = Buffer.from(secret.data?.['tls.crt'] ?? '', 'base64').toString('latin1');
   const block = /-----BEGIN ([^\n-]+)-----\r?\n([\s\S]*?)-----END \1-----/.exec(pem);
   if (!block) throw new TranslateError(`failed to decode PEM data for secret ${id}`);

@@ -2,12 +2,13 @@ import { gatewayAliases } from './alias.js';
 import { cloneJSON } from './clone.js';
 import type { Secret } from '../api/core.js';
 import type { Gateway, VirtualService } from '../api/istio.js';
-import type { ObjectRef } from '../api/meta.js';
+import { keyOf, refOf, type ObjectRef } from '../api/meta.js';
 import { err, ok, type Result } from '../api/result.js';
 import {
   HTTP_OPTION_REDIRECTED,
   VISIBILITY_CLUSTER_LOCAL,
   VISIBILITY_EXTERNAL,
+  tlsSecretRef,
   type IngressTLS,
   type LoadBalancerIngress,
 } from '../api/kingress.js';
@@ -113,7 +114,7 @@ function translateOrThrow(ing: DefaultedIngress, inputs: TranslateInputs, opts: 
   }
 
   const selected = selectGateways(inputs.istio, ing.metadata.labels);
-  const owner = { namespace: ing.metadata.namespace ?? '', name: ing.metadata.name };
+  const owner = refOf(ing);
   // Looked up only when Gateways of our own are needed: a plain KIngress does not depend on the Service.
   let looked: GatewayService[] | undefined;
   const services = () => (looked ??= externalGatewayServices(selected.external, inputs));
@@ -130,14 +131,14 @@ function translateOrThrow(ing: DefaultedIngress, inputs: TranslateInputs, opts: 
   if (externalTLS.length > 0) {
     const secrets = originSecretsOf(externalTLS, inputs, origins);
     const wildcard = secrets.filter(isWildcardCertificate);
-    const wildcardKeys = new Set(wildcard.map(secretKey));
+    const wildcardKeys = new Set(wildcard.map((s) => keyOf(refOf(s))));
     for (const svc of services()) {
       for (const s of secrets) {
-        if (wildcardKeys.has(secretKey(s))) addCopy(copies, s, svc, wildcardSecretCopyName(refOf(s)));
+        if (wildcardKeys.has(keyOf(refOf(s)))) addCopy(copies, s, svc, wildcardSecretCopyName(refOf(s)));
         else addCopy(copies, s, svc, secretCopyName(ing.metadata.name, s.metadata.uid ?? ''), owner);
       }
     }
-    const plainTLS = externalTLS.filter((t) => !wildcardKeys.has(`${t.secretNamespace ?? ''}/${t.secretName ?? ''}`));
+    const plainTLS = externalTLS.filter((t) => !wildcardKeys.has(keyOf(tlsSecretRef(t))));
     if (plainTLS.length > 0) {
       perIngressExternal = services().map((svc) =>
         makeIngressGateway(ing, VISIBILITY_EXTERNAL, svc, makeTLSServers(ing, plainTLS, svc, HTTPS_PORT, origins)),
@@ -213,8 +214,8 @@ function externalGatewayServices(gateways: GatewayConfig[], inputs: TranslateInp
 function originSecretsOf(tls: IngressTLS[], inputs: TranslateInputs, seen: Map<string, Secret>): Secret[] {
   const out = new Map<string, Secret>();
   for (const entry of tls) {
-    const ref = { namespace: entry.secretNamespace ?? '', name: entry.secretName ?? '' };
-    const key = `${ref.namespace}/${ref.name}`;
+    const ref = tlsSecretRef(entry);
+    const key = keyOf(ref);
     if (out.has(key)) continue;
     const secret = seen.get(key) ?? inputs.secret(ref);
     if (!secret) throw new TranslateError(`secret "${key}" not found`);
@@ -232,15 +233,7 @@ function addCopy(
   owner?: ObjectRef,
 ): void {
   if ((origin.metadata.namespace ?? '') === svc.namespace) return;
-  copies.set(`${svc.namespace}/${name}`, makeSecretCopy(origin, name, svc.namespace, owner));
-}
-
-function refOf(secret: Secret): ObjectRef {
-  return { namespace: secret.metadata.namespace ?? '', name: secret.metadata.name };
-}
-
-function secretKey(secret: Secret): string {
-  return `${secret.metadata.namespace ?? ''}/${secret.metadata.name}`;
+  copies.set(keyOf({ namespace: svc.namespace, name }), makeSecretCopy(origin, name, svc.namespace, owner));
 }
 
 function dedupeByKey<T>(items: T[], key: (item: T) => string): T[] {

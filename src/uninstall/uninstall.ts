@@ -14,7 +14,8 @@ import {
   type ResourceType,
 } from '../kube/resources.js';
 import type { RestClient } from '../kube/rest.js';
-import type { ObjectRef } from '../kube/types.js';
+import { keyOf, type TypedObjectRef } from '../api/meta.js';
+import { tlsSecretRef } from '../api/kingress.js';
 import { KubeWriter } from '../kube/writer.js';
 import {
   INGRESS_CLASS_ANNOTATION,
@@ -197,7 +198,7 @@ async function wildcardGateways(
       !services.some((svc) => wildcardGatewayName(owner.name!, svc) === gw.metadata?.name)
     )
       return false;
-    const secret = `${gw.metadata?.namespace ?? ''}/${owner.name}`;
+    const secret = keyOf({ namespace: gw.metadata?.namespace, name: owner.name });
     return usedByUs.has(secret) && !usedByOthers.has(secret);
   });
 }
@@ -207,7 +208,7 @@ function tlsSecrets(ingresses: Obj[]): Set<string> {
   const out = new Set<string>();
   for (const i of ingresses) {
     const tls = (i as { spec?: { tls?: Array<{ secretNamespace?: string; secretName?: string }> } }).spec?.tls ?? [];
-    for (const t of tls) out.add(`${t.secretNamespace ?? ''}/${t.secretName ?? ''}`);
+    for (const t of tls) out.add(keyOf(tlsSecretRef(t)));
   }
   return out;
 }
@@ -254,7 +255,7 @@ async function dropFinalizer(reader: KubeReader, writer: KubeWriter, ing: Obj): 
   }
 }
 
-function ref(rt: ResourceType, o: Obj): ObjectRef {
+function ref(rt: ResourceType, o: Obj): TypedObjectRef {
   return {
     apiVersion: o.apiVersion ?? apiVersionOf(rt),
     kind: rt.kind,
@@ -269,7 +270,7 @@ function precondition(o: Obj): { uid: string } | undefined {
 }
 
 function id(o: Obj): string {
-  return `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+  return keyOf({ namespace: o.metadata?.namespace, name: o.metadata?.name ?? '' });
 }
 
 function defaultSleep(ms: number): Promise<void> {

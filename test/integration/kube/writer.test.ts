@@ -4,7 +4,8 @@ import { createTestNamespace, testKubeConfig } from '../../harness/kube.js';
 import { errorMessage, isAlreadyExists, isConflict, isInvalid } from '../../../src/kube/errors.js';
 import { KubeReader } from '../../../src/kube/reader.js';
 import { RestClient } from '../../../src/kube/rest.js';
-import { KubeWriter, refOf } from '../../../src/kube/writer.js';
+import { typedRefOf } from '../../../src/api/meta.js';
+import { KubeWriter } from '../../../src/kube/writer.js';
 
 interface Meta {
   name: string;
@@ -92,13 +93,13 @@ describe('KubeWriter on a real API server', () => {
 
     // Finalizer via merge patch, conditional on the resourceVersion we saw.
     const seenVersion = ing.metadata.resourceVersion;
-    const withFinalizer = await writer.mergePatchMetadata<Obj>(refOf(ing), {
+    const withFinalizer = await writer.mergePatchMetadata<Obj>(typedRefOf(ing), {
       finalizers: [FINALIZER],
       resourceVersion: seenVersion,
     });
     expect(withFinalizer.metadata.finalizers).toEqual([FINALIZER]);
     const stale = await writer
-      .mergePatchMetadata(refOf(ing), { finalizers: [], resourceVersion: seenVersion })
+      .mergePatchMetadata(typedRefOf(ing), { finalizers: [], resourceVersion: seenVersion })
       .catch((e: unknown) => e);
     expect(isConflict(stale)).toBe(true);
 
@@ -119,10 +120,10 @@ describe('KubeWriter on a real API server', () => {
     expect(errorMessage(staleStatus)).toContain('409 Conflict');
 
     // Remove the finalizer (null deletes the key), then delete; a second delete finds nothing.
-    const cleared = await writer.mergePatchMetadata<Obj>(refOf(ing), { finalizers: null });
+    const cleared = await writer.mergePatchMetadata<Obj>(typedRefOf(ing), { finalizers: null });
     expect(cleared.metadata.finalizers).toBeUndefined();
-    await expect(writer.delete(refOf(ing), { uid: ing.metadata.uid })).resolves.toBe(true);
-    await expect(writer.delete(refOf(ing))).resolves.toBe(false);
+    await expect(writer.delete(typedRefOf(ing), { uid: ing.metadata.uid })).resolves.toBe(true);
+    await expect(writer.delete(typedRefOf(ing))).resolves.toBe(false);
 
     expect(writer.counts()).toEqual({ create: 2, update: 0, delete: 2, patch: 3, status: 2, total: 9 });
   });
@@ -149,9 +150,9 @@ describe('KubeWriter on a real API server', () => {
     expect(isInvalid(err)).toBe(true);
     expect(errorMessage(err)).toContain('spec.http[0].retries.attempts');
 
-    expect(await reader.get<Obj>(refOf(updated))).toMatchObject({ spec: { hosts: updated.spec?.hosts } });
-    await expect(writer.delete(refOf(updated))).resolves.toBe(true);
-    expect(await reader.get(refOf(updated))).toBeUndefined();
+    expect(await reader.get<Obj>(typedRefOf(updated))).toMatchObject({ spec: { hosts: updated.spec?.hosts } });
+    await expect(writer.delete(typedRefOf(updated))).resolves.toBe(true);
+    expect(await reader.get(typedRefOf(updated))).toBeUndefined();
     expect(writer.counts()).toMatchObject({ create: 2, update: 2, delete: 1, total: 5 });
   });
 
@@ -184,15 +185,15 @@ describe('KubeWriter on a real API server', () => {
       data: { ...secret.data, 'tls.crt': Buffer.from('cert2').toString('base64') },
     });
     expect(Buffer.from(rotated.data?.['tls.crt'] ?? '', 'base64').toString()).toBe('cert2');
-    await expect(writer.delete(refOf(secret), { uid: 'not-its-uid' })).rejects.toMatchObject({ code: 409 });
-    await expect(writer.delete(refOf(secret), { uid: secret.metadata.uid })).resolves.toBe(true);
-    await expect(writer.delete(refOf(gw))).resolves.toBe(true);
+    await expect(writer.delete(typedRefOf(secret), { uid: 'not-its-uid' })).rejects.toMatchObject({ code: 409 });
+    await expect(writer.delete(typedRefOf(secret), { uid: secret.metadata.uid })).resolves.toBe(true);
+    await expect(writer.delete(typedRefOf(gw))).resolves.toBe(true);
     expect(writer.writeCount()).toBe(6);
   });
 
   test('reads do not count as writes', async () => {
     writer.resetCounts();
-    await reader.get(refOf(kingress('nothing-here')));
+    await reader.get(typedRefOf(kingress('nothing-here')));
     await reader.list((await import('../../../src/kube/resources.js')).VIRTUAL_SERVICE, { namespace: ns });
     expect(writer.writeCount()).toBe(0);
   });

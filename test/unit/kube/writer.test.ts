@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { errorMessage, isConflict } from '../../../src/kube/errors.js';
 import { KubeReader } from '../../../src/kube/reader.js';
 import { RestClient } from '../../../src/kube/rest.js';
-import { KubeWriter, refOf } from '../../../src/kube/writer.js';
+import { typedRefOf } from '../../../src/api/meta.js';
+import { KubeWriter } from '../../../src/kube/writer.js';
 import { json, status, StubServer } from './stubserver.js';
 
 const vs = {
@@ -63,11 +64,11 @@ describe('KubeWriter', () => {
   });
 
   test('mergePatchMetadata sends a merge patch of metadata only', async () => {
-    await writer.mergePatchMetadata(refOf(kingress), {
+    await writer.mergePatchMetadata(typedRefOf(kingress), {
       finalizers: ['ingresses.networking.internal.knative.dev'],
       resourceVersion: '5',
     });
-    await writer.mergePatchMetadata(refOf(kingress), { finalizers: null, labels: { x: null } });
+    await writer.mergePatchMetadata(typedRefOf(kingress), { finalizers: null, labels: { x: null } });
     expect(stub.seen[0]).toMatchObject({
       method: 'PATCH',
       path: '/apis/networking.internal.knative.dev/v1alpha1/namespaces/default/ingresses/hello',

@@ -3,7 +3,7 @@
 import type { Secret } from '../../../src/api/core.js';
 import type { Gateway, VirtualService } from '../../../src/api/istio.js';
 import type { KIngress } from '../../../src/api/kingress.js';
-import type { ObjectMeta, ObjectRef } from '../../../src/api/meta.js';
+import type { ObjectMeta, ObjectRef, TypedObjectRef } from '../../../src/api/meta.js';
 import { defaultIstioConfig, type IstioConfig } from '../../../src/config/istio.js';
 import { defaultNetworkConfig, type NetworkConfig } from '../../../src/config/network.js';
 import type {
@@ -15,7 +15,6 @@ import type {
   Readiness,
   ReconcileDeps,
   ReconcilerOptions,
-  WireRef,
 } from '../../../src/reconciler/deps.js';
 import { ReportedAnnotations } from '../../../src/reconciler/unsupported.js';
 import {
@@ -216,7 +215,7 @@ export class FakeCluster implements ClusterState, ClusterWriter {
     return this.put({ ...stored, status: clone(o.status) }) as unknown as T;
   }
 
-  async delete(ref: WireRef, preconditions?: { uid?: string }): Promise<boolean> {
+  async delete(ref: TypedObjectRef, preconditions?: { uid?: string }): Promise<boolean> {
     this.recordRef('delete', ref, preconditions);
     const key = keyOf(ref.kind, ref.namespace, ref.name);
     const stored = this.objects.get(key);
@@ -231,7 +230,7 @@ export class FakeCluster implements ClusterState, ClusterWriter {
   }
 
   async mergePatchMetadata<T extends object>(
-    ref: WireRef,
+    ref: TypedObjectRef,
     meta: { finalizers?: string[] | null; resourceVersion?: string },
   ): Promise<T> {
     this.recordRef('patch', ref, meta);
@@ -258,7 +257,7 @@ export class FakeCluster implements ClusterState, ClusterWriter {
     );
   }
 
-  private recordRef(verb: Verb, ref: WireRef, body: unknown): void {
+  private recordRef(verb: Verb, ref: TypedObjectRef, body: unknown): void {
     this.writes.push({
       verb,
       target: keyOf(ref.kind, ref.namespace, ref.name),
