@@ -71,6 +71,8 @@ export async function runController(argv: string[], io: Streams): Promise<number
     metrics,
     prober ?? writtenReadiness,
   );
+  // No drain after a lost lease: another replica leads now, and work in flight here must stop with us.
+  void controller.leadershipLost.then(() => process.exit(1));
 
   const server = await startHealthServer({
     metricsAddress: opts.metricsAddress,

@@ -54,8 +54,14 @@ export class ConfigError extends Error {
  * works from the caches and never trusts the event.
  */
 export class Controller {
-  readonly writer: KubeWriter;
-  readonly reader: KubeReader;
+  /**
+   * Settles when this replica loses the lease it held. It must then stop at once, in-flight work
+   * included, since another replica now leads: the CLI exits and Kubernetes restarts it as a standby.
+   */
+  readonly leadershipLost: Promise<void>;
+  private readonly signalLeadershipLost: () => void;
+  private readonly writer: KubeWriter;
+  private readonly reader: KubeReader;
   private readonly informers: {
     kingresses: Informer<KubeObject>;
     virtualServices: Informer<KubeObject>;
@@ -63,14 +69,15 @@ export class Controller {
     secrets: Informer<KubeObject>;
     configMaps: Informer<KubeObject>;
   };
-  private readonly queue: WorkQueue;
+  /** Protected, like {@link followed}: tests observe them from a subclass. */
+  protected readonly queue: WorkQueue;
   private readonly recorder: EventRecorder;
   /** One for all reconciles: its short-lived gateway Service cache is shared. */
   private readonly cluster: InformerClusterState;
   private readonly blockers: Blockers;
   private readonly annotationReports = new ReportedAnnotations();
   /** TLS Secrets without Knative's label, each watched by name while a KIngress names it. */
-  private readonly followed: FollowedSecrets;
+  protected readonly followed: FollowedSecrets;
   private sweepTimer: NodeJS.Timeout | undefined;
   /** Our own writes, so their watch events do not trigger another reconcile of the same state. */
   private readonly own = new OwnWrites();
@@ -78,15 +85,17 @@ export class Controller {
   private config: ConfigStore | undefined;
   private synced = false;
   private stopping = false;
-  private reconciles = 0;
 
   constructor(
-    rest: RestClient,
+    private readonly rest: RestClient,
     private readonly opts: ControllerOptions,
     private readonly log: Logger,
     private readonly metrics: Metrics,
     private readonly readiness: Readiness,
   ) {
+    let signal = () => {};
+    this.leadershipLost = new Promise<void>((resolve) => (signal = resolve));
+    this.signalLeadershipLost = signal;
     this.writer = new KubeWriter(rest);
     this.reader = new KubeReader(rest);
     const common = (name: string) => ({
@@ -146,7 +155,7 @@ export class Controller {
   /** Starts the caches, loads the config (an invalid one is fatal) and, when leading, the workers. */
   async start(syncTimeoutMs = 120_000): Promise<void> {
     // Missing RBAC fails here, in a second and naming each verb, not as a cache that never syncs.
-    await checkPermissions(this.writerRest(), this.opts, this.log);
+    await checkPermissions(this.rest, this.opts, this.log);
     for (const inf of Object.values(this.informers)) inf.start();
     await Promise.all(Object.values(this.informers).map((inf) => inf.waitForSync(syncTimeoutMs)));
     const data = (name: string) =>
@@ -170,17 +179,16 @@ export class Controller {
       this.queue.start();
       return;
     }
-    this.elector = new LeaderElector(restLeaseStore(this.writerRest()), {
+    this.elector = new LeaderElector(restLeaseStore(this.rest), {
       ...le,
       onStartedLeading: () => {
         this.log.info('started leading', { identity: le.identity });
         this.queue.start();
       },
-      // A replica that lost the lease may have work in flight: exit and let Kubernetes restart it as standby.
       onStoppedLeading: () => {
         if (this.stopping) return; // released on purpose during shutdown
         this.log.error('lost leadership, exiting', { identity: le.identity });
-        process.exit(1);
+        this.signalLeadershipLost();
       },
       onError: (err) => this.log.warn('leader election error', { error: errorMessage(err) }),
     });
@@ -207,21 +215,8 @@ export class Controller {
     return this.synced;
   }
 
-  /** For tests and debugging: reconciles run, writes sent, and whether the queue is empty. */
-  stats(): { reconciles: number; writes: number; idle: boolean } {
-    return {
-      reconciles: this.reconciles,
-      writes: this.writer.writeCount(),
-      idle: this.queue.depth() === 0 && this.queue.active() === 0 && this.queue.delayed() === 0,
-    };
-  }
-
   isLeader(): boolean {
     return this.elector ? this.elector.isLeader() : true;
-  }
-
-  private writerRest(): RestClient {
-    return (this.writer as unknown as { rest: RestClient }).rest;
   }
 
   private deps(key: string): ReconcileDeps {
@@ -275,10 +270,10 @@ export class Controller {
     this.own.begin(key);
     try {
       const r = await reconcileIngress(key, this.deps(key));
-      result =
-        r.outcome === 'done' || r.outcome === 'waiting' ? 'success' : r.outcome === 'requeue' ? 'requeue' : r.outcome;
+      result = r.outcome === 'done' || r.outcome === 'waiting' ? 'success' : r.outcome;
       this.blockers.release(key);
     } catch (err) {
+      // The work queue retries it at once (rate-limited) from a fresher cache: see onError above.
       if (isConflict(err)) result = 'requeue';
       const blockedBy = err instanceof ReconcileError ? err.details.blockedBy : undefined;
       if (blockedBy) this.blockers.follow(key, blockedBy);
@@ -286,7 +281,6 @@ export class Controller {
       throw err;
     } finally {
       if (this.own.end(key)) this.queue.add(key);
-      this.reconciles += 1;
       done(result);
     }
   }
@@ -357,11 +351,6 @@ export class Controller {
     } catch (err) {
       this.log.warn('failed to stop following unused Secrets', { error: errorMessage(err) });
     }
-  }
-
-  /** For tests: `namespace/name` of the Secrets followed by name. */
-  followedSecrets(): string[] {
-    return this.followed.keys();
   }
 
   /** A changed config resyncs every KIngress; an invalid one is reported and the last good one kept. */

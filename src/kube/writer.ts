@@ -6,10 +6,6 @@ import type { KubeObject } from './types.js';
 
 export const MERGE_PATCH = 'application/merge-patch+json';
 
-export type WriteVerb = 'create' | 'update' | 'delete' | 'patch' | 'status';
-
-export type WriteCounts = Record<WriteVerb, number> & { total: number };
-
 /** `null` removes a key (JSON merge patch); an omitted key is left alone. */
 export interface MetadataPatch {
   finalizers?: string[] | null;
@@ -26,11 +22,9 @@ export interface DeletePreconditions {
 
 /**
  * Writes namespaced objects of our kinds (KIngress, VirtualService, Gateway, Secret) in wire format.
- * Every request sent is counted, failed ones included, so tests can assert "no writes in steady state".
  * It does no ownership checks: deciding what may be written is the reconciler's job.
  */
 export class KubeWriter {
-  private readonly count: WriteCounts = { create: 0, update: 0, delete: 0, patch: 0, status: 0, total: 0 };
   private readonly fieldManager: string;
 
   constructor(
@@ -44,7 +38,6 @@ export class KubeWriter {
   async create<T extends KubeObject>(obj: T): Promise<T> {
     const ref = typedRefOf(obj);
     const { rt, version } = resourceFor(ref.apiVersion, ref.kind);
-    this.counted('create');
     return this.rest.request<T>({
       method: 'POST',
       path: collectionPath(rt, ref.namespace, version),
@@ -66,7 +59,6 @@ export class KubeWriter {
   /** Returns false when the object was already gone. */
   async delete(ref: TypedObjectRef, preconditions?: DeletePreconditions): Promise<boolean> {
     const { rt, version } = resourceFor(ref.apiVersion, ref.kind);
-    this.counted('delete');
     try {
       await this.rest.request({
         method: 'DELETE',
@@ -87,7 +79,6 @@ export class KubeWriter {
     subresource?: 'status',
   ): Promise<T> {
     const { rt, version } = resourceFor(ref.apiVersion, ref.kind);
-    this.counted(subresource ? 'status' : 'patch');
     return this.rest.request<T>({
       method: 'PATCH',
       path: objectPath(rt, ref.namespace, ref.name, subresource, version),
@@ -104,32 +95,14 @@ export class KubeWriter {
     return this.mergePatch<T>(ref, { metadata });
   }
 
-  counts(): WriteCounts {
-    return { ...this.count };
-  }
-
-  writeCount(): number {
-    return this.count.total;
-  }
-
-  resetCounts(): void {
-    for (const k of Object.keys(this.count) as Array<keyof WriteCounts>) this.count[k] = 0;
-  }
-
   private async put<T extends KubeObject>(obj: T, verb: 'update' | 'status'): Promise<T> {
     const ref = typedRefOf(obj);
     const { rt, version } = resourceFor(ref.apiVersion, ref.kind);
-    this.counted(verb);
     return this.rest.request<T>({
       method: 'PUT',
       path: objectPath(rt, ref.namespace, ref.name, verb === 'status' ? 'status' : undefined, version),
       query: { fieldManager: this.fieldManager },
       body: obj,
     });
-  }
-
-  private counted(verb: WriteVerb): void {
-    this.count[verb] += 1;
-    this.count.total += 1;
   }
 }

@@ -1,7 +1,12 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-/** How a reconcile ended; one label value each, so dashboards can tell failure kinds apart. */
+/**
+ * How a reconcile ended; one label value each, so dashboards can tell failure kinds apart. `requeue` is a
+ * 409 Conflict: our cache was a step behind a write, so the work queue runs the key again at once (through
+ * its rate limiter) from a fresher cache, and nothing is reported as failed. A reconcile never asks to run
+ * again later by itself: pending readiness is re-enqueued by the prober when it settles.
+ */
 export type ReconcileResult = 'success' | 'error' | 'invalid' | 'skipped' | 'requeue';
 export const RECONCILE_RESULTS: readonly ReconcileResult[] = ['success', 'error', 'invalid', 'skipped', 'requeue'];
 

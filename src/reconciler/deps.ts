@@ -107,4 +107,10 @@ export interface ReconcileDeps {
   now: () => Date;
 }
 
-export type Result = { outcome: 'done' | 'skipped' | 'invalid' | 'waiting' } | { outcome: 'requeue'; afterMs: number };
+/**
+ * How a reconcile ended. There is no "run again later": readiness still pending is re-enqueued by the
+ * prober when it settles, and a failure is retried by the work queue with backoff.
+ */
+export interface ReconcileOutcome {
+  outcome: 'done' | 'skipped' | 'invalid' | 'waiting';
+}

@@ -2,7 +2,7 @@ import type { Secret } from '../api/core.js';
 import { kingressSchema, tlsSecretRef, type KIngress } from '../api/kingress.js';
 import { parseWith } from '../api/schema.js';
 import { describeErrors, type FieldError } from '../api/fielderror.js';
-import { keyOf, refOf, typedRefOf } from '../api/meta.js';
+import { keyOf, parseKey, refOf, typedRefOf } from '../api/meta.js';
 import { parseServiceURL, selectGateways } from '../config/istio.js';
 import { errorMessage, isConflict } from '../kube/errors.js';
 import { INGRESS_CLASS_ANNOTATION, KINGRESS_FINALIZER } from '../translate/constants.js';
@@ -12,7 +12,7 @@ import { translate, type Desired } from '../translate/translate.js';
 import { validateIngress } from '../translate/validate.js';
 import { applyDesired } from './apply.js';
 import { NETWORK_CONFIGURED, READY } from './conditions.js';
-import type { Existing, ReconcileDeps, Result } from './deps.js';
+import type { Existing, ReconcileDeps, ReconcileOutcome } from './deps.js';
 import { ReconcileError } from './errors.js';
 import { finalize } from './finalize.js';
 import { releaseRefusedCopies } from './secretcopies.js';
@@ -21,9 +21,9 @@ import { isControlledBy } from './ownership.js';
 import { reportUnsupportedAnnotations } from './unsupported.js';
 
 /** Level-based: read the KIngress from the cache, converge, report. Spec §7, with design.md §3. */
-export async function reconcileIngress(key: string, deps: ReconcileDeps): Promise<Result> {
-  const slash = key.indexOf('/');
-  const ing = deps.cluster.kingress({ namespace: key.slice(0, slash), name: key.slice(slash + 1) });
+export async function reconcileIngress(key: string, deps: ReconcileDeps): Promise<ReconcileOutcome> {
+  const { namespace, name } = parseKey(key);
+  const ing = deps.cluster.kingress({ namespace: namespace ?? '', name });
   if (!ing) {
     deps.readiness.forget(key);
     deps.annotationReports.forget(key);
@@ -49,7 +49,7 @@ export async function reconcileIngress(key: string, deps: ReconcileDeps): Promis
 
   const live = await ensureFinalizer(ing, deps);
   const status = new StatusBuilder(live, deps.now);
-  let outcome: Result['outcome'] = 'done';
+  let outcome: ReconcileOutcome['outcome'] = 'done';
   let failure: { error: unknown } | undefined;
   try {
     outcome = await converge(live, status, deps);

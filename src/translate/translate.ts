@@ -66,8 +66,6 @@ export interface Desired {
   /** Owned by their wildcard certificate Secret and shared between KIngresses. */
   wildcardGateways: Gateway[];
   secretCopies: Secret[];
-  /** Origin TLS secrets read, so the caller can watch them. */
-  originSecrets: ObjectRef[];
   gatewayNames: GatewayNames;
   /** The config gateways selected for this KIngress, as the prober and status need them. */
   selectedGateways: { external: GatewayConfig[]; local: GatewayConfig[] };
@@ -105,7 +103,6 @@ function translateOrThrow(ing: DefaultedIngress, inputs: TranslateInputs, opts: 
       gateways: [],
       wildcardGateways: [],
       secretCopies: [],
-      originSecrets: [],
       gatewayNames: none,
       selectedGateways: none,
       loadBalancers: { public: [{ meshOnly: true }], private: [{ meshOnly: true }] },
@@ -187,7 +184,6 @@ function translateOrThrow(ing: DefaultedIngress, inputs: TranslateInputs, opts: 
     gateways,
     wildcardGateways: dedupeByKey(wildcardGateways, qualifiedGatewayName),
     secretCopies: [...copies.values()],
-    originSecrets: [...origins.values()].map(refOf),
     gatewayNames,
     selectedGateways: selected,
     loadBalancers: { public: loadBalancer(selected.external), private: loadBalancer(selected.local) },

@@ -1,6 +1,6 @@
 // An operator instance per test file: its own ingress class and system namespace, so test files that
 // run in parallel against the one control plane never reconcile each other's KIngresses.
-import { Controller, type ControllerOptions } from '../../../src/controller/controller.js';
+import type { ControllerOptions } from '../../../src/controller/controller.js';
 import { writtenReadiness } from '../../../src/controller/readiness.js';
 import { isAlreadyExists } from '../../../src/kube/errors.js';
 import { KubeReader } from '../../../src/kube/reader.js';
@@ -10,6 +10,7 @@ import { recordingLogger } from '../../../src/observability/logger.js';
 import { Metrics } from '../../../src/observability/metrics.js';
 import type { Readiness } from '../../../src/reconciler/deps.js';
 import { createTestNamespace, testKubeConfig, uniqueName } from '../../harness/kube.js';
+import { ObservedController } from '../../harness/observed-controller.js';
 
 export const GATEWAY_NAMESPACE = 'higress-system';
 
@@ -39,12 +40,12 @@ export interface Wire {
 
 export class TestEnv {
   readonly rest = new RestClient(testKubeConfig());
-  /** The test's own writes; the operator's are counted by operator.writer. */
+  /** The test's own writes; the operator's are counted by operator.stats(). */
   readonly client = new KubeWriter(this.rest);
   readonly reader = new KubeReader(this.rest);
   readonly ingressClass = `${uniqueName('test')}.ingress.networking.knative.dev`;
   systemNamespace = '';
-  operator: Controller | undefined;
+  operator: ObservedController | undefined;
   readonly logs = recordingLogger();
 
   async setup(): Promise<void> {
@@ -69,7 +70,7 @@ export class TestEnv {
     overrides: Partial<ControllerOptions> = {},
     readiness: Readiness = writtenReadiness,
     metrics = new Metrics({ defaultMetrics: false }),
-  ): Promise<Controller> {
+  ): Promise<ObservedController> {
     const opts: ControllerOptions = {
       ingressClass: this.ingressClass,
       systemNamespace: this.systemNamespace,
@@ -81,7 +82,7 @@ export class TestEnv {
       resyncPeriodSeconds: 0,
       ...overrides,
     };
-    const controller = new Controller(this.rest, opts, this.logs.logger, metrics, readiness);
+    const controller = new ObservedController(this.rest, opts, this.logs.logger, metrics, readiness);
     try {
       await controller.start(60_000);
     } catch (err) {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import type { KIngress } from '../../../src/api/kingress.js';
-import { ConfigError, Controller, type ControllerOptions } from '../../../src/controller/controller.js';
+import { ConfigError, type ControllerOptions } from '../../../src/controller/controller.js';
 import { PermissionError } from '../../../src/controller/preflight.js';
 import { writtenReadiness } from '../../../src/controller/readiness.js';
 import { Metrics } from '../../../src/observability/metrics.js';
@@ -8,6 +8,7 @@ import { recordingLogger } from '../../../src/observability/logger.js';
 import type { Readiness } from '../../../src/reconciler/deps.js';
 import { KINGRESS_FINALIZER } from '../../../src/translate/constants.js';
 import { eventually } from '../../harness/kube.js';
+import { ObservedController } from '../../harness/observed-controller.js';
 import { FakeReadiness, OPTIONS } from '../reconciler/fakes.js';
 import { CERT, GATEWAY_SERVICE, ingress, tlsSecret } from '../reconciler/objects.js';
 import { FakeApiServer, type Obj } from './fakeapi.js';
@@ -15,7 +16,7 @@ import { FakeApiServer, type Obj } from './fakeapi.js';
 const OPTS: ControllerOptions = { ...OPTIONS, workers: 2, qps: 1000, burst: 1000, resyncPeriodSeconds: 0 };
 
 let api: FakeApiServer | undefined;
-let controller: Controller | undefined;
+let controller: ObservedController | undefined;
 
 afterEach(async () => {
   await controller?.stop();
@@ -26,7 +27,7 @@ afterEach(async () => {
 
 interface Started {
   api: FakeApiServer;
-  controller: Controller;
+  controller: ObservedController;
   lines: ReturnType<typeof recordingLogger>['lines'];
   readiness: FakeReadiness;
 }
@@ -43,7 +44,7 @@ async function start(
   for (const [plural, obj] of objects) api.put(plural, obj as Obj);
   const { logger, lines } = recordingLogger();
   const readiness = new FakeReadiness(true);
-  controller = new Controller(
+  controller = new ObservedController(
     rest,
     { ...OPTS, ...o.opts },
     logger,

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import type { IngressStatus } from '../../../src/api/kingress.js';
-import type { Result } from '../../../src/reconciler/deps.js';
+import type { ReconcileOutcome } from '../../../src/reconciler/deps.js';
 import { reconcileIngress } from '../../../src/reconciler/reconcile.js';
 import {
   INGRESS_LABEL,
@@ -36,7 +36,7 @@ interface Row {
   /** A second reconcile of the same world, after the first one's writes (e.g. "reported once"). */
   twice?: boolean;
   want: {
-    outcome?: Result['outcome'];
+    outcome?: ReconcileOutcome['outcome'];
     /** The reconcile fails with this message. */
     error?: string;
     creates?: object[];
