@@ -33,12 +33,3 @@ export const serviceSchema = z.looseObject({
     })
     .optional(),
 });
-export type Service = z.infer<typeof serviceSchema>;
-
-export const configMapSchema = z.looseObject({
-  apiVersion: z.literal('v1'),
-  kind: z.literal('ConfigMap'),
-  metadata: objectMetaSchema,
-  data: z.record(z.string(), z.string()).optional(),
-});
-export type ConfigMap = z.infer<typeof configMapSchema>;

@@ -5,7 +5,7 @@ import { objectMetaSchema, stringMap, type ObjectRef } from './meta.js';
 export const KINGRESS_API_VERSION = 'networking.internal.knative.dev/v1alpha1';
 export const KINGRESS_KIND = 'Ingress';
 
-export const headerMatchSchema = z.object({ exact: z.string() });
+const headerMatchSchema = z.object({ exact: z.string() });
 
 export const ingressBackendSplitSchema = z.object({
   serviceNamespace: z.string(),
@@ -24,7 +24,7 @@ export const httpIngressPathSchema = z.object({
   appendHeaders: stringMap.optional(),
 });
 
-export const httpIngressRuleValueSchema = z.object({
+const httpIngressRuleValueSchema = z.object({
   // Not omitempty in Go either; validation reports a missing list with its path.
   paths: z.array(httpIngressPathSchema).nullable().optional(),
 });
@@ -63,7 +63,7 @@ export const loadBalancerIngressSchema = z.object({
   meshOnly: z.boolean().optional(),
 });
 
-export const loadBalancerStatusSchema = z.object({
+const loadBalancerStatusSchema = z.object({
   ingress: z.array(loadBalancerIngressSchema).optional(),
 });
 
@@ -83,10 +83,8 @@ export const kingressSchema = z.looseObject({
   status: ingressStatusSchema.optional(),
 });
 
-export type HeaderMatch = z.infer<typeof headerMatchSchema>;
 export type IngressBackendSplit = z.infer<typeof ingressBackendSplitSchema>;
 export type HTTPIngressPath = z.infer<typeof httpIngressPathSchema>;
-export type HTTPIngressRuleValue = z.infer<typeof httpIngressRuleValueSchema>;
 export type IngressRule = z.infer<typeof ingressRuleSchema>;
 export type IngressTLS = z.infer<typeof ingressTLSSchema>;
 

@@ -27,15 +27,6 @@ export const objectMetaSchema = z.looseObject({
 });
 export type ObjectMeta = z.infer<typeof objectMetaSchema>;
 
-/** The metadata we write on objects we create. */
-export interface ChildMeta {
-  name: string;
-  namespace: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  ownerReferences?: OwnerReference[];
-}
-
 /** Names one namespaced object; its kind is known from where the ref is used. */
 export interface ObjectRef {
   namespace: string;

@@ -6,7 +6,7 @@ import { DEFAULT_INGRESS_CLASS } from '../translate/constants.js';
 
 /** When a KIngress is reported Ready: after probing every gateway pod, or once its objects are written. */
 export type ReadinessMode = 'probe' | 'written';
-export const READINESS_MODES: readonly ReadinessMode[] = ['probe', 'written'];
+const READINESS_MODES: readonly ReadinessMode[] = ['probe', 'written'];
 
 export interface RunOptions {
   /** Flag or KUBECONFIG as given; undefined lets the caller pick in-cluster or ~/.kube/config. */

@@ -5,7 +5,7 @@ import { DEFAULT_INGRESS_CLASS } from '../translate/constants.js';
 import { uninstall, type UninstallOptions } from '../uninstall/uninstall.js';
 import type { Streams } from './render.js';
 
-export const UNINSTALL_USAGE = `Usage: net-higress uninstall [options]
+const UNINSTALL_USAGE = `Usage: net-higress uninstall [options]
 
 Removes what net-higress leaves in a cluster when it goes away for good, and only that: it scales the
 controller Deployment to 0 (a running controller would put its finalizers back), deletes the

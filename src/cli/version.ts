@@ -10,7 +10,7 @@ export interface VersionInfo {
 }
 
 /** Written next to the compiled code by scripts/build-info.mjs (from git, or GIT_COMMIT in image builds). */
-export const BUILD_INFO_FILE = 'build-info.json';
+const BUILD_INFO_FILE = 'build-info.json';
 
 /**
  * The package root is the nearest directory above this module with a package.json: the repository when run

@@ -39,9 +39,9 @@ const LOCAL_GATEWAY_PREFIX = 'local-gateway.';
 const EXTERNAL_GATEWAYS_KEY = 'external-gateways';
 const LOCAL_GATEWAYS_KEY = 'local-gateways';
 
-export const KNATIVE_INGRESS_GATEWAY = 'knative-ingress-gateway';
-export const KNATIVE_LOCAL_GATEWAY = 'knative-local-gateway';
-export const HIGRESS_NAMESPACE = 'higress-system';
+const KNATIVE_INGRESS_GATEWAY = 'knative-ingress-gateway';
+const KNATIVE_LOCAL_GATEWAY = 'knative-local-gateway';
+const HIGRESS_NAMESPACE = 'higress-system';
 
 function defaultIngressGateways(ctx: ConfigContext): GatewayConfig[] {
   return [

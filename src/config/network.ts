@@ -27,9 +27,9 @@ export interface NetworkConfig {
   namespaceWildcardCertSelector?: LabelSelector;
 }
 
-export const ISTIO_INGRESS_CLASS = 'istio.ingress.networking.knative.dev';
-export const DEFAULT_DOMAIN_TEMPLATE = '{{.Name}}.{{.Namespace}}.{{.Domain}}';
-export const DEFAULT_TAG_TEMPLATE = '{{.Tag}}-{{.Name}}';
+const ISTIO_INGRESS_CLASS = 'istio.ingress.networking.knative.dev';
+const DEFAULT_DOMAIN_TEMPLATE = '{{.Name}}.{{.Namespace}}.{{.Domain}}';
+const DEFAULT_TAG_TEMPLATE = '{{.Tag}}-{{.Name}}';
 
 export function defaultNetworkConfig(): NetworkConfig {
   return {
@@ -50,7 +50,7 @@ export function defaultNetworkConfig(): NetworkConfig {
 }
 
 /** The keys net-higress acts on: a value Knative would refuse there is refused. */
-export const READ_KEYS: ReadonlySet<string> = new Set(['cluster-local-domain-tls']);
+const READ_KEYS: ReadonlySet<string> = new Set(['cluster-local-domain-tls']);
 
 /** `ignored`: problems in keys net-higress does not read, worth a warning and nothing more. */
 /** The config, and the problems in keys we do not read (for a warning). */

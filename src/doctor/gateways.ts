@@ -6,14 +6,14 @@ import { isChartManaged } from './controller.js';
 import { fail, formatLabels, pass, unreadable } from './result.js';
 import type { CheckResult, DoctorCluster, DoctorSettings, GatewayInfo, PodInfo } from './types.js';
 
-export const PORT_TRANSLATION_LABEL = 'experimental.istio.io/disable-gateway-port-translation';
+const PORT_TRANSLATION_LABEL = 'experimental.istio.io/disable-gateway-port-translation';
 const DEFAULT_LOCAL_PORT = 8081;
 
 /**
  * "Running": phase Running and not being deleted. Readiness is Higress's business (its pods only turn
  * ready once configured); a Pending or Failed pod serves nothing, so it does not count.
  */
-export function isRunning(pod: PodInfo): boolean {
+function isRunning(pod: PodInfo): boolean {
   return pod.phase === 'Running' && !pod.terminating;
 }
 

@@ -4,7 +4,7 @@ import { accessReviews, describeAccess, operatorPermissions } from './permission
 import { fail, pass, unreadable } from './result.js';
 import type { AccessSubject, CheckResult, DoctorCluster, DoctorSettings } from './types.js';
 
-export function describeSubject(subject: AccessSubject): string {
+function describeSubject(subject: AccessSubject): string {
   return subject.kind === 'self' ? 'these credentials' : `ServiceAccount ${subject.namespace}/${subject.name}`;
 }
 

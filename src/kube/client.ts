@@ -1,8 +1,6 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { findKubeconfig, type KubeconfigLookup } from './kubeconfig.js';
 
-export { KubeConfig };
-
 export type LoadKubeConfigOptions = KubeconfigLookup;
 
 /**

@@ -26,7 +26,7 @@ export interface KubeAccess {
 }
 
 /** A non-2xx answer: numeric `.code`, `.body` the response text (usually a JSON Status), like client-node's ApiException. */
-export class ApiError extends Error {
+class ApiError extends Error {
   override readonly name = 'ApiException';
   constructor(
     readonly code: number,

@@ -11,7 +11,7 @@ export type ReconcileResult = 'success' | 'error' | 'invalid' | 'skipped' | 'req
 export const RECONCILE_RESULTS: readonly ReconcileResult[] = ['success', 'error', 'invalid', 'skipped', 'requeue'];
 
 export type ReadinessState = 'ready' | 'not_ready' | 'unknown';
-export const READINESS_STATES: readonly ReadinessState[] = ['ready', 'not_ready', 'unknown'];
+const READINESS_STATES: readonly ReadinessState[] = ['ready', 'not_ready', 'unknown'];
 export type ReadinessCounts = Readonly<Record<ReadinessState, number>>;
 
 /**
@@ -20,7 +20,7 @@ export type ReadinessCounts = Readonly<Record<ReadinessState, number>>;
  * plugin's 401/403/429 most often (rejected), echoed an older hash (stale), or failed (error) or timed out (timeout).
  */
 export type ProbeOutcome = 'ready' | 'abandoned' | 'not_ready' | 'rejected' | 'stale' | 'error' | 'timeout';
-export const PROBE_OUTCOMES: readonly ProbeOutcome[] = [
+const PROBE_OUTCOMES: readonly ProbeOutcome[] = [
   'ready',
   'abandoned',
   'not_ready',
@@ -47,7 +47,7 @@ export const PROBE_CAUSES = [
 ] as const;
 export type ProbeCause = (typeof PROBE_CAUSES)[number];
 
-export const METRIC_PREFIX = 'net_higress_';
+const METRIC_PREFIX = 'net_higress_';
 
 export interface MetricsOptions {
   /** prom-client's process/Node metrics (open fds, memory, event loop lag); default true. */

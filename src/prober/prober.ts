@@ -21,7 +21,7 @@ import { IngressProbing, type ProbeItem } from './state.js';
 import { readyAddresses } from './targets.js';
 import { verdict } from './verdict.js';
 
-export const DEFAULT_EXPLAIN_AFTER_MS = 5000;
+const DEFAULT_EXPLAIN_AFTER_MS = 5000;
 
 export interface ProberOptions {
   clusterDomain: string;

@@ -11,12 +11,12 @@ import { HASH_HEADER, HASH_OVERRIDE, PROBE_HEADER, PROBE_USER_AGENT, PROBE_VALUE
 import type { ProbeTarget } from './targets.js';
 import type { ProbeResponse } from './verdict.js';
 
-export const PROBE_PATH = '/healthz';
+const PROBE_PATH = '/healthz';
 export const PROBE_TIMEOUT_MS = 1000;
 
 export type SendProbe = (target: ProbeTarget, signal: AbortSignal) => Promise<ProbeResponse>;
 
-export function probeHeaders(target: ProbeTarget): Record<string, string> {
+function probeHeaders(target: ProbeTarget): Record<string, string> {
   return {
     // With the port, as Go sends the host of `scheme://host:port`: the gateway sees what net-istio's probe shows it.
     Host: `${target.host}:${target.port}`,

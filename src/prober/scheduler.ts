@@ -18,7 +18,7 @@ export interface SchedulerOptions {
   burst: number;
 }
 
-export const DEFAULT_SCHEDULER_OPTIONS: SchedulerOptions = {
+const DEFAULT_SCHEDULER_OPTIONS: SchedulerOptions = {
   concurrency: 15,
   initialDelayMs: 0,
   baseDelayMs: 50,

@@ -36,7 +36,7 @@ export function notOwned(kind: string, name: string, ingressName: string, blocke
 }
 
 /** etcd's default --max-request-bytes: what a stored object may weigh unless the cluster raised it. */
-export const ETCD_DEFAULT_MAX_REQUEST_BYTES = 1_572_864;
+const ETCD_DEFAULT_MAX_REQUEST_BYTES = 1_572_864;
 
 /**
  * The API server refused an object for its size. Retrying cannot help until the KIngress changes, so

@@ -90,7 +90,7 @@ const SHORT_ESCAPES: Readonly<Record<string, string>> = {
 };
 
 /** A Go JSON string literal: HTML characters and U+2028/2029 escaped, other non-ASCII raw. */
-export function str(s: string): string {
+function str(s: string): string {
   if (SAFE.test(s)) return `"${s}"`;
   let out = '"';
   for (const ch of s) {

@@ -39,7 +39,7 @@ export function adler32(s: string): number {
 
 const DNS1123_LABEL = /^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$/;
 
-export function isDNS1123Label(s: string): boolean {
+function isDNS1123Label(s: string): boolean {
   return s.length <= MAX_NAME && DNS1123_LABEL.test(s);
 }
 

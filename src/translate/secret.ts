@@ -11,7 +11,7 @@ import { sortKeys } from './metadata.js';
 import { originSecretNameLabelValue } from './names.js';
 
 /** Labels that tie a copy to its origin; cleanup finds copies by them. */
-export function originSecretLabels(origin: ObjectRef): Record<string, string> {
+function originSecretLabels(origin: ObjectRef): Record<string, string> {
   return {
     [ORIGIN_SECRET_NAME_LABEL]: originSecretNameLabelValue(origin.name),
     [ORIGIN_SECRET_NAMESPACE_LABEL]: origin.namespace,

@@ -38,7 +38,10 @@ export interface ControlPlaneOptions {
   auditPolicy?: Record<string, unknown>;
 }
 
-/** An audit policy that records who read or wrote which Secret (metadata only, never the data). */
+/**
+ * An audit policy that records who read or wrote which Secret (metadata only, never the data).
+ * @public global-setup.ts reads it from a transpiled copy of this file, which knip cannot follow.
+ */
 export const SECRET_AUDIT_POLICY: Record<string, unknown> = {
   apiVersion: 'audit.k8s.io/v1',
   kind: 'Policy',
@@ -102,7 +105,7 @@ function runScript(script: string, args: string[] = []): string {
 }
 
 /** Directory with kube-apiserver and etcd: KUBEBUILDER_ASSETS or build-binaries.sh (cached → fast). */
-export function resolveAssetsDir(): string {
+function resolveAssetsDir(): string {
   const out = runScript('build-binaries.sh').trim().split('\n');
   const dir = out[out.length - 1]?.trim();
   if (!dir || !existsSync(path.join(dir, 'kube-apiserver')) || !existsSync(path.join(dir, 'etcd'))) {

@@ -203,7 +203,7 @@ function expectedExtras(r: HTTPRoute, resolve: (host: string) => string): RouteE
  * `https.<port>.<port name>.<gateway>.<namespace>` for HTTPS. A server with TLS settings naming a host an earlier
  * one (of any of the Gateways, in order) already named on the same port is dropped by istiod: no name.
  */
-export function routeConfigNames(gateways: readonly Gateway[]): Map<Server, string> {
+function routeConfigNames(gateways: readonly Gateway[]): Map<Server, string> {
   const out = new Map<Server, string>();
   const tlsHosts = new Map<number, Set<string>>();
   for (const gw of gateways) {
@@ -234,7 +234,7 @@ function hostMatches(serverHost: string, host: string): boolean {
 }
 
 /** Every virtual host the VirtualServices put on the gateways, keyed `<route config>|<namespace>/<VirtualService>`. */
-export function expectedVirtualHosts(
+function expectedVirtualHosts(
   vss: readonly VirtualService[],
   gateways: readonly Gateway[],
   opts: OracleOptions = {},

@@ -22,10 +22,10 @@ import type { GatewayXds } from './xds.js';
 const run = promisify(execFile);
 
 /** Prefix of the label (`<prefix>/<scope>: "true"`) that makes a namespace visible to one istiod instance. */
-export const SCOPE_LABEL_PREFIX = 'istiod.net-higress.test';
+const SCOPE_LABEL_PREFIX = 'istiod.net-higress.test';
 
 /** How Higress runs its Istio; tests may add to it (e.g. to show what the cluster filter changes). */
-export const HIGRESS_PILOT_ENV: Readonly<Record<string, string>> = {
+const HIGRESS_PILOT_ENV: Readonly<Record<string, string>> = {
   PILOT_SCOPE_GATEWAY_TO_NAMESPACE: 'false',
   PILOT_FILTER_GATEWAY_CLUSTER_CONFIG: 'true',
 };

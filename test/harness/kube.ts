@@ -55,18 +55,6 @@ export async function createTestNamespace(prefix = 'test', kc: k8s.KubeConfig = 
   return name;
 }
 
-/**
- * Delete a namespace (best effort). Note: there is no kube-controller-manager in the test control plane,
- * so a deleted namespace stays Terminating and its objects are not garbage-collected.
- */
-export async function deleteTestNamespace(name: string, kc: k8s.KubeConfig = testKubeConfig()): Promise<void> {
-  try {
-    await kc.makeApiClient(k8s.CoreV1Api).deleteNamespace({ name });
-  } catch (e) {
-    if (!(e instanceof k8s.ApiException && e.code === 404)) throw e;
-  }
-}
-
 /** The HTTP status of a client-node ApiException (undefined for anything else). */
 export function apiErrorCode(e: unknown): number | undefined {
   return e instanceof k8s.ApiException ? e.code : undefined;

@@ -30,7 +30,7 @@ import { StandInKubelet } from './kubelet.js';
 
 export const SERVING_NAMESPACE = 'knative-serving';
 /** Registries of the images the scenarios use: Serving cannot ask any registry for digests here. */
-export const TEST_IMAGE_REGISTRIES = ['ghcr.io', 'registry.invalid'];
+const TEST_IMAGE_REGISTRIES = ['ghcr.io', 'registry.invalid'];
 const WEBHOOK_PORT = 8443;
 const KCM_CONTROLLERS = [
   'deployment-controller',
@@ -61,7 +61,7 @@ interface Obj {
 }
 
 /** The binaries and install files (built or cached by build-serving.sh; the first build takes minutes). */
-export function servingBinDir(): string {
+function servingBinDir(): string {
   const out = execFileSync('bash', [path.join(repoRoot(), 'test', 'harness', 'build-serving.sh')], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -32,7 +32,7 @@ export function routePolicyFor(ing: KIngress, clusterDomain: string): RoutePolic
  *  - the path's `rewriteHost` wins over `upstream-vhost`;
  *  - a redirect route forwards nowhere, so it keeps only its match, headers and CORS policy.
  */
-export function applyRoutePolicy(
+function applyRoutePolicy(
   route: HTTPRoute,
   path: HTTPIngressPath,
   policy: RoutePolicy,

@@ -9,7 +9,7 @@ export interface AuditEvent {
   objectRef?: { resource?: string; namespace?: string; name?: string };
 }
 
-export function auditLogPath(): string {
+function auditLogPath(): string {
   const p = process.env.NET_HIGRESS_TEST_AUDIT_LOG;
   if (!p)
     throw new Error(

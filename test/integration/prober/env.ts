@@ -14,7 +14,7 @@ import { PodNetwork } from './netns.js';
 import { ConfigFeed, LISTENERS, StandInPod, type ListenerKind, type RequestRecord } from './standin.js';
 
 export const EXTERNAL_SERVICE = 'gw-external';
-export const LOCAL_SERVICE = 'gw-local';
+const LOCAL_SERVICE = 'gw-local';
 const DISCOVERY = 'discovery.k8s.io/v1';
 
 export class ProberEnv {

@@ -15,7 +15,7 @@ import { PodNetwork } from '../prober/netns.js';
 import { ConfigFeed, LISTENERS, StandInPod } from '../prober/standin.js';
 import { buildCli, NetHigressProcess, type ReadinessMode } from './operator.js';
 
-export const GATEWAY_NAMESPACE = 'higress-system';
+const GATEWAY_NAMESPACE = 'higress-system';
 const GATEWAY_LABELS = { app: 'higress-gateway', higress: 'higress-system-higress-gateway' };
 const examples = new URL('../../../examples/', import.meta.url).pathname;
 
