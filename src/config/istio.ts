@@ -1,7 +1,7 @@
-// config-istio: which shared Istio Gateways KIngresses bind to, and which Service backs each one
-// (kingress-to-istio-spec.md §2.1). Two mutually exclusive formats: the old `gateway.<ns>.<name>` /
+// config-istio: which shared Istio Gateways KIngresses bind to, and which Service backs each one, read
+// as net-istio reads it. Two mutually exclusive formats: the old `gateway.<ns>.<name>` /
 // `local-gateway.<ns>.<name>` keys and the new `external-gateways` / `local-gateways` YAML lists.
-// Our defaults point at Higress instead of istio-ingressgateway (design.md §3).
+// Our defaults point at Higress's gateway Services instead of istio-ingressgateway: Higress is the data plane.
 
 import { isRecord } from '../api/json.js';
 import { err, ok, type Result } from '../api/result.js';
@@ -83,7 +83,7 @@ export function parseIstioConfig(
   const d = data ?? {};
   const keys = Object.keys(d);
   const oldFormat = keys.some((k) => k.startsWith(GATEWAY_PREFIX) || k.startsWith(LOCAL_GATEWAY_PREFIX));
-  // Presence of the key is enough, even with an empty value (§2.1).
+  // The key's presence selects the new format, as in net-istio, even with an empty value (the default gateways).
   const newFormat = Object.hasOwn(d, EXTERNAL_GATEWAYS_KEY) || Object.hasOwn(d, LOCAL_GATEWAYS_KEY);
 
   let cfg: IstioConfig;

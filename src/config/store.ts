@@ -1,4 +1,4 @@
-// The "last good config" of config-istio and config-network (spec §2.1, config store behaviour):
+// The "last good config" of config-istio and config-network, as Knative's config store keeps it:
 // both ConfigMaps are required and must be valid at startup; later an invalid update is rejected
 // and the previous value stays in force. `generation` moves on every accepted change, so the
 // caller knows when to resync all KIngresses.

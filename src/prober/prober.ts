@@ -1,6 +1,6 @@
 /**
- * Probed readiness (issue 4; Knative's status.Prober, knative-networking.md §3.3): a KIngress is Ready
- * only when every ready pod behind its gateway Services answered a probe with this generation's hash.
+ * Probed readiness, as Knative's status.Prober decides it: a KIngress is Ready only when every ready pod
+ * behind its gateway Services answered a probe with this generation's hash.
  * isReady starts the probing of a new hash and says false; when the last pod answers, the KIngress is
  * re-enqueued and the next isReady for the same hash says true. Nothing here writes to the cluster.
  */

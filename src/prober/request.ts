@@ -1,8 +1,8 @@
 /**
- * One probe on the wire, as Knative's prober sends it (knative-networking.md §3.3): `GET /healthz`
- * dialled to the pod's IP and port while Host and SNI name the KIngress host, a fresh connection each
- * time (no keep-alive: every probe must reach the pod it names), TLS not verified (the pod serves the
- * KIngress's certificate, not one for its IP), and one overall timeout.
+ * One probe on the wire, as Knative's prober sends it: `GET /healthz` dialled to the pod's IP and port
+ * while Host and SNI name the KIngress host, a fresh connection each time (no keep-alive: every probe must
+ * reach the pod it names), TLS not verified (the pod serves the KIngress's certificate, not one for its
+ * IP), and one overall timeout.
  */
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';

@@ -1,8 +1,8 @@
 /**
  * Probe targets (pure): which gateway pods to probe, on which port, with which Host/SNI.
- * Knative's status prober leaves target listing to the implementation; net-istio's is in
- * kingress-to-istio-spec.md §9.1. We differ in discovery (design.md §3): the gateway Service named in
- * config-istio and its EndpointSlices, not Services matching the Gateway selector and their Endpoints.
+ * Knative's status prober leaves target listing to the implementation. net-istio lists the Services whose
+ * labels match the Gateway selector, then their Endpoints; we take the gateway Service config-istio names
+ * and its EndpointSlices: the config already names the Service, and Endpoints is deprecated.
  */
 import type { EndpointSlice } from '../api/discovery.js';
 

@@ -1,6 +1,6 @@
 /**
- * The verdict table of Knative's status prober (knative-networking.md §3.3): what one probe response
- * says about one gateway pod. Pure, so the table is tested as a table.
+ * The verdict table of Knative's status prober: what one probe response says about one gateway pod.
+ * Pure, so the table is tested as a table.
  *
  * Where we differ from upstream: a status other than 200/404/503 is not "abandoned" (counted as ready) but
  * retried and explained. On Higress such an answer is almost always a plugin (key-auth's 401/403, a rate

@@ -20,7 +20,10 @@ import { sameStatus, StatusBuilder } from './status.js';
 import { isControlledBy } from './ownership.js';
 import { reportUnsupportedAnnotations } from './unsupported.js';
 
-/** Level-based: read the KIngress from the cache, converge, report. Spec §7, with design.md §3. */
+/**
+ * Level-based, as net-istio's reconciler: read the KIngress from the cache, converge, report. Unlike it, an
+ * invalid spec is reported (InvalidSpec) instead of trusted, and what the KIngress no longer needs goes.
+ */
 export async function reconcileIngress(key: string, deps: ReconcileDeps): Promise<ReconcileOutcome> {
   const { namespace, name } = parseKey(key);
   const ing = deps.cluster.kingress({ namespace: namespace ?? '', name });

@@ -75,7 +75,10 @@ export interface Desired {
 
 export type Translated = Result<Desired>;
 
-/** KIngress → desired Istio objects, following net-istio's reconcile order (spec §7.2). */
+/**
+ * KIngress → desired Istio objects, built in net-istio's order (TLS origin Secrets and their copies,
+ * Gateways, VirtualServices), so that with several inputs missing the error reported is net-istio's.
+ */
 export function translate(ing: DefaultedIngress, inputs: TranslateInputs, opts: TranslateOptions): Translated {
   try {
     return ok(translateOrThrow(ing, inputs, opts));

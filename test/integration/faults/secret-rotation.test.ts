@@ -60,7 +60,7 @@ describe('rotation of an unlabelled TLS Secret', () => {
         data: { 'tls.crt': cert('host-1'), 'tls.key': key(version) },
       });
       const t0 = Date.now();
-      // The bound the issue asks for: a rotation is served within 10 s.
+      // A rotated certificate reaches the gateway's copy within 10 s: the copy follows the origin's watch.
       await eventually(
         `copy has ${version}`,
         async () =>

@@ -1,5 +1,5 @@
-// Higress's WasmPlugin (extensions.higress.io/v1alpha1) as its CRD and controller accept it (higress.md §4.1),
-// plus the configs of the two plugins the guide uses (key-auth §4.2, key-rate-limit §4.3). Strict: an unknown
+// Higress's WasmPlugin (extensions.higress.io/v1alpha1) as its CRD and controller accept it, plus the
+// configs of the two plugins the guide uses (key-auth, key-rate-limit). Strict: an unknown
 // field is an error, as a typo in a plugin config silently does nothing on a real gateway.
 import { z } from 'zod';
 

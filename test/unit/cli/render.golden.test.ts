@@ -18,7 +18,8 @@ interface Case {
 
 const cfg = (file: string) => `${dir}${file}`;
 
-// Catalogue: spec §11.3 reconcile cases (output side), §4.6, §5 and design.md §3 differences.
+// Catalogue: net-istio's reconcile cases (their output side), its worked VirtualService example, its
+// Gateway cases, and the cases where net-higress differs from net-istio on purpose.
 const cases: Case[] = [
   { name: 'reconcile-plain', files: ['reconcile-plain.yaml'], golden: true },
   { name: 'reconcile-plain-mesh', files: ['reconcile-plain.yaml'], args: ['--mesh-virtual-service'], golden: true },

@@ -56,7 +56,7 @@ type Case = { name: string; data: Record<string, string> | undefined } & (
   { want: IstioConfig } | { wantErr: string | RegExp }
 );
 
-// TestGatewayConfiguration (kingress-to-istio-spec.md §11.4), with our Higress defaults.
+// net-istio's gateway configuration cases, row for row, with our Higress defaults.
 const cases: Case[] = [
   {
     name: 'gateway configuration with no network input',
@@ -508,7 +508,7 @@ describe('parseIstioConfig: format details', () => {
 });
 
 // TestIstio: the shipped ConfigMap (only `_example`) and its example both parse. This is the example
-// our chart ships (spec §10.4, adapted to Higress); the old format is commented out because the two
+// our chart ships (net-istio's example, adapted to Higress); the old format is commented out because the two
 // formats cannot be mixed.
 const EXAMPLE = `################################
 #                              #

@@ -5,7 +5,7 @@ const HASH = 'a'.repeat(64);
 const OLD = 'b'.repeat(64);
 const response = (status: number, hash?: string): ProbeResponse => ({ kind: 'response', status, hash });
 
-// knative-networking.md §3.3, "Response verdicts".
+// Knative's prober verdicts, one row per kind of response, and where we differ.
 const cases: Array<{ name: string; res: ProbeResponse; done: boolean; outcome: string; cause?: string }> = [
   { name: '200 echoing this hash → success', res: response(200, HASH), done: true, outcome: 'ready' },
   {

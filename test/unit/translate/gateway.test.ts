@@ -24,7 +24,7 @@ const secret = (name: string, namespace: string, crt: string, uid = ''): Secret 
   data: { 'tls.crt': crt, 'tls.key': 'eA==' },
 });
 
-// Spec §11 fixtures for gateway_test.go.
+// net-istio's gateway test fixtures, so each case can be set against its upstream twin.
 const ingressResource = (labels?: Record<string, string>, extra: object = {}) =>
   kingress(
     'ingress',
@@ -49,7 +49,7 @@ const gw = (servers: Server[]): Gateway => ({
   spec: { selector, servers },
 });
 
-describe('MakeTLSServers (§11.2 #3-6)', () => {
+describe('MakeTLSServers', () => {
   const ing = ingressResource();
   const tls = ing.spec.tls ?? [];
   test('secret namespace differs from the gateway Service namespace: credential is the copy', () => {
@@ -79,7 +79,7 @@ describe('MakeTLSServers (§11.2 #3-6)', () => {
   });
 });
 
-describe('MakeHTTPServer (§11.2 #7)', () => {
+describe('MakeHTTPServer', () => {
   test.each([
     ['Enabled', undefined],
     ['Redirected', { httpsRedirect: true }],
@@ -95,7 +95,7 @@ describe('MakeHTTPServer (§11.2 #7)', () => {
   });
 });
 
-describe('wildcard certificates (§11.2 #13-15)', () => {
+describe('wildcard certificates', () => {
   const wildcard = secret('secret0', 'knative-testing', cert('wildcard'), 'wuid');
   test('secret namespace differs from the Service namespace', () => {
     expect(makeWildcardGateway(wildcard, certificateDNSNames(wildcard), svc('istio-system'))).toEqual({
@@ -153,7 +153,7 @@ describe('wildcard certificates (§11.2 #13-15)', () => {
   });
 });
 
-describe('per-KIngress Gateways through translate (§11.2 #18-24)', () => {
+describe('per-KIngress Gateways through translate', () => {
   const services: Record<string, Record<string, string>> = {
     'istio-system/istio-ingressgateway': { istio: 'ingressgateway' },
     'knative-testing/istio-ingressgateway': { istio: 'ingressgateway' },
@@ -280,7 +280,7 @@ describe('per-KIngress Gateways through translate (§11.2 #18-24)', () => {
   });
 });
 
-describe('shared Gateway editing (§11.2 #1, #2, #8-12)', () => {
+describe('shared Gateway editing', () => {
   const host1 = tlsServer('secret0', 'test-ns/ingress:0', ['host1']);
   const host2 = tlsServer('secret0', 'test-ns/non-ingress:0', ['host2']);
   const httpServer: Server = { hosts: ['*'], port: { name: 'http-server', number: 80, protocol: 'HTTP' } };

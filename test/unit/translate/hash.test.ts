@@ -29,8 +29,8 @@ describe('computeHash matches Knative Go ComputeHash', () => {
   });
 });
 
-describe('reference examples', () => {
-  test('spec §1.4 worked example', () => {
+describe("net-istio's examples", () => {
+  test('the reconciling-ingress KIngress hashes as in net-istio', () => {
     const split = { serviceNamespace: 'test-ns', serviceName: 'test-service', servicePort: 80, percent: 100 };
     const spec = {
       rules: [

@@ -40,7 +40,7 @@ describe('hasValidTopLevelDomain', () => {
   });
 });
 
-describe('distinctHostPrefixes (spec §11.1 #19)', () => {
+describe('distinctHostPrefixes', () => {
   test.each([
     [[], []],
     [['a'], ['a']],

@@ -14,7 +14,7 @@ import {
 
 const istio = { namespace: 'istio-system', name: 'istio-ingressgateway' };
 
-describe('names (spec §3)', () => {
+describe('names', () => {
   test('VirtualService names ignore the namespace', () => {
     expect(ingressVirtualServiceName('foo')).toBe('foo-ingress');
     expect(meshVirtualServiceName('foo')).toBe('foo-mesh');

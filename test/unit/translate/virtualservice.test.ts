@@ -15,8 +15,8 @@ const none: GatewayNames = { external: [], local: [] };
 const defaultPath = [{ splits: [split('test', 'test', 8080, 100)] }];
 const routeLabels = { 'serving.knative.dev/route': 'test-route', 'serving.knative.dev/routeNamespace': 'test-ns' };
 
-// Spec §11.1 (virtual_service_test.go), builder called directly like upstream's tests.
-describe('VirtualService metadata (§11.1 #1-4)', () => {
+// net-istio's VirtualService cases, the builders called directly as its tests call them.
+describe('VirtualService metadata', () => {
   test.each([
     {
       name: 'mesh and ingress',
@@ -88,7 +88,7 @@ describe('VirtualService metadata (§11.1 #1-4)', () => {
   });
 });
 
-describe('VirtualService gateways (§11.1 #5-8, #12)', () => {
+describe('VirtualService gateways', () => {
   const gws: GatewayNames = {
     external: ['knative-ingress-gateway/knative-serving'],
     local: ['knative-local-gateway/knative-serving'],
@@ -127,7 +127,7 @@ describe('VirtualService gateways (§11.1 #5-8, #12)', () => {
   });
 });
 
-describe('mesh VirtualService hosts (§11.1 #9-10)', () => {
+describe('mesh VirtualService hosts', () => {
   const ing = kingress('test', 'test-ns', [rule(['test-route.test-ns.svc.cluster.local'], 'ExternalIP', defaultPath)]);
   test('expanded when a cluster-local gateway exists', () => {
     const vs = makeVirtualServices(asIs(ing), { external: [], local: ['cluster-local'] }, opts())[0];
@@ -143,7 +143,7 @@ describe('mesh VirtualService hosts (§11.1 #9-10)', () => {
   });
 });
 
-describe('routes (§11.1 #11, #13-17)', () => {
+describe('routes', () => {
   test('mesh routes: only the cluster-local host, headers set per split and per path (#11)', () => {
     const ing = kingress('test', 'test-ns', [
       rule(['test-route.test-ns.svc.cluster.local'], 'ClusterLocal', [
