@@ -4,6 +4,7 @@
 // Our defaults point at Higress's gateway Services instead of istio-ingressgateway: Higress is the data plane.
 
 import { isRecord } from '../api/json.js';
+import type { ObjectRef } from '../api/meta.js';
 import { err, ok, type Result } from '../api/result.js';
 import { CORE_SCHEMA, loadAll, mergeTag } from 'js-yaml';
 import {
@@ -67,7 +68,7 @@ export function defaultIstioConfig(ctx: ConfigContext): IstioConfig {
   return { ingressGateways: defaultIngressGateways(ctx), localGateways: defaultLocalGateways(ctx) };
 }
 
-export function qualifiedName(g: { namespace: string; name: string }): string {
+export function qualifiedName(g: ObjectRef): string {
   return `${g.namespace}/${g.name}`;
 }
 
@@ -262,7 +263,7 @@ export function selectGateways(
 }
 
 /** `name.namespace.anything` → the gateway Service's name and namespace. */
-export function parseServiceURL(url: string): Result<{ name: string; namespace: string }> {
+export function parseServiceURL(url: string): Result<ObjectRef> {
   const parts = url.split('.');
   if (parts.length < 3) return err(`unexpected service URL form: ${url}`);
   return ok({ name: parts[0]!, namespace: parts[1]! });

@@ -1,3 +1,4 @@
+import type { ObjectRef } from '../api/meta.js';
 import { KubeDoctorCluster } from '../doctor/kube-cluster.js';
 import { accessReviews, describeAccess, operatorPermissions, type Permission } from '../doctor/permissions.js';
 import { errorMessage } from '../kube/errors.js';
@@ -26,7 +27,7 @@ function needed(p: Permission): boolean {
  */
 export async function checkPermissions(
   rest: RestClient,
-  opts: { systemNamespace: string; leaderElection?: { namespace: string; name: string } },
+  opts: { systemNamespace: string; leaderElection?: ObjectRef },
   log: Pick<Logger, 'debug'>,
 ): Promise<void> {
   const scope = {

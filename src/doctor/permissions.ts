@@ -1,5 +1,6 @@
 // What `net-higress run` does to the API server, as RBAC permissions. The chart's templates/rbac.yaml grants
 // exactly these (the chart tests compare the two); `doctor` asks the API server whether they are granted.
+import type { ObjectRef } from '../api/meta.js';
 import type { ResourceAttributes } from './types.js';
 
 export interface Permission {
@@ -16,7 +17,7 @@ export interface Permission {
 export interface PermissionScope {
   systemNamespace: string;
   higressNamespace: string;
-  lease: { namespace: string; name: string };
+  lease: ObjectRef;
 }
 
 const KNATIVE = 'networking.internal.knative.dev';

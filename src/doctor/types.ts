@@ -1,4 +1,5 @@
 // The doctor's vocabulary: what a check reports, what it may read from the cluster, and what it is told.
+import type { ObjectRef } from '../api/meta.js';
 
 export type CheckStatus = 'PASS' | 'FAIL' | 'SKIP';
 
@@ -118,6 +119,6 @@ export interface DoctorSettings {
   /** Whose permissions the RBAC check reviews: the operator's ServiceAccount, or the caller (`self`). */
   subject: AccessSubject;
   /** Namespace and name of the leader-election Lease. */
-  lease: { namespace: string; name: string };
+  lease: ObjectRef;
   crds: readonly CrdRequirement[];
 }

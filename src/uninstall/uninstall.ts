@@ -14,7 +14,7 @@ import {
   type ResourceType,
 } from '../kube/resources.js';
 import type { RestClient } from '../kube/rest.js';
-import { keyOf, type TypedObjectRef } from '../api/meta.js';
+import { keyOf, type ObjectRef, type TypedObjectRef } from '../api/meta.js';
 import { tlsSecretRef } from '../api/kingress.js';
 import { KubeWriter } from '../kube/writer.js';
 import {
@@ -32,7 +32,7 @@ export interface UninstallOptions {
   higressNamespace: string;
   clusterDomain: string;
   /** The controller's Deployment, scaled to 0 first: a running controller would put its finalizers back. */
-  controller?: { namespace: string; name: string };
+  controller?: ObjectRef;
   /** How long to wait for the controller's pods to go. */
   waitSeconds: number;
   /** Only remove finalizers: routes, TLS Gateways and Secret copies stay for whoever takes the class over. */
