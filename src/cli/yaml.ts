@@ -16,7 +16,7 @@ function writeMap(map: Record<string, unknown>, pad: string, firstPad: string): 
   for (const key in map) {
     const v = map[key];
     if (v === undefined) continue;
-    out += `${first ? firstPad : pad}${scalarString(key)}:${writeValue(v, pad)}`;
+    out += (first ? firstPad + scalarString(key) + ':' : keyOf(pad, key)) + writeValue(v, pad);
     first = false;
   }
   return first ? `${firstPad}{}\n` : out;
@@ -25,22 +25,54 @@ function writeMap(map: Record<string, unknown>, pad: string, firstPad: string): 
 function writeSeq(items: readonly unknown[], pad: string, firstPad: string): string {
   if (items.length === 0) return `${firstPad}[]\n`;
   let out = '';
+  const inner = indented(pad);
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
-    const lead = `${i === 0 ? firstPad : pad}- `;
-    if (isMap(item) && !isEmpty(item)) out += writeMap(item, `${pad}  `, lead);
-    else if (Array.isArray(item) && item.length > 0) out += writeSeq(item, `${pad}  `, lead);
-    else out += `${lead}${inline(item)}\n`;
+    const lead = i === 0 ? firstPad + '- ' : dashOf(pad);
+    if (isMap(item) && !isEmpty(item)) out += writeMap(item, inner, lead);
+    else if (Array.isArray(item) && item.length > 0) out += writeSeq(item, inner, lead);
+    else out += lead + inline(item) + '\n';
   }
   return out;
 }
 
 /** After `key:` — scalars and empty collections stay on the line; the rest nests below. */
 function writeValue(v: unknown, pad: string): string {
-  if (isMap(v) && !isEmpty(v)) return `\n${writeMap(v, `${pad}  `, `${pad}  `)}`;
+  if (typeof v === 'string') return ' ' + scalarString(v) + '\n';
+  if (isMap(v) && !isEmpty(v)) {
+    const inner = indented(pad);
+    return '\n' + writeMap(v, inner, inner);
+  }
   // Sequences under a key are not indented, as kubectl writes them.
-  if (Array.isArray(v) && v.length > 0) return `\n${writeSeq(v, pad, pad)}`;
-  return ` ${inline(v)}\n`;
+  if (Array.isArray(v) && v.length > 0) return '\n' + writeSeq(v, pad, pad);
+  return ' ' + inline(v) + '\n';
+}
+
+// Indentation strings by depth, made once: objects nest a handful of levels.
+const PADS: string[] = [''];
+
+function indented(pad: string): string {
+  const depth = pad.length / 2 + 1;
+  return (PADS[depth] ??= `${pad}  `);
+}
+
+// `pad + key + ':'` and `pad + '- '` by depth, made once: the same few field names recur at the same depths.
+const KEYS: Array<Map<string, string>> = [];
+const DASHES: string[] = [];
+
+function keyOf(pad: string, key: string): string {
+  const byKey = (KEYS[pad.length] ??= new Map());
+  let line = byKey.get(key);
+  if (line === undefined) {
+    line = pad + scalarString(key) + ':';
+    if (byKey.size >= 1024) byKey.clear();
+    byKey.set(key, line);
+  }
+  return line;
+}
+
+function dashOf(pad: string): string {
+  return (DASHES[pad.length] ??= `${pad}- `);
 }
 
 function inline(v: unknown): string {
@@ -56,26 +88,45 @@ function scalar(v: unknown): string {
   return 'null';
 }
 
-// Plain only when it starts with a letter and holds no indicator; words YAML 1.1 reads as booleans or null are quoted.
-const PLAIN = /^[A-Za-z][A-Za-z0-9_./+=-]*$/;
+// Plain only when it starts with a letter and holds nothing but letters, digits and `_./+=-`;
+// words YAML 1.1 reads as booleans or null are quoted.
 const SPECIAL = /^(?:y|n|yes|no|on|off|true|false|null)$/i;
 // Not printable in YAML, or line breaks to a YAML 1.1 reader: escaped although JSON leaves them raw.
 const NON_PRINTABLE = /[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g;
 
-// Keys and values repeat a lot (field names, hosts, gateway names): deciding how to write each once is cheaper.
-const written = new Map<string, string>();
+/** Per ASCII code: 2 may start a plain scalar (a letter), 1 may follow, 0 needs quoting. */
+const PLAIN_CHAR = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  if (/[A-Za-z]/.test(ch)) PLAIN_CHAR[c] = 2;
+  else if (/[0-9_./+=-]/.test(ch)) PLAIN_CHAR[c] = 1;
+}
+
+// Quoted strings repeat (hosts with `*`, paths): escaping each once is cheaper.
+const quoted = new Map<string, string>();
 
 function scalarString(s: string): string {
-  let out = written.get(s);
+  if (isPlain(s)) return s;
+  let out = quoted.get(s);
   if (out !== undefined) return out;
-  out =
-    PLAIN.test(s) && (s.length > 5 || !SPECIAL.test(s))
-      ? s
-      : // A JSON string is a valid YAML double-quoted scalar.
-        JSON.stringify(s).replace(NON_PRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  if (written.size >= 4096) written.clear();
-  written.set(s, out);
+  // A JSON string is a valid YAML double-quoted scalar.
+  out = JSON.stringify(s).replace(NON_PRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (quoted.size >= 1024) quoted.clear();
+  quoted.set(s, out);
   return out;
+}
+
+/** A character scan rather than a regex or a memo: most strings are plain, and many are seen once (hashes, uids). */
+function isPlain(s: string): boolean {
+  const n = s.length;
+  if (n === 0) return false;
+  let c = s.charCodeAt(0);
+  if (c >= 128 || PLAIN_CHAR[c] !== 2) return false;
+  for (let i = 1; i < n; i++) {
+    c = s.charCodeAt(i);
+    if (c >= 128 || PLAIN_CHAR[c] === 0) return false;
+  }
+  return n > 5 || !SPECIAL.test(s);
 }
 
 function isMap(v: unknown): v is Record<string, unknown> {
