@@ -102,31 +102,23 @@ for (let c = 0; c < 128; c++) {
   else if (/[0-9_./+=-]/.test(ch)) PLAIN_CHAR[c] = 1;
 }
 
-// Quoted strings repeat (hosts with `*`, paths): escaping each once is cheaper.
-const quoted = new Map<string, string>();
-
+/**
+ * One character scan decides (most strings are plain, and many are seen once: hashes, uids). Below U+007F
+ * JSON's own escapes are enough: a JSON string is a valid YAML double-quoted scalar.
+ */
 function scalarString(s: string): string {
-  if (isPlain(s)) return s;
-  let out = quoted.get(s);
-  if (out !== undefined) return out;
-  // A JSON string is a valid YAML double-quoted scalar.
-  out = JSON.stringify(s).replace(NON_PRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  if (quoted.size >= 1024) quoted.clear();
-  quoted.set(s, out);
-  return out;
+  const n = s.length;
+  let plain = n > 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x7f) return escaped(s);
+    if (plain && (i === 0 ? PLAIN_CHAR[c] !== 2 : PLAIN_CHAR[c] === 0)) plain = false;
+  }
+  return plain && (n > 5 || !SPECIAL.test(s)) ? s : JSON.stringify(s);
 }
 
-/** A character scan rather than a regex or a memo: most strings are plain, and many are seen once (hashes, uids). */
-function isPlain(s: string): boolean {
-  const n = s.length;
-  if (n === 0) return false;
-  let c = s.charCodeAt(0);
-  if (c >= 128 || PLAIN_CHAR[c] !== 2) return false;
-  for (let i = 1; i < n; i++) {
-    c = s.charCodeAt(i);
-    if (c >= 128 || PLAIN_CHAR[c] === 0) return false;
-  }
-  return n > 5 || !SPECIAL.test(s);
+function escaped(s: string): string {
+  return JSON.stringify(s).replace(NON_PRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function isMap(v: unknown): v is Record<string, unknown> {
