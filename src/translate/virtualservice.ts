@@ -130,25 +130,31 @@ function httpRoute(
   opts: VirtualServiceOptions,
 ): HTTPRoute {
   const headers = headerMatches(path);
-  const destinationHost = (host: string) => opts.destinationAliases?.get(host) ?? host;
-  return {
+  const aliases = opts.destinationAliases;
+  // Plain stores in the order the fields are written (object spreads of optional parts were a hot spot).
+  const route: HTTPRoute = {
     // Higress WasmPlugin `matchRules.ingress` selects routes by this name (net-istio sets none); probe routes
     // get a name of their own, which no such rule matches (names.ts).
     name: isProbePath(path) ? probeRouteName(name) : name,
     match: authorityPrefixes.map((prefix) => match(prefix, path, gateways, headers)),
-    route: (path.splits ?? []).map((split): HTTPRouteDestination => ({
-      destination: {
-        host: destinationHost(`${split.serviceName}.${split.serviceNamespace}.svc.${opts.clusterDomain}`),
-        port: portSelector(split.servicePort),
-      },
-      ...(split.percent ? { weight: split.percent } : {}),
-      ...(nonEmpty(split.appendHeaders) ? { headers: { request: { set: literalValues(split.appendHeaders) } } } : {}),
-    })),
-    ...(nonEmpty(path.appendHeaders) ? { headers: { request: { set: literalValues(path.appendHeaders) } } } : {}),
-    ...(path.rewriteHost ? { rewrite: { authority: path.rewriteHost } } : {}),
-    // An empty retry policy disables the gateway's default retries, as Knative expects.
-    retries: {},
+    route: (path.splits ?? []).map((split): HTTPRouteDestination => {
+      const host = `${split.serviceName}.${split.serviceNamespace}.svc.${opts.clusterDomain}`;
+      const destination: HTTPRouteDestination = {
+        destination: {
+          host: (aliases?.size ? aliases.get(host) : undefined) ?? host,
+          port: portSelector(split.servicePort),
+        },
+      };
+      if (split.percent) destination.weight = split.percent;
+      if (nonEmpty(split.appendHeaders)) destination.headers = { request: { set: literalValues(split.appendHeaders) } };
+      return destination;
+    }),
   };
+  if (nonEmpty(path.appendHeaders)) route.headers = { request: { set: literalValues(path.appendHeaders) } };
+  if (path.rewriteHost) route.rewrite = { authority: path.rewriteHost };
+  // An empty retry policy disables the gateway's default retries, as Knative expects.
+  route.retries = {};
+  return route;
 }
 
 function match(
