@@ -88,36 +88,18 @@ function scalar(v: unknown): string {
   return 'null';
 }
 
-// Plain only when it starts with a letter and holds nothing but letters, digits and `_./+=-`;
-// words YAML 1.1 reads as booleans or null are quoted.
+// Plain only when it starts with a letter and holds no indicator; words YAML 1.1 reads as booleans or null are quoted.
+const PLAIN = /^[A-Za-z][A-Za-z0-9_./+=-]*$/;
 const SPECIAL = /^(?:y|n|yes|no|on|off|true|false|null)$/i;
+// Below U+007F, JSON's own escapes are enough: a JSON string is a valid YAML double-quoted scalar.
+const JSON_ENOUGH = /^[^\u007f-\uffff]*$/;
 // Not printable in YAML, or line breaks to a YAML 1.1 reader: escaped although JSON leaves them raw.
 const NON_PRINTABLE = /[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g;
 
-/** Per ASCII code: 2 may start a plain scalar (a letter), 1 may follow, 0 needs quoting. */
-const PLAIN_CHAR = new Uint8Array(128);
-for (let c = 0; c < 128; c++) {
-  const ch = String.fromCharCode(c);
-  if (/[A-Za-z]/.test(ch)) PLAIN_CHAR[c] = 2;
-  else if (/[0-9_./+=-]/.test(ch)) PLAIN_CHAR[c] = 1;
-}
-
-/**
- * One character scan decides (most strings are plain, and many are seen once: hashes, uids). Below U+007F
- * JSON's own escapes are enough: a JSON string is a valid YAML double-quoted scalar.
- */
+/** No memo: most strings are plain, and many are seen once (hashes, uids), so a cache only thrashed. */
 function scalarString(s: string): string {
-  const n = s.length;
-  let plain = n > 0;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x7f) return escaped(s);
-    if (plain && (i === 0 ? PLAIN_CHAR[c] !== 2 : PLAIN_CHAR[c] === 0)) plain = false;
-  }
-  return plain && (n > 5 || !SPECIAL.test(s)) ? s : JSON.stringify(s);
-}
-
-function escaped(s: string): string {
+  if (PLAIN.test(s)) return s.length > 5 || !SPECIAL.test(s) ? s : JSON.stringify(s);
+  if (JSON_ENOUGH.test(s)) return JSON.stringify(s);
   return JSON.stringify(s).replace(NON_PRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
