@@ -40,8 +40,8 @@ export function sortedUnique(values: Iterable<string>): string[] {
     const v = sorted[i] as string;
     if (i === 0 || v !== sorted[kept - 1]) sorted[kept++] = v;
   }
-  sorted.length = kept;
-  return sorted;
+  // A copy of the right size rather than a shortened array, which would keep its longer backing store.
+  return kept === sorted.length ? sorted : sorted.slice(0, kept);
 }
 
 /** Sorts in place in byte order; the default sort (UTF-16 order) is the same when no surrogates occur. */
