@@ -16,7 +16,8 @@ function writeMap(map: Record<string, unknown>, pad: string, firstPad: string): 
   for (const key in map) {
     const v = map[key];
     if (v === undefined) continue;
-    out += (first ? firstPad + scalarString(key) + ':' : keyOf(pad, key)) + writeValue(v, pad);
+    const start = keyOf(first ? firstPad : pad, key);
+    out += typeof v === 'string' ? start.scalar + scalarString(v) + '\n' : start.nested + writeValue(v, pad);
     first = false;
   }
   return first ? `${firstPad}{}\n` : out;
@@ -28,7 +29,7 @@ function writeSeq(items: readonly unknown[], pad: string, firstPad: string): str
   const inner = indented(pad);
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
-    const lead = i === 0 ? firstPad + '- ' : dashOf(pad);
+    const lead = dashOf(i === 0 ? firstPad : pad);
     if (isMap(item) && !isEmpty(item)) out += writeMap(item, inner, lead);
     else if (Array.isArray(item) && item.length > 0) out += writeSeq(item, inner, lead);
     else out += lead + inline(item) + '\n';
@@ -38,7 +39,6 @@ function writeSeq(items: readonly unknown[], pad: string, firstPad: string): str
 
 /** After `key:` — scalars and empty collections stay on the line; the rest nests below. */
 function writeValue(v: unknown, pad: string): string {
-  if (typeof v === 'string') return ' ' + scalarString(v) + '\n';
   if (isMap(v) && !isEmpty(v)) {
     const inner = indented(pad);
     return '\n' + writeMap(v, inner, inner);
@@ -56,23 +56,33 @@ function indented(pad: string): string {
   return (PADS[depth] ??= `${pad}  `);
 }
 
-// `pad + key + ':'` and `pad + '- '` by depth, made once: the same few field names recur at the same depths.
-const KEYS: Array<Map<string, string>> = [];
-const DASHES: string[] = [];
+/** How a line with a key starts: `pad + key + ':'`, and with the space before a scalar. */
+interface KeyStart {
+  nested: string;
+  scalar: string;
+}
 
-function keyOf(pad: string, key: string): string {
-  const byKey = (KEYS[pad.length] ??= new Map());
-  let line = byKey.get(key);
-  if (line === undefined) {
-    line = pad + scalarString(key) + ':';
+// Line starts per indentation (or `- ` lead), made once: the same few field names recur at the same places.
+const KEYS = new Map<string, Map<string, KeyStart>>();
+const DASHES = new Map<string, string>();
+
+function keyOf(pad: string, key: string): KeyStart {
+  let byKey = KEYS.get(pad);
+  if (byKey === undefined) KEYS.set(pad, (byKey = new Map()));
+  let start = byKey.get(key);
+  if (start === undefined) {
+    const nested = `${pad}${scalarString(key)}:`;
+    start = { nested, scalar: `${nested} ` };
     if (byKey.size >= 1024) byKey.clear();
-    byKey.set(key, line);
+    byKey.set(key, start);
   }
-  return line;
+  return start;
 }
 
 function dashOf(pad: string): string {
-  return (DASHES[pad.length] ??= `${pad}- `);
+  let lead = DASHES.get(pad);
+  if (lead === undefined) DASHES.set(pad, (lead = `${pad}- `));
+  return lead;
 }
 
 function inline(v: unknown): string {
