@@ -47,7 +47,8 @@ export function sortedUnique(values: Iterable<string>): string[] {
 /** Sorts in place in byte order; the default sort (UTF-16 order) is the same when no surrogates occur. */
 export function sortStrings(values: string[]): string[] {
   if (values.length < 2) return values;
-  return values.some((v) => SURROGATE.test(v)) ? values.sort(compareBytes) : values.sort();
+  for (const v of values) if (SURROGATE.test(v)) return values.sort(compareBytes);
+  return values.sort();
 }
 
 /** `a.b.svc.cluster.local` → {a.b.svc.cluster.local, a.b.svc, a.b}; hosts with an invalid TLD are dropped. */

@@ -188,10 +188,13 @@ function portSelector(port: number | string): { number?: number } {
 /** Sorted by name, every `%` escaped; the input is left alone (sortKeys may return it as is). */
 function literalValues(headers: Record<string, string>): Record<string, string> {
   const sorted = sortKeys(headers);
-  if (!Object.values(sorted).some((v) => v.includes('%'))) return sorted;
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(sorted)) out[k] = literalHeaderValue(v);
-  return out;
+  for (const name in sorted) {
+    if (!(sorted[name] as string).includes('%')) continue;
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(sorted)) out[k] = literalHeaderValue(v);
+    return out;
+  }
+  return sorted;
 }
 
 function rules(ing: DefaultedIngress): IngressRule[] {
