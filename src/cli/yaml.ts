@@ -4,85 +4,87 @@
  * reader could take for something else, so `kubectl apply` and js-yaml read back the same data.
  */
 export function toYAML(value: unknown): string {
-  if (isMap(value)) return writeMap(value, '', '');
-  if (Array.isArray(value)) return writeSeq(value, '', '');
+  if (isMap(value)) return writeMap(value, TOP, TOP);
+  if (Array.isArray(value)) return writeSeq(value, TOP, TOP);
   return `${scalar(value)}\n`;
 }
 
-/** `firstPad` replaces the indentation of the first line: `- ` when the map is a sequence item. */
-function writeMap(map: Record<string, unknown>, pad: string, firstPad: string): string {
-  let out = '';
-  let first = true;
-  for (const key in map) {
-    const v = map[key];
-    if (v === undefined) continue;
-    const start = keyOf(first ? firstPad : pad, key);
-    out += typeof v === 'string' ? start.scalar + scalarString(v) + '\n' : start.nested + writeValue(v, pad);
-    first = false;
+/**
+ * How lines start at one place in the output: the indentation (or `- ` lead) and, made once per key, the key
+ * and colon after it. The same few field names recur at the same places, and building each line start anew
+ * (or looking it up by indentation string) was the writer's largest cost.
+ */
+class Indent {
+  private readonly keys = new Map<string, KeyStart>();
+  private deeper: Indent | undefined;
+  private item: Indent | undefined;
+
+  constructor(readonly pad: string) {}
+
+  /** Two more spaces. */
+  get inner(): Indent {
+    return (this.deeper ??= new Indent(`${this.pad}  `));
   }
-  return first ? `${firstPad}{}\n` : out;
-}
 
-function writeSeq(items: readonly unknown[], pad: string, firstPad: string): string {
-  if (items.length === 0) return `${firstPad}[]\n`;
-  let out = '';
-  const inner = indented(pad);
-  for (let i = 0; i < items.length; i++) {
-    const item = items[i];
-    const lead = dashOf(i === 0 ? firstPad : pad);
-    if (isMap(item) && !isEmpty(item)) out += writeMap(item, inner, lead);
-    else if (Array.isArray(item) && item.length > 0) out += writeSeq(item, inner, lead);
-    else out += lead + inline(item) + '\n';
+  /** `- ` after this indentation: the first line of a sequence item. */
+  get dash(): Indent {
+    return (this.item ??= new Indent(`${this.pad}- `));
   }
-  return out;
-}
 
-/** After `key:` — scalars and empty collections stay on the line; the rest nests below. */
-function writeValue(v: unknown, pad: string): string {
-  if (isMap(v) && !isEmpty(v)) {
-    const inner = indented(pad);
-    return '\n' + writeMap(v, inner, inner);
+  key(key: string): KeyStart {
+    let start = this.keys.get(key);
+    if (start === undefined) {
+      const nested = `${this.pad}${scalarString(key)}:`;
+      start = { nested, scalar: `${nested} ` };
+      if (this.keys.size >= 1024) this.keys.clear();
+      this.keys.set(key, start);
+    }
+    return start;
   }
-  // Sequences under a key are not indented, as kubectl writes them.
-  if (Array.isArray(v) && v.length > 0) return '\n' + writeSeq(v, pad, pad);
-  return ' ' + inline(v) + '\n';
 }
 
-// Indentation strings by depth, made once: objects nest a handful of levels.
-const PADS: string[] = [''];
-
-function indented(pad: string): string {
-  const depth = pad.length / 2 + 1;
-  return (PADS[depth] ??= `${pad}  `);
-}
-
-/** How a line with a key starts: `pad + key + ':'`, and with the space before a scalar. */
+/** `pad + key + ':'`, and with the space before a scalar. */
 interface KeyStart {
   nested: string;
   scalar: string;
 }
 
-// Line starts per indentation (or `- ` lead), made once: the same few field names recur at the same places.
-const KEYS = new Map<string, Map<string, KeyStart>>();
-const DASHES = new Map<string, string>();
+const TOP = new Indent('');
 
-function keyOf(pad: string, key: string): KeyStart {
-  let byKey = KEYS.get(pad);
-  if (byKey === undefined) KEYS.set(pad, (byKey = new Map()));
-  let start = byKey.get(key);
-  if (start === undefined) {
-    const nested = `${pad}${scalarString(key)}:`;
-    start = { nested, scalar: `${nested} ` };
-    if (byKey.size >= 1024) byKey.clear();
-    byKey.set(key, start);
+/** `first` replaces the indentation of the first line: `- ` when the map is a sequence item. */
+function writeMap(map: Record<string, unknown>, indent: Indent, first: Indent): string {
+  let out = '';
+  let at = first;
+  for (const key in map) {
+    const v = map[key];
+    if (v === undefined) continue;
+    const start = at.key(key);
+    out += typeof v === 'string' ? start.scalar + scalarString(v) + '\n' : start.nested + writeValue(v, indent);
+    at = indent;
   }
-  return start;
+  return out === '' ? `${first.pad}{}\n` : out;
 }
 
-function dashOf(pad: string): string {
-  let lead = DASHES.get(pad);
-  if (lead === undefined) DASHES.set(pad, (lead = `${pad}- `));
-  return lead;
+function writeSeq(items: readonly unknown[], indent: Indent, first: Indent): string {
+  if (items.length === 0) return `${first.pad}[]\n`;
+  let out = '';
+  const inner = indent.inner;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    const lead = (i === 0 ? first : indent).dash;
+    if (isMap(item) && !isEmpty(item)) out += writeMap(item, inner, lead);
+    else if (Array.isArray(item) && item.length > 0) out += writeSeq(item, inner, lead);
+    else out += lead.pad + inline(item) + '\n';
+  }
+  return out;
+}
+
+/** After `key:` — scalars and empty collections stay on the line; the rest nests below. */
+function writeValue(v: unknown, indent: Indent): string {
+  if (isMap(v) && !isEmpty(v)) return '\n' + writeMap(v, indent.inner, indent.inner);
+  // Sequences under a key are not indented, as kubectl writes them.
+  if (Array.isArray(v) && v.length > 0) return '\n' + writeSeq(v, indent, indent);
+  return ' ' + inline(v) + '\n';
 }
 
 function inline(v: unknown): string {
