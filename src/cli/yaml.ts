@@ -6,43 +6,87 @@ import { isRecord } from '../api/json.js';
  * reader could take for something else, so `kubectl apply` and js-yaml read back the same data.
  */
 export function toYAML(value: unknown): string {
-  if (isRecord(value)) return writeMap(value, '', '');
-  if (Array.isArray(value)) return writeSeq(value, '', '');
+  if (isRecord(value)) return writeMap(value, TOP, TOP);
+  if (Array.isArray(value)) return writeSeq(value, TOP, TOP);
   return `${scalar(value)}\n`;
 }
 
-/** `firstPad` replaces the indentation of the first line: `- ` when the map is a sequence item. */
-function writeMap(map: Record<string, unknown>, pad: string, firstPad: string): string {
+/**
+ * How lines start at one place in the output: the indentation (or `- ` lead) and, made once per key, the key
+ * and colon after it. The same few field names recur at the same places, and building each line start anew
+ * (or looking it up by indentation string) was the writer's largest cost.
+ */
+class Indent {
+  private readonly keys = new Map<string, KeyStart>();
+  private deeper: Indent | undefined;
+  private item: Indent | undefined;
+
+  constructor(readonly pad: string) {}
+
+  /** Two more spaces. */
+  get inner(): Indent {
+    return (this.deeper ??= new Indent(`${this.pad}  `));
+  }
+
+  /** `- ` after this indentation: the first line of a sequence item. */
+  get dash(): Indent {
+    return (this.item ??= new Indent(`${this.pad}- `));
+  }
+
+  key(key: string): KeyStart {
+    let start = this.keys.get(key);
+    if (start === undefined) {
+      const nested = `${this.pad}${scalarString(key)}:`;
+      start = { nested, scalar: `${nested} ` };
+      if (this.keys.size >= 1024) this.keys.clear();
+      this.keys.set(key, start);
+    }
+    return start;
+  }
+}
+
+/** `pad + key + ':'`, and with the space before a scalar. */
+interface KeyStart {
+  nested: string;
+  scalar: string;
+}
+
+const TOP = new Indent('');
+
+/** `first` replaces the indentation of the first line: `- ` when the map is a sequence item. */
+function writeMap(map: Record<string, unknown>, indent: Indent, first: Indent): string {
   let out = '';
-  let first = true;
+  let at = first;
   for (const key in map) {
     const v = map[key];
     if (v === undefined) continue;
-    out += `${first ? firstPad : pad}${scalarString(key)}:${writeValue(v, pad)}`;
-    first = false;
+    const start = at.key(key);
+    out += typeof v === 'string' ? start.scalar + scalarString(v) + '\n' : start.nested + writeValue(v, indent);
+    at = indent;
   }
-  return first ? `${firstPad}{}\n` : out;
+  return out === '' ? `${first.pad}{}\n` : out;
 }
 
-function writeSeq(items: readonly unknown[], pad: string, firstPad: string): string {
-  if (items.length === 0) return `${firstPad}[]\n`;
+function writeSeq(items: readonly unknown[], indent: Indent, first: Indent): string {
+  if (items.length === 0) return `${first.pad}[]\n`;
   let out = '';
+  const inner = indent.inner;
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
-    const lead = `${i === 0 ? firstPad : pad}- `;
-    if (isRecord(item) && !isEmpty(item)) out += writeMap(item, `${pad}  `, lead);
-    else if (Array.isArray(item) && item.length > 0) out += writeSeq(item, `${pad}  `, lead);
-    else out += `${lead}${inline(item)}\n`;
+    const lead = (i === 0 ? first : indent).dash;
+    if (isRecord(item) && !isEmpty(item)) out += writeMap(item, inner, lead);
+    else if (Array.isArray(item) && item.length > 0) out += writeSeq(item, inner, lead);
+    else out += lead.pad + inline(item) + '\n';
   }
   return out;
 }
 
 /** After `key:` — scalars and empty collections stay on the line; the rest nests below. */
-function writeValue(v: unknown, pad: string): string {
-  if (isRecord(v) && !isEmpty(v)) return `\n${writeMap(v, `${pad}  `, `${pad}  `)}`;
+function writeValue(v: unknown, indent: Indent): string {
+  if (isRecord(v) && !isEmpty(v)) return '\n' + writeMap(v, indent.inner, indent.inner);
   // Sequences under a key are not indented, as kubectl writes them.
-  if (Array.isArray(v) && v.length > 0) return `\n${writeSeq(v, pad, pad)}`;
-  return ` ${inline(v)}\n`;
+  if (Array.isArray(v) && v.length > 0) return '\n' + writeSeq(v, indent, indent);
+  return ' ' + inline(v) + '\n';
 }
 
 function inline(v: unknown): string {
@@ -61,23 +105,16 @@ function scalar(v: unknown): string {
 // Plain only when it starts with a letter and holds no indicator; words YAML 1.1 reads as booleans or null are quoted.
 const PLAIN = /^[A-Za-z][A-Za-z0-9_./+=-]*$/;
 const SPECIAL = /^(?:y|n|yes|no|on|off|true|false|null)$/i;
+// Below U+007F, JSON's own escapes are enough: a JSON string is a valid YAML double-quoted scalar.
+const JSON_ENOUGH = /^[^\u007f-\uffff]*$/;
 // Not printable in YAML, or line breaks to a YAML 1.1 reader: escaped although JSON leaves them raw.
 const NON_PRINTABLE = /[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g;
 
-// Keys and values repeat a lot (field names, hosts, gateway names): deciding how to write each once is cheaper.
-const written = new Map<string, string>();
-
+/** No memo: most strings are plain, and many are seen once (hashes, uids), so a cache only thrashed. */
 function scalarString(s: string): string {
-  let out = written.get(s);
-  if (out !== undefined) return out;
-  out =
-    PLAIN.test(s) && (s.length > 5 || !SPECIAL.test(s))
-      ? s
-      : // A JSON string is a valid YAML double-quoted scalar.
-        JSON.stringify(s).replace(NON_PRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  if (written.size >= 4096) written.clear();
-  written.set(s, out);
-  return out;
+  if (PLAIN.test(s)) return s.length > 5 || !SPECIAL.test(s) ? s : JSON.stringify(s);
+  if (JSON_ENOUGH.test(s)) return JSON.stringify(s);
+  return JSON.stringify(s).replace(NON_PRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function isEmpty(map: Record<string, unknown>): boolean {

@@ -25,9 +25,10 @@ export function validateHeaderValues(
   at: string,
   errors: FieldError[],
 ): void {
-  validateHeaderNames(Object.keys(headers ?? {}), at, errors);
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    if (CONTROL.test(value))
+  if (headers === undefined) return;
+  validateHeaderNames(Object.keys(headers), at, errors);
+  for (const name in headers) {
+    if (CONTROL.test(headers[name] as string))
       errors.push({
         path: `${at}[${JSON.stringify(name)}]`,
         message: 'invalid header value: control characters (other than tab) are not allowed',

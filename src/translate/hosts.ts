@@ -5,8 +5,18 @@
 
 /** Last label at most 63 bytes and not all digits: rejects IPs, `*` and trailing dots. */
 export function hasValidTopLevelDomain(host: string): boolean {
-  const tld = host.slice(host.lastIndexOf('.') + 1);
-  if (ASCII.test(tld)) return tld.length <= 63 && /[-\x3a-\x7f]/.test(tld);
+  const start = host.lastIndexOf('.') + 1;
+  // ASCII (every Knative host): one scan for a character that is not a digit; else count UTF-8 bytes.
+  let notDigit = false;
+  for (let i = start; i < host.length; i++) {
+    const c = host.charCodeAt(i);
+    if (c > 0x7f) return validUnicodeTLD(host.slice(start));
+    if (c === 0x2d /* - */ || c >= 0x3a /* past 9 */) notDigit = true;
+  }
+  return notDigit && host.length - start <= 63;
+}
+
+function validUnicodeTLD(tld: string): boolean {
   const bytes = Buffer.from(tld, 'utf8');
   if (bytes.length > 63) return false;
   return bytes.some((b) => b === 0x2d /* - */ || b > 0x39 /* 9 */);
@@ -20,25 +30,38 @@ export function compareBytes(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
-const ASCII = /^[\x00-\x7f]*$/;
 const SURROGATE = /[\ud800-\udfff]/;
 
+/** Sorted, each value once; adjacent duplicates dropped after the sort (no Set: most lists have 1 to 4 hosts). */
 export function sortedUnique(values: Iterable<string>): string[] {
-  return sortStrings([...new Set(values)]);
+  const sorted = sortStrings(Array.from(values));
+  let kept = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    const v = sorted[i] as string;
+    if (i === 0 || v !== sorted[kept - 1]) sorted[kept++] = v;
+  }
+  // A copy of the right size rather than a shortened array, which would keep its longer backing store.
+  return kept === sorted.length ? sorted : sorted.slice(0, kept);
 }
 
 /** Sorts in place in byte order; the default sort (UTF-16 order) is the same when no surrogates occur. */
 export function sortStrings(values: string[]): string[] {
-  return values.some((v) => SURROGATE.test(v)) ? values.sort(compareBytes) : values.sort();
+  if (values.length < 2) return values;
+  for (const v of values) if (SURROGATE.test(v)) return values.sort(compareBytes);
+  return values.sort();
 }
 
 /** `a.b.svc.cluster.local` → {a.b.svc.cluster.local, a.b.svc, a.b}; hosts with an invalid TLD are dropped. */
 export function expandedHosts(hosts: Iterable<string>, clusterDomain: string): string[] {
   const suffixes = [`.${clusterDomain}`, `.svc.${clusterDomain}`];
-  const out = new Set<string>();
+  const out: string[] = [];
   for (const host of sortedUnique(hosts)) {
-    const candidates = [host, ...suffixes.filter((s) => host.endsWith(s)).map((s) => host.slice(0, -s.length))];
-    for (const c of candidates) if (hasValidTopLevelDomain(c)) out.add(c);
+    if (hasValidTopLevelDomain(host)) out.push(host);
+    for (const s of suffixes) {
+      if (!host.endsWith(s)) continue;
+      const short = host.slice(0, -s.length);
+      if (hasValidTopLevelDomain(short)) out.push(short);
+    }
   }
   return sortedUnique(out);
 }

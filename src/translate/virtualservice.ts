@@ -130,20 +130,24 @@ function httpRoute(
   opts: VirtualServiceOptions,
 ): HTTPRoute {
   const headers = headerMatches(path);
-  const destinationHost = (host: string) => opts.destinationAliases?.get(host) ?? host;
+  const aliases = opts.destinationAliases;
   return {
     // Higress WasmPlugin `matchRules.ingress` selects routes by this name (net-istio sets none); probe routes
     // get a name of their own, which no such rule matches (names.ts).
     name: isProbePath(path) ? probeRouteName(name) : name,
     match: authorityPrefixes.map((prefix) => match(prefix, path, gateways, headers)),
-    route: (path.splits ?? []).map((split): HTTPRouteDestination => ({
-      destination: {
-        host: destinationHost(`${split.serviceName}.${split.serviceNamespace}.svc.${opts.clusterDomain}`),
-        port: portSelector(split.servicePort),
-      },
-      ...(split.percent ? { weight: split.percent } : {}),
-      ...(nonEmpty(split.appendHeaders) ? { headers: { request: { set: literalValues(split.appendHeaders) } } } : {}),
-    })),
+    route: (path.splits ?? []).map((split): HTTPRouteDestination => {
+      const host = `${split.serviceName}.${split.serviceNamespace}.svc.${opts.clusterDomain}`;
+      return {
+        // Most KIngresses have no alias: the map is not even consulted (a lookup hashes a fresh string).
+        destination: {
+          host: (aliases?.size ? aliases.get(host) : undefined) ?? host,
+          port: portSelector(split.servicePort),
+        },
+        ...(split.percent ? { weight: split.percent } : {}),
+        ...(nonEmpty(split.appendHeaders) ? { headers: { request: { set: literalValues(split.appendHeaders) } } } : {}),
+      };
+    }),
     ...(nonEmpty(path.appendHeaders) ? { headers: { request: { set: literalValues(path.appendHeaders) } } } : {}),
     ...(path.rewriteHost ? { rewrite: { authority: path.rewriteHost } } : {}),
     // An empty retry policy disables the gateway's default retries, as Knative expects.
@@ -184,10 +188,13 @@ function portSelector(port: number | string): { number?: number } {
 /** Sorted by name, every `%` escaped; the input is left alone (sortKeys may return it as is). */
 function literalValues(headers: Record<string, string>): Record<string, string> {
   const sorted = sortKeys(headers);
-  if (!Object.values(sorted).some((v) => v.includes('%'))) return sorted;
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(sorted)) out[k] = literalHeaderValue(v);
-  return out;
+  for (const name in sorted) {
+    if (!(sorted[name] as string).includes('%')) continue;
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(sorted)) out[k] = literalHeaderValue(v);
+    return out;
+  }
+  return sorted;
 }
 
 function rules(ing: DefaultedIngress): IngressRule[] {

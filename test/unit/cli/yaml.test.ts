@@ -85,4 +85,22 @@ describe('toYAML', () => {
       'metadata:\n  name: x\n  labels:\n    a: "yes"\nspec:\n  hosts:\n  - a.example.com\n  - "*.example.com"\n  retries: {}\n  gateways: []\n',
     );
   });
+
+  test('nesting: sequences in sequences, empty collections as items, quoted keys first in an item, undefined dropped', () => {
+    // The same map written at different depths and leads: the line starts the writer caches must not mix.
+    const item = { yes: 'no', x: undefined, n: [{ '0': 1, b: { c: [] } }] };
+    expect(
+      toYAML({
+        list: [[1, ['a', {}]], {}, [], item],
+        empty: { u: undefined },
+        s: 'é\u2028',
+        deep: { a: { b: [{ c: { d: 'y' } }] } },
+        again: item,
+      }),
+    ).toBe(
+      'list:\n- - 1\n  - - a\n    - {}\n- {}\n- []\n- "yes": "no"\n  "n":\n  - "0": 1\n    b:\n      c: []\n' +
+        'empty: {}\ns: "é\\u2028"\ndeep:\n  a:\n    b:\n    - c:\n        d: "y"\n' +
+        'again:\n  "yes": "no"\n  "n":\n  - "0": 1\n    b:\n      c: []\n',
+    );
+  });
 });
