@@ -95,6 +95,17 @@ export class WorkQueue {
     this.waiting.set(key, { at, timer });
   }
 
+  /**
+   * Drops the key's pending delayed add and resets its backoff, for a key whose work ended elsewhere. A key
+   * already ready or running is left to its handler, which must then find nothing to do.
+   */
+  cancel(key: string): void {
+    const waiting = this.waiting.get(key);
+    if (waiting) this.clock.clearTimeout(waiting.timer);
+    this.waiting.delete(key);
+    this.limiter.forget(key);
+  }
+
   addRateLimited(key: string): void {
     if (this.shuttingDown) return;
     this.addAfter(key, this.limiter.when(key));

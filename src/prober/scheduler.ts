@@ -2,10 +2,11 @@
  * When probes are sent: each item first after an initial delay, then retried with its own exponential
  * backoff (50 ms doubling up to 30 s), every retry also held to a global token bucket so that many
  * failing pods cannot flood the gateways, and at most `concurrency` probes in flight. This is Knative's
- * prober queue (a max-of rate limiter over per-item backoff and a 50 qps / burst 100 bucket, 15 workers).
+ * prober queue (a max-of rate limiter over per-item backoff and a 50 qps / burst 100 bucket, 15 workers),
+ * run on the controller's work queue keyed by item id.
  */
-import { type Clock, type TimerHandle, realClock } from '../kube/clock.js';
-import { ControllerRateLimiter } from '../kube/ratelimit.js';
+import { type Clock, realClock } from '../kube/clock.js';
+import { type ProcessResult, WorkQueue } from '../kube/workqueue.js';
 
 export interface SchedulerOptions {
   concurrency: number;
@@ -31,99 +32,72 @@ const DEFAULT_SCHEDULER_OPTIONS: SchedulerOptions = {
 export type Attempt<I> = (item: I) => Promise<boolean>;
 
 export class ProbeScheduler<I extends { readonly id: string }> {
-  private readonly timers = new Map<string, TimerHandle>();
-  private due: I[] = [];
-  private head = 0;
-  private active = 0;
-  private stopped = false;
-  private readonly limiter: ControllerRateLimiter;
-  private readonly opts: SchedulerOptions;
+  /** The items the queue's keys stand for, from add() until they need no further probe. */
+  private readonly items = new Map<string, I>();
+  private readonly queue: WorkQueue;
+  private readonly initialDelayMs: number;
 
   constructor(
     private readonly attempt: Attempt<I>,
     private readonly isLive: (item: I) => boolean,
     opts: Partial<SchedulerOptions> = {},
-    private readonly clock: Clock = realClock,
+    clock: Clock = realClock,
   ) {
-    this.opts = { ...DEFAULT_SCHEDULER_OPTIONS, ...opts };
-    this.limiter = new ControllerRateLimiter({ ...this.opts, clock });
+    const o = { ...DEFAULT_SCHEDULER_OPTIONS, ...opts };
+    this.initialDelayMs = o.initialDelayMs;
+    this.queue = new WorkQueue((id) => this.run(id), {
+      workers: o.concurrency,
+      baseDelayMs: o.baseDelayMs,
+      maxDelayMs: o.maxDelayMs,
+      qps: o.qps,
+      burst: o.burst,
+      clock,
+    });
+    this.queue.start();
   }
 
   add(item: I): void {
-    this.after(item, this.opts.initialDelayMs);
+    if (this.queue.isShuttingDown()) return;
+    this.items.set(item.id, item);
+    this.queue.addAfter(item.id, this.initialDelayMs);
   }
 
   /** Forgets items whose probing ended elsewhere (cancelled), so no timer outlives them. */
   drop(items: Iterable<I>): void {
     for (const item of items) {
-      const timer = this.timers.get(item.id);
-      if (timer !== undefined) this.clock.clearTimeout(timer);
-      this.timers.delete(item.id);
-      this.limiter.forget(item.id);
+      this.items.delete(item.id);
+      this.queue.cancel(item.id);
     }
   }
 
+  /** Stops at once: waiting items are dropped; a probe in flight is not retried. */
   stop(): void {
-    this.stopped = true;
-    for (const timer of this.timers.values()) this.clock.clearTimeout(timer);
-    this.timers.clear();
-    this.due = [];
-    this.head = 0;
+    void this.queue.shutdown();
+    this.items.clear();
   }
 
   /** For tests and metrics: items waiting for their time, waiting for a slot, and in flight. */
   stats(): { scheduled: number; due: number; active: number } {
-    return { scheduled: this.timers.size, due: this.due.length - this.head, active: this.active };
+    return { scheduled: this.queue.delayed(), due: this.queue.depth(), active: this.queue.active() };
   }
 
-  /** How many times an item has been retried so far. */
-  retries(item: I): number {
-    return this.limiter.numRequeues(item.id);
-  }
-
-  private after(item: I, ms: number): void {
-    if (this.stopped) return;
-    if (ms <= 0) {
-      this.due.push(item);
-      this.pump();
+  /** One attempt; asks the queue for a retry (its backoff) while the item stays live and unfinished. */
+  private async run(id: string): Promise<ProcessResult | void> {
+    const item = this.items.get(id);
+    if (item === undefined || !this.isLive(item)) {
+      this.items.delete(id);
       return;
     }
-    this.timers.set(
-      item.id,
-      this.clock.setTimeout(() => {
-        this.timers.delete(item.id);
-        this.due.push(item);
-        this.pump();
-      }, ms),
-    );
-  }
-
-  private pump(): void {
-    while (!this.stopped && this.active < this.opts.concurrency && this.head < this.due.length) {
-      const item = this.due[this.head++]!;
-      if (this.head > 1024 && this.head * 2 > this.due.length) {
-        this.due = this.due.slice(this.head);
-        this.head = 0;
-      }
-      if (!this.isLive(item)) {
-        this.limiter.forget(item.id);
-        continue;
-      }
-      this.active += 1;
-      void this.run(item);
-    }
-  }
-
-  private async run(item: I): Promise<void> {
     let finished: boolean;
     try {
       finished = await this.attempt(item);
     } catch {
       finished = false;
     }
-    this.active -= 1;
-    if (finished || !this.isLive(item)) this.limiter.forget(item.id);
-    else this.after(item, this.limiter.when(item.id));
-    this.pump();
+    if (finished || !this.isLive(item)) {
+      this.items.delete(id);
+      return;
+    }
+    return { requeue: true };
   }
 }

@@ -60,26 +60,5 @@ export function apiErrorCode(e: unknown): number | undefined {
   return e instanceof k8s.ApiException ? e.code : undefined;
 }
 
-/** Poll `fn` until it returns a non-undefined value, or fail after `timeoutMs` with `what` in the message. */
-export async function eventually<T>(
-  what: string,
-  fn: () => Promise<T | undefined>,
-  timeoutMs = 10_000,
-  intervalMs = 100,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastErr: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      lastErr = e;
-    }
-    if (Date.now() > deadline) {
-      const detail = lastErr instanceof Error ? `: ${lastErr.message}` : '';
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail}`);
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
+// Re-exported: tests import it from here too.
+export { eventually } from './wait.js';

@@ -144,7 +144,12 @@ describe("the operator as the chart's ServiceAccount", () => {
   });
 
   test('no request of the operator was forbidden', () => {
-    const complaints = logs.lines.filter((l) => l.level !== 'info' && l.level !== 'debug');
+    // KIngresses other test files left in the shared API server carry the same finalizer, so this operator takes
+    // them for KIngresses handed over from it and tries to remove copies another operator made in a namespace
+    // the chart's RBAC rightly does not cover. Only this test's own KIngresses and the operator's watches count.
+    const others = (l: (typeof logs.lines)[number]) =>
+      typeof l.fields.kingress === 'string' && !l.fields.kingress.startsWith(`${app}/`);
+    const complaints = logs.lines.filter((l) => l.level !== 'info' && l.level !== 'debug' && !others(l));
     expect(complaints.filter((l) => /forbidden|403/i.test(JSON.stringify(l)))).toEqual([]);
   });
 });

@@ -270,5 +270,3 @@ export function makeCertificate(): { key: Buffer; cert: Buffer } {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -6,7 +6,7 @@ import http from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { eventually } from '../../harness/kube.js';
 import { isReady, type Wire } from '../operator/env.js';
-import { ProberEnv, sleep } from './env.js';
+import { ProberEnv } from './env.js';
 
 const EXPLAIN_AFTER_MS = 300;
 const env = new ProberEnv();
@@ -109,8 +109,9 @@ describe('key-auth on a Knative service', () => {
 
     // Probes go on (with backoff), but the cause is announced once: one Event, one warn line.
     await eventually('the Event', async () => ((await events(name)).length > 0 ? true : undefined));
-    await sleep(2000);
-    expect(env.probesFor(external(name)).filter((r) => r.status === 401).length).toBeGreaterThan(4);
+    await eventually('more rejected probes after the Event', async () =>
+      env.probesFor(external(name)).filter((r) => r.status === 401).length > 4 ? true : undefined,
+    );
     const recorded = await events(name);
     expect(recorded).toHaveLength(1);
     expect(recorded[0]).toMatchObject({ type: 'Warning', reason: 'GatewayProbeFailed', message, count: 1 });

@@ -2,9 +2,9 @@
 // Higress pods with their own addresses, registered through the EndpointSlices of the gateway Services.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { errorMessage, statusCode } from '../../../src/kube/errors.js';
-import { eventually } from '../../harness/kube.js';
+import { eventually, quietFor } from '../../harness/wait.js';
 import { isReady } from '../operator/env.js';
-import { EXTERNAL_SERVICE, ProberEnv, sleep } from './env.js';
+import { EXTERNAL_SERVICE, ProberEnv } from './env.js';
 import { networkGone, PodNetwork } from './netns.js';
 
 const env = new ProberEnv();
@@ -18,12 +18,32 @@ beforeEach(async () => {
 
 const external = (name: string) => `${name}.${env.ns}.example.com`;
 const local = (name: string) => `${name}.${env.ns}`;
+// Figures only, never asserted (a loaded machine would fail them); `npm run bench:prober` measures the retry schedule.
 const report = (what: string, ms: number) => console.log(`[prober latency] ${what}: ${ms} ms`);
 
 async function update(name: string, revision: string): Promise<void> {
   const ing = await env.status(name);
   if (!ing) throw new Error(`${name} not found`);
   await env.base.client.update({ ...ing, spec: env.kingress(name, {}, revision).spec });
+}
+
+/**
+ * Returns once the prober's EndpointSlice watch shows that no pod is ready: a canary KIngress that the frozen
+ * pods cannot serve is Ready only when the prober lists no pod for it or learns that its pods left.
+ */
+async function proberSeesNoPods(canary: string): Promise<void> {
+  for (const p of env.pods) p.freeze();
+  await env.base.client.create(env.kingress(canary));
+  await env.readyAt(canary, 1);
+  for (const p of env.pods) p.unfreeze();
+}
+
+/** The pod answered this hash exactly once on each listener: its probing ended with its first good answer. */
+function answeredOnce(pod: (typeof env.pods)[0], name: string, hash: string): boolean {
+  const good = pod.probes().filter((r) => r.status === 200 && r.hash === hash && r.host.startsWith(`${name}.`));
+  return (
+    JSON.stringify(good.map((r) => r.host).sort()) === JSON.stringify([`${external(name)}:80`, `${local(name)}:8081`])
+  );
 }
 
 describe('stand-in pods need addresses of their own', () => {
@@ -73,8 +93,6 @@ describe('Ready only when every gateway pod serves this generation', () => {
     expect(served).toBe(slow.servingSince.get(hash));
     expect(readyAt).toBeGreaterThanOrEqual(served);
     report('three pods, slow pod serving 1.5 s after the write → Ready', readyAt - served);
-    // Retries double from 50 ms, so the wait after the pod serves is at most about the time already waited.
-    expect(readyAt - served).toBeLessThan(3000);
 
     // Before it served, the slow pod answered 404; every pod answered this hash on both gateways.
     const early = slow.probes().filter((r) => r.at < served);
@@ -124,7 +142,6 @@ describe('Ready only when every gateway pod serves this generation', () => {
     const served = env.lastServing(hash2);
     expect(served).toBe(lagging.servingSince.get(hash2));
     report('pod catching up from the old hash → Ready', readyAt - served);
-    expect(readyAt - served).toBeLessThan(5000);
     expect(lagging.probes().some((r) => r.hash === hash2)).toBe(true);
   });
 
@@ -146,8 +163,9 @@ describe('Ready only when every gateway pod serves this generation', () => {
     await env.setEndpoints([a.ip, b.ip], [gone.ip]);
     const readyAt = await env.readyAt('leaving', 1);
     report('pod removed from the EndpointSlices → Ready', readyAt - removed);
-    expect(readyAt - removed).toBeLessThan(1000);
-    await sleep(500);
+    // The frozen pod never serves, so Ready itself shows it is not waited for. That it is not probed any more is
+    // a claim about time: a quiet window here, checked on a fake clock in test/unit/prober/prober.test.ts.
+    await quietFor(500);
     expect(gone.probes().filter((r) => r.at > readyAt)).toEqual([]);
   });
 
@@ -173,9 +191,10 @@ describe('Ready only when every gateway pod serves this generation', () => {
     expect(late.servingSince.has(hash1)).toBe(false);
     report('spec changed during probing, late pod serving v2 → Ready', readyAt - env.lastServing(hash2));
 
-    // A live v1 probing would keep retrying the late pod (it echoes v2, a "stale" hash for v1).
+    // A live v1 probing would keep retrying the late pod (it echoes v2, a "stale" hash for v1): a claim about
+    // time, so a quiet window longer than the retry backoff reached by now (checked on a fake clock in the unit tests).
     const after = env.probesFor(external('change')).length + env.probesFor(local('change')).length;
-    await sleep(1500);
+    await quietFor(1500);
     expect(env.probesFor(external('change')).length + env.probesFor(local('change')).length).toBe(after);
     expect(env.prober?.waiting()).toBe(0);
   });
@@ -195,8 +214,9 @@ describe('Ready only when every gateway pod serves this generation', () => {
     await eventually('probing state dropped', async () =>
       env.prober?.pendingPods(`${env.ns}/deleted`) === undefined ? true : undefined,
     );
+    // No probe after the deletion: a quiet window longer than the retry backoff reached by now.
     const count = stuck.probes().length;
-    await sleep(1500);
+    await quietFor(1500);
     expect(stuck.probes().length).toBe(count);
     expect(env.prober?.waiting()).toBe(0);
   });
@@ -210,17 +230,17 @@ describe('Ready only when every gateway pod serves this generation', () => {
     await eventually('the restarted operator went through every KIngress', async () =>
       env.base.operator?.stats().idle && env.base.operator.stats().reconciles > 0 ? true : undefined,
     );
-    await sleep(500);
-    expect(env.pods.flatMap((p) => p.probes())).toEqual([]);
+    // No wait needed: a probing that had started would still be waiting (its first probe delayed or in flight)
+    // or would have finished with its probes received by the pods.
     expect(env.prober?.waiting()).toBe(0);
+    expect(env.pods.flatMap((p) => p.probes())).toEqual([]);
     expect(isReady(await env.status('settled'))).toBe(true);
   });
 
   test('no ready endpoints → Ready at once, nothing probed', async () => {
     const all = env.network?.addresses ?? [];
     await env.setEndpoints([], all);
-    // Let the prober's EndpointSlice watch see the change before the KIngress is reconciled.
-    await sleep(300);
+    await proberSeesNoPods('nobody-canary');
     const created = Date.now();
     await env.base.client.create(env.kingress('nobody'));
     const readyAt = await env.readyAt('nobody', 1);
@@ -230,7 +250,7 @@ describe('Ready only when every gateway pod serves this generation', () => {
 
     await env.deleteSlice(`${EXTERNAL_SERVICE}-pods`);
     await env.deleteSlice('gw-local-pods');
-    await sleep(300);
+    await proberSeesNoPods('noslices-canary');
     await env.base.client.create(env.kingress('noslices'));
     await env.readyAt('noslices', 1);
     expect(env.probesFor(external('noslices'))).toEqual([]);
@@ -240,7 +260,8 @@ describe('Ready only when every gateway pod serves this generation', () => {
 describe('latency from the last pod serving to Ready', () => {
   // Retries of a pod double from 50 ms (0, 50, 150, 350, 750, 1550, 3150 ms after its first probe), so the
   // wait after the pod starts serving depends on how long it took: under 1 s while it serves within about
-  // 1.5 s of the write, up to the time already waited beyond that. Printed for several delays.
+  // 1.5 s of the write, up to the time already waited beyond that. Printed for several delays; asserted is
+  // the order of events: Ready comes with the pod's first answer for this hash on each listener.
   test.each([250, 700, 1200, 2000])('slow pod serving %i ms after the write', async (delay) => {
     const name = `lat-${delay}`;
     const slow = env.pods[env.pods.length - 1]!;
@@ -257,8 +278,8 @@ describe('latency from the last pod serving to Ready', () => {
     );
     report(`slow pod serving ${delay} ms after the write → Ready`, readyAt - served);
     expect(readyAt).toBeGreaterThanOrEqual(served);
-    // The next retry comes at most one backoff step after serving: about the time waited so far, plus slack.
-    expect(readyAt - served).toBeLessThanOrEqual(Math.max(0, served - firstProbe) + 100 + 400);
+    expect(firstProbe).toBeLessThan(served);
+    expect(answeredOnce(slow, name, hash)).toBe(true);
   });
 });
 
@@ -276,7 +297,7 @@ describe('--probe-max-retry-delay', () => {
       const served = env.lastServing(hash);
       report('slow pod serving 2000 ms after the write, retries capped at 500 ms → Ready', readyAt - served);
       expect(readyAt).toBeGreaterThanOrEqual(served);
-      expect(readyAt - served).toBeLessThan(1000);
+      expect(answeredOnce(slow, name, hash)).toBe(true);
     } finally {
       await env.stopOperator();
       await env.startOperator();

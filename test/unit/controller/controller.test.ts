@@ -1,9 +1,9 @@
-import { afterEach, describe, expect, test } from '@jest/globals';
+import { afterEach, describe, expect, jest, test } from '@jest/globals';
 import type { KIngress } from '../../../src/api/kingress.js';
 import { ConfigError, type ControllerOptions } from '../../../src/controller/controller.js';
 import { PermissionError } from '../../../src/controller/preflight.js';
 import { writtenReadiness } from '../../../src/controller/readiness.js';
-import { Metrics } from '../../../src/observability/metrics.js';
+import { Metrics, type ReconcileResult } from '../../../src/observability/metrics.js';
 import { recordingLogger } from '../../../src/observability/logger.js';
 import type { Readiness } from '../../../src/reconciler/deps.js';
 import { KINGRESS_FINALIZER } from '../../../src/translate/constants.js';
@@ -11,6 +11,8 @@ import { eventually } from '../../harness/kube.js';
 import { ObservedController } from '../../harness/observed-controller.js';
 import { FakeReadiness, OPTIONS } from '../reconciler/fakes.js';
 import { CERT, GATEWAY_SERVICE, ingress, tlsSecret } from '../reconciler/objects.js';
+import { rule, split } from '../translate/fixtures.js';
+import type { SeenRequest } from '../kube/stubserver.js';
 import { FakeApiServer, type Obj } from './fakeapi.js';
 
 const OPTS: ControllerOptions = { ...OPTIONS, workers: 2, qps: 1000, burst: 1000, resyncPeriodSeconds: 0 };
@@ -30,29 +32,33 @@ interface Started {
   controller: ObservedController;
   lines: ReturnType<typeof recordingLogger>['lines'];
   readiness: FakeReadiness;
+  metrics: Metrics;
 }
 
 /** A controller over a fake API server holding `objects` ([plural, object]), started and synced. */
 async function start(
   objects: Array<[string, object]>,
-  o: { opts?: Partial<ControllerOptions>; readiness?: Readiness; denied?: string[]; reviewsFail?: boolean } = {},
+  o: {
+    opts?: Partial<ControllerOptions>;
+    readiness?: Readiness;
+    denied?: string[];
+    reviewsFail?: boolean;
+    /** Faults and held watches to set up on the API server before the controller starts. */
+    before?: (api: FakeApiServer) => void;
+  } = {},
 ): Promise<Started> {
   api = new FakeApiServer();
   for (const r of o.denied ?? []) api.denied.add(r);
   api.reviewsFail = o.reviewsFail ?? false;
   const rest = await api.start();
   for (const [plural, obj] of objects) api.put(plural, obj as Obj);
+  o.before?.(api);
   const { logger, lines } = recordingLogger();
   const readiness = new FakeReadiness(true);
-  controller = new ObservedController(
-    rest,
-    { ...OPTS, ...o.opts },
-    logger,
-    new Metrics({ defaultMetrics: false }),
-    o.readiness ?? readiness,
-  );
+  const metrics = new Metrics({ defaultMetrics: false });
+  controller = new ObservedController(rest, { ...OPTS, ...o.opts }, logger, metrics, o.readiness ?? readiness);
   await controller.start(5000);
-  return { api, controller, lines, readiness };
+  return { api, controller, lines, readiness, metrics };
 }
 
 const condition = (ing: KIngress | undefined, type: string) => ing?.status?.conditions?.find((c) => c.type === type);
@@ -260,5 +266,207 @@ describe('Controller', () => {
     expect(
       s.lines.some((l) => l.level === 'debug' && l.msg === 'permission check skipped: access reviews failed'),
     ).toBe(true);
+  });
+});
+
+/** A KIngress like `hello` under another name and host, with `o`'s TLS and class. */
+function named(name: string, o: Parameters<typeof ingress>[0] = {}): Obj {
+  const host = `${name}.example.com`;
+  const base = fresh(
+    ingress({
+      ...o,
+      rules: [rule([host], 'ExternalIP', [{ splits: [split(name, 'default', 80, 100)] }])],
+      tls: o.tls?.map((t) => ({ ...t, hosts: [host] })),
+    }),
+  );
+  return { ...base, metadata: { ...base.metadata, name, uid: `${name}-uid` } };
+}
+
+/** A TLS Secret without Knative's certificate label: the labelled informer never sees it. */
+function unlabelled(name: string, key: string): Obj {
+  const secret = tlsSecret(name, { 'tls.crt': CERT, 'tls.key': key });
+  const { labels: _l, ...metadata } = secret.metadata;
+  return { ...secret, metadata };
+}
+
+const configMap = (name: string, data: Record<string, string>): Obj => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace: 'knative-serving' },
+  data,
+});
+
+/** Reconciles the controller finished with this metric result label. */
+async function reconciled(metrics: Metrics, result: ReconcileResult): Promise<number> {
+  const metric = await metrics.registry.getSingleMetric('net_higress_reconcile_total')?.get();
+  return (metric?.values ?? []).filter((v) => v.labels.result === result).reduce((n, v) => n + v.value, 0);
+}
+
+const tlsKeyOfCopies = (a: FakeApiServer) =>
+  a
+    .list('secrets')
+    .filter((x) => x.metadata.namespace === 'higress-system')
+    .map((x) => (x.data as Record<string, string>)['tls.key']);
+
+const request = (method: string, plural: string, o: { watch?: boolean; fieldSelector?: string } = {}) => {
+  return (r: SeenRequest) =>
+    r.method === method &&
+    r.path.endsWith(`/${plural}`) &&
+    (o.watch === undefined || (r.query.get('watch') === 'true') === o.watch) &&
+    (o.fieldSelector === undefined || r.query.get('fieldSelector') === o.fieldSelector);
+};
+
+describe('Controller: API server faults are logged naming what failed, and never stop the others', () => {
+  const notOwnedVs = {
+    apiVersion: 'networking.istio.io/v1beta1',
+    kind: 'VirtualService',
+    metadata: { name: 'hello-ingress', namespace: 'default' },
+    spec: { hosts: ['theirs.example.com'] },
+  };
+  const rows: Array<{
+    name: string;
+    objects?: Array<[string, object]>;
+    before?: (api: FakeApiServer) => void;
+    act?: (s: Started) => Promise<void>;
+    line: { level: string; msg: string | RegExp };
+    /** hello still becomes Ready. */
+    ready: boolean;
+  }> = [
+    {
+      name: 'a watch that fails',
+      before: (a) => a.fail(request('GET', 'configmaps', { watch: true })),
+      line: { level: 'warn', msg: /^watch of configmaps in knative-serving failed: / },
+      ready: true,
+    },
+    {
+      name: 'a watch whose resourceVersion expired relists, at info',
+      act: async (s) => {
+        await eventually('kingresses watched', async () => s.api.watching('ingresses') > 0 || undefined);
+        s.api.expire('ingresses');
+      },
+      line: { level: 'info', msg: /^relisting kingresses: resourceVersion \d+ expired \(410 Gone\)/ },
+      ready: true,
+    },
+    {
+      name: 'an Event the API server refuses',
+      before: (a) => a.fail(request('POST', 'events'), 403),
+      line: { level: 'warn', msg: 'failed to record event' },
+      ready: true,
+    },
+    {
+      name: 'a failed write, retried with backoff',
+      before: (a) => a.fail(request('POST', 'virtualservices'), 500),
+      line: { level: 'warn', msg: 'reconcile failed, will retry' },
+      ready: true,
+    },
+    {
+      name: "the watch of a blocker (another writer's VirtualService) that fails",
+      objects: [['virtualservices', notOwnedVs]],
+      before: (a) => a.fail(request('GET', 'virtualservices', { fieldSelector: 'metadata.name=hello-ingress' })),
+      line: { level: 'warn', msg: /^watch of virtualservices default\/hello-ingress failed: / },
+      ready: false,
+    },
+    {
+      name: 'a problem in a config-network key we do not read, at start',
+      objects: [['configmaps', configMap('config-network', { 'system-internal-tls': 'sometimes' })]],
+      line: { level: 'warn', msg: 'config-network: ignoring a problem in a key net-higress does not read' },
+      ready: true,
+    },
+  ];
+
+  test.each(rows)('$name', async (row) => {
+    const s = await start([['ingresses', fresh(ingress())], ...(row.objects ?? [])], {
+      readiness: writtenReadiness,
+      before: row.before,
+    });
+    await row.act?.(s);
+    const wanted = (msg: string) => (typeof row.line.msg === 'string' ? msg === row.line.msg : row.line.msg.test(msg));
+    await eventually(`${row.line.level} ${String(row.line.msg)}`, async () =>
+      s.lines.find((l) => l.level === row.line.level && wanted(l.msg)),
+    );
+    if (row.ready) await eventually('hello Ready', async () => ready(s.api));
+    else
+      await eventually(
+        'NotOwned',
+        async () =>
+          condition(s.api.get('ingresses', 'default', 'hello'), 'NetworkConfigured')?.reason === 'NotOwned' ||
+          undefined,
+      );
+  });
+});
+
+describe('Controller: caches', () => {
+  test('a reconcile waits while the cache lags behind our last write of the KIngress', async () => {
+    // One worker: keys run in the order they were added.
+    const s = await start([['ingresses', fresh(ingress())]], {
+      opts: { workers: 1 },
+      before: (a) => a.hold('ingresses'),
+    });
+    await eventually('first reconcile', async () => (await reconciled(s.metrics, 'success')) === 1 || undefined);
+    expect(ready(s.api)).toBeDefined();
+
+    // The cache still holds hello without our finalizer and status: a reconcile now would start from that.
+    s.controller.requeue('default/hello');
+    s.controller.requeue('default/absent');
+    await eventually('absent reconciled', async () => (await reconciled(s.metrics, 'skipped')) === 1 || undefined);
+    expect(await reconciled(s.metrics, 'success')).toBe(1);
+
+    s.api.release('ingresses');
+    await eventually('hello reconciled again', async () => (await reconciled(s.metrics, 'success')) === 2 || undefined);
+    for (const result of ['error', 'requeue'] as const) expect(await reconciled(s.metrics, result)).toBe(0);
+  });
+
+  test("a Secret without Knative's label is followed by name while a KIngress of ours may use it", async () => {
+    const sweeps: Array<() => void> = [];
+    const realSetInterval = globalThis.setInterval;
+    // The controller's one interval is its sweep: the test runs it when it wants instead of every 30 s.
+    const spy = jest.spyOn(globalThis, 'setInterval').mockImplementation((fn: () => void, ms?: number) => {
+      sweeps.push(fn);
+      return realSetInterval(fn, ms);
+    });
+    try {
+      const tls = (secretName: string, secretNamespace = 'default') => ({
+        tls: [{ hosts: [], secretName, secretNamespace }],
+      });
+      const s = await start([
+        ['services', GATEWAY_SERVICE],
+        ['secrets', unlabelled('plain', 'a2V5')],
+        ['secrets', unlabelled('kept', 'a2V5')],
+        ['secrets', tlsSecret('labelled', { 'tls.crt': CERT, 'tls.key': 'a2V5' })],
+        ['ingresses', named('hello', tls('plain'))],
+        ['ingresses', named('keeper', tls('kept'))],
+        // Neither is followed: one is another layer's, the other names a namespace the policy refuses.
+        ['ingresses', named('theirs', { ...tls('x'), class: 'istio.ingress.networking.knative.dev' })],
+        ['ingresses', named('far', tls('elsewhere', 'other'))],
+      ]);
+      await eventually('hello Ready', async () => ready(s.api));
+      await eventually('keeper Ready', async () => ready(s.api, 'keeper'));
+      expect(s.api.watching('secrets', 'metadata.name=plain')).toBe(1);
+      expect(s.api.watching('secrets', 'metadata.name=kept')).toBe(1);
+      expect(s.api.requests('GET', '/namespaces/other/secrets')).toEqual([]);
+
+      // A change of a followed Secret reaches the copy.
+      s.api.put('secrets', unlabelled('plain', 'bmV3'));
+      await eventually('copy rotated', async () => tlsKeyOfCopies(s.api).includes('bmV3') || undefined);
+
+      // hello moves to a labelled Secret: the next sweep stops following `plain`, not `kept`.
+      const moved = s.api.get<Obj>('ingresses', 'default', 'hello')!;
+      s.api.put('ingresses', {
+        ...moved,
+        spec: named('hello', tls('labelled')).spec,
+      });
+      // Its copy of `plain` goes once hello names `labelled`.
+      await eventually('copy of plain deleted', async () => !tlsKeyOfCopies(s.api).includes('bmV3') || undefined);
+      expect(sweeps).toHaveLength(1);
+      sweeps[0]!();
+      await eventually(
+        'plain no longer followed',
+        async () => s.api.watching('secrets', 'metadata.name=plain') === 0 || undefined,
+      );
+      s.api.put('secrets', unlabelled('kept', 'a2VwdA=='));
+      await eventually('kept still followed', async () => tlsKeyOfCopies(s.api).includes('a2VwdA==') || undefined);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

@@ -42,6 +42,10 @@ export class FakeApiServer {
   reviewsFail = false;
   private readonly objects = new Map<string, Obj>();
   private readonly watchers = new Set<Watcher>();
+  private readonly faults: Array<{ match: (r: SeenRequest) => boolean; code: number; left: number }> = [];
+  /** Watch events of these resources (plural) wait in `backlog` until release(): a cache that lags behind. */
+  private readonly held = new Set<string>();
+  private backlog: Array<[string, string, Obj]> = [];
   private version = 1000;
   private rest: RestClient | undefined;
 
@@ -88,12 +92,55 @@ export class FakeApiServer {
     return [...this.objects.entries()].filter(([k]) => k.startsWith(`${plural} `)).map(([, o]) => o);
   }
 
+  /** The next `times` requests that `match` are answered with `code` instead of being served. */
+  fail(match: (r: SeenRequest) => boolean, code = 500, times = 1): void {
+    this.faults.push({ match, code, left: times });
+  }
+
+  /** Watch events of `plural` wait until release(`plural`). */
+  hold(plural: string): void {
+    this.held.add(plural);
+  }
+
+  release(plural: string): void {
+    this.held.delete(plural);
+    const due = this.backlog.filter(([p]) => p === plural);
+    this.backlog = this.backlog.filter(([p]) => p !== plural);
+    for (const [p, type, obj] of due) this.notify(p, type, obj);
+  }
+
+  /** Ends the open watches of `plural` with 410 Gone, as after an etcd compaction. */
+  expire(plural: string): void {
+    for (const w of this.watchers) {
+      if (w.plural !== plural) continue;
+      const gone = {
+        kind: 'Status',
+        status: 'Failure',
+        code: 410,
+        reason: 'Expired',
+        message: 'too old resource version',
+      };
+      w.res.write(`${JSON.stringify({ type: 'ERROR', object: gone })}\n`);
+    }
+  }
+
+  /** Open watches of `plural` with this field selector. */
+  watching(plural: string, fieldSelector?: string): number {
+    return [...this.watchers].filter((w) => w.plural === plural && w.fieldSelector === fieldSelector).length;
+  }
+
   /** Requests seen with this method and path prefix. */
   requests(method: string, pathPart: string): SeenRequest[] {
     return this.stub.seen.filter((r) => r.method === method && r.path.includes(pathPart));
   }
 
   private serve(req: SeenRequest, res: http.ServerResponse): void {
+    const fault = this.faults.find((f) => f.left > 0 && f.match(req));
+    if (fault) {
+      fault.left -= 1;
+      status(res, fault.code, fault.code === 403 ? 'Forbidden' : 'InternalError', `injected ${fault.code}`);
+      return;
+    }
     if (req.path.endsWith('/selfsubjectaccessreviews')) {
       if (this.reviewsFail) {
         status(res, 500, 'InternalError', 'no authorizer');
@@ -192,6 +239,10 @@ export class FakeApiServer {
   }
 
   private notify(plural: string, type: string, obj: Obj): void {
+    if (this.held.has(plural)) {
+      this.backlog.push([plural, type, obj]);
+      return;
+    }
     for (const w of this.watchers) {
       if (w.plural === plural && matches(obj, w.namespace, w.labelSelector, w.fieldSelector))
         w.res.write(`${JSON.stringify({ type, object: obj })}\n`);

@@ -5,6 +5,7 @@ import { createInformer } from '../../../src/kube/listwatch.js';
 import { CONFIG_MAP, KINGRESS } from '../../../src/kube/resources.js';
 import { RestClient } from '../../../src/kube/rest.js';
 import type { KubeObject } from '../../../src/kube/types.js';
+import { eventually } from '../../harness/wait.js';
 import { json, type SeenRequest, status, StubServer } from './stubserver.js';
 
 function cm(name: string, rv: string): KubeObject {
@@ -12,11 +13,7 @@ function cm(name: string, rv: string): KubeObject {
 }
 
 async function until(cond: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await eventually('condition', async () => cond() || undefined, ms, 10);
 }
 
 let stub: StubServer;

@@ -194,6 +194,23 @@ describe('WorkQueue', () => {
     expect(rec.count('ns/c')).toBe(1);
   });
 
+  test('cancel drops a delayed key and its backoff; other keys keep theirs', async () => {
+    const clock = new FakeClock();
+    const rec = new Recorder(clock);
+    const q = new WorkQueue(rec.handler, { clock });
+    q.start();
+    q.addRateLimited('ns/a');
+    q.addRateLimited('ns/a');
+    q.addAfter('ns/b', 100);
+    expect(q.delayed()).toBe(2);
+    q.cancel('ns/a');
+    q.cancel('ns/never-added');
+    expect(q.delayed()).toBe(1);
+    expect(q.numRequeues('ns/a')).toBe(0);
+    await clock.advance(1000);
+    expect(rec.calls).toEqual([{ key: 'ns/b', at: 100 }]);
+  });
+
   test('never runs more keys at once than there are workers', async () => {
     const clock = new FakeClock();
     const rec: Recorder = new Recorder(clock, () => gated(rec)());

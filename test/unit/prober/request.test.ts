@@ -6,10 +6,32 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TLSSocket } from 'node:tls';
-import { afterAll, beforeAll, describe, test, expect } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { PROBE_TIMEOUT_MS, sendProbe } from '../../../src/prober/request.js';
 import type { ProbeTarget } from '../../../src/prober/targets.js';
-import { eventually } from '../../harness/kube.js';
+import type { ProbeResponse } from '../../../src/prober/verdict.js';
+import { eventually } from '../../harness/wait.js';
+
+/** Fakes only setTimeout/clearTimeout (the probe's own timeout); sockets, immediates and Date stay real. */
+function fakeTimeouts(): void {
+  jest.useFakeTimers({
+    doNotFake: [
+      'Date',
+      'hrtime',
+      'nextTick',
+      'performance',
+      'queueMicrotask',
+      'setImmediate',
+      'clearImmediate',
+      'setInterval',
+      'clearInterval',
+    ],
+  });
+}
+
+afterEach(() => {
+  jest.useRealTimers();
+});
 
 // Loopback servers stand in for a gateway pod: the probe is dialled to the pod's address while Host/SNI
 // name the KIngress host, so the server sees a host that is not its own address.
@@ -136,14 +158,17 @@ describe('one probe on the wire', () => {
     expect(s.seen[0]?.headers.host).toBe('hello.ns.example.com:443');
   });
 
-  test('the timeout is 1 s by default; a pod that never answers is a timeout', async () => {
+  test('the timeout is 1 s by default; a pod that never answers is a timeout once its time is up', async () => {
     expect(PROBE_TIMEOUT_MS).toBe(1000);
     const s = await serve(() => undefined);
-    const start = Date.now();
-    const res = await sendProbe(target(s.port), never, 150);
-    expect(res).toMatchObject({ kind: 'error', timeout: true });
-    expect(Date.now() - start).toBeGreaterThanOrEqual(140);
-    expect(Date.now() - start).toBeLessThan(1000);
+    fakeTimeouts();
+    let got: ProbeResponse | undefined;
+    const pending = sendProbe(target(s.port), never, 150).then((r) => (got = r));
+    await eventually('the probe reached the pod', async () => (s.seen.length > 0 ? true : undefined), 5000, 5);
+    await jest.advanceTimersByTimeAsync(149);
+    expect(got).toBeUndefined();
+    await jest.advanceTimersByTimeAsync(1);
+    expect(await pending).toMatchObject({ kind: 'error', timeout: true, message: 'no response within 150 ms' });
   });
 
   test('a refused connection is a transport error', async () => {
@@ -184,9 +209,9 @@ describe('one probe on the wire', () => {
     const pending = sendProbe(target(s.port), abort.signal);
     // In flight: the pod has the request and has not answered.
     await eventually('the probe reached the pod', async () => (s.seen.length > 0 ? true : undefined), 5000, 5);
-    const start = Date.now();
+    // No time passes on the probe's clock: only the abort can settle it.
+    fakeTimeouts();
     abort.abort();
     expect(await pending).toEqual({ kind: 'error', timeout: false, message: 'cancelled' });
-    expect(Date.now() - start).toBeLessThan(100);
   });
 });
