@@ -6,29 +6,32 @@ import { ISTIO_API_VERSION } from '../api/istio.js';
 import { KINGRESS_FINALIZER } from '../translate/constants.js';
 import { serversOfIngress, updateGatewayServers } from '../translate/shared-gateway.js';
 import { deleteObject, namespaceOf } from './apply.js';
-import type { Existing, ReconcileDeps } from './deps.js';
+import type { ReconcileDeps } from './deps.js';
 import { ReconcileError } from './errors.js';
-import { isControlledBy } from './ownership.js';
+import { allChildren } from './handover.js';
 import { deleteUnneededSecretCopies, releaseSecretCopy } from './secretcopies.js';
 
 /**
  * Deletion: leave nothing behind, without relying on the garbage collector, then drop the finalizer.
  * Any failure keeps the finalizer so the next attempt can finish the job.
  */
-export async function finalize(ing: KIngress, deps: ReconcileDeps): Promise<void> {
+export async function finalize(ing: KIngress, deps: ReconcileDeps, children = allChildren(ing)): Promise<void> {
   const { istio } = deps.config();
   const configured = [...istio.ingressGateways, ...istio.localGateways];
   for (const gw of configured) await removeLegacyServers(ing, gw.namespace, gw.name, deps);
 
   const namespace = namespaceOf(ing);
-  const owned = (o: Existing) => isControlledBy(o.metadata, ing.metadata.uid);
   // Asked of the API server, not the caches: a watch that lags (reconnecting after an outage, or denied)
   // would hide an object created meanwhile, and removing the finalizer would leave it behind for good.
-  for (const vs of (await deps.cluster.listVirtualServicesOf(namespace, ing.metadata.name)).filter(owned))
+  for (const vs of (await deps.cluster.listVirtualServicesOf(namespace, ing.metadata.name)).filter(
+    children.virtualService,
+  ))
     await deleteObject(vs, deps);
-  for (const gw of (await deps.cluster.listGatewaysOf(namespace, ing.metadata.name)).filter(owned))
+  for (const gw of (await deps.cluster.listGatewaysOf(namespace, ing.metadata.name)).filter(children.gateway))
     await deleteObject(gw, deps);
-  for (const copy of deps.cluster.secretCopiesMadeFor({ namespace, name: ing.metadata.name }))
+  for (const copy of deps.cluster
+    .secretCopiesMadeFor({ namespace, name: ing.metadata.name })
+    .filter(children.secretCopy))
     await releaseSecretCopy(copy, ing, deps);
   await deleteUnneededSecretCopies(ing, istio.ingressGateways, deps);
   deps.readiness.forget(keyOf(refOf(ing)));

@@ -12,13 +12,13 @@ import { translate, type Desired } from '../translate/translate.js';
 import { validateIngress } from '../translate/validate.js';
 import { applyDesired } from './apply.js';
 import { NETWORK_CONFIGURED, READY } from './conditions.js';
-import type { Existing, ReconcileDeps, ReconcileOutcome } from './deps.js';
+import type { ReconcileDeps, ReconcileOutcome } from './deps.js';
 import { ReconcileError } from './errors.js';
 import { finalize } from './finalize.js';
 import { releaseRefusedCopies } from './secretcopies.js';
 import { sameStatus, StatusBuilder } from './status.js';
-import { isControlledBy } from './ownership.js';
 import { reportUnsupportedAnnotations } from './unsupported.js';
+import { handedOverChildren, holdsChildren } from './handover.js';
 
 /**
  * Level-based, as net-istio's reconciler: read the KIngress from the cache, converge, report. Unlike it, an
@@ -36,13 +36,14 @@ export async function reconcileIngress(key: string, deps: ReconcileDeps): Promis
   const ingressClass = ing.metadata.annotations?.[INGRESS_CLASS_ANNOTATION];
   if (ingressClass !== deps.options.ingressClass) {
     // Handed over to another networking layer: what we made for it goes, and so does our finalizer. Every
-    // Knative layer uses this same finalizer name, so it is only taken off while we still own objects of
-    // this KIngress; once they are gone, a finalizer the new layer adds is left alone.
-    if (!hasFinalizer || !ownsObjects(ing, deps)) return { outcome: 'skipped' };
+    // Knative layer uses this same finalizer name, so it is only taken off while objects of ours are left;
+    // once they are gone, a finalizer the new layer adds (or always had) is left alone.
+    const children = handedOverChildren(ing, deps);
+    if (!hasFinalizer || !holdsChildren(ing, children, deps)) return { outcome: 'skipped' };
     deps.log.info('ingress class changed away: deleting our objects and finalizer', {
       ingressClass: ingressClass ?? '',
     });
-    await finalize(ing, deps);
+    await finalize(ing, deps, children);
     return { outcome: 'done' };
   }
   if (ing.metadata.deletionTimestamp) {
@@ -161,20 +162,6 @@ async function translateWithCluster(ing: ReturnType<typeof defaultIngress>, deps
 }
 
 /** From the caches: cheap enough for every KIngress of another class that carries the shared finalizer. */
-function ownsObjects(ing: KIngress, deps: ReconcileDeps): boolean {
-  const namespace = ing.metadata.namespace ?? '';
-  // Another layer (a second net-higress or net-istio with another class) sets the same labels and controller
-  // reference. Our VirtualServices carry the KIngress's annotations as they were when we wrote them, so the
-  // class annotation on them says whose they are; copies carry our own made-for labels.
-  const ours = (o: Existing) =>
-    isControlledBy(o.metadata, ing.metadata.uid) &&
-    o.metadata.annotations?.[INGRESS_CLASS_ANNOTATION] === deps.options.ingressClass;
-  return (
-    deps.cluster.virtualServicesOf(namespace, ing.metadata.name).some(ours) ||
-    deps.cluster.secretCopiesMadeFor({ namespace, name: ing.metadata.name }).length > 0
-  );
-}
-
 async function ensureFinalizer(ing: KIngress, deps: ReconcileDeps): Promise<KIngress> {
   const finalizers = ing.metadata.finalizers ?? [];
   if (finalizers.includes(KINGRESS_FINALIZER)) return ing;

@@ -3,6 +3,7 @@ import type { IngressStatus } from '../../../src/api/kingress.js';
 import type { ReconcileOutcome } from '../../../src/reconciler/deps.js';
 import { reconcileIngress } from '../../../src/reconciler/reconcile.js';
 import {
+  INGRESS_CLASS_ANNOTATION,
   INGRESS_LABEL,
   INGRESS_NAMESPACE_LABEL,
   KINGRESS_FINALIZER,
@@ -116,6 +117,15 @@ const staleCopy = stored({
   },
   data: { a: 'b' },
 });
+
+// What a second net-higress (another class, another gateway Service and namespace) made for a KIngress: the
+// same labels, controller reference and finalizer as ours.
+const OTHER_CLASS = 'internal.higress.ingress.networking.knative.dev';
+const theirGateway = { ...ownGateway, metadata: { ...ownGateway.metadata, name: 'hello-4242', uid: 'hello-4242-uid' } };
+const theirCopy = {
+  ...ownCopy,
+  metadata: { ...ownCopy.metadata, namespace: 'higress-internal', uid: 'their-copy-uid' },
+};
 
 const meshOnly = desiredFor(plain, [], { ingressGateways: [], localGateways: [] });
 const annotated = ingress({ annotations: { 'higress.io/load-balance': 'round_robin' }, status: READY_STATUS });
@@ -414,6 +424,46 @@ const rows: Row[] = [
     objects: [ingress({ class: 'istio.ingress.networking.knative.dev', status: READY_STATUS }), ingressVS!, ...otherVS],
     want: {
       deletes: [ingressVS!, ...otherVS].map((vs) => `VirtualService ${NS}/${vs.metadata.name} ${vs.metadata.name}-uid`),
+      patches: [[INGRESS_TARGET, []]],
+      events: [FINALIZER_EVENT],
+      forgotten: [KEY],
+      outcome: 'done',
+    },
+  },
+  {
+    name: "another net-higress's KIngress (its class, the shared finalizer): none of its objects is touched",
+    objects: [
+      ingress({ class: OTHER_CLASS, status: READY_STATUS }),
+      stored(desiredFor(ingress({ class: OTHER_CLASS })).virtualServices[0]!),
+      theirGateway,
+      theirCopy,
+    ],
+    want: { outcome: 'skipped' },
+  },
+  {
+    name: 'class changed away: only what carries our marks goes (our class, our gateway Service, our namespace)',
+    objects: [
+      ingress({ class: OTHER_CLASS, status: READY_STATUS, tls: tlsIngress.spec.tls! }),
+      ingressVS!,
+      {
+        ...stored(desiredFor(ingress({ class: OTHER_CLASS })).virtualServices[0]!),
+        metadata: {
+          ...ingressVS!.metadata,
+          name: 'hello-theirs',
+          annotations: { [INGRESS_CLASS_ANNOTATION]: OTHER_CLASS },
+        },
+      },
+      ownGateway,
+      theirGateway,
+      ownCopy,
+      theirCopy,
+    ],
+    want: {
+      deletes: [
+        `VirtualService ${NS}/${vsName} ${vsName}-uid`,
+        `Gateway ${NS}/${ownGateway.metadata.name} ${ownGateway.metadata.name}-uid`,
+        `Secret higress-system/${copyName} ${copyName}-uid`,
+      ],
       patches: [[INGRESS_TARGET, []]],
       events: [FINALIZER_EVENT],
       forgotten: [KEY],
