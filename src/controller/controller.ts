@@ -1,6 +1,7 @@
+import type { ConfigMap } from '../api/core.js';
 import type { KIngress } from '../api/kingress.js';
 import { ConfigStore, ISTIO_CONFIGMAP, NETWORK_CONFIGMAP } from '../config/store.js';
-import { InformerClusterState } from '../kube/cluster-state.js';
+import { InformerClusterState, type Informers } from '../kube/cluster-state.js';
 import { errorMessage, isConflict } from '../kube/errors.js';
 import { EventRecorder, restEventSink } from '../kube/events.js';
 import { FollowedSecrets } from '../kube/followed-secrets.js';
@@ -55,13 +56,7 @@ export class ConfigError extends Error {
 export class Controller {
   readonly writer: KubeWriter;
   readonly reader: KubeReader;
-  private readonly informers: {
-    kingresses: Informer<KubeObject>;
-    virtualServices: Informer<KubeObject>;
-    gateways: Informer<KubeObject>;
-    secrets: Informer<KubeObject>;
-    configMaps: Informer<KubeObject>;
-  };
+  private readonly informers: Informers & { configMaps: Informer<ConfigMap> };
   private readonly queue: WorkQueue;
   private readonly recorder: EventRecorder;
   /** One for all reconciles: its short-lived gateway Service cache is shared. */
@@ -146,10 +141,9 @@ export class Controller {
   async start(syncTimeoutMs = 120_000): Promise<void> {
     // Missing RBAC fails here, in a second and naming each verb, not as a cache that never syncs.
     await checkPermissions(this.writerRest(), this.opts, this.log);
-    for (const inf of Object.values(this.informers)) inf.start();
-    await Promise.all(Object.values(this.informers).map((inf) => inf.waitForSync(syncTimeoutMs)));
-    const data = (name: string) =>
-      this.informers.configMaps.get(this.opts.systemNamespace, name) as { data?: Record<string, string> } | undefined;
+    for (const inf of this.allInformers()) inf.start();
+    await Promise.all(this.allInformers().map((inf) => inf.waitForSync(syncTimeoutMs)));
+    const data = (name: string) => this.informers.configMaps.get(this.opts.systemNamespace, name);
     for (const name of [ISTIO_CONFIGMAP, NETWORK_CONFIGMAP]) {
       if (!data(name))
         this.log.warn(`ConfigMap ${this.opts.systemNamespace}/${name} not found; using defaults until it exists`);
@@ -194,7 +188,12 @@ export class Controller {
     await this.blockers.stop();
     clearInterval(this.sweepTimer);
     await this.followed.stopAll();
-    await Promise.all(Object.values(this.informers).map((inf) => inf.stop()));
+    await Promise.all(this.allInformers().map((inf) => inf.stop()));
+  }
+
+  private allInformers(): Array<Pick<Informer<KubeObject>, 'start' | 'waitForSync' | 'stop'>> {
+    const { kingresses, virtualServices, gateways, secrets, configMaps } = this.informers;
+    return [kingresses, virtualServices, gateways, secrets, configMaps];
   }
 
   /** Run the reconciler for a KIngress again (e.g. when its probing finished). */
@@ -263,9 +262,7 @@ export class Controller {
 
   private async process(key: string): Promise<void> {
     // The cache has not shown our last write of this KIngress yet: reconciling now would start from a stale status.
-    if (
-      this.own.behind(`${KINGRESS.kind}:${key}`, this.informers.kingresses.getByKey(key)?.metadata?.resourceVersion)
-    ) {
+    if (this.own.behind(`${KINGRESS.kind}:${key}`, this.informers.kingresses.getByKey(key)?.metadata.resourceVersion)) {
       this.queue.addAfter(key, 50);
       return;
     }
@@ -291,9 +288,8 @@ export class Controller {
   }
 
   private registerHandlers(): void {
-    const onIngress = (obj: KubeObject) => {
-      if (!this.own.news(objectKey(obj), ownKey(obj), obj.metadata?.resourceVersion)) return;
-      const ing = obj as KIngress;
+    const onIngress = (ing: KIngress) => {
+      if (!this.own.news(objectKey(ing), ownKey(ing), ing.metadata.resourceVersion)) return;
       if (ing.metadata.annotations?.[INGRESS_CLASS_ANNOTATION] === this.opts.ingressClass) this.enqueue(ing);
       else {
         this.readiness.forget(objectKey(ing));
@@ -323,7 +319,7 @@ export class Controller {
       inf.addHandlers({ add: onOwned, update: onOwnedUpdate, delete: onOwned });
     const onSecret = (obj: KubeObject) => this.secretChanged(obj);
     this.informers.secrets.addHandlers({ add: onSecret, update: (_o, n) => onSecret(n), delete: onSecret });
-    const onConfig = (obj: KubeObject) => this.configChanged(obj);
+    const onConfig = (obj: ConfigMap) => this.configChanged(obj);
     this.informers.configMaps.addHandlers({ add: onConfig, update: (_o, n) => onConfig(n), delete: () => undefined });
   }
 
@@ -364,11 +360,11 @@ export class Controller {
   }
 
   /** A changed config resyncs every KIngress; an invalid one is reported and the last good one kept. */
-  private configChanged(obj: KubeObject): void {
+  private configChanged(obj: ConfigMap): void {
     const name = obj.metadata?.name;
     const kind = name === ISTIO_CONFIGMAP ? 'istio' : name === NETWORK_CONFIGMAP ? 'network' : undefined;
     if (!kind || !this.config) return;
-    const result = this.config.update(kind, (obj as { data?: Record<string, string> }).data);
+    const result = this.config.update(kind, obj.data);
     if (!result.accepted) {
       this.log.error('invalid configuration ignored, keeping the last good one', {
         configmap: `${obj.metadata?.namespace}/${name}`,
@@ -410,7 +406,7 @@ export class Controller {
   }
 
   private kingresses(): KIngress[] {
-    return this.informers.kingresses.list() as KIngress[];
+    return this.informers.kingresses.list();
   }
 
   private enqueue(ing: KIngress): void {
