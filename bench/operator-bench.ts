@@ -114,9 +114,9 @@ async function startOperator(cp: ControlPlane, dir: string, tag: string): Promis
   const [mp, hp] = [await freePort(), await freePort()];
   const logFile = path.join(dir, `operator-${tag}.log`);
   const out = (await import('node:fs')).openSync(logFile, 'a');
-  // As the image runs it (Dockerfile); e.g. BENCH_OPERATOR_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' adds a profile.
+  // As the image runs it; e.g. BENCH_OPERATOR_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' adds a profile.
   const nodeArgs = [
-    '--max-semi-space-size=1',
+    ...imageNodeFlags(),
     ...(process.env.BENCH_OPERATOR_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
   ];
   const child = spawn(
@@ -147,6 +147,14 @@ async function startOperator(cp: ControlPlane, dir: string, tag: string): Promis
     healthUrl: `http://127.0.0.1:${hp}/readyz`,
     logFile,
   };
+}
+
+/** The Node flags of the image's ENTRYPOINT, read from the Dockerfile so that the bench measures what ships. */
+function imageNodeFlags(): string[] {
+  const dockerfile = readFileSync(path.join(repoRoot(), 'Dockerfile'), 'utf8');
+  const entrypoint = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(dockerfile)?.[1];
+  if (!entrypoint) throw new Error('Dockerfile: no ENTRYPOINT ["node", ...] found');
+  return (JSON.parse(entrypoint) as string[]).filter((a) => a.startsWith('--'));
 }
 
 /** ms from spawn until /readyz answers 200. */

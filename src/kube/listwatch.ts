@@ -11,9 +11,14 @@ export interface ListWatchSpec {
   labelSelector?: string;
   /** e.g. `metadata.name=config-istio` to follow a single ConfigMap. */
   fieldSelector?: string;
-  /** Page size of the initial list (default 500). */
+  /**
+   * Page size of the initial list (default 100). Each page is parsed in one go, blocking the event loop:
+   * 500 VirtualServices are 2.4 MB of JSON and 20-50 ms, 100 are 2-4 ms, for a few more round trips.
+   */
   pageSize?: number;
 }
+
+const DEFAULT_PAGE_SIZE = 100;
 
 interface ListPage<T> {
   items?: T[] | null;
@@ -35,7 +40,7 @@ export function kubeListWatch<T extends KubeObject>(rest: RestClient, spec: List
         const page = await rest.request<ListPage<T>>({
           method: 'GET',
           path: spec.path,
-          query: { ...selectors, limit: spec.pageSize ?? 500, continue: cont },
+          query: { ...selectors, limit: spec.pageSize ?? DEFAULT_PAGE_SIZE, continue: cont },
           timeoutMs: 60_000,
         });
         for (const item of page.items ?? []) items.push(lean(item));
