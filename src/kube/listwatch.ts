@@ -73,12 +73,7 @@ const strings = new StringTable();
  */
 function lean<T extends KubeObject>(obj: T): T {
   const o = obj as { metadata?: { managedFields?: unknown }; spec?: unknown; status?: unknown } | undefined;
-  if (o?.metadata?.managedFields !== undefined) {
-    // A copy without it rather than `delete`: V8 turns an object that lost a property into a hash table,
-    // about 700 bytes more per cached object.
-    const { managedFields: _dropped, ...metadata } = o.metadata;
-    o.metadata = metadata;
-  }
+  if (o?.metadata?.managedFields !== undefined) delete o.metadata.managedFields;
   strings.internAll(o?.metadata);
   strings.internAll(o?.spec);
   strings.internAll(o?.status);
