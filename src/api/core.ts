@@ -33,3 +33,11 @@ export const serviceSchema = z.looseObject({
     })
     .optional(),
 });
+
+/** A ConfigMap as its informer holds it: only `data` is read, so no schema checks it. */
+export interface ConfigMap {
+  apiVersion?: string;
+  kind?: string;
+  metadata: z.infer<typeof objectMetaSchema>;
+  data?: Record<string, string>;
+}

@@ -1,7 +1,8 @@
+import type { ConfigMap } from '../api/core.js';
 import { tlsSecretRef, type KIngress } from '../api/kingress.js';
 import { keyOf } from '../api/meta.js';
 import { ConfigStore, ISTIO_CONFIGMAP, NETWORK_CONFIGMAP } from '../config/store.js';
-import { InformerClusterState } from '../kube/cluster-state.js';
+import { InformerClusterState, type Informers } from '../kube/cluster-state.js';
 import { errorMessage, isConflict } from '../kube/errors.js';
 import { EventRecorder, restEventSink } from '../kube/events.js';
 import { FollowedSecrets } from '../kube/followed-secrets.js';
@@ -62,13 +63,7 @@ export class Controller {
   private readonly signalLeadershipLost: () => void;
   private readonly writer: KubeWriter;
   private readonly reader: KubeReader;
-  private readonly informers: {
-    kingresses: Informer<KubeObject>;
-    virtualServices: Informer<KubeObject>;
-    gateways: Informer<KubeObject>;
-    secrets: Informer<KubeObject>;
-    configMaps: Informer<KubeObject>;
-  };
+  private readonly informers: Informers & { configMaps: Informer<ConfigMap> };
   /** Protected, like {@link followed}: tests observe them from a subclass. */
   protected readonly queue: WorkQueue;
   private readonly recorder: EventRecorder;
@@ -156,10 +151,9 @@ export class Controller {
   async start(syncTimeoutMs = 120_000): Promise<void> {
     // Missing RBAC fails here, in a second and naming each verb, not as a cache that never syncs.
     await checkPermissions(this.rest, this.opts, this.log);
-    for (const inf of Object.values(this.informers)) inf.start();
-    await Promise.all(Object.values(this.informers).map((inf) => inf.waitForSync(syncTimeoutMs)));
-    const data = (name: string) =>
-      this.informers.configMaps.get(this.opts.systemNamespace, name) as { data?: Record<string, string> } | undefined;
+    for (const inf of this.allInformers()) inf.start();
+    await Promise.all(this.allInformers().map((inf) => inf.waitForSync(syncTimeoutMs)));
+    const data = (name: string) => this.informers.configMaps.get(this.opts.systemNamespace, name);
     for (const name of [ISTIO_CONFIGMAP, NETWORK_CONFIGMAP]) {
       if (!data(name))
         this.log.warn(`ConfigMap ${this.opts.systemNamespace}/${name} not found; using defaults until it exists`);
@@ -203,7 +197,12 @@ export class Controller {
     await this.blockers.stop();
     clearInterval(this.sweepTimer);
     await this.followed.stopAll();
-    await Promise.all(Object.values(this.informers).map((inf) => inf.stop()));
+    await Promise.all(this.allInformers().map((inf) => inf.stop()));
+  }
+
+  private allInformers(): Array<Pick<Informer<KubeObject>, 'start' | 'waitForSync' | 'stop'>> {
+    const { kingresses, virtualServices, gateways, secrets, configMaps } = this.informers;
+    return [kingresses, virtualServices, gateways, secrets, configMaps];
   }
 
   /** Run the reconciler for a KIngress again (e.g. when its probing finished). */
@@ -259,9 +258,7 @@ export class Controller {
 
   private async process(key: string): Promise<void> {
     // The cache has not shown our last write of this KIngress yet: reconciling now would start from a stale status.
-    if (
-      this.own.behind(`${KINGRESS.kind}:${key}`, this.informers.kingresses.getByKey(key)?.metadata?.resourceVersion)
-    ) {
+    if (this.own.behind(`${KINGRESS.kind}:${key}`, this.informers.kingresses.getByKey(key)?.metadata.resourceVersion)) {
       this.queue.addAfter(key, 50);
       return;
     }
@@ -286,9 +283,8 @@ export class Controller {
   }
 
   private registerHandlers(): void {
-    const onIngress = (obj: KubeObject) => {
-      if (!this.own.news(objectKey(obj), ownKey(obj), obj.metadata?.resourceVersion)) return;
-      const ing = obj as KIngress;
+    const onIngress = (ing: KIngress) => {
+      if (!this.own.news(objectKey(ing), ownKey(ing), ing.metadata.resourceVersion)) return;
       if (ing.metadata.annotations?.[INGRESS_CLASS_ANNOTATION] === this.opts.ingressClass) this.enqueue(ing);
       else {
         this.readiness.forget(objectKey(ing));
@@ -318,7 +314,7 @@ export class Controller {
       inf.addHandlers({ add: onOwned, update: onOwnedUpdate, delete: onOwned });
     const onSecret = (obj: KubeObject) => this.secretChanged(obj);
     this.informers.secrets.addHandlers({ add: onSecret, update: (_o, n) => onSecret(n), delete: onSecret });
-    const onConfig = (obj: KubeObject) => this.configChanged(obj);
+    const onConfig = (obj: ConfigMap) => this.configChanged(obj);
     this.informers.configMaps.addHandlers({ add: onConfig, update: (_o, n) => onConfig(n), delete: () => undefined });
   }
 
@@ -354,11 +350,11 @@ export class Controller {
   }
 
   /** A changed config resyncs every KIngress; an invalid one is reported and the last good one kept. */
-  private configChanged(obj: KubeObject): void {
+  private configChanged(obj: ConfigMap): void {
     const name = obj.metadata?.name;
     const kind = name === ISTIO_CONFIGMAP ? 'istio' : name === NETWORK_CONFIGMAP ? 'network' : undefined;
     if (!kind || !this.config) return;
-    const result = this.config.update(kind, (obj as { data?: Record<string, string> }).data);
+    const result = this.config.update(kind, obj.data);
     if (!result.ok) {
       this.log.error('invalid configuration ignored, keeping the last good one', {
         configmap: `${obj.metadata?.namespace}/${name}`,
@@ -400,7 +396,7 @@ export class Controller {
   }
 
   private kingresses(): KIngress[] {
-    return this.informers.kingresses.list() as KIngress[];
+    return this.informers.kingresses.list();
   }
 
   private enqueue(ing: KIngress): void {

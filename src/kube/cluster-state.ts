@@ -16,13 +16,16 @@ import type { KubeReader } from './reader.js';
 import { GATEWAY, SECRET, SERVICE, VIRTUAL_SERVICE, apiVersionOf, type ResourceType } from './resources.js';
 import type { KubeObject } from './types.js';
 
+export type CachedVirtualService = Existing<VirtualService['spec']>;
+export type CachedGateway = Existing<Gateway['spec']>;
+
 export interface Informers {
-  kingresses: Informer<KubeObject>;
+  kingresses: Informer<KIngress>;
   /** Only objects labelled with the ingress label. */
-  virtualServices: Informer<KubeObject>;
-  gateways: Informer<KubeObject>;
+  virtualServices: Informer<CachedVirtualService>;
+  gateways: Informer<CachedGateway>;
   /** Only Secrets labelled with certificate-uid: Knative's certificates and our copies. */
-  secrets: Informer<KubeObject>;
+  secrets: Informer<Secret>;
 }
 
 const SERVICE_TTL_MS = 30_000;
@@ -48,57 +51,51 @@ export class InformerClusterState implements ClusterState {
   ) {}
 
   kingress(ref: ObjectRef): KIngress | undefined {
-    return this.informers.kingresses.get(ref.namespace, ref.name) as KIngress | undefined;
+    return this.informers.kingresses.get(ref.namespace, ref.name);
   }
 
   kingresses(): KIngress[] {
-    return this.informers.kingresses.list() as KIngress[];
+    return this.informers.kingresses.list();
   }
 
-  async virtualService(
-    ref: ObjectRef,
-    opts: { live?: boolean } = {},
-  ): Promise<Existing<VirtualService['spec']> | undefined> {
+  async virtualService(ref: ObjectRef, opts: { live?: boolean } = {}): Promise<CachedVirtualService | undefined> {
     if (opts.live)
-      return (await this.reader.get<KubeObject>({
+      return this.reader.get<CachedVirtualService>({
         apiVersion: apiVersionOf(VIRTUAL_SERVICE),
         kind: 'VirtualService',
         ...ref,
-      })) as Existing<VirtualService['spec']> | undefined;
-    return this.informers.virtualServices.get(ref.namespace, ref.name) as Existing<VirtualService['spec']> | undefined;
+      });
+    return this.informers.virtualServices.get(ref.namespace, ref.name);
   }
 
-  virtualServicesOf(namespace: string, ingressName: string): Array<Existing<VirtualService['spec']>> {
+  virtualServicesOf(namespace: string, ingressName: string): CachedVirtualService[] {
     return labelled(this.informers.virtualServices.list(namespace), ingressName);
   }
 
-  async listVirtualServicesOf(
-    namespace: string,
-    ingressName: string,
-  ): Promise<Array<Existing<VirtualService['spec']>>> {
+  async listVirtualServicesOf(namespace: string, ingressName: string): Promise<CachedVirtualService[]> {
     return this.listLabelled(VIRTUAL_SERVICE, 'VirtualService', namespace, ingressName);
   }
 
-  async gateway(ref: ObjectRef): Promise<Existing<Gateway['spec']> | undefined> {
+  async gateway(ref: ObjectRef): Promise<CachedGateway | undefined> {
     return this.cachedOrLive(this.informers.gateways, apiVersionOf(GATEWAY), 'Gateway', ref);
   }
 
-  gatewaysOf(namespace: string, ingressName: string): Array<Existing<Gateway['spec']>> {
+  gatewaysOf(namespace: string, ingressName: string): CachedGateway[] {
     return labelled(this.informers.gateways.list(namespace), ingressName);
   }
 
-  async listGatewaysOf(namespace: string, ingressName: string): Promise<Array<Existing<Gateway['spec']>>> {
+  async listGatewaysOf(namespace: string, ingressName: string): Promise<CachedGateway[]> {
     return this.listLabelled(GATEWAY, 'Gateway', namespace, ingressName);
   }
 
   async secret(ref: ObjectRef): Promise<Secret | undefined> {
-    return (await this.cachedOrLive(this.informers.secrets, 'v1', 'Secret', ref)) as Secret | undefined;
+    return this.cachedOrLive(this.informers.secrets, 'v1', 'Secret', ref);
   }
 
   /** Knative's certificates are in the labelled cache; any other Secret a KIngress names is followed by name. */
   async tlsSecret(ref: ObjectRef): Promise<Secret | undefined> {
     const cached = this.informers.secrets.get(ref.namespace, ref.name);
-    if (cached) return cached as Secret;
+    if (cached) return cached;
     return this.followed ? this.followed.get(ref) : this.secret(ref);
   }
 
@@ -108,11 +105,13 @@ export class InformerClusterState implements ClusterState {
   }
 
   secretCopiesMadeFor(ingress: ObjectRef): Existing[] {
-    return (this.informers.secrets.list() as Existing[]).filter(
-      (s) =>
-        s.metadata.labels?.[INGRESS_LABEL] === ingress.name &&
-        s.metadata.labels[INGRESS_NAMESPACE_LABEL] === ingress.namespace,
-    );
+    return this.informers.secrets
+      .list()
+      .filter(
+        (s) =>
+          s.metadata.labels?.[INGRESS_LABEL] === ingress.name &&
+          s.metadata.labels[INGRESS_NAMESPACE_LABEL] === ingress.namespace,
+      );
   }
 
   /** Gateway Services change rarely; a short-lived cache keeps reconciles from reading them each time. */
@@ -152,26 +151,24 @@ export class InformerClusterState implements ClusterState {
     namespace: string,
     ingressName: string,
   ): Promise<Array<Existing<S>>> {
-    const items = await this.reader.list<KubeObject>(rt, {
+    const items = await this.reader.list<Existing<S>>(rt, {
       namespace,
       labelSelector: `${INGRESS_LABEL}=${ingressName}`,
     });
-    return items.map((o) => ({ ...o, apiVersion: apiVersionOf(rt), kind }) as Existing<S>);
+    return items.map((o) => ({ ...o, apiVersion: apiVersionOf(rt), kind }));
   }
 
   // Objects stay in wire format; the reconciler only compares and copies them.
-  private async cachedOrLive<S>(
-    informer: Informer<KubeObject>,
+  private async cachedOrLive<T extends KubeObject>(
+    informer: Informer<T>,
     apiVersion: string,
     kind: string,
     ref: ObjectRef,
-  ): Promise<Existing<S> | undefined> {
-    const cached = informer.get(ref.namespace, ref.name);
-    if (cached) return cached as Existing<S>;
-    return (await this.reader.get<KubeObject>({ apiVersion, kind, ...ref })) as Existing<S> | undefined;
+  ): Promise<T | undefined> {
+    return informer.get(ref.namespace, ref.name) ?? this.reader.get<T>({ apiVersion, kind, ...ref });
   }
 }
 
-function labelled<S>(objects: KubeObject[], ingressName: string): Array<Existing<S>> {
-  return (objects as Array<Existing<S>>).filter((o) => o.metadata.labels?.[INGRESS_LABEL] === ingressName);
+function labelled<T extends Existing>(objects: T[], ingressName: string): T[] {
+  return objects.filter((o) => o.metadata.labels?.[INGRESS_LABEL] === ingressName);
 }

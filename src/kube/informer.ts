@@ -45,6 +45,9 @@ export interface InformerOptions {
 
 const GONE = Symbol('gone');
 
+/** Objects of a fresh list put in the cache between two turns of the event loop. */
+const REPLACE_SLICE = 1000;
+
 /**
  * A list+watch cache that keeps going: client-node 1.4.0's ListWatch stops for good on any error
  * other than 410 and reconnects without backoff. Here every failure leads to a reconnect with
@@ -181,7 +184,7 @@ export class Informer<T extends KubeObject> {
     if (!this.resourceVersion) {
       const listed = await this.source.list();
       if (attempt !== this.attempt) return;
-      this.replace(listed.items);
+      if (!(await this.replace(listed.items, attempt))) return;
       this.resourceVersion = listed.resourceVersion;
       this.markSynced();
     }
@@ -271,12 +274,23 @@ export class Informer<T extends KubeObject> {
     return this.opts.watchTimeoutSeconds?.() ?? 300 + Math.floor(Math.random() * 300);
   }
 
-  /** Swaps in a fresh list, reporting what appeared, changed and vanished since the last one. */
-  private replace(items: T[]): void {
+  /**
+   * Swaps in a fresh list, reporting what appeared, changed and vanished since the last one; false when a
+   * stop or a reconnect overtook it. A large list goes in slices with the event loop served in between
+   * (20,000 objects and their handlers are 100 ms and more), as a burst of watch events would.
+   */
+  private async replace(items: T[], attempt: number): Promise<boolean> {
     const fresh = new Set<string>();
     for (const obj of items) fresh.add(objectKey(obj));
     for (const obj of this.list()) if (!fresh.has(objectKey(obj))) this.remove(obj);
-    for (const obj of items) this.upsert(obj);
+    for (let i = 0; i < items.length; i += REPLACE_SLICE) {
+      if (i > 0) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (attempt !== this.attempt) return false;
+      }
+      for (let j = i; j < Math.min(items.length, i + REPLACE_SLICE); j++) this.upsert(items[j] as T);
+    }
+    return true;
   }
 
   private upsert(obj: T): void {

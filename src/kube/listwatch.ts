@@ -1,4 +1,5 @@
 import { Informer, type InformerOptions, type ListWatchSource } from './informer.js';
+import { StringTable } from './intern.js';
 import { collectionPath, type ResourceType } from './resources.js';
 import type { RestClient } from './rest.js';
 import type { KubeObject } from './types.js';
@@ -10,9 +11,16 @@ export interface ListWatchSpec {
   labelSelector?: string;
   /** e.g. `metadata.name=config-istio` to follow a single ConfigMap. */
   fieldSelector?: string;
-  /** Page size of the initial list (default 500). */
+  /**
+   * Page size of the initial list (default 250). Each page is parsed in one go, blocking the event loop:
+   * 500 VirtualServices are 2.4 MB of JSON and 20-50 ms, 250 are 8-12 ms. Smaller pages cost round trips:
+   * with 100, 20,000 KIngresses on a loaded API server took minutes to list, long enough for a continue
+   * token to expire (410) and the list to start over.
+   */
   pageSize?: number;
 }
+
+const DEFAULT_PAGE_SIZE = 250;
 
 interface ListPage<T> {
   items?: T[] | null;
@@ -34,7 +42,7 @@ export function kubeListWatch<T extends KubeObject>(rest: RestClient, spec: List
         const page = await rest.request<ListPage<T>>({
           method: 'GET',
           path: spec.path,
-          query: { ...selectors, limit: spec.pageSize ?? 500, continue: cont },
+          query: { ...selectors, limit: spec.pageSize ?? DEFAULT_PAGE_SIZE, continue: cont },
           timeoutMs: 60_000,
         });
         for (const item of page.items ?? []) items.push(lean(item));
@@ -56,14 +64,21 @@ export function kubeListWatch<T extends KubeObject>(rest: RestClient, spec: List
   };
 }
 
+/** Shared by every informer: a KIngress and the VirtualService made from it repeat each other's hosts. */
+const strings = new StringTable();
+
 /**
  * What the caches keep of an object: everything but metadata.managedFields, often the largest part of a small
  * object and never read by us. Writes built from a cached object then carry no managedFields, which the API
- * server reads as "unchanged".
+ * server reads as "unchanged". The strings of metadata, spec and status are shared between objects (a Secret's
+ * or ConfigMap's data is not: it is seldom repeated, and Secret data stays out of any shared table).
  */
 function lean<T extends KubeObject>(obj: T): T {
-  const meta = obj?.metadata as { managedFields?: unknown } | undefined;
-  if (meta?.managedFields !== undefined) delete meta.managedFields;
+  const o = obj as { metadata?: { managedFields?: unknown }; spec?: unknown; status?: unknown } | undefined;
+  if (o?.metadata?.managedFields !== undefined) delete o.metadata.managedFields;
+  strings.internAll(o?.metadata);
+  strings.internAll(o?.spec);
+  strings.internAll(o?.status);
   return obj;
 }
 

@@ -17,9 +17,24 @@ export class OwnWrites {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** The size at which expired entries are swept out next. */
+  private sweepAt = 1024;
+
   /** Call with the object the API server returned for a write. */
   wrote(key: string, resourceVersion: string | undefined): void {
-    if (resourceVersion) this.pending.set(key, { rv: resourceVersion, at: this.now() });
+    if (!resourceVersion) return;
+    this.pending.set(key, { rv: resourceVersion, at: this.now() });
+    // An entry is dropped when its echo is seen or its key is next looked at; a write whose echo never
+    // comes (an object no informer watches) would stay for good without this.
+    if (this.pending.size >= this.sweepAt) {
+      for (const k of [...this.pending.keys()]) this.live(k);
+      this.sweepAt = Math.max(1024, 2 * this.pending.size);
+    }
+  }
+
+  /** Writes still waiting for their echo (for tests and metrics). */
+  get size(): number {
+    return this.pending.size;
   }
 
   /**

@@ -283,6 +283,30 @@ describe('Informer', () => {
     await informer.stop();
   });
 
+  test('a large list is cached in slices, serving the event loop in between; a stop meanwhile leaves it unsynced', async () => {
+    const { source, informer, events } = setup();
+    source.items = Array.from({ length: 2500 }, (_, i) => obj('a', `o${i}`, String(i + 1)));
+    let addsBeforeTurn = -1;
+    setImmediate(() => (addsBeforeTurn = events.length));
+    informer.start();
+    await informer.waitForSync();
+    expect(addsBeforeTurn).toBeGreaterThan(0);
+    expect(addsBeforeTurn).toBeLessThan(2500);
+    expect(informer.list()).toHaveLength(2500);
+    await informer.stop();
+
+    const second = setup();
+    second.source.items = source.items;
+    const waiting = second.informer.waitForSync();
+    second.informer.start();
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    await second.informer.stop();
+    await expect(waiting).rejects.toThrow('stopped');
+    expect(second.events.length).toBeLessThan(2500);
+    expect(second.informer.hasSynced()).toBe(false);
+  });
+
   test('a throwing handler is reported and does not starve the others', async () => {
     const { source, informer, events, errors } = setup();
     informer.addHandlers({

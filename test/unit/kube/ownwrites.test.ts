@@ -58,3 +58,26 @@ describe('OwnWrites while a reconcile runs', () => {
     expect(own.end('ns/a')).toBe(true);
   });
 });
+
+describe('OwnWrites bookkeeping', () => {
+  test('writes whose echo never comes are swept out: no growth over many writes', () => {
+    let now = 0;
+    const own = new OwnWrites(1000, () => now);
+    for (let i = 0; i < 20_000; i++) {
+      own.wrote(`Secret:ns/copy-${i}`, String(i + 1));
+      now += 1;
+    }
+    expect(own.size).toBeLessThan(2100);
+  });
+
+  test('echoed writes leave nothing behind', () => {
+    const own = new OwnWrites();
+    for (let i = 0; i < 1000; i++) {
+      own.begin(`ns/a${i}`);
+      own.wrote(`Ingress:ns/a${i}`, String(100 + i));
+      expect(own.end(`ns/a${i}`)).toBe(false);
+      expect(own.news(`ns/a${i}`, `Ingress:ns/a${i}`, String(100 + i))).toBe(false);
+    }
+    expect(own.size).toBe(0);
+  });
+});
