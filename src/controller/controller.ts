@@ -2,7 +2,7 @@ import type { ConfigMap } from '../api/core.js';
 import { tlsSecretRef, type KIngress } from '../api/kingress.js';
 import { keyOf } from '../api/meta.js';
 import { ConfigStore, ISTIO_CONFIGMAP, NETWORK_CONFIGMAP } from '../config/store.js';
-import { InformerClusterState, type Informers } from '../kube/cluster-state.js';
+import { InformerClusterState, type Informers } from './cluster-state.js';
 import { errorMessage, isConflict } from '../kube/errors.js';
 import { EventRecorder, restEventSink } from '../kube/events.js';
 import { FollowedSecrets } from '../kube/followed-secrets.js';

@@ -10,11 +10,11 @@ import {
   ORIGIN_SECRET_NAMESPACE_LABEL,
 } from '../translate/constants.js';
 import { originSecretNameLabelValue } from '../translate/names.js';
-import type { FollowedSecrets } from './followed-secrets.js';
-import type { Informer } from './informer.js';
-import type { KubeReader } from './reader.js';
-import { GATEWAY, SECRET, SERVICE, VIRTUAL_SERVICE, apiVersionOf, type ResourceType } from './resources.js';
-import type { KubeObject } from './types.js';
+import type { FollowedSecrets } from '../kube/followed-secrets.js';
+import type { Informer } from '../kube/informer.js';
+import type { KubeReader } from '../kube/reader.js';
+import { GATEWAY, SECRET, SERVICE, VIRTUAL_SERVICE, apiVersionOf, type ResourceType } from '../kube/resources.js';
+import type { KubeObject } from '../kube/types.js';
 
 export type CachedVirtualService = Existing<VirtualService['spec']>;
 export type CachedGateway = Existing<Gateway['spec']>;
