@@ -58,6 +58,15 @@ interface Row {
 const FINALIZER_EVENT = `Normal FinalizerUpdate Updated "${NAME}" finalizers`;
 const INGRESS_TARGET = `Ingress ${NS}/${NAME}`;
 
+/** A finalization: these deletes, then our finalizer off, one Event, readiness forgotten. */
+const finalized = (deletes: string[]): Row['want'] => ({
+  deletes,
+  patches: [[INGRESS_TARGET, []]],
+  events: [FINALIZER_EVENT],
+  forgotten: [KEY],
+  outcome: 'done',
+});
+
 const plain = ingress();
 const plainDesired = desiredFor(plain);
 const [ingressVS, ...otherVS] = plainDesired.virtualServices.map((vs) => stored(vs));
@@ -458,17 +467,11 @@ const rows: Row[] = [
       ownCopy,
       theirCopy,
     ],
-    want: {
-      deletes: [
-        `VirtualService ${NS}/${vsName} ${vsName}-uid`,
-        `Gateway ${NS}/${ownGateway.metadata.name} ${ownGateway.metadata.name}-uid`,
-        `Secret higress-system/${copyName} ${copyName}-uid`,
-      ],
-      patches: [[INGRESS_TARGET, []]],
-      events: [FINALIZER_EVENT],
-      forgotten: [KEY],
-      outcome: 'done',
-    },
+    want: finalized([
+      `VirtualService ${NS}/${vsName} ${vsName}-uid`,
+      `Gateway ${NS}/${ownGateway.metadata.name} ${ownGateway.metadata.name}-uid`,
+      `Secret higress-system/${copyName} ${copyName}-uid`,
+    ]),
   },
   {
     name: "class changed away and nothing of ours left: the finalizer (now the new layer's) stays",
@@ -732,17 +735,11 @@ const rows: Row[] = [
       sharedGateway([httpServer]),
       ownCopy,
     ],
-    want: {
-      deletes: [
-        ...[ingressVS!, ...otherVS].map((vs) => `VirtualService ${NS}/${vs.metadata.name} ${vs.metadata.name}-uid`),
-        `Gateway ${NS}/${ownGateway.metadata.name} ${ownGateway.metadata.name}-uid`,
-        `Secret higress-system/${copyName} ${copyName}-uid`,
-      ],
-      patches: [[INGRESS_TARGET, []]],
-      events: [FINALIZER_EVENT],
-      forgotten: [KEY],
-      outcome: 'done',
-    },
+    want: finalized([
+      ...[ingressVS!, ...otherVS].map((vs) => `VirtualService ${NS}/${vs.metadata.name} ${vs.metadata.name}-uid`),
+      `Gateway ${NS}/${ownGateway.metadata.name} ${ownGateway.metadata.name}-uid`,
+      `Secret higress-system/${copyName} ${copyName}-uid`,
+    ]),
   },
   {
     name: 'finalize: a copy another KIngress still uses stays, an unused one goes',
@@ -757,25 +754,13 @@ const rows: Row[] = [
         metadata: { ...ingress().metadata, name: 'other', uid: 'other-uid' },
       },
     ],
-    want: {
-      deletes: ['Secret higress-system/gone-tls-uid gone-tls-uid-uid'],
-      patches: [[INGRESS_TARGET, []]],
-      events: [FINALIZER_EVENT],
-      forgotten: [KEY],
-      outcome: 'done',
-    },
+    want: finalized(['Secret higress-system/gone-tls-uid gone-tls-uid-uid']),
   },
   {
     name: 'finalize: an object deleted meanwhile by someone else is not an error',
     objects: [deleting, ingressVS!],
     failures: [fail('delete', 'VirtualService', apiError(404, 'NotFound', `virtualservices "${vsName}" not found`))],
-    want: {
-      deletes: [`VirtualService ${NS}/${vsName} ${vsName}-uid`],
-      patches: [[INGRESS_TARGET, []]],
-      events: [FINALIZER_EVENT],
-      forgotten: [KEY],
-      outcome: 'done',
-    },
+    want: finalized([`VirtualService ${NS}/${vsName} ${vsName}-uid`]),
   },
   {
     name: 'being deleted without our finalizer: nothing to do',
