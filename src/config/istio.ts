@@ -262,6 +262,14 @@ export function selectGateways(
   return { external: pick(cfg.ingressGateways), local: pick(cfg.localGateways) };
 }
 
+/** The gateway Services a list of gateways names; a URL that does not parse (config validation reports it) names none. */
+export function gatewayServiceRefs(gateways: readonly GatewayConfig[]): ObjectRef[] {
+  return gateways.flatMap((g) => {
+    const ref = parseServiceURL(g.serviceURL);
+    return ref.ok ? [ref.value] : [];
+  });
+}
+
 /** `name.namespace.anything` → the gateway Service's name and namespace. */
 export function parseServiceURL(url: string): Result<ObjectRef> {
   const parts = url.split('.');

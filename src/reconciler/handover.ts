@@ -1,5 +1,5 @@
 import { VISIBILITY_CLUSTER_LOCAL, VISIBILITY_EXTERNAL, type KIngress } from '../api/kingress.js';
-import { parseServiceURL } from '../config/istio.js';
+import { gatewayServiceRefs } from '../config/istio.js';
 import { INGRESS_CLASS_ANNOTATION } from '../translate/constants.js';
 import { gatewayName } from '../translate/names.js';
 import type { Existing, ReconcileDeps } from './deps.js';
@@ -29,10 +29,7 @@ export function handedOverChildren(ing: KIngress, deps: ReconcileDeps): Children
   const { istio } = deps.config();
   const ourClass = deps.options.ingressClass;
   // Per-KIngress Gateways of both visibilities are made for the external gateway Services, as are copies.
-  const services = istio.ingressGateways.flatMap((g) => {
-    const ref = parseServiceURL(g.serviceURL);
-    return ref.ok ? [ref.value] : [];
-  });
+  const services = gatewayServiceRefs(istio.ingressGateways);
   const gatewayNames = new Set(
     services.flatMap((svc) =>
       [VISIBILITY_EXTERNAL, VISIBILITY_CLUSTER_LOCAL].map((v) => gatewayName(ing.metadata.name, v, svc)),

@@ -1,6 +1,6 @@
 import type { KIngress } from '../api/kingress.js';
 import { keyOf, type ObjectRef } from '../api/meta.js';
-import { parseServiceURL, type GatewayConfig } from '../config/istio.js';
+import { gatewayServiceRefs, type GatewayConfig } from '../config/istio.js';
 import { errorMessage, isNotFound } from '../kube/errors.js';
 import {
   INGRESS_CLASS_ANNOTATION,
@@ -24,9 +24,7 @@ export async function deleteUnneededSecretCopies(
   gateways: readonly GatewayConfig[],
   deps: ReconcileDeps,
 ): Promise<void> {
-  const namespaces = new Set(
-    gateways.map((g) => parseServiceURL(g.serviceURL)).flatMap((r) => (r.ok ? [r.value.namespace] : [])),
-  );
+  const namespaces = new Set(gatewayServiceRefs(gateways).map((svc) => svc.namespace));
   const origins = uniqueOrigins(ing);
   for (const namespace of namespaces) {
     for (const origin of origins) {

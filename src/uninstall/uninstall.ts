@@ -1,7 +1,7 @@
 // `net-higress uninstall`: what is left when the controller goes away for good. Without it, KIngresses of our
 // class keep our finalizer (nothing removes it any more: deleting them hangs), and the Secret copies in the
 // Higress namespace (no owner reference: they are in another namespace) and wildcard Gateways stay behind.
-import { parseIstioConfig, parseServiceURL } from '../config/istio.js';
+import { gatewayServiceRefs, parseIstioConfig } from '../config/istio.js';
 import { errorMessage, isConflict, isNotFound } from '../kube/errors.js';
 import { KubeReader } from '../kube/reader.js';
 import {
@@ -188,9 +188,7 @@ async function wildcardGateways(
   });
   const cfg = parseIstioConfig(cm?.data, { systemNamespace: opts.systemNamespace, clusterDomain: opts.clusterDomain });
   if (!cfg.ok) return [];
-  const services = cfg.value.ingressGateways
-    .map((g) => parseServiceURL(g.serviceURL))
-    .flatMap((s) => (s.ok ? [s.value] : []));
+  const services = gatewayServiceRefs(cfg.value.ingressGateways);
   return (await reader.list<Obj>(GATEWAY)).filter((gw) => {
     const owner = (gw.metadata?.ownerReferences ?? []).find((r) => r.controller === true && r.kind === 'Secret');
     if (
