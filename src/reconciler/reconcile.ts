@@ -38,8 +38,9 @@ export async function reconcileIngress(key: string, deps: ReconcileDeps): Promis
     // Handed over to another networking layer: what we made for it goes, and so does our finalizer. Every
     // Knative layer uses this same finalizer name, so it is only taken off while objects of ours are left;
     // once they are gone, a finalizer the new layer adds (or always had) is left alone.
+    if (!hasFinalizer) return { outcome: 'skipped' };
     const children = handedOverChildren(ing, deps);
-    if (!hasFinalizer || !holdsChildren(ing, children, deps)) return { outcome: 'skipped' };
+    if (!holdsChildren(ing, children, deps)) return { outcome: 'skipped' };
     deps.log.info('ingress class changed away: deleting our objects and finalizer', {
       ingressClass: ingressClass ?? '',
     });
@@ -179,14 +180,7 @@ async function ensureFinalizer(ing: KIngress, deps: ReconcileDeps): Promise<KIng
       },
     };
   } catch (err) {
-    if (!isConflict(err))
-      deps.recorder.event(
-        ing,
-        'Warning',
-        'FinalizerUpdateFailed',
-        `Failed to update finalizers for "${ing.metadata.name}": ${errorMessage(err)}`,
-      );
-    throw err;
+    writeFailed(ing, 'FinalizerUpdateFailed', 'finalizers', err, deps);
   }
 }
 
@@ -197,13 +191,18 @@ async function updateStatus(ing: KIngress, status: StatusBuilder, deps: Reconcil
   try {
     await deps.writer.updateStatus({ ...ing, status: next });
   } catch (err) {
-    if (!isConflict(err))
-      deps.recorder.event(
-        ing,
-        'Warning',
-        'UpdateFailed',
-        `Failed to update status for "${ing.metadata.name}": ${errorMessage(err)}`,
-      );
-    throw err;
+    writeFailed(ing, 'UpdateFailed', 'status', err, deps);
   }
+}
+
+/** A failed write to the KIngress is a Warning Event, except a 409: the retry from a fresher cache is routine. */
+function writeFailed(ing: KIngress, reason: string, what: string, err: unknown, deps: ReconcileDeps): never {
+  if (!isConflict(err))
+    deps.recorder.event(
+      ing,
+      'Warning',
+      reason,
+      `Failed to update ${what} for "${ing.metadata.name}": ${errorMessage(err)}`,
+    );
+  throw err;
 }
