@@ -18,6 +18,7 @@ import { isReady, TestEnv, type Wire } from '../operator/env.js';
 import { createOtherClassIngress } from '../operator/other-class.js';
 import { chartAtVersion, helmAsync, valuesFile } from './helm-cli.js';
 import { admin, create, serviceAccountToken, type Install } from './install.js';
+import { testControllerOptions } from '../../harness/controller-options.js';
 
 const env = new TestEnv();
 const release = uniqueName('nh');
@@ -148,17 +149,11 @@ describe('install, upgrade, uninstall', () => {
     const logs = recordingLogger();
     const controller = new Controller(
       sa,
-      {
+      testControllerOptions({
         ingressClass: env.ingressClass,
         systemNamespace,
-        clusterDomain: 'cluster.local',
-        meshVirtualService: false,
-        workers: 2,
-        qps: 50,
-        burst: 100,
-        resyncPeriodSeconds: 0,
         leaderElection: { namespace: releaseNamespace, name: leaseName, identity: 'lifecycle-test' },
-      },
+      }),
       logs.logger,
       new Metrics({ defaultMetrics: false }),
       writtenReadiness,

@@ -24,6 +24,7 @@ import {
 import { TestEnv, type Wire } from '../operator/env.js';
 import { helmAsync, valuesFile } from './helm-cli.js';
 import { admin, create, serviceAccountToken, type Install } from './install.js';
+import { testControllerOptions } from '../../harness/controller-options.js';
 
 const env = new TestEnv();
 const release = uniqueName('nh');
@@ -261,16 +262,7 @@ describe('net-istio → net-higress', () => {
     const netIstioVS = await env.virtualService(app, 'hello-ingress');
     controller = new Controller(
       sa,
-      {
-        ingressClass: env.ingressClass,
-        systemNamespace: system,
-        clusterDomain: 'cluster.local',
-        meshVirtualService: false,
-        workers: 2,
-        qps: 50,
-        burst: 100,
-        resyncPeriodSeconds: 0,
-      },
+      testControllerOptions({ ingressClass: env.ingressClass, systemNamespace: system }),
       recordingLogger().logger,
       new Metrics({ defaultMetrics: false }),
       writtenReadiness,

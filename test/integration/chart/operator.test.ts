@@ -20,6 +20,7 @@ import {
   simulateHigressAndKnative,
   type Install,
 } from './install.js';
+import { testControllerOptions } from '../../harness/controller-options.js';
 
 const KINGRESS = 'networking.internal.knative.dev/v1alpha1';
 // Only for its admin reads and Knative-shaped KIngresses; the operator here is the chart's, not env's.
@@ -39,17 +40,11 @@ beforeAll(async () => {
   sa = new RestClient(kubeConfigForToken(await serviceAccountToken(inst)));
   controller = new Controller(
     sa,
-    {
+    testControllerOptions({
       ingressClass: inst.ingressClass,
       systemNamespace: inst.systemNamespace,
-      clusterDomain: 'cluster.local',
-      meshVirtualService: false,
-      workers: 2,
-      qps: 50,
-      burst: 100,
-      resyncPeriodSeconds: 0,
       leaderElection: { namespace: inst.releaseNamespace, name: inst.leaseName, identity: 'chart-test' },
-    },
+    }),
     logs.logger,
     new Metrics({ defaultMetrics: false }),
     writtenReadiness,

@@ -7,6 +7,7 @@ import { Metrics } from '../../../src/observability/metrics.js';
 import { createTestNamespace, eventually } from '../../harness/kube.js';
 import { isReady, TestEnv, type Wire } from '../operator/env.js';
 import { figure } from './support.js';
+import { testControllerOptions } from '../../harness/controller-options.js';
 
 const env = new TestEnv();
 const metrics = new Metrics({ defaultMetrics: false });
@@ -18,16 +19,7 @@ beforeAll(async () => {
   ns = await createTestNamespace('noise');
   controller = new Controller(
     env.rest,
-    {
-      ingressClass: env.ingressClass,
-      systemNamespace: env.systemNamespace,
-      clusterDomain: 'cluster.local',
-      meshVirtualService: false,
-      workers: 4,
-      qps: 50,
-      burst: 100,
-      resyncPeriodSeconds: 0,
-    },
+    testControllerOptions({ ingressClass: env.ingressClass, systemNamespace: env.systemNamespace, workers: 4 }),
     env.logs.logger,
     metrics,
     writtenReadiness,

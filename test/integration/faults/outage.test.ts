@@ -15,6 +15,7 @@ import { startControlPlane, type ControlPlane } from '../../harness/controlplane
 import { eventually } from '../../harness/kube.js';
 import { isReady, type Wire } from '../operator/env.js';
 import { figure, orphans, sleep } from './support.js';
+import { testControllerOptions } from '../../harness/controller-options.js';
 
 /** Long enough for every watch of the operator to fail and back off to its 30 s cap; short enough for a test. */
 const ETCD_OUTAGE_MS = Number(process.env.NET_HIGRESS_ETCD_OUTAGE_MS || 30_000);
@@ -47,16 +48,7 @@ beforeAll(async () => {
   });
   controller = new Controller(
     rest,
-    {
-      ingressClass: CLASS,
-      systemNamespace: SYSTEM,
-      clusterDomain: 'cluster.local',
-      meshVirtualService: false,
-      workers: 2,
-      qps: 50,
-      burst: 100,
-      resyncPeriodSeconds: 0,
-    },
+    testControllerOptions({ ingressClass: CLASS, systemNamespace: SYSTEM }),
     logs.logger,
     new Metrics({ defaultMetrics: false }),
     writtenReadiness,

@@ -16,6 +16,7 @@ import { createTestNamespace, eventually, kubeConfigForToken } from '../../harne
 import { admin, installChart, serviceAccountToken, simulateHigressAndKnative, type Install } from '../chart/install.js';
 import { viaServer } from '../kube/kubeconfigs.js';
 import { TcpProxy } from '../kube/tcpproxy.js';
+import { testControllerOptions } from '../../harness/controller-options.js';
 
 export const KINGRESS_API = '/apis/networking.internal.knative.dev/v1alpha1';
 const RBAC_API = '/apis/rbac.authorization.k8s.io/v1';
@@ -52,17 +53,11 @@ export class ChartOperator {
     this.rest = new RestClient(viaServer(kubeConfigForToken(this.token), `https://127.0.0.1:${this.proxy.port}`));
     const controller = new Controller(
       this.rest,
-      {
+      testControllerOptions({
         ingressClass: this.inst.ingressClass,
         systemNamespace: this.inst.systemNamespace,
-        clusterDomain: 'cluster.local',
-        meshVirtualService: false,
-        workers: 2,
-        qps: 50,
-        burst: 100,
-        resyncPeriodSeconds: 0,
         leaderElection: { namespace: this.inst.releaseNamespace, name: this.inst.leaseName, identity: 'faults' },
-      },
+      }),
       this.logs.logger,
       new Metrics({ defaultMetrics: false }),
       writtenReadiness,

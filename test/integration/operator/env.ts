@@ -11,6 +11,7 @@ import { Metrics } from '../../../src/observability/metrics.js';
 import type { Readiness } from '../../../src/reconciler/deps.js';
 import { createTestNamespace, testKubeConfig, uniqueName } from '../../harness/kube.js';
 import { ObservedController } from '../../harness/observed-controller.js';
+import { testControllerOptions } from '../../harness/controller-options.js';
 
 export const GATEWAY_NAMESPACE = 'higress-system';
 
@@ -71,17 +72,12 @@ export class TestEnv {
     readiness: Readiness = writtenReadiness,
     metrics = new Metrics({ defaultMetrics: false }),
   ): Promise<ObservedController> {
-    const opts: ControllerOptions = {
+    const opts: ControllerOptions = testControllerOptions({
       ingressClass: this.ingressClass,
       systemNamespace: this.systemNamespace,
-      clusterDomain: 'cluster.local',
-      meshVirtualService: false,
       workers: 4,
-      qps: 50,
-      burst: 100,
-      resyncPeriodSeconds: 0,
       ...overrides,
-    };
+    });
     const controller = new ObservedController(this.rest, opts, this.logs.logger, metrics, readiness);
     try {
       await controller.start(60_000);
