@@ -1,8 +1,8 @@
 import type { Secret } from '../api/core.js';
-import type { Gateway, VirtualService } from '../api/istio.js';
+import type { Gateway } from '../api/istio.js';
 import type { KIngress } from '../api/kingress.js';
 import { keyOf, type ObjectRef } from '../api/meta.js';
-import type { ClusterState, Existing } from '../reconciler/deps.js';
+import type { ClusterState, Existing, ExistingVirtualService } from '../reconciler/deps.js';
 import {
   INGRESS_LABEL,
   INGRESS_NAMESPACE_LABEL,
@@ -16,12 +16,12 @@ import type { KubeReader } from '../kube/reader.js';
 import { GATEWAY, SECRET, SERVICE, VIRTUAL_SERVICE, apiVersionOf, type ResourceType } from '../kube/resources.js';
 import type { KubeObject } from '../kube/types.js';
 
-export type CachedVirtualService = Existing<VirtualService['spec']>;
+export type CachedVirtualService = ExistingVirtualService;
 export type CachedGateway = Existing<Gateway['spec']>;
 
 export interface Informers {
   kingresses: Informer<KIngress>;
-  /** Only objects labelled with the ingress label. */
+  /** Only objects labelled with the ingress label; each spec is kept as its digest. */
   virtualServices: Informer<CachedVirtualService>;
   gateways: Informer<CachedGateway>;
   /** Only Secrets labelled with certificate-uid: Knative's certificates and our copies. */

@@ -18,6 +18,8 @@ export interface ListWatchSpec {
    * token to expire (410) and the list to start over.
    */
   pageSize?: number;
+  /** Drops, in place, what this cache need not keep beyond what every cache drops (e.g. `digestSpec`). */
+  trim?: (obj: object) => void;
 }
 
 const DEFAULT_PAGE_SIZE = 250;
@@ -33,6 +35,10 @@ interface ListPage<T> {
  */
 export function kubeListWatch<T extends KubeObject>(rest: RestClient, spec: ListWatchSpec): ListWatchSource<T> {
   const selectors = { labelSelector: spec.labelSelector, fieldSelector: spec.fieldSelector };
+  const lean = (obj: T): T => {
+    spec.trim?.(obj);
+    return leanObject(obj);
+  };
   return {
     async list() {
       const items: T[] = [];
@@ -73,7 +79,7 @@ const strings = new StringTable();
  * server reads as "unchanged". The strings of metadata, spec and status are shared between objects (a Secret's
  * or ConfigMap's data is not: it is seldom repeated, and Secret data stays out of any shared table).
  */
-function lean<T extends KubeObject>(obj: T): T {
+function leanObject<T extends KubeObject>(obj: T): T {
   const o = obj as { metadata?: { managedFields?: unknown }; spec?: unknown; status?: unknown } | undefined;
   if (o?.metadata?.managedFields !== undefined) delete o.metadata.managedFields;
   strings.internAll(o?.metadata);
@@ -101,6 +107,7 @@ export function createInformer<T extends KubeObject>(
     labelSelector: opts.labelSelector,
     fieldSelector: opts.fieldSelector,
     pageSize: opts.pageSize,
+    trim: opts.trim,
   });
   return new Informer<T>(source, { name: `${rt.plural}${opts.namespace ? ` in ${opts.namespace}` : ''}`, ...opts });
 }

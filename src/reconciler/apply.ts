@@ -3,13 +3,14 @@ import type { Gateway, VirtualService } from '../api/istio.js';
 import type { KIngress } from '../api/kingress.js';
 import { keyOf, refOf, typedRefOf, type TypedObjectRef } from '../api/meta.js';
 import { errorMessage, isAlreadyExists, isNotFound, isTooLarge } from '../kube/errors.js';
+import { specDigest } from '../kube/spec-digest.js';
 import {
   INGRESS_NAMESPACE_LABEL,
   ORIGIN_SECRET_NAME_LABEL,
   ORIGIN_SECRET_NAMESPACE_LABEL,
 } from '../translate/constants.js';
 import type { Desired } from '../translate/translate.js';
-import type { Existing, ReconcileDeps } from './deps.js';
+import type { Existing, ExistingVirtualService, ReconcileDeps } from './deps.js';
 import { jsonEqual, mapsEqual } from './equality.js';
 import { notOwned, ReconcileError, tooLarge, virtualServiceFailed } from './errors.js';
 import { isControlledBy } from './ownership.js';
@@ -66,12 +67,13 @@ async function applyVirtualService(ing: KIngress, vs: VirtualService, deps: Reco
   if (!isControlledBy(existing.metadata, ing.metadata.uid))
     throw notOwned('VirtualService', ref.name, ing.metadata.name, ref);
   const same =
-    jsonEqual(existing.spec, vs.spec) &&
+    sameSpec(existing, vs.spec) &&
     mapsEqual(existing.metadata.labels, vs.metadata.labels) &&
     mapsEqual(existing.metadata.annotations, vs.metadata.annotations);
   if (same) return;
+  const { specDigest: _digest, ...stored } = existing;
   const next = {
-    ...existing,
+    ...stored,
     metadata: { ...existing.metadata, labels: vs.metadata.labels, annotations: vs.metadata.annotations },
     spec: vs.spec,
   };
@@ -81,6 +83,11 @@ async function applyVirtualService(ing: KIngress, vs: VirtualService, deps: Reco
     throw writeFailed('update', ref, next, err);
   }
   deps.recorder.event(ing, 'Normal', 'Updated', `Updated VirtualService ${ref.namespace}/${ref.name}`);
+}
+
+/** A cached VirtualService carries only its spec's digest; one read live carries the spec. */
+function sameSpec(existing: ExistingVirtualService, spec: VirtualService['spec']): boolean {
+  return existing.specDigest === undefined ? jsonEqual(existing.spec, spec) : existing.specDigest === specDigest(spec);
 }
 
 /** Gateways we generate: only `spec` is converged, and only on Gateways controlled by `ownerUID`. */

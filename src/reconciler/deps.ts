@@ -2,6 +2,7 @@ import type { Secret } from '../api/core.js';
 import type { Gateway, VirtualService } from '../api/istio.js';
 import type { KIngress } from '../api/kingress.js';
 import type { ObjectMeta, ObjectRef, TypedObjectRef } from '../api/meta.js';
+import type { SpecDigested } from '../kube/spec-digest.js';
 import type { IstioConfig } from '../config/istio.js';
 import type { NetworkConfig } from '../config/network.js';
 import type { DefaultedIngress } from '../translate/defaults.js';
@@ -18,6 +19,9 @@ export interface Existing<T = unknown> {
   type?: string;
 }
 
+/** A VirtualService as cached (its spec replaced by `specDigest`) or as read live (with its spec). */
+export type ExistingVirtualService = Existing<VirtualService['spec']> & SpecDigested;
+
 /** What the reconciler reads. Listers are informer caches; the async ones may go to the API server. */
 export interface ClusterState {
   kingress(ref: ObjectRef): KIngress | undefined;
@@ -26,11 +30,11 @@ export interface ClusterState {
    * From the cache (it holds every VirtualService we made); `live` asks the API server, for a name that
    * turned out to be taken by an object the cache does not hold (one without our labels).
    */
-  virtualService(ref: ObjectRef, opts?: { live?: boolean }): Promise<Existing<VirtualService['spec']> | undefined>;
+  virtualService(ref: ObjectRef, opts?: { live?: boolean }): Promise<ExistingVirtualService | undefined>;
   /** VirtualServices carrying `networking.internal.knative.dev/ingress=<name>` in `namespace`. */
-  virtualServicesOf(namespace: string, ingressName: string): Array<Existing<VirtualService['spec']>>;
+  virtualServicesOf(namespace: string, ingressName: string): Array<ExistingVirtualService>;
   /** The same, listed from the API server (for decisions a lagging cache must not make). */
-  listVirtualServicesOf(namespace: string, ingressName: string): Promise<Array<Existing<VirtualService['spec']>>>;
+  listVirtualServicesOf(namespace: string, ingressName: string): Promise<Array<ExistingVirtualService>>;
   gateway(ref: ObjectRef): Promise<Existing<Gateway['spec']> | undefined>;
   gatewaysOf(namespace: string, ingressName: string): Array<Existing<Gateway['spec']>>;
   listGatewaysOf(namespace: string, ingressName: string): Promise<Array<Existing<Gateway['spec']>>>;

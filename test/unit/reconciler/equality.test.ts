@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
+import { digestSpec, specDigest } from '../../../src/kube/spec-digest.js';
 import { jsonEqual, mapsEqual } from '../../../src/reconciler/equality.js';
 
 /** The definition: equal JSON once keys are sorted and undefined fields dropped. */
@@ -55,5 +56,28 @@ describe('jsonEqual', () => {
     expect(jsonEqual({ a: 1 }, { a: 1, b: 2 })).toBe(false);
     expect(jsonEqual(undefined, null)).toBe(false);
     expect(mapsEqual(undefined, {})).toBe(true);
+  });
+});
+
+describe('specDigest (what the VirtualService cache keeps of a spec)', () => {
+  const spec = fc.dictionary(fc.constantFrom('a', 'b', 'c', 'hosts', 'http'), json, { maxKeys: 4 });
+
+  test('two specs have the same digest exactly when jsonEqual holds', () => {
+    fc.assert(
+      fc.property(spec, spec, (a, b) => (specDigest(a) === specDigest(b)) === jsonEqual(a, b)),
+      { numRuns: 2000 },
+    );
+    fc.assert(fc.property(spec, (a) => specDigest(a) === specDigest(reordered(a))));
+    expect(specDigest({ a: '1' })).not.toBe(specDigest({ a: 1 }));
+    expect(specDigest({ 'a,b': 1 })).not.toBe(specDigest({ a: 1, b: 1 }));
+  });
+
+  test('digestSpec replaces the spec in place and leaves a spec-less object alone', () => {
+    const vs: { metadata: object; spec?: unknown; specDigest?: string } = { metadata: {}, spec: { hosts: ['x'] } };
+    digestSpec(vs);
+    expect(vs).toEqual({ metadata: {}, specDigest: specDigest({ hosts: ['x'] }) });
+    const bare: { metadata: object; specDigest?: string } = { metadata: {} };
+    digestSpec(bare);
+    expect(bare).toEqual({ metadata: {} });
   });
 });
