@@ -72,9 +72,29 @@ function cpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
 }
 
-function rssMiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+/** VmRSS: resident now; VmHWM: the peak since the process started. */
+function rssMiB(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/**
+ * Idle and after-restart RSS are sampled once the operator has been quiet this long: V8's memory reducer
+ * shrinks the heap about 8 s after allocation stops (start-up's 64 MiB are 58 MiB from then on), and an
+ * operator is idle for far longer than it starts. The peak (VmHWM) is reported beside it.
+ */
+const SETTLE_MS = 15_000;
+
+/** RSS split into anonymous memory (heaps, malloc) and file-backed pages (the node binary, shared libraries). */
+function rssParts(pid: number): { anonMiB: number; fileMiB: number } {
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kB = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup)?.[1] ?? NaN);
+  if (process.env.BENCH_SMAPS_DIR)
+    writeFileSync(
+      path.join(process.env.BENCH_SMAPS_DIR, `smaps-${pid}-${Date.now()}`),
+      readFileSync(`/proc/${pid}/smaps`),
+    );
+  return { anonMiB: kB('Anonymous') / 1024, fileMiB: (kB('Rss') - kB('Anonymous')) / 1024 };
 }
 
 async function freePort(): Promise<number> {
@@ -135,7 +155,7 @@ async function startOperator(cp: ControlPlane, dir: string, tag: string): Promis
       `--health-address=127.0.0.1:${hp}`,
       '--log-level=warn',
     ],
-    { stdio: ['ignore', out, out] },
+    { stdio: ['ignore', out, out], env: { ...process.env, ...imageEnv() } },
   );
   const startedAt = performance.now();
   if (!child.pid) throw new Error('operator did not start');
@@ -149,12 +169,27 @@ async function startOperator(cp: ControlPlane, dir: string, tag: string): Promis
   };
 }
 
+function dockerfile(): string {
+  return readFileSync(path.join(repoRoot(), 'Dockerfile'), 'utf8');
+}
+
 /** The Node flags of the image's ENTRYPOINT, read from the Dockerfile so that the bench measures what ships. */
 function imageNodeFlags(): string[] {
-  const dockerfile = readFileSync(path.join(repoRoot(), 'Dockerfile'), 'utf8');
-  const entrypoint = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(dockerfile)?.[1];
+  const entrypoint = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(dockerfile())?.[1];
   if (!entrypoint) throw new Error('Dockerfile: no ENTRYPOINT ["node", ...] found');
   return (JSON.parse(entrypoint) as string[]).filter((a) => a.startsWith('--'));
+}
+
+/** The environment the image sets (`ENV K=V ...` lines of its last stage), for the same reason. */
+function imageEnv(): Record<string, string> {
+  const final =
+    dockerfile()
+      .split(/^FROM\s.*$/m)
+      .at(-1) ?? '';
+  const env: Record<string, string> = {};
+  for (const [, line] of final.matchAll(/^ENV\s+(.*)$/gm))
+    for (const [, k, v] of (line ?? '').matchAll(/(\w+)=(\S+)/g)) env[k as string] = v as string;
+  return env;
 }
 
 /** ms from spawn until /readyz answers 200. */
@@ -395,8 +430,16 @@ async function main(): Promise<void> {
     // idle
     op = await startOperator(cp, dir, 'idle');
     const idleReady = await readyAfter(op);
-    await sleep(3000);
-    result.idle = { readyzMs: Math.round(idleReady), rssMiB: rssMiB(op.pid), ...(await heap(op)) };
+    await sleep(2000);
+    const rssStartMiB = rssMiB(op.pid);
+    await sleep(SETTLE_MS - 2000);
+    result.idle = {
+      readyzMs: Math.round(idleReady),
+      rssStartMiB,
+      rssMiB: rssMiB(op.pid),
+      ...rssParts(op.pid),
+      ...(await heap(op)),
+    };
     log(`idle: ${JSON.stringify(result.idle)}`);
     await stopOperator(op);
 
@@ -420,6 +463,7 @@ async function main(): Promise<void> {
       readyzMs: Math.round(readyz),
       cpuMs: Math.round(cpuConverge),
       rssMiB: rssMiB(op.pid),
+      peakRssMiB: rssMiB(op.pid, 'VmHWM'),
       reconcilesPerKIngress: reconciles / args.n,
       requests: reqs,
       requestsPerKIngress: countWhere(reqs, (v, r) => !(v === 'LIST' && r !== 'services')) / args.n,
@@ -470,7 +514,7 @@ async function main(): Promise<void> {
       rssAfterMiB: rssMiB(op.pid),
     };
     log(`updates: ${JSON.stringify(result.updates)}`);
-    result.loaded = { rssMiB: rssMiB(op.pid), ...(await heap(op)) };
+    result.loaded = { rssMiB: rssMiB(op.pid), ...rssParts(op.pid), ...(await heap(op)) };
 
     // restart on the converged cluster
     await stopOperator(op);
@@ -479,13 +523,15 @@ async function main(): Promise<void> {
     const restartReady = await readyAfter(op);
     await quiet(op, args.n);
     const restartCpu = cpuMs(op.pid);
-    await sleep(2000);
+    await sleep(SETTLE_MS);
     const rr = ours(delta(await apiRequests(cp), beforeRestart));
     const rloop = await operatorMetric(op, 'net_higress_event_loop_delay_seconds');
     result.restart = {
       readyzMs: Math.round(restartReady),
       cpuMs: Math.round(restartCpu),
       rssMiB: rssMiB(op.pid),
+      peakRssMiB: rssMiB(op.pid, 'VmHWM'),
+      ...rssParts(op.pid),
       ...(await heap(op)),
       requests: rr,
       writes: countWhere(rr, (v) => WRITE_VERBS.has(v)),
@@ -589,6 +635,8 @@ type Fig = Record<
   | 'rssAfterMiB'
   | 'rssBeforeMiB'
   | 'rssMiB'
+  | 'peakRssMiB'
+  | 'rssStartMiB'
   | 'statusPuts'
   | 'writes',
   number
@@ -623,6 +671,8 @@ function report(r: Record<string, unknown>, args: Args): void {
       `max ${f.maxRssMiB.toFixed(0)}`,
       '',
     ],
+    ['RSS idle, 2 s after /readyz (MiB)', idle.rssStartMiB.toFixed(0), '', ''],
+    ['RSS peak (MiB): converge / restart', `${c.peakRssMiB.toFixed(0)} / ${rs.peakRssMiB.toFixed(0)}`, '', ''],
     [`update -> VirtualService p50 / p99 (ms, ${u.count})`, `${u.p50Ms.toFixed(1)} / ${u.p99Ms.toFixed(1)}`, '', ''],
     ['status PUTs / 409s over the updates', `${u.statusPuts} / ${u.conflicts}`, '', ''],
     [

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Thin launcher: the CLI is compiled to dist/ by `npm run build` (run by `npm ci` through `prepare`).
-import { main } from '../dist/src/cli/main.js';
+// Thin launcher: the CLI is compiled and bundled into dist/cli/ by `npm run build` (run by `npm ci` through `prepare`).
+import { main } from '../dist/cli/main.js';
 
 main(process.argv.slice(2)).then(
   (code) => {

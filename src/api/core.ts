@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { objectMetaSchema, stringMap } from './meta.js';
 
 /** Core objects as far as we read them. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { objectMetaSchema } from './meta.js';
 
 /** `discovery.k8s.io/v1` EndpointSlice, as far as the prober reads it. Loose: objects come from the cluster. */

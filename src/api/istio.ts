@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { objectMetaSchema, stringMap } from './meta.js';
 
 /** The Istio shapes we emit, `networking.istio.io/v1beta1`. Strict: anything we did not mean to write fails. */

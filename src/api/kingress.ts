@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { objectMetaSchema, stringMap, type ObjectRef } from './meta.js';
 
 /** Knative's internal ingress, `networking.internal.knative.dev/v1alpha1` kind `Ingress` ("KIngress"). */

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { err, ok } from './result.js';
 import { formatPath, joinPath, type Validated } from './fielderror.js';
 

@@ -14,7 +14,8 @@ const BUILD_INFO_FILE = 'build-info.json';
 
 /**
  * The package root is the nearest directory above this module with a package.json: the repository when run
- * from sources (ts-jest) or dist/, /app in the image. build-info.json sits in dist/ next to src/.
+ * from sources (ts-jest) or a build, /app in the image. build-info.json sits in dist/, above the bundle (dist/cli/)
+ * and tsc's output (dist/src/cli/).
  */
 export function readVersionInfo(moduleDir: string = dirname(fileURLToPath(import.meta.url))): VersionInfo {
   let version = 'unknown';

@@ -3,7 +3,7 @@
  * is needed: one per object (field selector on its name) and one per Service's EndpointSlices (label
  * selector). Never every EndpointSlice of the cluster: a big cluster has many, and we need two Services'.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { endpointSliceSchema, SERVICE_NAME_LABEL, type EndpointSlice } from '../api/discovery.js';
 import { keyOf, stringMap, type ObjectRef } from '../api/meta.js';
 import { errorMessage } from '../kube/errors.js';

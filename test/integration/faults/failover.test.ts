@@ -7,7 +7,8 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createTestNamespace, eventually, kubeConfigForToken, testKubeconfigPath } from '../../harness/kube.js';
-import { buildCli, spawnRun, type RunProcess } from '../operator/cli.js';
+import { buildCli } from '../../harness/build-cli.js';
+import { spawnRun, type RunProcess } from '../operator/cli.js';
 import { isReady, TestEnv } from '../operator/env.js';
 import { figure, KINGRESS_API, orphans } from './support.js';
 

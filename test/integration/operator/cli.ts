@@ -1,5 +1,5 @@
 // `net-higress run` as a real process, its JSON log lines parsed as they come.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 
 const root = new URL('../../../', import.meta.url).pathname;
 
@@ -9,13 +9,6 @@ export interface RunProcess {
   lines: Array<Record<string, unknown>>;
   stderr: string[];
   exited: Promise<number | null>;
-}
-
-/** bin/net-higress.js runs the compiled CLI; `npm ci` builds it, this keeps a dev checkout current. */
-export function buildCli(): void {
-  execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', `${root}tsconfig.build.json`], {
-    stdio: 'inherit',
-  });
 }
 
 export function spawnRun(args: string[], env: NodeJS.ProcessEnv): RunProcess {

@@ -2,7 +2,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createTestNamespace, eventually, testKubeconfigPath } from '../../harness/kube.js';
-import { buildCli, spawnRun, type RunProcess } from './cli.js';
+import { buildCli } from '../../harness/build-cli.js';
+import { spawnRun, type RunProcess } from './cli.js';
 import { isReady, TestEnv } from './env.js';
 
 const env = new TestEnv();

@@ -13,7 +13,8 @@ import { SERVING_NAMESPACE, startServingCluster, type ServingCluster } from '../
 import { makeCertificate } from '../prober/env.js';
 import { PodNetwork } from '../prober/netns.js';
 import { ConfigFeed, LISTENERS, StandInPod } from '../prober/standin.js';
-import { buildCli, NetHigressProcess, type ReadinessMode } from './operator.js';
+import { buildCli } from '../../harness/build-cli.js';
+import { NetHigressProcess, type ReadinessMode } from './operator.js';
 
 const GATEWAY_NAMESPACE = 'higress-system';
 const GATEWAY_LABELS = { app: 'higress-gateway', higress: 'higress-system-higress-gateway' };

@@ -1,16 +1,9 @@
 // `net-higress run` as a real process against the Serving cluster, with its metrics read from /metrics.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { eventually } from '../../harness/kube.js';
 
 const root = new URL('../../../', import.meta.url).pathname;
-
-/** bin/net-higress.js runs the compiled CLI; `npm ci` builds it, this keeps a dev checkout current. */
-export function buildCli(): void {
-  execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', `${root}tsconfig.build.json`], {
-    stdio: 'inherit',
-  });
-}
 
 export type ReadinessMode = 'probe' | 'written';
 

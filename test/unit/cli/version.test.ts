@@ -9,13 +9,13 @@ const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta
 
 const run = runCLI;
 
-/** The layout of an installed build: <root>/package.json, <root>/dist/build-info.json, <root>/dist/src/cli/. */
+/** The layout of an installed build: <root>/package.json, <root>/dist/build-info.json, the bundle in <root>/dist/cli/. */
 function installed(buildInfo: string | undefined): string {
   const root = mkdtempSync(join(tmpdir(), 'net-higress-version-'));
-  mkdirSync(join(root, 'dist', 'src', 'cli'), { recursive: true });
+  mkdirSync(join(root, 'dist', 'cli'), { recursive: true });
   writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'net-higress', version: '9.8.7' }));
   if (buildInfo !== undefined) writeFileSync(join(root, 'dist', 'build-info.json'), buildInfo);
-  return join(root, 'dist', 'src', 'cli');
+  return join(root, 'dist', 'cli');
 }
 
 describe('net-higress version', () => {
