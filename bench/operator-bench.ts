@@ -344,6 +344,21 @@ async function createCorpus(rest: RestClient, ingresses: KIngress[]): Promise<vo
   });
 }
 
+async function listAll(rest: RestClient, path: string): Promise<number> {
+  let items = 0;
+  let cont: string | undefined;
+  do {
+    const page = await rest.request<{ items?: unknown[]; metadata?: { continue?: string } }>({
+      method: 'GET',
+      path,
+      query: { limit: 250, continue: cont },
+    });
+    items += page.items?.length ?? 0;
+    cont = page.metadata?.continue || undefined;
+  } while (cont);
+  return items;
+}
+
 function isReady(ing: KIngress): boolean {
   return (
     ing.status?.observedGeneration === ing.metadata.generation &&
@@ -544,6 +559,10 @@ async function main(): Promise<void> {
     )?.status;
     await stopOperator(op);
     op = undefined;
+    // What any client pays to fill its caches here: both lists at once, pages of 250, each page parsed.
+    const listStart = performance.now();
+    await Promise.all([listAll(rest, collectionPath(KINGRESS)), listAll(rest, collectionPath(VIRTUAL_SERVICE))]);
+    result.restart = { ...(result.restart as object), bareListMs: Math.round(performance.now() - listStart) };
 
     // floor: the same corpus in other namespaces, the operator's writes precomputed with `net-higress render`
     const floorCorpus = makeCorpus(args.n, SEED, {
@@ -645,6 +664,7 @@ type Fig = Record<
   | 'rssMiB'
   | 'peakRssMiB'
   | 'rssStartMiB'
+  | 'bareListMs'
   | 'statusPuts'
   | 'writes',
   number
@@ -697,6 +717,7 @@ function report(r: Record<string, unknown>, args: Args): void {
       '',
       '',
     ],
+    ['KIngresses + VirtualServices listed by a bare client (ms)', fmt(rs.bareListMs), '', ''],
     [
       'event-loop delay p99 / max (ms): converge',
       `${c.eventLoopP99Ms.toFixed(1)} / ${c.eventLoopMaxMs.toFixed(1)}`,

@@ -164,9 +164,6 @@ export class RestClient {
     const opts: https.RequestOptions = { headers: {} };
     await this.access.applyToHTTPSOptions(opts);
     const agent = cluster.proxyUrl ? opts.agent : this.sharedAgent(url, opts, cluster.skipTLSVerify);
-    // The shared agent holds the TLS material and adds it to every connection it opens. Left on the request too,
-    // Node would write the certificates and the key into the agent's pool key on every request.
-    if (!cluster.proxyUrl) for (const f of TLS_FIELDS) delete opts[f];
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const headers: http.OutgoingHttpHeaders = { Accept: 'application/json' };
     if (opts.headers && !Array.isArray(opts.headers)) Object.assign(headers, opts.headers);
