@@ -25,11 +25,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
 FROM ${NODE_IMAGE}
-# A fixed mmap threshold for glibc's malloc: by default a freed 1 MB buffer (a page of a list's JSON) raises the
-# threshold, later buffers of that size come from the heap and stay resident after they are freed. Fixed at 128 KiB,
-# each is unmapped when freed: at 1,000 KIngresses 4-5 MiB less RSS after the restart's lists (npm run bench:operator
-# sets the ENV of this stage too).
-ENV NODE_ENV=production MALLOC_MMAP_THRESHOLD_=131072
+ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json ./
 COPY --from=deps /app/node_modules ./node_modules
