@@ -60,9 +60,10 @@ export class RestClient {
     const send = url.protocol === 'http:' ? http.request : https.request;
     return new Promise<T>((resolve, reject) => {
       const call = send(url, { ...options, method: req.method }, (res) => {
-        // Decoded chunk by chunk into V8 strings. A list page is about 1 MB: joined into one Buffer it was a malloc'd
-        // block that, once freed, raised glibc's mmap threshold and left the next ones resident (RSS settled after a
-        // restart at 1,000 KIngresses: 93 MiB then, 75 now). A fixed MALLOC_MMAP_THRESHOLD_ did the same for 50 % more CPU.
+        // Decoded chunk by chunk into V8 strings. A list page is about 1 MB: joined into one Buffer it was a
+        // malloc'd block that, once freed, raised glibc's mmap threshold and left the next ones resident (RSS
+        // settled after a restart at 5,000 KIngresses: 123 MiB then, 111-113 now). A fixed MALLOC_MMAP_THRESHOLD_
+        // did the same for 50 % more CPU.
         res.setEncoding('utf8');
         let text = '';
         res.on('data', (c: string) => (text += c));
