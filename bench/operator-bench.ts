@@ -89,11 +89,6 @@ const SETTLE_MS = 15_000;
 function rssParts(pid: number): { anonMiB: number; fileMiB: number } {
   const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
   const kB = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup)?.[1] ?? NaN);
-  if (process.env.BENCH_SMAPS_DIR)
-    writeFileSync(
-      path.join(process.env.BENCH_SMAPS_DIR, `smaps-${pid}-${Date.now()}`),
-      readFileSync(`/proc/${pid}/smaps`),
-    );
   return { anonMiB: kB('Anonymous') / 1024, fileMiB: (kB('Rss') - kB('Anonymous')) / 1024 };
 }
 

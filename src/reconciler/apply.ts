@@ -165,8 +165,7 @@ async function deleteStaleSecretCopies(ing: KIngress, desired: Desired, deps: Re
   const keep = new Set(desired.secretCopies.map((s) => keyOf(refOf(s))));
   const made = deps.cluster.secretCopiesMadeFor({ namespace: namespaceOf(ing), name: ing.metadata.name });
   for (const copy of made) {
-    if (!keep.has(keyOf({ namespace: copy.metadata.namespace, name: copy.metadata.name ?? '' })))
-      await releaseSecretCopy(copy, ing, deps);
+    if (!keep.has(keyOf(refOf(copy)))) await releaseSecretCopy(copy, ing, deps);
   }
 }
 

@@ -162,7 +162,6 @@ async function translateWithCluster(ing: ReturnType<typeof defaultIngress>, deps
   return result.value;
 }
 
-/** From the caches: cheap enough for every KIngress of another class that carries the shared finalizer. */
 async function ensureFinalizer(ing: KIngress, deps: ReconcileDeps): Promise<KIngress> {
   const finalizers = ing.metadata.finalizers ?? [];
   if (finalizers.includes(KINGRESS_FINALIZER)) return ing;

@@ -1,4 +1,4 @@
-import type { KIngress } from '../api/kingress.js';
+import { tlsSecretRef, type KIngress } from '../api/kingress.js';
 import { keyOf, type ObjectRef } from '../api/meta.js';
 import { gatewayServiceRefs, type GatewayConfig } from '../config/istio.js';
 import { errorMessage, isNotFound } from '../kube/errors.js';
@@ -129,11 +129,9 @@ function originOf(copy: Existing): ObjectRef | undefined {
 function uniqueOrigins(ing: KIngress): ObjectRef[] {
   const seen = new Map<string, ObjectRef>();
   for (const t of ing.spec.tls ?? []) {
-    if (t.secretName && t.secretNamespace)
-      seen.set(keyOf({ namespace: t.secretNamespace, name: t.secretName }), {
-        namespace: t.secretNamespace,
-        name: t.secretName,
-      });
+    if (!t.secretName || !t.secretNamespace) continue;
+    const ref = tlsSecretRef(t);
+    seen.set(keyOf(ref), ref);
   }
   return [...seen.values()];
 }
