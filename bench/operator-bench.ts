@@ -1,8 +1,9 @@
 // `npm run bench:operator [-- --n 1000]`: the operator against a floor on one real control plane, in one run.
 //
 // The floor (test/harness/floor, Go + client-go) makes exactly the writes the operator makes for a new KIngress
-// (finalizer patch, the objects `net-higress render` prints, the status), with the same number of workers and
-// no rate limit: what any operator has to pay. Phases, on the same Serving-shaped corpus (bench/corpus.ts):
+// (finalizer patch, the objects `net-higress render` prints, their Created Events, the status), with the same
+// number of workers and no rate limit: what any operator has to pay. The bench watches the KIngresses and
+// VirtualServices during both the operator's and the floor's convergence. Phases, on the same Serving-shaped corpus (bench/corpus.ts):
 //
 //   idle      the operator with no KIngress: RSS, /readyz time
 //   converge  N KIngresses exist, the operator starts: time until all are Ready, CPU, API requests, reconciles
@@ -339,6 +340,24 @@ async function createCorpus(rest: RestClient, ingresses: KIngress[]): Promise<vo
   });
 }
 
+/**
+ * The bench's own watches: the KIngresses of the corpus and the VirtualServices. They tell when the operator
+ * converged and when an update reached its VirtualService; the floor's phase runs them too, so that both
+ * phases share the API server with the same watchers.
+ */
+async function observe(
+  rest: RestClient,
+  into: Array<Informer<KubeObject>>,
+): Promise<[Informer<KubeObject>, Informer<KubeObject>]> {
+  const kingresses = createInformer<KubeObject>(rest, KINGRESS, { resyncMs: 0, labelSelector: SET_LABEL });
+  const vss = createInformer<KubeObject>(rest, VIRTUAL_SERVICE, { resyncMs: 0, labelSelector: INGRESS_LABEL });
+  into.push(kingresses, vss);
+  kingresses.start();
+  vss.start();
+  await Promise.all([kingresses.waitForSync(60_000), vss.waitForSync(60_000)]);
+  return [kingresses, vss];
+}
+
 async function listAll(rest: RestClient, path: string): Promise<number> {
   let items = 0;
   let cont: string | undefined;
@@ -431,11 +450,7 @@ async function main(): Promise<void> {
   let op: Operator | undefined;
   const informers: Array<Informer<KubeObject>> = [];
   try {
-    const kingresses = createInformer<KubeObject>(rest, KINGRESS, { resyncMs: 0, labelSelector: SET_LABEL });
-    const vss = createInformer<KubeObject>(rest, VIRTUAL_SERVICE, { resyncMs: 0, labelSelector: INGRESS_LABEL });
-    informers.push(kingresses, vss);
-    for (const inf of informers) inf.start();
-    await Promise.all(informers.map((i) => i.waitForSync(60_000)));
+    const [kingresses, vss] = await observe(rest, informers);
 
     // idle
     op = await startOperator(cp, dir, 'idle');
@@ -601,6 +616,8 @@ async function main(): Promise<void> {
     cp = await startControlPlane({ log });
     rest = new RestClient(loadKubeConfig({ kubeconfig: cp.kubeconfigPath }));
     await createCorpus(rest, floorCorpus);
+    // Watched as the operator's phase is, so the API server streams the same events to the bench in both.
+    await observe(rest, informers);
     const beforeFloor = await apiRequests(cp);
     const floorRun = spawnSync(
       floorPath,

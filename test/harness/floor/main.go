@@ -1,6 +1,7 @@
 // The floor of the operator benchmark: a client-go program that makes exactly the writes net-higress
-// makes for a new KIngress (finalizer patch, object creates, status update), precomputed by the
-// benchmark with `net-higress render`, with the same number of workers and no client-side rate limit.
+// makes for a new KIngress (finalizer patch, object creates, the Created Event of each VirtualService and
+// Secret, status update), precomputed by the benchmark with `net-higress render`, with the same number of
+// workers and no client-side rate limit.
 // What it costs the API server and this process is the least any operator can pay for that work.
 //
 //	floor --kubeconfig FILE --writes FILE.jsonl --workers 4 --label-selector SEL
@@ -33,6 +34,7 @@ import (
 const finalizer = "ingresses.networking.internal.knative.dev"
 
 var kingresses = schema.GroupVersionResource{Group: "networking.internal.knative.dev", Version: "v1alpha1", Resource: "ingresses"}
+var events = schema.GroupVersionResource{Version: "v1", Resource: "events"}
 
 type work struct {
 	Namespace string                   `json:"namespace"`
@@ -93,13 +95,15 @@ func main() {
 	}
 
 	queue := make(chan work)
+	// Events are posted in the background, as the operator's recorder (and client-go's) does.
+	var eventsSent sync.WaitGroup
 	var wg sync.WaitGroup
 	for i := 0; i < *workers; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for w := range queue {
-				if err := converge(ctx, client, w, versions[w.Namespace+"/"+w.Name], &requests); err != nil {
+				if err := converge(ctx, client, w, versions[w.Namespace+"/"+w.Name], &requests, &eventsSent, &failures); err != nil {
 					failures.Add(1)
 					fmt.Fprintf(os.Stderr, "floor: %s/%s: %v\n", w.Namespace, w.Name, err)
 				}
@@ -111,6 +115,7 @@ func main() {
 	}
 	close(queue)
 	wg.Wait()
+	eventsSent.Wait()
 	elapsed := time.Since(start)
 
 	var ru syscall.Rusage
@@ -126,8 +131,8 @@ func main() {
 	}
 }
 
-// converge makes the operator's writes for one new KIngress: finalizer, objects, status.
-func converge(ctx context.Context, client dynamic.Interface, w work, rv string, requests *atomic.Int64) error {
+// converge makes the operator's writes for one new KIngress: finalizer, objects and their Events, status.
+func converge(ctx context.Context, client dynamic.Interface, w work, rv string, requests *atomic.Int64, eventsSent *sync.WaitGroup, failures *atomic.Int64) error {
 	patch, _ := json.Marshal(map[string]interface{}{"metadata": map[string]interface{}{"finalizers": []string{finalizer}, "resourceVersion": rv}})
 	requests.Add(1)
 	ing, err := client.Resource(kingresses).Namespace(w.Namespace).Patch(ctx, w.Name, types.MergePatchType, patch, metav1.PatchOptions{FieldManager: "net-higress"})
@@ -140,6 +145,18 @@ func converge(ctx context.Context, client dynamic.Interface, w work, rv string, 
 		if _, err := client.Resource(resourceOf(obj)).Namespace(obj.GetNamespace()).Create(ctx, obj, metav1.CreateOptions{FieldManager: "net-higress"}); err != nil {
 			return fmt.Errorf("create %s %s: %w", obj.GetKind(), obj.GetName(), err)
 		}
+		if kind := obj.GetKind(); kind == "VirtualService" || kind == "Secret" {
+			ev := createdEvent(ing, fmt.Sprintf("Created %s %q", kind, obj.GetName()))
+			requests.Add(1)
+			eventsSent.Add(1)
+			go func() {
+				defer eventsSent.Done()
+				if _, err := client.Resource(events).Namespace(ing.GetNamespace()).Create(ctx, ev, metav1.CreateOptions{}); err != nil {
+					failures.Add(1)
+					fmt.Fprintf(os.Stderr, "floor: event for %s/%s: %v\n", ing.GetNamespace(), ing.GetName(), err)
+				}
+			}()
+		}
 	}
 	ing.Object["status"] = w.Status
 	requests.Add(1)
@@ -147,6 +164,25 @@ func converge(ctx context.Context, client dynamic.Interface, w work, rv string, 
 		return fmt.Errorf("status: %w", err)
 	}
 	return nil
+}
+
+// createdEvent is the Event the operator records on a KIngress when it creates one of its objects.
+func createdEvent(ing *unstructured.Unstructured, message string) *unstructured.Unstructured {
+	now := time.Now().UTC()
+	stamp := now.Format(time.RFC3339)
+	return &unstructured.Unstructured{Object: map[string]interface{}{
+		"apiVersion": "v1",
+		"kind":       "Event",
+		"metadata":   map[string]interface{}{"name": fmt.Sprintf("%s.%x", ing.GetName(), now.UnixNano()), "namespace": ing.GetNamespace()},
+		"involvedObject": map[string]interface{}{
+			"apiVersion": ing.GetAPIVersion(), "kind": ing.GetKind(), "name": ing.GetName(),
+			"namespace": ing.GetNamespace(), "uid": string(ing.GetUID()), "resourceVersion": ing.GetResourceVersion(),
+		},
+		"reason": "Created", "message": message, "type": "Normal",
+		"source":             map[string]interface{}{"component": "net-higress", "host": "floor"},
+		"reportingComponent": "net-higress", "reportingInstance": "floor",
+		"firstTimestamp": stamp, "lastTimestamp": stamp, "count": int64(1),
+	}}
 }
 
 func readWrites(file string) ([]work, error) {

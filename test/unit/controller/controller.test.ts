@@ -260,6 +260,12 @@ describe('Controller', () => {
     expect((err as Error).message).toMatch(/^forbidden: these credentials may not .*virtualservices/);
   });
 
+  test('access reviews are sent a few at a time, not each on its own new connection', async () => {
+    await start([], { before: (a) => (a.reviewDelayMs = 5) });
+    expect(api?.maxReviewsInFlight).toBeGreaterThan(1);
+    expect(api?.maxReviewsInFlight).toBeLessThanOrEqual(4);
+  });
+
   test('access reviews that fail are no reason to refuse to start', async () => {
     const s = await start([['ingresses', fresh(ingress())]], { reviewsFail: true });
     await eventually('hello Ready', async () => ready(s.api));

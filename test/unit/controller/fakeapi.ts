@@ -40,6 +40,11 @@ export class FakeApiServer {
   readonly denied = new Set<string>();
   /** Access reviews answer 500, as an API server without the authorization API would. */
   reviewsFail = false;
+  /** Access reviews answer after this long, so that how many are in flight at once can be seen. */
+  reviewDelayMs = 0;
+  /** The most access reviews that were in flight at once. */
+  maxReviewsInFlight = 0;
+  private reviewsInFlight = 0;
   private readonly objects = new Map<string, Obj>();
   private readonly watchers = new Set<Watcher>();
   private readonly faults: Array<{ match: (r: SeenRequest) => boolean; code: number; left: number }> = [];
@@ -148,7 +153,12 @@ export class FakeApiServer {
       }
       const attrs = (req.body as { spec: { resourceAttributes: { resource: string; subresource?: string } } }).spec
         .resourceAttributes;
-      json(res, 201, { status: { allowed: !this.denied.has(attrs.resource) } });
+      const allowed = !this.denied.has(attrs.resource);
+      this.maxReviewsInFlight = Math.max(this.maxReviewsInFlight, ++this.reviewsInFlight);
+      setTimeout(() => {
+        this.reviewsInFlight -= 1;
+        json(res, 201, { status: { allowed } });
+      }, this.reviewDelayMs);
       return;
     }
     const p = parse(req.path);
