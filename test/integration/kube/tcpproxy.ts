@@ -8,6 +8,8 @@ export class TcpProxy {
   private server: net.Server | undefined;
   private readonly sockets = new Set<net.Socket>();
   port = 0;
+  /** Client connections accepted so far. */
+  accepted = 0;
 
   constructor(
     private readonly targetHost: string,
@@ -16,6 +18,7 @@ export class TcpProxy {
 
   async listen(port = this.port): Promise<number> {
     const server = net.createServer((client) => {
+      this.accepted += 1;
       const upstream = net.connect(this.targetPort, this.targetHost);
       for (const s of [client, upstream]) {
         this.sockets.add(s);
