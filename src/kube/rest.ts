@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { createInterface } from 'node:readline';
+import { urlToHttpOptions } from 'node:url';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -37,6 +38,16 @@ class ApiError extends Error {
   }
 }
 
+/** Where requests go, from the kubeconfig's server URL; `path` is its path prefix, if any. */
+interface ServerOptions {
+  url: string;
+  protocol: string;
+  hostname: string;
+  port: string;
+  path: string;
+  auth?: string;
+}
+
 const TLS_FIELDS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'servername'] as const;
 
 /**
@@ -49,6 +60,7 @@ export class RestClient {
   private agent: http.Agent | undefined;
   private agentTLS: https.AgentOptions | undefined;
   private agentProtocol = '';
+  private server: ServerOptions | undefined;
 
   constructor(
     readonly access: KubeAccess,
@@ -56,10 +68,10 @@ export class RestClient {
   ) {}
 
   async request<T = unknown>(req: RestRequest): Promise<T> {
-    const { url, options, payload } = await this.prepare(req.path, req.query, req.body, req.contentType);
-    const send = url.protocol === 'http:' ? http.request : https.request;
+    const { options, payload } = await this.prepare(req.path, req.query, req.body, req.contentType);
+    const send = options.protocol === 'http:' ? http.request : https.request;
     return new Promise<T>((resolve, reject) => {
-      const call = send(url, { ...options, method: req.method }, (res) => {
+      const call = send({ ...options, method: req.method }, (res) => {
         // Decoded chunk by chunk into V8 strings. A list page is about 1 MB: joined into one Buffer it was a
         // malloc'd block that, once freed, raised glibc's mmap threshold and left the next ones resident (RSS
         // settled after a restart at 5,000 KIngresses: 123 MiB then, 111-113 now). A fixed MALLOC_MMAP_THRESHOLD_
@@ -100,15 +112,15 @@ export class RestClient {
     onEvent: (type: string, obj: unknown) => void,
     onDone: (err: unknown) => void,
   ): Promise<{ abort(): void }> {
-    const { url, options } = await this.prepare(path, { ...query, watch: true });
-    const send = url.protocol === 'http:' ? http.request : https.request;
+    const { options } = await this.prepare(path, { ...query, watch: true });
+    const send = options.protocol === 'http:' ? http.request : https.request;
     let finished = false;
     const done = (err: unknown) => {
       if (finished) return;
       finished = true;
       onDone(err);
     };
-    const call = send(url, { ...options, method: 'GET' }, (res) => {
+    const call = send({ ...options, method: 'GET' }, (res) => {
       if (res.statusCode !== 200) {
         let body = '';
         res.setEncoding('utf8');
@@ -161,36 +173,62 @@ export class RestClient {
   private async prepare(path: string, query: RestRequest['query'], body?: unknown, contentType?: string) {
     const cluster = this.access.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig has no current cluster');
-    const url = new URL(cluster.server.replace(/\/+$/, '') + path);
-    for (const [k, v] of Object.entries(query ?? {})) {
-      if (v !== undefined) url.searchParams.set(k, String(v));
+    const server = this.serverOptions(cluster.server);
+    let target = server.path + path;
+    if (query) {
+      const search = new URLSearchParams();
+      for (const [k, v] of Object.entries(query)) if (v !== undefined) search.set(k, String(v));
+      const qs = search.toString();
+      if (qs !== '') target += `?${qs}`;
     }
     const opts: https.RequestOptions = { headers: {} };
     await this.access.applyToHTTPSOptions(opts);
-    const agent = cluster.proxyUrl ? opts.agent : this.sharedAgent(url, opts, cluster.skipTLSVerify);
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const agent = cluster.proxyUrl ? opts.agent : this.sharedAgent(server.protocol, opts, cluster.skipTLSVerify);
+    // Written as a string: Node encodes it straight into the socket, with no Buffer copy of each body.
+    const payload = body === undefined ? undefined : JSON.stringify(body);
     const headers: http.OutgoingHttpHeaders = { Accept: 'application/json' };
     if (opts.headers && !Array.isArray(opts.headers)) Object.assign(headers, opts.headers);
     if (payload) {
       headers['Content-Type'] = contentType ?? 'application/json';
-      headers['Content-Length'] = payload.length;
+      headers['Content-Length'] = Buffer.byteLength(payload);
     }
-    return { url, options: { ...opts, headers, agent }, payload };
+    const { protocol, hostname, port, auth } = server;
+    return { options: { ...opts, protocol, hostname, port, auth, path: target, headers, agent }, payload };
+  }
+
+  /**
+   * The server URL as request options, parsed once: a URL object per request, and Node turning it back into
+   * options, cost more than the rest of preparing a request.
+   */
+  private serverOptions(server: string): ServerOptions {
+    if (this.server?.url !== server) {
+      const url = new URL(server);
+      const o = urlToHttpOptions(url);
+      this.server = {
+        url: server,
+        protocol: url.protocol,
+        hostname: o.hostname ?? '',
+        port: url.port,
+        path: url.pathname.replace(/\/+$/, ''),
+        ...(o.auth ? { auth: o.auth } : {}),
+      };
+    }
+    return this.server;
   }
 
   /** One keep-alive agent per TLS identity; rebuilt when rotated credentials change it. */
-  private sharedAgent(url: URL, opts: https.RequestOptions, skipTLSVerify: boolean): http.Agent {
+  private sharedAgent(protocol: string, opts: https.RequestOptions, skipTLSVerify: boolean): http.Agent {
     const tls: https.AgentOptions = { keepAlive: true };
     for (const f of TLS_FIELDS) if (opts[f] !== undefined) Object.assign(tls, { [f]: opts[f] });
     if (skipTLSVerify) tls.rejectUnauthorized = false;
     else if (opts.rejectUnauthorized !== undefined) tls.rejectUnauthorized = opts.rejectUnauthorized;
-    if (!this.agent || url.protocol !== this.agentProtocol || !sameTLS(tls, this.agentTLS)) {
+    if (!this.agent || protocol !== this.agentProtocol || !sameTLS(tls, this.agentTLS)) {
       const old = this.agent;
       // Let requests still using the old identity finish before closing its sockets.
       if (old) setTimeout(() => old.destroy(), 60_000).unref();
-      this.agent = url.protocol === 'http:' ? new http.Agent({ keepAlive: true }) : new IdentityAgent(tls);
+      this.agent = protocol === 'http:' ? new http.Agent({ keepAlive: true }) : new IdentityAgent(tls);
       this.agentTLS = tls;
-      this.agentProtocol = url.protocol;
+      this.agentProtocol = protocol;
     }
     return this.agent;
   }
