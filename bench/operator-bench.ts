@@ -3,7 +3,8 @@
 // The floor (test/harness/floor, Go + client-go) makes exactly the writes the operator makes for a new KIngress
 // (finalizer patch, the objects `net-higress render` prints, their Created Events, the status), with the same
 // number of workers and no rate limit: what any operator has to pay. The bench watches the KIngresses and
-// VirtualServices during both the operator's and the floor's convergence. Phases, on the same Serving-shaped corpus (bench/corpus.ts):
+// VirtualServices during both the operator's and the floor's convergence. Phases, on the same Serving-shaped
+// corpus (bench/corpus.ts):
 //
 //   idle      the operator with no KIngress: RSS, /readyz time
 //   converge  N KIngresses exist, the operator starts: time until all are Ready, CPU, API requests, reconciles

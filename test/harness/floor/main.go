@@ -146,16 +146,17 @@ func converge(ctx context.Context, client dynamic.Interface, w work, rv string, 
 			return fmt.Errorf("create %s %s: %w", obj.GetKind(), obj.GetName(), err)
 		}
 		if kind := obj.GetKind(); kind == "VirtualService" || kind == "Secret" {
+			// Built here: the goroutine must not read ing, whose status is set below.
 			ev := createdEvent(ing, fmt.Sprintf("Created %s %q", kind, obj.GetName()))
 			requests.Add(1)
 			eventsSent.Add(1)
-			go func() {
+			go func(ns, name string) {
 				defer eventsSent.Done()
-				if _, err := client.Resource(events).Namespace(ing.GetNamespace()).Create(ctx, ev, metav1.CreateOptions{}); err != nil {
+				if _, err := client.Resource(events).Namespace(ns).Create(ctx, ev, metav1.CreateOptions{}); err != nil {
 					failures.Add(1)
-					fmt.Fprintf(os.Stderr, "floor: event for %s/%s: %v\n", ing.GetNamespace(), ing.GetName(), err)
+					fmt.Fprintf(os.Stderr, "floor: event for %s/%s: %v\n", ns, name, err)
 				}
-			}()
+			}(ing.GetNamespace(), ing.GetName())
 		}
 	}
 	ing.Object["status"] = w.Status
