@@ -2,7 +2,7 @@
 // client certificate gets a new agent. Checked against the real kube-apiserver, which names the user of each
 // request: rotated credentials must never ride on a connection authenticated with the old ones.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type https from 'node:https';
@@ -29,24 +29,29 @@ function clientCert(user: string): { cert: Buffer; key: Buffer } {
     const res = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
     if (res.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${res.stderr}`);
   };
-  writeFileSync(path.join(dir, 'u.ext'), 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n');
-  run([
-    'req',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    'u.key',
-    '-out',
-    'u.csr',
-    '-subj',
-    `/CN=${user}`,
-  ]);
-  const ca = ['-CA', path.join(pki, 'client-ca.crt'), '-CAkey', path.join(pki, 'client-ca.key')];
-  run(['x509', '-req', '-in', 'u.csr', ...ca, '-CAcreateserial', '-days', '1', '-extfile', 'u.ext', '-out', 'u.crt']);
-  return { cert: readFileSync(path.join(dir, 'u.crt')), key: readFileSync(path.join(dir, 'u.key')) };
+  // The key is a secret: nothing of it is left in the temporary directory.
+  try {
+    writeFileSync(path.join(dir, 'u.ext'), 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n');
+    run([
+      'req',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      'u.key',
+      '-out',
+      'u.csr',
+      '-subj',
+      `/CN=${user}`,
+    ]);
+    const ca = ['-CA', path.join(pki, 'client-ca.crt'), '-CAkey', path.join(pki, 'client-ca.key')];
+    run(['x509', '-req', '-in', 'u.csr', ...ca, '-CAcreateserial', '-days', '1', '-extfile', 'u.ext', '-out', 'u.crt']);
+    return { cert: readFileSync(path.join(dir, 'u.crt')), key: readFileSync(path.join(dir, 'u.key')) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Credentials that can be swapped between requests, as a rotated kubeconfig's would be. */
