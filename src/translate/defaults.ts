@@ -14,12 +14,11 @@ export function defaultIngress(ing: KIngress): DefaultedIngress {
 }
 
 function defaultRule(rule: IngressRule): IngressRule {
+  const out: IngressRule = { ...rule, visibility: rule.visibility || VISIBILITY_EXTERNAL };
+  // Assigned, not spread from a conditional literal: this runs for every rule of every translation.
   const paths = rule.http?.paths;
-  return {
-    ...rule,
-    visibility: rule.visibility || VISIBILITY_EXTERNAL,
-    ...(rule.http && paths ? { http: { ...rule.http, paths: paths.map(defaultPath) } } : {}),
-  };
+  if (rule.http && paths) out.http = { ...rule.http, paths: paths.map(defaultPath) };
+  return out;
 }
 
 function defaultPath(path: HTTPIngressPath): HTTPIngressPath {

@@ -44,11 +44,22 @@ export function sortedUnique(values: Iterable<string>): string[] {
   return kept === sorted.length ? sorted : sorted.slice(0, kept);
 }
 
-/** Sorts in place in byte order; the default sort (UTF-16 order) is the same when no surrogates occur. */
+/**
+ * Sorts in place in byte order; UTF-16 order (`<`) is the same when no surrogates occur. The lists are
+ * short (hosts, gateways, header names: 1 to 6), where an insertion sort costs a fraction of
+ * Array.prototype.sort, which was a tenth of translation's own time.
+ */
 export function sortStrings(values: string[]): string[] {
   if (values.length < 2) return values;
   for (const v of values) if (SURROGATE.test(v)) return values.sort(compareBytes);
-  return values.sort();
+  if (values.length > 16) return values.sort();
+  for (let i = 1; i < values.length; i++) {
+    const v = values[i] as string;
+    let j = i - 1;
+    for (; j >= 0 && (values[j] as string) > v; j--) values[j + 1] = values[j] as string;
+    values[j + 1] = v;
+  }
+  return values;
 }
 
 /** `a.b.svc.cluster.local` → {a.b.svc.cluster.local, a.b.svc, a.b}; hosts with an invalid TLD are dropped. */

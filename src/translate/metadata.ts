@@ -20,15 +20,17 @@ export function controllerReference(
   return uid ? { ownerReferences: [{ apiVersion, kind, name, uid, controller: true, blockOwnerDeletion: true }] } : {};
 }
 
+/** The keys of virtualServiceLabels, sorted once: its maps are then built in order, never re-sorted. */
+const VIRTUAL_SERVICE_LABELS = [ROUTE_LABEL, ROUTE_NAMESPACE_LABEL, INGRESS_LABEL].sort();
+
 /** VirtualService labels keep only the route labels of the KIngress, plus the ingress label. */
 export function virtualServiceLabels(ing: KIngress): Record<string, string> {
   const labels: Record<string, string> = {};
-  for (const key of [ROUTE_LABEL, ROUTE_NAMESPACE_LABEL]) {
-    const value = ing.metadata.labels?.[key];
+  for (const key of VIRTUAL_SERVICE_LABELS) {
+    const value = key === INGRESS_LABEL ? ing.metadata.name : ing.metadata.labels?.[key];
     if (value !== undefined) labels[key] = value;
   }
-  labels[INGRESS_LABEL] = ing.metadata.name;
-  return sortKeys(labels);
+  return labels;
 }
 
 /** The map with its keys in sorted order (output is then independent of input order); the map itself if already so. */
