@@ -1,5 +1,6 @@
 import type { HTTPIngressPath, IngressRule, KIngress } from '../api/kingress.js';
 import { VISIBILITY_EXTERNAL } from '../api/kingress.js';
+import { withField } from './clone.js';
 
 /** A KIngress after Knative's SetDefaults; the hash and every builder take this, never the raw object. */
 export type DefaultedIngress = KIngress & { readonly __defaulted: true };
@@ -10,18 +11,19 @@ export type DefaultedIngress = KIngress & { readonly __defaulted: true };
  */
 export function defaultIngress(ing: KIngress): DefaultedIngress {
   const rules = ing.spec.rules?.map(defaultRule);
-  return { ...ing, spec: { ...ing.spec, ...(rules ? { rules } : {}) } } as DefaultedIngress;
+  const spec = Object.assign({}, ing.spec);
+  if (rules) spec.rules = rules;
+  return withField(ing, 'spec', spec) as DefaultedIngress;
 }
 
 function defaultRule(rule: IngressRule): IngressRule {
-  const out: IngressRule = { ...rule, visibility: rule.visibility || VISIBILITY_EXTERNAL };
-  // Assigned, not spread from a conditional literal: this runs for every rule of every translation.
+  const out = withField(rule, 'visibility', rule.visibility || VISIBILITY_EXTERNAL);
   const paths = rule.http?.paths;
-  if (rule.http && paths) out.http = { ...rule.http, paths: paths.map(defaultPath) };
+  if (rule.http && paths) out.http = withField(rule.http, 'paths', paths.map(defaultPath));
   return out;
 }
 
 function defaultPath(path: HTTPIngressPath): HTTPIngressPath {
   const only = path.splits?.length === 1 ? path.splits[0] : undefined;
-  return only && !only.percent ? { ...path, splits: [{ ...only, percent: 100 }] } : path;
+  return only && !only.percent ? withField(path, 'splits', [withField(only, 'percent', 100)]) : path;
 }

@@ -1,5 +1,6 @@
 import type { HTTPIngressPath } from '../api/kingress.js';
 import { HASH_HEADER, HASH_OVERRIDE } from './constants.js';
+import { withField } from './clone.js';
 import type { DefaultedIngress } from './defaults.js';
 
 /**
@@ -11,9 +12,13 @@ export function insertProbe(ing: DefaultedIngress, hash: string): DefaultedIngre
   const rules = ing.spec.rules?.map((rule) => {
     const paths = rule.http?.paths;
     if (!rule.http || !paths) return rule;
-    return { ...rule, http: { ...rule.http, paths: [...paths.map((p) => probePath(p, hash)), ...paths] } };
+    const probed = paths.map((p) => probePath(p, hash));
+    for (const p of paths) probed.push(p);
+    return withField(rule, 'http', withField(rule.http, 'paths', probed));
   });
-  return { ...ing, spec: { ...ing.spec, ...(rules ? { rules } : {}) } };
+  const spec = Object.assign({}, ing.spec);
+  if (rules) spec.rules = rules;
+  return withField(ing, 'spec', spec);
 }
 
 /** A probe copy made by insertProbe: it is the only kind of path that matches `K-Network-Hash: override`. */
@@ -27,5 +32,7 @@ function probePath(path: HTTPIngressPath, hash: string): HTTPIngressPath {
   headers[HASH_HEADER] = { exact: HASH_OVERRIDE };
   const appendHeaders: Record<string, string> = Object.assign({}, path.appendHeaders);
   appendHeaders[HASH_HEADER] = hash;
-  return { ...path, headers, appendHeaders };
+  const probe = withField(path, 'headers', headers);
+  probe.appendHeaders = appendHeaders;
+  return probe;
 }

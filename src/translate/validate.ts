@@ -29,8 +29,10 @@ export function validateIngress(ing: DefaultedIngress): Validated<DefaultedIngre
     errors.push({ path: 'spec.rules', message: MISSING });
   }
   const seen = new Map<string, string>();
-  rules.forEach((rule, i) => validateRule(rule, `spec.rules[${i}]`, namespace, seen, errors));
-  (spec.tls ?? []).forEach((tls, i) => validateTLS(tls, `spec.tls[${i}]`, errors));
+  for (let i = 0; i < rules.length; i++)
+    validateRule(rules[i] as IngressRule, `spec.rules[${i}]`, namespace, seen, errors);
+  const tls = spec.tls ?? [];
+  for (let i = 0; i < tls.length; i++) validateTLS(tls[i] as IngressTLS, `spec.tls[${i}]`, errors);
   const option = spec.httpOption ?? '';
   if (option !== '' && option !== HTTP_OPTION_ENABLED && option !== HTTP_OPTION_REDIRECTED) {
     errors.push({
@@ -61,7 +63,9 @@ function validateRule(
       message: `invalid value "${vis}", want "${VISIBILITY_EXTERNAL}" or "${VISIBILITY_CLUSTER_LOCAL}"`,
     });
   }
-  (rule.hosts ?? []).forEach((host, i) => {
+  const hosts = rule.hosts ?? [];
+  for (let i = 0; i < hosts.length; i++) {
+    const host = hosts[i] as string;
     const where = `${at}.hosts[${i}]`;
     const problem = hostProblem(host);
     const first = seen.get(host);
@@ -69,14 +73,15 @@ function validateRule(
     else if (first !== undefined)
       errors.push({ path: where, message: `host ${JSON.stringify(host)} is already in ${first}` });
     else seen.set(host, where);
-  });
+  }
   if (!rule.http) {
     errors.push({ path: `${at}.http`, message: MISSING });
     return;
   }
   const paths = rule.http.paths ?? [];
   if (paths.length === 0) errors.push({ path: `${at}.http.paths`, message: MISSING });
-  paths.forEach((path, j) => validatePath(path, `${at}.http.paths[${j}]`, namespace, errors));
+  for (let j = 0; j < paths.length; j++)
+    validatePath(paths[j] as HTTPIngressPath, `${at}.http.paths[${j}]`, namespace, errors);
 }
 
 function validatePath(path: HTTPIngressPath, at: string, namespace: string, errors: FieldError[]): void {
@@ -91,9 +96,13 @@ function validatePath(path: HTTPIngressPath, at: string, namespace: string, erro
   validateHeaderNames(Object.keys(path.headers ?? {}), `${at}.headers`, errors);
   validateHeaderValues(path.appendHeaders, `${at}.appendHeaders`, errors);
   const before = errors.length;
-  splits.forEach((split, k) => validateSplit(split, `${at}.splits[${k}]`, namespace, errors));
+  let total = 0;
+  for (let k = 0; k < splits.length; k++) {
+    const split = splits[k] as IngressBackendSplit;
+    validateSplit(split, `${at}.splits[${k}]`, namespace, errors);
+    total += split.percent ?? 0;
+  }
   if (errors.length > before) return; // a sum over broken splits would only repeat the same problem
-  const total = splits.reduce((sum, s) => sum + (s.percent ?? 0), 0);
   if (total !== 100) errors.push({ path: `${at}.splits`, message: `percents sum to ${total}, want 100` });
 }
 
