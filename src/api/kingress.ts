@@ -1,5 +1,9 @@
 import * as z from 'zod';
+import type { Validated } from './fielderror.js';
 import { objectMetaSchema, stringMap, type ObjectRef } from './meta.js';
+import { ok } from './result.js';
+import { parseWith } from './schema.js';
+import { shapeCheckOf } from './shape.js';
 
 /** Knative's internal ingress, `networking.internal.knative.dev/v1alpha1` kind `Ingress` ("KIngress"). */
 export const KINGRESS_API_VERSION = 'networking.internal.knative.dev/v1alpha1';
@@ -82,6 +86,16 @@ export const kingressSchema = z.looseObject({
   spec: ingressSpecSchema,
   status: ingressStatusSchema.optional(),
 });
+
+const hasKIngressShape = shapeCheckOf(kingressSchema);
+
+/**
+ * A KIngress as the schema reads it. One that already has the schema's exact shape (what the API server and
+ * Serving send) is returned as it is, not copied: callers never modify what they parse.
+ */
+export function parseKIngress(input: unknown): Validated<KIngress> {
+  return hasKIngressShape(input) ? ok(input as KIngress) : parseWith(kingressSchema, input);
+}
 
 export type IngressBackendSplit = z.infer<typeof ingressBackendSplitSchema>;
 export type HTTPIngressPath = z.infer<typeof httpIngressPathSchema>;

@@ -1,7 +1,7 @@
 import { isRecord } from '../api/json.js';
 import { secretSchema, serviceSchema, type Secret } from '../api/core.js';
 import { describeErrors } from '../api/fielderror.js';
-import { KINGRESS_API_VERSION, KINGRESS_KIND, kingressSchema, type KIngress } from '../api/kingress.js';
+import { KINGRESS_API_VERSION, KINGRESS_KIND, parseKIngress, type KIngress } from '../api/kingress.js';
 import { keyOf, refOf } from '../api/meta.js';
 import { parseWith } from '../api/schema.js';
 import type { IstioConfig } from '../config/istio.js';
@@ -40,7 +40,7 @@ export function renderDocuments(docs: readonly InputDocument[], opts: RenderOpti
     const where = `document ${doc.index} (${describeObject(doc.object)}) in ${doc.source}`;
     const kind = `${field(doc.object, 'apiVersion')}/${field(doc.object, 'kind')}`;
     if (kind === `${KINGRESS_API_VERSION}/${KINGRESS_KIND}`) {
-      const parsed = parseWith(kingressSchema, doc.object);
+      const parsed = parseKIngress(doc.object);
       if (parsed.ok) ingresses.push({ doc, ing: parsed.value });
       else result.errors.push(`${where}: ${describeErrors(parsed.error)}`);
     } else if (kind === 'v1/Secret') {

@@ -1,6 +1,5 @@
 import type { Secret } from '../api/core.js';
-import { kingressSchema, tlsSecretRef, type KIngress } from '../api/kingress.js';
-import { parseWith } from '../api/schema.js';
+import { parseKIngress, tlsSecretRef, type KIngress } from '../api/kingress.js';
 import { describeErrors, type FieldError } from '../api/fielderror.js';
 import { keyOf, parseKey, refOf, typedRefOf } from '../api/meta.js';
 import { parseServiceURL, selectGateways } from '../config/istio.js';
@@ -80,7 +79,7 @@ async function converge(
   deps: ReconcileDeps,
 ): Promise<'done' | 'invalid' | 'waiting'> {
   // The CRD schema makes a malformed spec unlikely, but one that gets through is reported, not thrown.
-  const parsed = parseWith(kingressSchema, ing);
+  const parsed = parseKIngress(ing);
   const checked = parsed.ok ? validateIngress(defaultIngress(parsed.value)) : parsed;
   // Retrying cannot fix a bad spec: report it and wait for the next change.
   if (!checked.ok) return reportNotConfigured(ing, status, 'InvalidSpec', checked.error, deps);
