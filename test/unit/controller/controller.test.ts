@@ -266,6 +266,15 @@ describe('Controller', () => {
     expect(api?.maxReviewsInFlight).toBeLessThanOrEqual(4);
   });
 
+  test('the caches list while the access reviews run, not after them', async () => {
+    const s = await start([], { before: (a) => (a.reviewDelayMs = 20) });
+    const seen = s.api.seen;
+    const firstList = seen.findIndex((r) => r.method === 'GET' && r.path.includes('/ingresses'));
+    const lastReview = seen.map((r) => r.path.includes('selfsubjectaccessreviews')).lastIndexOf(true);
+    expect(firstList).toBeGreaterThanOrEqual(0);
+    expect(firstList).toBeLessThan(lastReview);
+  });
+
   test('access reviews that fail are no reason to refuse to start', async () => {
     const s = await start([['ingresses', fresh(ingress())]], { reviewsFail: true });
     await eventually('hello Ready', async () => ready(s.api));

@@ -134,6 +134,11 @@ export class FakeApiServer {
     return [...this.watchers].filter((w) => w.plural === plural && w.fieldSelector === fieldSelector).length;
   }
 
+  /** Every request seen, in the order they arrived. */
+  get seen(): readonly SeenRequest[] {
+    return this.stub.seen;
+  }
+
   /** Requests seen with this method and path prefix. */
   requests(method: string, pathPart: string): SeenRequest[] {
     return this.stub.seen.filter((r) => r.method === method && r.path.includes(pathPart));
