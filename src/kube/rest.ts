@@ -68,9 +68,15 @@ export class RestClient {
   ) {}
 
   async request<T = unknown>(req: RestRequest): Promise<T> {
+    const text = await this.requestText(req);
+    return (text === '' ? undefined : JSON.parse(text)) as T;
+  }
+
+  /** The body of a 2xx answer as text, unparsed (a non-2xx answer rejects with ApiError). */
+  async requestText(req: RestRequest): Promise<string> {
     const { options, payload } = await this.prepare(req.path, req.query, req.body, req.contentType);
     const send = options.protocol === 'http:' ? http.request : https.request;
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<string>((resolve, reject) => {
       const call = send({ ...options, method: req.method }, (res) => {
         // Decoded chunk by chunk into V8 strings. A list page is about 1 MB: joined into one Buffer it was a
         // malloc'd block that, once freed, raised glibc's mmap threshold and left the next ones resident (RSS
@@ -82,15 +88,8 @@ export class RestClient {
         res.on('error', reject);
         res.on('end', () => {
           const code = res.statusCode ?? 0;
-          if (code < 200 || code > 299) {
-            reject(new ApiError(code, text, flatHeaders(res.headers)));
-            return;
-          }
-          try {
-            resolve((text === '' ? undefined : JSON.parse(text)) as T);
-          } catch (err) {
-            reject(err instanceof Error ? err : new Error(String(err)));
-          }
+          if (code < 200 || code > 299) reject(new ApiError(code, text, flatHeaders(res.headers)));
+          else resolve(text);
         });
       });
       call.setTimeout(req.timeoutMs ?? this.defaultTimeoutMs, () => {

@@ -152,6 +152,29 @@ describe('Informer on a real API server', () => {
     });
   });
 
+  test('a KIngress list asks for each next page before parsing the one it has (its metadata comes last)', async () => {
+    for (const name of ['page-a', 'page-b', 'page-c']) await writer.create(kingress(ns, name));
+    const order: string[] = [];
+    const paged = new RestClient(testKubeConfig());
+    const requestText = paged.requestText.bind(paged);
+    paged.requestText = (req) => {
+      order.push(req.query?.continue === undefined ? 'ask first' : 'ask next');
+      return requestText(req);
+    };
+    const source = kubeListWatch<KubeObject>(paged, {
+      path: collectionPath(KINGRESS, ns),
+      pageSize: 1,
+      trim: (o) => order.push(`got ${(o as KubeObject).metadata?.name ?? ''}`),
+    });
+    const { items } = await source.list();
+    paged.close();
+    const names = items.map((i) => i.metadata?.name ?? '').filter((n) => n.startsWith('page-'));
+    expect(names).toEqual(['page-a', 'page-b', 'page-c']);
+    // Before the first object is handled, the second page is already on its way.
+    expect(order.slice(0, 3)).toEqual(['ask first', 'ask next', `got ${items[0]?.metadata?.name ?? ''}`]);
+    expect(order.filter((o) => o === 'ask next').length).toBe(items.length - 1);
+  });
+
   test('relists on 410 Gone and reports objects deleted in between', async () => {
     // Resume the second watch from resourceVersion 1, long compacted from the watch cache: the
     // API server answers with an in-stream 410 Expired.

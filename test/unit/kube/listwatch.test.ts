@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import type { Informer } from '../../../src/kube/informer.js';
-import { createInformer } from '../../../src/kube/listwatch.js';
+import { createInformer, kubeListWatch } from '../../../src/kube/listwatch.js';
 import { CONFIG_MAP, KINGRESS } from '../../../src/kube/resources.js';
 import { RestClient } from '../../../src/kube/rest.js';
 import type { KubeObject } from '../../../src/kube/types.js';
@@ -145,5 +145,55 @@ describe('createInformer over the REST list and watch', () => {
     const watchReqs = stub.seen.filter((r) => r.query.get('watch') === 'true');
     expect(watchReqs.map((r) => r.query.get('resourceVersion'))).toEqual(['100', '100', '200']);
     expect(watchReqs[0]?.path).toBe('/apis/networking.internal.knative.dev/v1alpha1/ingresses');
+  });
+
+  describe('list pages', () => {
+    /** `pages` pages of one object each, laid out as the API server encodes custom resources (metadata last) or not. */
+    function serve(pages: number, metadataLast: boolean): void {
+      stub.handler = (req, res) => {
+        const n = Number(req.query.get('continue') ?? 0);
+        const metadata = { resourceVersion: '10', ...(n + 1 < pages ? { continue: String(n + 1) } : {}) };
+        const items = [cm(`o${n}`, String(n))];
+        const kind = 'ConfigMapList';
+        json(res, 200, metadataLast ? { apiVersion: 'v1', items, kind, metadata } : { kind, metadata, items });
+      };
+    }
+
+    /** The order in which pages were asked for and their objects handled. */
+    async function listed(metadataLast: boolean): Promise<string[]> {
+      serve(3, metadataLast);
+      const order: string[] = [];
+      const requestText = rest.requestText.bind(rest);
+      rest.requestText = (req) => {
+        order.push(`ask ${String(req.query?.continue ?? 0)}`);
+        return requestText(req);
+      };
+      const source = kubeListWatch<KubeObject>(rest, {
+        path: '/api/v1/configmaps',
+        pageSize: 1,
+        trim: (o) => order.push(`got ${(o as KubeObject).metadata?.name ?? ''}`),
+      });
+      const { items, resourceVersion } = await source.list();
+      expect(items.map((i) => i.metadata?.name)).toEqual(['o0', 'o1', 'o2']);
+      expect(resourceVersion).toBe('10');
+      return order;
+    }
+
+    test('when the list metadata comes last, the next page is asked for before this one is parsed', async () => {
+      expect(await listed(true)).toEqual(['ask 0', 'ask 1', 'got o0', 'ask 2', 'got o1', 'got o2']);
+    });
+
+    test('laid out otherwise (built-in kinds), each page is parsed first, then the next asked for', async () => {
+      expect(await listed(false)).toEqual(['ask 0', 'got o0', 'ask 1', 'got o1', 'ask 2', 'got o2']);
+    });
+
+    test('a page asked for early that fails fails the list, and nothing is left unhandled', async () => {
+      serve(3, true);
+      const ok = stub.handler;
+      stub.handler = (req, res) =>
+        req.query.get('continue') === '1' ? status(res, 410, 'Expired', 'too old resource version') : ok(req, res);
+      const source = kubeListWatch<KubeObject>(rest, { path: '/api/v1/configmaps', pageSize: 1 });
+      await expect(source.list()).rejects.toMatchObject({ code: 410 });
+    });
   });
 });
