@@ -19,7 +19,7 @@ import { translate, type Desired, type TranslateInputs, type TranslateOptions } 
 import { validateIngress } from '../src/translate/validate.js';
 import { toYAML } from '../src/cli/yaml.js';
 import type { InputDocument } from '../src/cli/documents.js';
-import { renderDocuments, type RenderOptions } from '../src/cli/render-core.js';
+import { formatObjects, renderDocuments, type RenderOptions } from '../src/cli/render-core.js';
 import { DEFAULT_INGRESS_CLASS } from '../src/translate/constants.js';
 import { makeCorpus, type Corpus } from './corpus.js';
 
@@ -87,17 +87,15 @@ function inputDocuments(corpus: Corpus): Map<KIngress, InputDocument[]> {
 type Work = (ing: KIngress) => number;
 
 /** What `render` does after reading its input, up to the text it prints. */
-function renderPipeline(corpus: Corpus, output: (objects: unknown[]) => string): Work {
+function renderPipeline(corpus: Corpus, output: 'yaml' | 'json'): Work {
   const opts = renderOptions(corpus);
   const docs = inputDocuments(corpus);
   return (ing) => {
     const result = renderDocuments(docs.get(ing) ?? [], opts);
     if (result.errors.length > 0) throw new Error(result.errors.join('; '));
-    return output(result.objects).length;
+    return formatObjects(result.objects, output).length;
   };
 }
-const asYAML = (objects: unknown[]) => objects.map(toYAML).join('---\n');
-const asJSON = (objects: unknown[]) => JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2);
 
 function translateOnly(inputs: TranslateInputs): Work {
   return (ing) => translateOne(ing, inputs).virtualServices.length;
@@ -150,8 +148,8 @@ function main(): void {
   );
 
   const works: Array<[string, Work]> = [
-    ['render (yaml)', renderPipeline(corpus, asYAML)],
-    ['render (json)', renderPipeline(corpus, asJSON)],
+    ['render (yaml)', renderPipeline(corpus, 'yaml')],
+    ['render (json)', renderPipeline(corpus, 'json')],
     ['translate only', translateOnly(inputs)],
     ['floor (copy + yaml dump)', floor],
   ];

@@ -12,6 +12,7 @@ import { refusedSecretReferences, SECRET_NOT_ALLOWED } from '../translate/secret
 import { translate, type Desired, type TranslateOptions } from '../translate/translate.js';
 import { validateIngress } from '../translate/validate.js';
 import { describeObject, type InputDocument } from './documents.js';
+import { toYAML } from './yaml.js';
 
 export interface RenderOptions extends TranslateOptions {
   ingressClass: string;
@@ -111,6 +112,13 @@ export function renderDocuments(docs: readonly InputDocument[], opts: RenderOpti
     }
   }
   return result;
+}
+
+/** The text `render` prints: the objects as YAML documents, or as one JSON `kind: List`. */
+export function formatObjects(objects: readonly unknown[], output: 'yaml' | 'json'): string {
+  return output === 'json'
+    ? `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2)}\n`
+    : objects.map(toYAML).join('---\n');
 }
 
 /** `apiVersion v1 kind Secret`, with what is missing said so. */

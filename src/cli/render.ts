@@ -4,8 +4,7 @@ import { parseIstioConfig } from '../config/istio.js';
 import { parseNetworkConfig } from '../config/network.js';
 import { DEFAULT_INGRESS_CLASS } from '../translate/constants.js';
 import { parseDocuments, readInputFiles, type InputDocument } from './documents.js';
-import { renderDocuments } from './render-core.js';
-import { toYAML } from './yaml.js';
+import { formatObjects, renderDocuments } from './render-core.js';
 
 export const RENDER_USAGE = `Usage: net-higress render -f FILE|- [-f ...] [options]
 
@@ -105,11 +104,7 @@ export function runRender(argv: string[], io: Streams): number {
     }
     if (result.objects.length === 0)
       io.stderr('note: no objects to render (no KIngress of our class, or nothing to write for them)\n');
-    io.stdout(
-      args.output === 'json'
-        ? `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: result.objects }, null, 2)}\n`
-        : result.objects.map(toYAML).join('---\n'),
-    );
+    io.stdout(formatObjects(result.objects, args.output === 'json' ? 'json' : 'yaml'));
     return 0;
   } catch (err) {
     io.stderr(`render: ${err instanceof Error ? err.message : String(err)}\n`);
