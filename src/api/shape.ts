@@ -1,4 +1,5 @@
 import type * as z from 'zod';
+import { isRecord } from './json.js';
 
 /**
  * Whether a value (JSON data, as JSON.parse or a YAML reader makes it) already has a schema's exact shape: the
@@ -81,7 +82,7 @@ function compile(schema: z.ZodType): ShapeCheck | undefined {
       const value = def.valueType && compile(def.valueType);
       if (key?.type !== 'string' || (key.checks ?? []).length > 0 || !value) return undefined;
       return (v) => {
-        if (!isPlainObject(v)) return false;
+        if (!isRecord(v)) return false;
         for (const k in v) if (k === '__proto__' || !value(v[k])) return false;
         return true;
       };
@@ -110,13 +111,9 @@ function compileObject(def: Def): ShapeCheck | undefined {
   if (def.catchall !== undefined && !loose && defOf(def.catchall).type !== 'never') return undefined;
   const known = new Set(fields.map(([k]) => k));
   return (v) => {
-    if (!isPlainObject(v)) return false;
+    if (!isRecord(v)) return false;
     for (const [key, check] of fields) if (!check(v[key])) return false;
     for (const key in v) if (key === '__proto__' || (!loose && !known.has(key))) return false;
     return true;
   };
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

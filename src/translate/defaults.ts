@@ -10,10 +10,14 @@ export type DefaultedIngress = KIngress & { readonly __defaulted: true };
  * The input is not modified; unchanged parts are shared with it (nothing downstream mutates).
  */
 export function defaultIngress(ing: KIngress): DefaultedIngress {
-  const rules = ing.spec.rules?.map(defaultRule);
+  return withRules(ing, ing.spec.rules?.map(defaultRule)) as DefaultedIngress;
+}
+
+/** A copy of the KIngress and its spec, with `rules` in place of the spec's own when given. */
+export function withRules<T extends KIngress>(ing: T, rules: IngressRule[] | undefined): T {
   const spec = Object.assign({}, ing.spec);
   if (rules) spec.rules = rules;
-  return withField(ing, 'spec', spec) as DefaultedIngress;
+  return withField<KIngress, 'spec'>(ing, 'spec', spec) as T;
 }
 
 function defaultRule(rule: IngressRule): IngressRule {

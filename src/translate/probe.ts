@@ -1,7 +1,7 @@
 import type { HTTPIngressPath } from '../api/kingress.js';
 import { HASH_HEADER, HASH_OVERRIDE } from './constants.js';
 import { withField } from './clone.js';
-import type { DefaultedIngress } from './defaults.js';
+import { withRules, type DefaultedIngress } from './defaults.js';
 
 /**
  * Knative's InsertProbe: each rule gets, before its paths, a copy of every path that matches
@@ -16,9 +16,7 @@ export function insertProbe(ing: DefaultedIngress, hash: string): DefaultedIngre
     for (const p of paths) probed.push(p);
     return withField(rule, 'http', withField(rule.http, 'paths', probed));
   });
-  const spec = Object.assign({}, ing.spec);
-  if (rules) spec.rules = rules;
-  return withField(ing, 'spec', spec);
+  return withRules(ing, rules);
 }
 
 /** A probe copy made by insertProbe: it is the only kind of path that matches `K-Network-Hash: override`. */
