@@ -1,7 +1,7 @@
-import { X509Certificate } from 'node:crypto';
 import type { Secret } from '../api/core.js';
 import type { IngressTLS, KIngress } from '../api/kingress.js';
 import { keyOf, refOf } from '../api/meta.js';
+import { certificateDNSNamesOf } from './certificate.js';
 import { TranslateError } from './error.js';
 
 /**
@@ -38,18 +38,13 @@ function parseDNSNames(secret: Secret): string[] {
   const pem = Buffer.from(secret.data?.['tls.crt'] ?? '', 'base64').toString('latin1');
   const block = /-----BEGIN ([^\n-]+)-----\r?\n([\s\S]*?)-----END \1-----/.exec(pem);
   if (!block) throw new TranslateError(`failed to decode PEM data for secret ${id}`);
-  let cert: X509Certificate;
   try {
-    cert = new X509Certificate(Buffer.from((block[2] ?? '').replace(/\s+/g, ''), 'base64'));
+    return certificateDNSNamesOf(Buffer.from((block[2] ?? '').replace(/\s+/g, ''), 'base64'));
   } catch (err) {
     throw new TranslateError(
       `failed to parse certificate for secret ${id}: ${err instanceof Error ? err.message : String(err)}`,
     );
   }
-  return (cert.subjectAltName ?? '')
-    .split(/,\s*/)
-    .filter((entry) => entry.startsWith('DNS:'))
-    .map((entry) => entry.slice(4).replace(/^"|"$/g, ''));
 }
 
 /** A secret is a wildcard certificate when any of its DNS names has `*` as its first label. */
