@@ -8,7 +8,7 @@ import { X509Certificate } from 'node:crypto';
  * key through its provider decoders, and then ignores the outcome: a key it cannot decode is not a parse error
  * (crypto/x509/x_pubkey.c pops those errors; the key is only refused when used). We never use the key, only the
  * names. So in our own copy of the bytes the key's algorithm OID gets another last byte, one no algorithm has,
- * and OpenSSL skips the decode. Every other check of the parse is still OpenSSL's: a certificate it refuses stays
+ * and OpenSSL finds no decoder to run. Every other check of the parse is still OpenSSL's: a certificate it refuses stays
  * refused. A unit test holds the verdicts and names of masked and unmasked parses equal over every single-byte
  * corruption of the test certificates.
  *
@@ -24,8 +24,17 @@ export function certificateDNSNamesOf(der: Buffer): string[] {
 
 function parse(der: Buffer): X509Certificate {
   const at = keyAlgorithmLastByte(der);
-  if (at !== undefined) der[at] = UNKNOWN_ARC;
-  return new X509Certificate(der);
+  if (at === undefined) return new X509Certificate(der);
+  const original = der[at] as number;
+  der[at] = UNKNOWN_ARC;
+  try {
+    return new X509Certificate(der);
+  } catch {
+    // Refused: parse the bytes as sent, so a refusal is always OpenSSL's verdict on them. Should a later
+    // OpenSSL refuse unknown key algorithms, the mask then costs time, never a certificate.
+    der[at] = original;
+    return new X509Certificate(der);
+  }
 }
 
 /** 1.2.840.10045.2.127, 1.2.840.113549.1.1.127, 1.3.101.127: no key algorithm's OID ends in arc 127. */
