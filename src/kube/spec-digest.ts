@@ -9,12 +9,12 @@ export interface SpecDigested {
   specDigest?: string;
 }
 
-/** Replaces `spec` by `specDigest`, in place. */
+/** Replaces `spec` by `specDigest`, in place (spec left undefined, not deleted: see leanObject). */
 export function digestSpec(obj: object): void {
   const o = obj as { spec?: unknown } & SpecDigested;
   if (o.spec === undefined) return;
   o.specDigest = specDigest(o.spec);
-  delete o.spec;
+  o.spec = undefined;
 }
 
 /**
