@@ -2,6 +2,7 @@ import { Informer, type InformerOptions, type ListWatchSource } from './informer
 import { StringTable } from './intern.js';
 import { collectionPath, type ResourceType } from './resources.js';
 import type { RestClient } from './rest.js';
+import { refusesStreamingList, streamingList } from './streamlist.js';
 import type { KubeObject } from './types.js';
 
 export interface ListWatchSpec {
@@ -20,6 +21,8 @@ export interface ListWatchSpec {
   pageSize?: number;
   /** Drops, in place, what this cache need not keep beyond what every cache drops (e.g. `digestSpec`). */
   trim?: (obj: object) => void;
+  /** List with a streaming watch (see streamlist.ts) where the API server serves one; default true. */
+  streamingList?: boolean;
 }
 
 const DEFAULT_PAGE_SIZE = 250;
@@ -39,35 +42,48 @@ export function kubeListWatch<T extends KubeObject>(rest: RestClient, spec: List
     spec.trim?.(obj);
     return leanObject(obj);
   };
+  // Off for good once the API server refuses a streaming list: it is not going to learn while we run.
+  let streaming = spec.streamingList ?? true;
+  const pagedList = async () => {
+    const items: T[] = [];
+    let resourceVersion = '';
+    const fetchPage = (cont: string | undefined) =>
+      rest.requestText({
+        method: 'GET',
+        path: spec.path,
+        query: { ...selectors, limit: spec.pageSize ?? DEFAULT_PAGE_SIZE, continue: cont },
+        timeoutMs: 60_000,
+      });
+    let next: Promise<string> | undefined = fetchPage(undefined);
+    while (next) {
+      const text: string = await next;
+      // The next page is asked for before this one is parsed, so the API server encodes it meanwhile.
+      const ahead = continueAtEnd(text);
+      const early = ahead?.continue !== undefined ? fetchPage(ahead.continue) : undefined;
+      if (early) {
+        early.catch(() => undefined); // awaited below; a failure before then is not unhandled
+        // One turn of the event loop: the request is written out before the parse takes the thread.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const page = JSON.parse(text) as ListPage<T>;
+      for (const item of page.items ?? []) items.push(lean(item));
+      resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
+      const cont = page.metadata?.continue || undefined;
+      next = cont === undefined ? undefined : cont === ahead?.continue ? early : fetchPage(cont);
+    }
+    return { items, resourceVersion };
+  };
   return {
     async list() {
-      const items: T[] = [];
-      let resourceVersion = '';
-      const fetchPage = (cont: string | undefined) =>
-        rest.requestText({
-          method: 'GET',
-          path: spec.path,
-          query: { ...selectors, limit: spec.pageSize ?? DEFAULT_PAGE_SIZE, continue: cont },
-          timeoutMs: 60_000,
-        });
-      let next: Promise<string> | undefined = fetchPage(undefined);
-      while (next) {
-        const text: string = await next;
-        // The next page is asked for before this one is parsed, so the API server encodes it meanwhile.
-        const ahead = continueAtEnd(text);
-        const early = ahead?.continue !== undefined ? fetchPage(ahead.continue) : undefined;
-        if (early) {
-          early.catch(() => undefined); // awaited below; a failure before then is not unhandled
-          // One turn of the event loop: the request is written out before the parse takes the thread.
-          await new Promise((resolve) => setImmediate(resolve));
+      if (streaming) {
+        try {
+          return await streamingList(rest, spec.path, selectors, lean);
+        } catch (err) {
+          if (!refusesStreamingList(err)) throw err;
+          streaming = false;
         }
-        const page = JSON.parse(text) as ListPage<T>;
-        for (const item of page.items ?? []) items.push(lean(item));
-        resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
-        const cont = page.metadata?.continue || undefined;
-        next = cont === undefined ? undefined : cont === ahead?.continue ? early : fetchPage(cont);
       }
-      return { items, resourceVersion };
+      return pagedList();
     },
 
     async watch(resourceVersion, timeoutSeconds, onEvent, onDone) {
@@ -139,6 +155,7 @@ export function createInformer<T extends KubeObject>(
     fieldSelector: opts.fieldSelector,
     pageSize: opts.pageSize,
     trim: opts.trim,
+    streamingList: opts.streamingList,
   });
   return new Informer<T>(source, { name: `${rt.plural}${opts.namespace ? ` in ${opts.namespace}` : ''}`, ...opts });
 }

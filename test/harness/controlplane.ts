@@ -36,6 +36,8 @@ export interface ControlPlaneOptions {
    * with this audit policy (`audit.k8s.io/v1` Policy as an object). Default: no audit log.
    */
   auditPolicy?: Record<string, unknown>;
+  /** More kube-apiserver flags, e.g. `--feature-gates=WatchList=false` for an API server without streaming lists. */
+  apiServerArgs?: string[];
 }
 
 /**
@@ -635,6 +637,7 @@ async function startOnce(opts: ControlPlaneOptions): Promise<ControlPlane> {
         `--client-ca-file=${certs.clientCa}`,
         '--profiling=false',
         '--v=1',
+        ...(opts.apiServerArgs ?? []),
       ],
       path.join(dir, 'kube-apiserver.log'),
       detached,

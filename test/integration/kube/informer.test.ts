@@ -164,6 +164,7 @@ describe('Informer on a real API server', () => {
     const source = kubeListWatch<KubeObject>(paged, {
       path: collectionPath(KINGRESS, ns),
       pageSize: 1,
+      streamingList: false,
       trim: (o) => order.push(`got ${(o as KubeObject).metadata?.name ?? ''}`),
     });
     const { items } = await source.list();

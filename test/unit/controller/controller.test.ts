@@ -323,11 +323,13 @@ const tlsKeyOfCopies = (a: FakeApiServer) =>
     .filter((x) => x.metadata.namespace === 'higress-system')
     .map((x) => (x.data as Record<string, string>)['tls.key']);
 
+/** `watch: true` is a watch proper, `false` a list: paged, or streamed (a watch with sendInitialEvents). */
 const request = (method: string, plural: string, o: { watch?: boolean; fieldSelector?: string } = {}) => {
+  const isWatch = (r: SeenRequest) => r.query.get('watch') === 'true' && r.query.get('sendInitialEvents') !== 'true';
   return (r: SeenRequest) =>
     r.method === method &&
     r.path.endsWith(`/${plural}`) &&
-    (o.watch === undefined || (r.query.get('watch') === 'true') === o.watch) &&
+    (o.watch === undefined || isWatch(r) === o.watch) &&
     (o.fieldSelector === undefined || r.query.get('fieldSelector') === o.fieldSelector);
 };
 

@@ -20,7 +20,11 @@ interface Watcher {
   labelSelector?: string;
   fieldSelector?: string;
   res: http.ServerResponse;
+  /** Opened with sendInitialEvents: a list first, then a watch (not counted by watching()). */
+  streamingList: boolean;
 }
+
+const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
 
 interface Meta {
   name: string;
@@ -117,7 +121,7 @@ export class FakeApiServer {
   /** Ends the open watches of `plural` with 410 Gone, as after an etcd compaction. */
   expire(plural: string): void {
     for (const w of this.watchers) {
-      if (w.plural !== plural) continue;
+      if (w.plural !== plural || w.streamingList) continue;
       const gone = {
         kind: 'Status',
         status: 'Failure',
@@ -131,7 +135,9 @@ export class FakeApiServer {
 
   /** Open watches of `plural` with this field selector. */
   watching(plural: string, fieldSelector?: string): number {
-    return [...this.watchers].filter((w) => w.plural === plural && w.fieldSelector === fieldSelector).length;
+    return [...this.watchers].filter(
+      (w) => w.plural === plural && w.fieldSelector === fieldSelector && !w.streamingList,
+    ).length;
   }
 
   /** Every request seen, in the order they arrived. */
@@ -177,7 +183,16 @@ export class FakeApiServer {
           labelSelector: q('labelSelector'),
           fieldSelector: q('fieldSelector'),
           res,
+          streamingList: q('sendInitialEvents') === 'true',
         };
+        if (w.streamingList) {
+          // A streaming list (WatchList): the current objects, then the bookmark that ends them.
+          for (const o of this.list(p.plural))
+            if (matches(o, w.namespace, w.labelSelector, w.fieldSelector))
+              res.write(`${JSON.stringify({ type: 'ADDED', object: o })}\n`);
+          const end = { resourceVersion: String(this.version), annotations: { [INITIAL_EVENTS_END]: 'true' } };
+          res.write(`${JSON.stringify({ type: 'BOOKMARK', object: { metadata: end } })}\n`);
+        }
         this.watchers.add(w);
         res.on('close', () => this.watchers.delete(w));
         return;

@@ -45,6 +45,12 @@ function watchStream(
   else res.end();
 }
 
+/** The bookmark that ends a streaming list's initial events. */
+function endBookmark(resourceVersion: string): { type: string; object: unknown } {
+  const metadata = { resourceVersion, annotations: { 'k8s.io/initial-events-end': 'true' } };
+  return { type: 'BOOKMARK', object: { kind: 'ConfigMap', apiVersion: 'v1', metadata } };
+}
+
 describe('createInformer over the REST list and watch', () => {
   test('applies selectors to list and watch, pages the list, and follows events', async () => {
     let watches = 0;
@@ -69,6 +75,7 @@ describe('createInformer over the REST list and watch', () => {
       labelSelector: 'app=x',
       pageSize: 1,
       watchTimeoutSeconds: () => 42,
+      streamingList: false,
     });
     informer.addHandlers({ add: (o) => added.push(o.metadata?.name ?? '') });
     informer.start();
@@ -91,27 +98,32 @@ describe('createInformer over the REST list and watch', () => {
     expect(watch?.authorization).toBe('Bearer test-token');
   });
 
-  test('cached objects carry no managedFields, listed or watched', async () => {
-    const managed = (o: KubeObject) => ({
-      ...o,
-      metadata: { ...o.metadata, managedFields: [{ manager: 'kubectl', operation: 'Apply' }] },
-    });
-    stub.handler = (req, res) => {
-      if (req.query.get('watch') === 'true')
-        watchStream(res, [{ type: 'ADDED', object: managed(cm('watched', '12')) }], true);
-      else json(res, 200, { metadata: { resourceVersion: '10' }, items: [managed(cm('listed', '3'))] });
-    };
-    informer = createInformer(rest, CONFIG_MAP, { namespace: 'knative-serving' });
-    informer.start();
-    await informer.waitForSync(3000);
-    await until(() => informer?.get('knative-serving', 'watched') !== undefined);
-    for (const name of ['listed', 'watched']) {
-      const obj = informer.get('knative-serving', name);
-      expect(obj?.metadata?.resourceVersion).toBeDefined();
-      expect((obj?.metadata as { managedFields?: unknown } | undefined)?.managedFields).toBeUndefined();
-      expect(JSON.stringify(obj)).not.toContain('managedFields'); // nor in what a write built from it sends
-    }
-  });
+  test.each([true, false])(
+    'cached objects carry no managedFields, listed or watched (streaming list: %s)',
+    async (streamingList) => {
+      const managed = (o: KubeObject) => ({
+        ...o,
+        metadata: { ...o.metadata, managedFields: [{ manager: 'kubectl', operation: 'Apply' }] },
+      });
+      stub.handler = (req, res) => {
+        if (req.query.get('sendInitialEvents') === 'true')
+          watchStream(res, [{ type: 'ADDED', object: managed(cm('listed', '3')) }, endBookmark('10')], true);
+        else if (req.query.get('watch') === 'true')
+          watchStream(res, [{ type: 'ADDED', object: managed(cm('watched', '12')) }], true);
+        else json(res, 200, { metadata: { resourceVersion: '10' }, items: [managed(cm('listed', '3'))] });
+      };
+      informer = createInformer(rest, CONFIG_MAP, { namespace: 'knative-serving', streamingList });
+      informer.start();
+      await informer.waitForSync(3000);
+      await until(() => informer?.get('knative-serving', 'watched') !== undefined);
+      for (const name of ['listed', 'watched']) {
+        const obj = informer.get('knative-serving', name);
+        expect(obj?.metadata?.resourceVersion).toBeDefined();
+        expect((obj?.metadata as { managedFields?: unknown } | undefined)?.managedFields).toBeUndefined();
+        expect(JSON.stringify(obj)).not.toContain('managedFields'); // nor in what a write built from it sends
+      }
+    },
+  );
 
   test('a 410 on the watch request makes it relist; other errors reconnect', async () => {
     let lists = 0;
@@ -133,6 +145,7 @@ describe('createInformer over the REST list and watch', () => {
     const errors: string[] = [];
     const deleted: string[] = [];
     informer = createInformer(rest, KINGRESS, {
+      streamingList: false,
       minBackoffMs: 20,
       onError: (err, phase) =>
         errors.push(phase === 'relist' ? phase : String((err as { statusCode?: number }).statusCode)),
@@ -172,6 +185,7 @@ describe('createInformer over the REST list and watch', () => {
       const source = kubeListWatch<KubeObject>(rest, {
         path: '/api/v1/configmaps',
         pageSize: 1,
+        streamingList: false,
         trim: (o) => order.push(`got ${(o as KubeObject).metadata?.name ?? ''}`),
       });
       const { items, resourceVersion } = await source.list();
@@ -193,8 +207,114 @@ describe('createInformer over the REST list and watch', () => {
       const ok = stub.handler;
       stub.handler = (req, res) =>
         req.query.get('continue') === '1' ? status(res, 410, 'Expired', 'too old resource version') : ok(req, res);
-      const source = kubeListWatch<KubeObject>(rest, { path: '/api/v1/configmaps', pageSize: 1 });
+      const source = kubeListWatch<KubeObject>(rest, { path: '/api/v1/configmaps', pageSize: 1, streamingList: false });
       await expect(source.list()).rejects.toMatchObject({ code: 410 });
+    });
+  });
+
+  describe('streaming lists (a watch with sendInitialEvents)', () => {
+    test('list by a watch that ends at its bookmark, closed by us, and the watch resumes from there', async () => {
+      const closed: string[] = [];
+      stub.handler = (req, res) => {
+        if (req.query.get('sendInitialEvents') === 'true') {
+          res.on('close', () => closed.push('stream'));
+          const events = [
+            { type: 'ADDED', object: cm('a', '3') },
+            { type: 'ADDED', object: cm('b', '4') },
+          ];
+          // What follows the bookmark belongs to a watch the list does not wait for.
+          watchStream(res, [...events, endBookmark('20'), { type: 'ADDED', object: cm('late', '21') }], true);
+        } else if (req.query.get('watch') === 'true')
+          watchStream(res, [{ type: 'ADDED', object: cm('c', '22') }], true);
+        else json(res, 500, {});
+      };
+      const added: string[] = [];
+      informer = createInformer(rest, CONFIG_MAP, { namespace: 'knative-serving', labelSelector: 'app=x' });
+      informer.addHandlers({ add: (o) => added.push(o.metadata?.name ?? '') });
+      informer.start();
+      await informer.waitForSync(3000);
+      await until(() => added.length === 3 && closed.length === 1);
+      expect(added).toEqual(['a', 'b', 'c']);
+
+      const [stream, watch, ...more] = stub.seen;
+      expect(more).toEqual([]); // no paged list
+      expect(Object.fromEntries(stream?.query ?? [])).toEqual({
+        labelSelector: 'app=x',
+        sendInitialEvents: 'true',
+        resourceVersionMatch: 'NotOlderThan',
+        allowWatchBookmarks: 'true',
+        timeoutSeconds: '1800',
+        watch: 'true',
+      });
+      expect(watch?.query.get('resourceVersion')).toBe('20');
+      expect(watch?.query.get('sendInitialEvents')).toBeNull();
+    });
+
+    test('an API server that refuses them (422) is listed page by page, then and on every relist', async () => {
+      let streams = 0;
+      let lists = 0;
+      let watches = 0;
+      stub.handler = (req, res) => {
+        if (req.query.get('sendInitialEvents') === 'true') {
+          streams += 1;
+          status(
+            res,
+            422,
+            'Invalid',
+            'sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled',
+          );
+        } else if (req.query.get('watch') === 'true') {
+          watches += 1;
+          if (watches === 1) status(res, 410, 'Expired', 'too old resource version');
+          else watchStream(res, [], true);
+        } else {
+          lists += 1;
+          json(res, 200, { metadata: { resourceVersion: String(lists * 100) }, items: [cm('a', '3')] });
+        }
+      };
+      const errors: string[] = [];
+      informer = createInformer(rest, CONFIG_MAP, { minBackoffMs: 20, onError: (_err, phase) => errors.push(phase) });
+      informer.start();
+      await informer.waitForSync(3000);
+      await until(() => watches === 2);
+      expect([streams, lists]).toEqual([1, 2]);
+      expect(errors).toEqual(['relist']); // the refusal itself is no error
+      expect(informer.get('knative-serving', 'a')).toBeDefined();
+    });
+
+    test.each([
+      [
+        'ends before its bookmark',
+        (res: http.ServerResponse) => watchStream(res, [{ type: 'ADDED', object: cm('a', '3') }], false),
+      ],
+      [
+        'sends an ERROR',
+        (res: http.ServerResponse) =>
+          watchStream(
+            res,
+            [{ type: 'ERROR', object: { kind: 'Status', code: 500, reason: 'InternalError', message: 'etcd hiccup' } }],
+            true,
+          ),
+      ],
+      ['is refused with 503', (res: http.ServerResponse) => status(res, 503, 'ServiceUnavailable', 'starting')],
+    ])('a stream that %s fails the list, which is retried as a stream', async (_name, broken) => {
+      let streams = 0;
+      stub.handler = (req, res) => {
+        if (req.query.get('sendInitialEvents') === 'true') {
+          streams += 1;
+          if (streams === 1) broken(res);
+          else watchStream(res, [{ type: 'ADDED', object: cm('b', '4') }, endBookmark('20')], true);
+        } else if (req.query.get('watch') === 'true') watchStream(res, [], true);
+        else json(res, 500, {});
+      };
+      const errors: string[] = [];
+      informer = createInformer(rest, CONFIG_MAP, { minBackoffMs: 20, onError: (_err, phase) => errors.push(phase) });
+      informer.start();
+      await informer.waitForSync(3000);
+      expect(streams).toBe(2);
+      expect(errors).toEqual(['list']);
+      // Only what the complete stream listed: the broken one's objects are not kept.
+      expect(informer.list().map((o) => o.metadata?.name)).toEqual(['b']);
     });
   });
 });
