@@ -42,7 +42,11 @@ export function streamingList<T extends KubeObject>(
       clearTimeout(idle);
       idle = setTimeout(
         () =>
-          finish(Object.assign(new Error(`streaming list of ${path} sent nothing for 60 s`), { code: 'ETIMEDOUT' })),
+          finish(
+            Object.assign(new Error(`streaming list of ${path} sent nothing for ${IDLE_MS / 1000} s`), {
+              code: 'ETIMEDOUT',
+            }),
+          ),
         IDLE_MS,
       );
       idle.unref(); // the stream's socket keeps the process up while it lasts

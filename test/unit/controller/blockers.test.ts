@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { Blockers } from '../../../src/controller/blockers.js';
 import { eventually } from '../../harness/kube.js';
-import { FakeApiServer, type Obj } from './fakeapi.js';
+import { FakeApiServer, isWatchRequest, type Obj } from './fakeapi.js';
 
 const ref = {
   apiVersion: 'networking.istio.io/v1beta1',
@@ -35,10 +35,7 @@ async function setup(): Promise<{ api: FakeApiServer; blockers: Blockers; retrie
   return { api, blockers, retried };
 }
 
-const watches = (a: FakeApiServer) =>
-  a
-    .requests('GET', '/virtualservices')
-    .filter((r) => r.query.get('watch') === 'true' && r.query.get('sendInitialEvents') !== 'true').length;
+const watches = (a: FakeApiServer) => a.requests('GET', '/virtualservices').filter(isWatchRequest).length;
 
 describe('Blockers: a KIngress is retried when the object in its way goes', () => {
   test('followed once per KIngress, retried on delete, released', async () => {

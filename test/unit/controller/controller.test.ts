@@ -13,7 +13,7 @@ import { FakeReadiness, OPTIONS } from '../reconciler/fakes.js';
 import { CERT, GATEWAY_SERVICE, ingress, tlsSecret } from '../reconciler/objects.js';
 import { rule, split } from '../translate/fixtures.js';
 import type { SeenRequest } from '../kube/stubserver.js';
-import { FakeApiServer, type Obj } from './fakeapi.js';
+import { FakeApiServer, isWatchRequest, type Obj } from './fakeapi.js';
 
 const OPTS: ControllerOptions = { ...OPTIONS, workers: 2, qps: 1000, burst: 1000, resyncPeriodSeconds: 0 };
 
@@ -325,11 +325,10 @@ const tlsKeyOfCopies = (a: FakeApiServer) =>
 
 /** `watch: true` is a watch proper, `false` a list: paged, or streamed (a watch with sendInitialEvents). */
 const request = (method: string, plural: string, o: { watch?: boolean; fieldSelector?: string } = {}) => {
-  const isWatch = (r: SeenRequest) => r.query.get('watch') === 'true' && r.query.get('sendInitialEvents') !== 'true';
   return (r: SeenRequest) =>
     r.method === method &&
     r.path.endsWith(`/${plural}`) &&
-    (o.watch === undefined || isWatch(r) === o.watch) &&
+    (o.watch === undefined || isWatchRequest(r) === o.watch) &&
     (o.fieldSelector === undefined || r.query.get('fieldSelector') === o.fieldSelector);
 };
 

@@ -26,6 +26,11 @@ interface Watcher {
 
 const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
 
+/** A watch proper: not a list, paged or streamed (a streaming list is a watch with sendInitialEvents). */
+export function isWatchRequest(r: SeenRequest): boolean {
+  return r.query.get('watch') === 'true' && r.query.get('sendInitialEvents') !== 'true';
+}
+
 interface Meta {
   name: string;
   namespace?: string;
