@@ -156,6 +156,30 @@ describe('Informer', () => {
     await informer.stop();
   });
 
+  test('after an outage, the 410 that greets the reconnected watch relists at once; 410 again right away backs off', async () => {
+    const { clock, source, informer } = setup();
+    informer.start();
+    await flush();
+    // The API server goes away: the watch breaks, then two reconnects are refused (backoff 1 s, 2 s, 4 s).
+    source.last().onDone(Object.assign(new Error('connection closed'), { code: 'ECONNRESET' }));
+    for (const wait of [1000, 2000]) {
+      await clock.advance(wait);
+      source.last().onDone(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+    }
+    await clock.advance(4000);
+    expect(source.lists).toBe(1);
+    // It is back, with our resourceVersion compacted away.
+    source.last().onDone(Object.assign(new Error('Gone'), { statusCode: 410 }));
+    await clock.advance(0);
+    expect(source.lists).toBe(2);
+    source.last().onDone(Object.assign(new Error('Gone'), { statusCode: 410 }));
+    await clock.advance(1999);
+    expect(source.lists).toBe(2);
+    await clock.advance(1);
+    expect(source.lists).toBe(3);
+    await informer.stop();
+  });
+
   test('an HTTP 410 on the watch request relists too', async () => {
     const { clock, source, informer } = setup();
     informer.start();
