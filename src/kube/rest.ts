@@ -1,7 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
-import { createInterface } from 'node:readline';
+import type tls from 'node:tls';
 import { urlToHttpOptions } from 'node:url';
+import { Http1Pool, type Http1Request, type ResponseHead, type ResponseSink } from './http1.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -44,6 +45,8 @@ interface ServerOptions {
   protocol: string;
   hostname: string;
   port: string;
+  /** The URL's host: brackets and port included. */
+  host: string;
   path: string;
   auth?: string;
 }
@@ -51,15 +54,15 @@ interface ServerOptions {
 const TLS_FIELDS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'servername'] as const;
 
 /**
- * Raw JSON requests and watches over one keep-alive agent. Objects stay in wire format (no Date
- * conversion, no dropped unknown fields, exact patch content types); client-node's generated APIs
- * are not loaded at all (they cost the process about 65 MiB), and client-node 1.4.0 would build a
- * new agent (and TLS handshake) per request (kubernetes-client/javascript#2893).
+ * Raw JSON requests and watches over keep-alive connections (Http1Pool, or Node's client and the kubeconfig's
+ * agent behind a proxy). Objects stay in wire format (no Date conversion, no dropped unknown fields, exact
+ * patch content types); client-node's generated APIs are not loaded at all (they cost the process about
+ * 65 MiB), and client-node 1.4.0 would build a new agent (and TLS handshake) per request
+ * (kubernetes-client/javascript#2893).
  */
 export class RestClient {
-  private agent: http.Agent | undefined;
-  private agentTLS: https.AgentOptions | undefined;
-  private agentProtocol = '';
+  private pool: Http1Pool | undefined;
+  private poolTLS: tls.ConnectionOptions | undefined;
   private server: ServerOptions | undefined;
 
   constructor(
@@ -74,29 +77,25 @@ export class RestClient {
 
   /** The body of a 2xx answer as text, unparsed (a non-2xx answer rejects with ApiError). */
   async requestText(req: RestRequest): Promise<string> {
-    const { options, payload } = await this.prepare(req.path, req.query, req.body, req.contentType);
-    const send = options.protocol === 'http:' ? http.request : https.request;
+    const prepared = await this.prepare(req.path, req.query, req.body, req.contentType);
+    const timeoutMs = req.timeoutMs ?? this.defaultTimeoutMs;
     return new Promise<string>((resolve, reject) => {
-      const call = send({ ...options, method: req.method }, (res) => {
-        // Decoded chunk by chunk into V8 strings. A list page is about 1 MB: joined into one Buffer it was a
-        // malloc'd block that, once freed, raised glibc's mmap threshold and left the next ones resident (RSS
-        // settled after a restart at 5,000 KIngresses: 123 MiB then, 111-113 now). A fixed MALLOC_MMAP_THRESHOLD_
-        // did the same for 50 % more CPU.
-        res.setEncoding('utf8');
-        let text = '';
-        res.on('data', (c: string) => (text += c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const code = res.statusCode ?? 0;
-          if (code < 200 || code > 299) reject(new ApiError(code, text, flatHeaders(res.headers)));
+      let head: ResponseHead = { status: 0, headers: {} };
+      let text = '';
+      const sink: ResponseSink = {
+        head: (h) => (head = h),
+        text: (t) => (text += t),
+        end: (err) => {
+          if (err) {
+            const timedOut = (err as { code?: unknown }).code === 'ETIMEDOUT';
+            reject(
+              timedOut ? Object.assign(new Error(`${req.method} ${req.path} timed out`), { code: 'ETIMEDOUT' }) : err,
+            );
+          } else if (head.status < 200 || head.status > 299) reject(new ApiError(head.status, text, head.headers));
           else resolve(text);
-        });
-      });
-      call.setTimeout(req.timeoutMs ?? this.defaultTimeoutMs, () => {
-        call.destroy(Object.assign(new Error(`${req.method} ${req.path} timed out`), { code: 'ETIMEDOUT' }));
-      });
-      call.on('error', reject);
-      call.end(payload);
+        },
+      };
+      send(prepared, { method: req.method, ...prepared.request, idleTimeoutMs: timeoutMs }, sink);
     });
   }
 
@@ -111,62 +110,61 @@ export class RestClient {
     onEvent: (type: string, obj: unknown) => void,
     onDone: (err: unknown) => void,
   ): Promise<{ abort(): void }> {
-    const { options } = await this.prepare(path, { ...query, watch: true });
-    const send = options.protocol === 'http:' ? http.request : https.request;
+    const prepared = await this.prepare(path, { ...query, watch: true });
     let finished = false;
-    const done = (err: unknown) => {
-      if (finished) return;
-      finished = true;
-      onDone(err);
-    };
-    const call = send({ ...options, method: 'GET' }, (res) => {
-      if (res.statusCode !== 200) {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (body += c));
-        res.on('end', () =>
-          done(
-            Object.assign(new Error(http.STATUS_CODES[res.statusCode ?? 500] ?? 'watch failed'), {
-              statusCode: res.statusCode,
-              body,
-            }),
-          ),
-        );
-        res.on('error', done);
-        return;
+    let status = 0;
+    let body = '';
+    let partial = '';
+    const event = (line: string) => {
+      if (finished || line === '') return;
+      let parsed: { type?: string; object?: unknown };
+      try {
+        parsed = JSON.parse(line) as typeof parsed;
+      } catch {
+        return; // a torn line at shutdown
       }
-      res.socket.setKeepAlive(true, 30_000);
-      const lines = createInterface({ input: res, crlfDelay: Infinity });
-      lines.on('line', (line) => {
-        if (finished || line === '') return;
-        let event: { type?: string; object?: unknown };
-        try {
-          event = JSON.parse(line) as typeof event;
-        } catch {
-          return; // a torn line at shutdown
+      onEvent(parsed.type ?? '', parsed.object);
+    };
+    const sink: ResponseSink = {
+      head: (h) => (status = h.status),
+      text: (t) => {
+        if (status !== 200) {
+          body += t;
+          return;
         }
-        onEvent(event.type ?? '', event.object);
-      });
-      // readline re-emits the stream's errors (an aborted watch too) on itself.
-      lines.on('error', done);
-      res.on('error', done);
-      res.on('close', () => done(null));
-    });
-    call.on('error', done);
-    call.end();
+        // Events are one per line; a line may span many reads, and one read may hold many lines.
+        partial += t;
+        let from = 0;
+        for (let nl = partial.indexOf('\n'); nl >= 0; nl = partial.indexOf('\n', from)) {
+          event(partial.slice(from, partial.charCodeAt(nl - 1) === 13 ? nl - 1 : nl));
+          from = nl + 1;
+        }
+        if (from > 0) partial = partial.slice(from);
+      },
+      end: (err) => {
+        if (finished) return;
+        if (!err && status === 200) event(partial);
+        finished = true;
+        if (err) onDone(err);
+        else if (status !== 200)
+          onDone(Object.assign(new Error(http.STATUS_CODES[status] ?? 'watch failed'), { statusCode: status, body }));
+        else onDone(null);
+      },
+    };
+    const handle = send(prepared, { method: 'GET', ...prepared.request }, sink);
     return {
       abort: () => {
         finished = true;
-        call.destroy();
+        handle.abort();
       },
     };
   }
 
-  /** Drops idle keep-alive sockets (call on shutdown so the process can exit). */
+  /** Drops idle keep-alive connections (call on shutdown so the process can exit). */
   close(): void {
-    this.agent?.destroy();
-    this.agent = undefined;
-    this.agentTLS = undefined;
+    this.pool?.close();
+    this.pool = undefined;
+    this.poolTLS = undefined;
   }
 
   private async prepare(path: string, query: RestRequest['query'], body?: unknown, contentType?: string) {
@@ -182,17 +180,17 @@ export class RestClient {
     }
     const opts: https.RequestOptions = { headers: {} };
     await this.access.applyToHTTPSOptions(opts);
-    const agent = cluster.proxyUrl ? opts.agent : this.sharedAgent(server.protocol, opts, cluster.skipTLSVerify);
-    // Written as a string: Node encodes it straight into the socket, with no Buffer copy of each body.
+    // Written as a string: it is encoded straight into the socket, with no Buffer copy of each body.
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers: http.OutgoingHttpHeaders = { Accept: 'application/json' };
+    const headers: Record<string, string | number> = { Accept: 'application/json' };
     if (opts.headers && !Array.isArray(opts.headers)) Object.assign(headers, opts.headers);
-    if (payload) {
-      headers['Content-Type'] = contentType ?? 'application/json';
-      headers['Content-Length'] = Buffer.byteLength(payload);
+    if (payload !== undefined) headers['Content-Type'] = contentType ?? 'application/json';
+    const request = { path: target, headers, ...(payload !== undefined ? { body: payload } : {}) };
+    if (cluster.proxyUrl) {
+      const { protocol, hostname, port, auth } = server;
+      return { request, viaAgent: { ...opts, protocol, hostname, port, auth } };
     }
-    const { protocol, hostname, port, auth } = server;
-    return { options: { ...opts, protocol, hostname, port, auth, path: target, headers, agent }, payload };
+    return { request, pool: this.sharedPool(server, opts, cluster.skipTLSVerify) };
   }
 
   /**
@@ -208,6 +206,7 @@ export class RestClient {
         protocol: url.protocol,
         hostname: o.hostname ?? '',
         port: url.port,
+        host: url.host,
         path: url.pathname.replace(/\/+$/, ''),
         ...(o.auth ? { auth: o.auth } : {}),
       };
@@ -215,39 +214,79 @@ export class RestClient {
     return this.server;
   }
 
-  /** One keep-alive agent per TLS identity; rebuilt when rotated credentials change it. */
-  private sharedAgent(protocol: string, opts: https.RequestOptions, skipTLSVerify: boolean): http.Agent {
-    const tls: https.AgentOptions = { keepAlive: true };
-    for (const f of TLS_FIELDS) if (opts[f] !== undefined) Object.assign(tls, { [f]: opts[f] });
-    if (skipTLSVerify) tls.rejectUnauthorized = false;
-    else if (opts.rejectUnauthorized !== undefined) tls.rejectUnauthorized = opts.rejectUnauthorized;
-    if (!this.agent || protocol !== this.agentProtocol || !sameTLS(tls, this.agentTLS)) {
-      const old = this.agent;
-      // Let requests still using the old identity finish before closing its sockets.
-      if (old) setTimeout(() => old.destroy(), 60_000).unref();
-      this.agent = protocol === 'http:' ? new http.Agent({ keepAlive: true }) : new IdentityAgent(tls);
-      this.agentTLS = tls;
-      this.agentProtocol = protocol;
+  /**
+   * One pool per TLS identity, so a connection authenticated with one client certificate never carries a
+   * request of another; rebuilt when rotated credentials change it.
+   */
+  private sharedPool(server: ServerOptions, opts: https.RequestOptions, skipTLSVerify: boolean): Http1Pool {
+    const tlsOpts: tls.ConnectionOptions = {};
+    for (const f of TLS_FIELDS) if (opts[f] !== undefined) Object.assign(tlsOpts, { [f]: opts[f] });
+    if (skipTLSVerify) tlsOpts.rejectUnauthorized = false;
+    else if (opts.rejectUnauthorized !== undefined) tlsOpts.rejectUnauthorized = opts.rejectUnauthorized;
+    const t = this.pool?.target;
+    if (!this.pool || t?.protocol !== server.protocol || t.host !== server.host || !sameTLS(tlsOpts, this.poolTLS)) {
+      const old = this.pool;
+      // Let requests still using the old identity finish before closing its connections.
+      if (old) setTimeout(() => old.close(), 60_000).unref();
+      if (server.protocol !== 'http:' && server.protocol !== 'https:')
+        throw new Error(`kubeconfig server URL has protocol ${server.protocol}; want https: or http:`);
+      this.pool = new Http1Pool({
+        protocol: server.protocol,
+        hostname: server.hostname,
+        port: Number(server.port) || (server.protocol === 'https:' ? 443 : 80),
+        host: server.host,
+        ...(server.protocol === 'https:' ? { tls: tlsOpts } : {}),
+      });
+      this.poolTLS = tlsOpts;
     }
-    return this.agent;
+    return this.pool;
   }
 }
 
-/**
- * An agent of one TLS identity (sharedAgent makes a new one when it changes), so its sockets and TLS sessions
- * are pooled by host and port alone. https.Agent's own pool key appends the CA, certificate and key, decoded
- * from their Buffers to text on every request and again when its socket is freed: 5-10 % of a request's CPU.
- */
-class IdentityAgent extends https.Agent {
-  override getName(options?: http.ClientRequestArgs): string {
-    return http.Agent.prototype.getName.call(this, options);
-  }
+type Prepared = Awaited<ReturnType<RestClient['prepare']>>;
+
+/** Sends over the pool, or (behind a proxy) with Node's client and the kubeconfig's agent. */
+function send(prepared: Prepared, req: Http1Request, sink: ResponseSink): { abort(): void } {
+  if (prepared.pool) return prepared.pool.exchange(req, sink);
+  const options = prepared.viaAgent;
+  const request = options.protocol === 'http:' ? http.request : https.request;
+  const headers = {
+    ...req.headers,
+    ...(req.body !== undefined ? { 'Content-Length': Buffer.byteLength(req.body) } : {}),
+  };
+  let ended = false;
+  const end = (err: Error | null) => {
+    if (!ended) sink.end(err);
+    ended = true;
+  };
+  const call = request({ ...options, method: req.method, path: req.path, headers }, (res) => {
+    sink.head({ status: res.statusCode ?? 0, headers: flatHeaders(res.headers) });
+    res.setEncoding('utf8');
+    res.on('data', (t: string) => sink.text(t));
+    res.on('error', end);
+    res.on('end', () => end(null));
+    res.on('close', () =>
+      end(res.complete ? null : Object.assign(new Error('response aborted'), { code: 'ECONNRESET' })),
+    );
+  });
+  if (req.idleTimeoutMs !== undefined)
+    call.setTimeout(req.idleTimeoutMs, () =>
+      call.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })),
+    );
+  call.on('error', end);
+  call.end(req.body);
+  return {
+    abort: () => {
+      ended = true;
+      call.destroy();
+    },
+  };
 }
 
 /** Same TLS identity: the same fields, each the same object or equal bytes (no encoding per request). */
-function sameTLS(a: https.AgentOptions, b: https.AgentOptions | undefined): boolean {
+function sameTLS(a: tls.ConnectionOptions, b: tls.ConnectionOptions | undefined): boolean {
   if (!b) return false;
-  const keys = Object.keys(a) as Array<keyof https.AgentOptions>;
+  const keys = Object.keys(a) as Array<keyof tls.ConnectionOptions>;
   if (keys.length !== Object.keys(b).length) return false;
   return keys.every((k) => {
     const x = a[k];

@@ -1,5 +1,5 @@
-// RestClient pools its connections by host and port alone (IdentityAgent in rest.ts): safe only because a new
-// client certificate gets a new agent. Checked against the real kube-apiserver, which names the user of each
+// RestClient's connection pool (Http1Pool) is for one server and one TLS identity: safe only because a new
+// client certificate gets a new pool. Checked against the real kube-apiserver, which names the user of each
 // request: rotated credentials must never ride on a connection authenticated with the old ones.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -55,3 +55,79 @@ test('a body with non-ASCII text arrives whole: its length is counted in bytes',
     rest.close();
   }
 });
+
+test('a watch reads one event per line, wherever the reads split them, and reports its end once', async () => {
+  const rest = await clientFor('');
+  try {
+    if (stub)
+      stub.handler = (_req, res) => {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        const wire = Buffer.from(
+          '{"type":"ADDED","object":{"n":"größe"}}\n{"type":"MODIFIED","object":{"n":2}}\r\n\n{"type":"DELETED","object":{"n":3}}',
+        );
+        // Split inside a multi-byte character and inside a line.
+        const cuts = [30, 31, 50, wire.length];
+        let from = 0;
+        const next = () => {
+          const to = cuts.shift();
+          if (to === undefined) return void res.end();
+          res.write(wire.subarray(from, to));
+          from = to;
+          setTimeout(next, 5);
+        };
+        next();
+      };
+    const events: unknown[] = [];
+    const done = await new Promise<unknown[]>((resolve) => {
+      const ends: unknown[] = [];
+      void rest.watch(
+        '/api/v1/configmaps',
+        {},
+        (type, obj) => events.push([type, obj]),
+        (err) => {
+          ends.push(err);
+          setTimeout(() => resolve(ends), 20);
+        },
+      );
+    });
+    expect(events).toEqual([
+      ['ADDED', { n: 'größe' }],
+      ['MODIFIED', { n: 2 }],
+      ['DELETED', { n: 3 }],
+    ]);
+    expect(done).toEqual([null]);
+    expect(stub?.seen[0]?.query.get('watch')).toBe('true');
+  } finally {
+    rest.close();
+  }
+});
+
+test('a watch refused with 403 ends with the status code and the Status body', async () => {
+  const rest = await clientFor('');
+  try {
+    if (stub) stub.handler = (_req, res) => json(res, 403, { kind: 'Status', code: 403, reason: 'Forbidden' });
+    const err = await new Promise<unknown>((resolve) => {
+      void rest.watch('/api/v1/secrets', {}, () => undefined, resolve);
+    });
+    expect(err).toMatchObject({ statusCode: 403, message: 'Forbidden' });
+    expect(JSON.parse((err as { body: string }).body)).toMatchObject({ reason: 'Forbidden' });
+  } finally {
+    rest.close();
+  }
+});
+
+test('a non-2xx answer rejects with its code, body and headers', async () => {
+  const rest = await clientFor('');
+  try {
+    if (stub)
+      stub.handler = (_req, res) => {
+        res.setHeader('Retry-After', '3');
+        json(res, 429, { kind: 'Status', code: 429, reason: 'TooManyRequests' });
+      };
+    const err = await rest.request({ method: 'GET', path: '/api/v1/pods' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 429, headers: { 'retry-after': '3' } });
+    expect(JSON.parse((err as { body: string }).body)).toMatchObject({ reason: 'TooManyRequests' });
+  } finally {
+    rest.close();
+  }
+});
