@@ -134,15 +134,20 @@ export class Http1Pool {
   private connect(): net.Socket {
     const { protocol, hostname, port } = this.target;
     if (protocol === 'http:') return net.connect({ host: hostname, port });
+    const offered = this.session;
     const socket = tls.connect({
       ...this.target.tls,
       host: hostname,
       port,
       ...(this.target.tls?.servername === undefined && net.isIP(hostname) === 0 ? { servername: hostname } : {}),
-      ...(this.session ? { session: this.session } : {}),
+      ...(offered ? { session: offered } : {}),
     });
-    // Resumed sessions spare later connections a full handshake, as https.Agent's session cache does.
+    // Resumed sessions spare later connections a full handshake, as https.Agent's session cache does; like it,
+    // a connection that fails forgets the session it offered.
     socket.on('session', (s: Buffer) => (this.session = s));
+    socket.once('error', () => {
+      if (this.session === offered) this.session = undefined;
+    });
     return socket;
   }
 }
