@@ -281,6 +281,7 @@ class ResponseReader {
   excess = false;
   private state: BodyState = { kind: 'head' };
   private line = '';
+  private headBytes = 0;
   private readonly decoder = new StringDecoder('utf8');
 
   /** True when the response is complete. */
@@ -295,9 +296,10 @@ class ResponseReader {
           const nl = chunk.indexOf(10, at);
           const end = nl < 0 ? chunk.length : nl + 1;
           this.line += chunk.toString('latin1', at, end);
+          // Head and trailers are bounded as a whole, not line by line: a server could send lines without end.
+          if (s.kind !== 'chunk-size') this.headBytes += end - at;
           at = end;
-          const limit = s.kind === 'chunk-size' ? MAX_CHUNK_LINE : MAX_HEAD_BYTES;
-          if (this.line.length > limit)
+          if (s.kind === 'chunk-size' ? this.line.length > MAX_CHUNK_LINE : this.headBytes > MAX_HEAD_BYTES)
             throw new Error(`response ${s.kind === 'chunk-size' ? 'chunk line' : 'head'} too long`);
           if (nl < 0) break;
           if (s.kind === 'head') {

@@ -222,9 +222,10 @@ test('malformed framing fails the exchange by name', async () => {
     ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', /chunk size/],
     ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\naXY', /malformed chunked/],
     [`HTTP/1.1 200 OK\r\nX: ${'a'.repeat(70_000)}`, /head too long/],
+    [`HTTP/1.1 200 OK\r\n${'X: a\r\n'.repeat(20_000)}`, /head too long/],
   ];
   for (const [wire, message] of cases) {
-    const p = await serve((_n, socket) => socket.write(wire));
+    const p = await serve((_n, socket) => socket.end(wire));
     await expect(exchange(p)).rejects.toThrow(message);
   }
 });
