@@ -54,10 +54,7 @@ export class Http1Pool {
   private session: Buffer | undefined;
   private closed = false;
 
-  constructor(
-    readonly target: Http1Target,
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(readonly target: Http1Target) {}
 
   /** Sends one request; `abort()` ends it (the connection with it) and reports nothing more. */
   exchange(req: Http1Request, sink: ResponseSink): { abort(): void } {
@@ -105,7 +102,7 @@ export class Http1Pool {
 
   private take(): Connection {
     for (let conn = this.idle.pop(); conn; conn = this.idle.pop()) {
-      if (conn.usable() && this.now() - conn.idleSince < IDLE_REUSE_MS) {
+      if (conn.usable() && Date.now() - conn.idleSince < IDLE_REUSE_MS) {
         conn.reused = true;
         return conn;
       }
@@ -121,7 +118,7 @@ export class Http1Pool {
       conn.destroy();
       return;
     }
-    conn.idleSince = this.now();
+    conn.idleSince = Date.now();
     this.idle.push(conn);
   }
 
@@ -282,6 +279,8 @@ class ResponseReader {
   private state: BodyState = { kind: 'head' };
   private line = '';
   private headBytes = 0;
+  /** The head being read: set by its status line, handed on at its blank line. */
+  private head: ResponseHead | undefined;
   private readonly decoder = new StringDecoder('utf8');
 
   /** True when the response is complete. */
@@ -353,8 +352,6 @@ class ResponseReader {
     this.flush(sink);
     return true;
   }
-
-  private head: ResponseHead | undefined;
 
   private headLine(sink: ResponseSink): void {
     const line = this.line.replace(/\r?\n$/, '');

@@ -13,10 +13,10 @@ export interface ListWatchSpec {
   /** e.g. `metadata.name=config-istio` to follow a single ConfigMap. */
   fieldSelector?: string;
   /**
-   * Page size of a paged list, where the API server refuses streaming lists (default 250). Each page is parsed in one go, blocking the event loop:
-   * 500 VirtualServices are 2.4 MB of JSON and 20-50 ms, 250 are 8-12 ms. Smaller pages cost round trips:
-   * with 100, 20,000 KIngresses on a loaded API server took minutes to list, long enough for a continue
-   * token to expire (410) and the list to start over.
+   * Page size of a paged list, where the API server refuses streaming lists (default 250). Each page is
+   * parsed in one go, blocking the event loop: 500 VirtualServices are 2.4 MB of JSON and 20-50 ms, 250 are
+   * 8-12 ms. Smaller pages cost round trips: with 100, 20,000 KIngresses on a loaded API server took minutes
+   * to list, long enough for a continue token to expire (410) and the list to start over.
    */
   pageSize?: number;
   /** Drops, in place, what this cache need not keep beyond what every cache drops (e.g. `digestSpec`). */
