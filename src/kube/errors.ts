@@ -13,6 +13,8 @@ export interface StatusInfo {
   code?: number;
   reason?: string;
   message?: string;
+  /** The Status's details.retryAfterSeconds (a 429's, say). */
+  retryAfterSeconds?: number;
 }
 
 const KNOWN_REASONS = new Set([
@@ -88,7 +90,23 @@ function parseStatus(body: unknown): StatusInfo | undefined {
   if (typeof value.code === 'number') info.code = value.code;
   if (typeof value.reason === 'string' && value.reason !== '') info.reason = value.reason;
   if (typeof value.message === 'string' && value.message !== '') info.message = value.message;
+  const retry = isRecord(value.details) ? value.details.retryAfterSeconds : undefined;
+  if (typeof retry === 'number') info.retryAfterSeconds = retry;
   return info.code === undefined && info.reason === undefined && info.message === undefined ? undefined : info;
+}
+
+/**
+ * How long (ms) the server asked us to wait before trying again, on a 429 or a 5xx: its Retry-After header (in
+ * seconds, as the API server writes it), else the Status's details.retryAfterSeconds (an in-stream ERROR has no
+ * headers). The API server sends one while its watch cache is (re)initializing and when it sheds load.
+ */
+export function retryAfterMs(err: unknown): number | undefined {
+  const info = statusInfo(err);
+  const code = info?.code;
+  if (code === undefined || (code !== 429 && (code < 500 || code > 599))) return undefined;
+  const header = isRecord(err) && isRecord(err.headers) ? err.headers['retry-after'] : undefined;
+  const seconds = typeof header === 'string' && /^\s*\d+\s*$/.test(header) ? Number(header) : info?.retryAfterSeconds;
+  return seconds !== undefined && Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
 }
 
 /** True when the reason matches, or when the reason is unknown and the code matches (apimachinery rule). */

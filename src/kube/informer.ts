@@ -1,5 +1,5 @@
 import { type Clock, type TimerHandle, realClock } from './clock.js';
-import { errorMessage, isForbidden, isGone, isUnauthorized } from './errors.js';
+import { errorMessage, isForbidden, isGone, isUnauthorized, retryAfterMs } from './errors.js';
 import { keyOf, parseKey } from '../api/meta.js';
 import { type KubeObject, objectKey } from './types.js';
 
@@ -44,6 +44,10 @@ export interface InformerOptions {
 }
 
 const GONE = Symbol('gone');
+/** Retry-After honoured this many times in a row (client-go's watch: 10), then the backoff takes over. */
+const MAX_ASKED_RETRIES = 10;
+/** A Retry-After of 0 still waits this long. */
+const MIN_ASKED_MS = 100;
 
 /** Objects of a fresh list put in the cache between two turns of the event loop. */
 const REPLACE_SLICE = 1000;
@@ -65,6 +69,8 @@ export class Informer<T extends KubeObject> {
   private failures = 0;
   /** 410 Gone answers in a row, with no event between them. */
   private goneInARow = 0;
+  /** Waits asked for by the server (Retry-After) since the last success. */
+  private askedInARow = 0;
   private stopped = true;
   private synced = false;
   private current: { abort(): void } | undefined;
@@ -178,8 +184,7 @@ export class Informer<T extends KubeObject> {
       this.report(err, this.resourceVersion ? 'watch' : 'list');
       if (!this.synced && (isForbidden(err) || isUnauthorized(err))) this.deny(err);
       this.goneInARow = 0;
-      this.failures += 1;
-      this.reconnect(this.backoff());
+      this.reconnect(this.retryDelay(err));
     });
   }
 
@@ -189,6 +194,7 @@ export class Informer<T extends KubeObject> {
       if (attempt !== this.attempt) return;
       if (!(await this.replace(listed.items, attempt))) return;
       this.resourceVersion = listed.resourceVersion;
+      this.askedInARow = 0;
       this.markSynced();
     }
     const startedAt = this.clock.now();
@@ -232,6 +238,7 @@ export class Informer<T extends KubeObject> {
     if (typeof rv === 'string' && rv !== '') this.resourceVersion = rv;
     this.failures = 0;
     this.goneInARow = 0;
+    this.askedInARow = 0;
   }
 
   private onDone(err: unknown, startedAt: number): void {
@@ -249,8 +256,7 @@ export class Informer<T extends KubeObject> {
     this.goneInARow = 0;
     if (err) {
       this.report(err, 'watch');
-      this.failures += 1;
-      this.reconnect(this.backoff());
+      this.reconnect(this.retryDelay(err));
       return;
     }
     // A server that closes watches at once must not make us spin (1.4.0 reconnects in a hot loop).
@@ -270,6 +276,23 @@ export class Informer<T extends KubeObject> {
       this.retryTimer = undefined;
       if (!this.stopped) this.connect();
     }, delayMs);
+  }
+
+  /**
+   * After a failure: the wait the server asked for (Retry-After on a 429 or 5xx), up to MAX_ASKED_RETRIES in a row
+   * as client-go does, else the next step of the backoff. The server answered, so the failures before are over: an
+   * API server restarting answers 429 "storage is (re)initializing" with Retry-After 1, and the doubling of the
+   * outage's refusals had made the KIngress and VirtualService caches wait 8-16 s more.
+   */
+  private retryDelay(err: unknown): number {
+    const asked = retryAfterMs(err);
+    if (asked !== undefined && this.askedInARow < MAX_ASKED_RETRIES) {
+      this.askedInARow += 1;
+      this.failures = 0;
+      return Math.min(Math.max(asked, MIN_ASKED_MS), this.opts.maxBackoffMs ?? 30_000);
+    }
+    this.failures += 1;
+    return this.backoff();
   }
 
   private backoff(): number {

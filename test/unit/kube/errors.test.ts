@@ -13,6 +13,7 @@ import {
   isTooLarge,
   isUnauthorized,
   statusCode,
+  retryAfterMs,
   statusInfo,
 } from '../../../src/kube/errors.js';
 
@@ -144,6 +145,34 @@ describe('too large to store, unauthorized', () => {
   test('401 is Unauthorized, 403 is not', () => {
     expect(isUnauthorized(apiError(401, status(401, 'Unauthorized', 'Unauthorized')))).toBe(true);
     expect(isUnauthorized(forbidden)).toBe(false);
+  });
+});
+
+describe('retryAfterMs', () => {
+  const status = (code: number, details?: object) => JSON.stringify({ kind: 'Status', code, details });
+  test.each([
+    ['a 429 with its header', { code: 429, body: status(429), headers: { 'retry-after': '3' } }, 3000],
+    ['a 503 with its header', { code: 503, body: status(503), headers: { 'retry-after': ' 1 ' } }, 1000],
+    ['a 429 Status in the stream (no headers)', { kind: 'Status', code: 429, details: { retryAfterSeconds: 2 } }, 2000],
+    [
+      'a date in the header: the Status decides',
+      {
+        code: 429,
+        body: status(429, { retryAfterSeconds: 1 }),
+        headers: { 'retry-after': 'Wed, 21 Oct 2026 07:28:00 GMT' },
+      },
+      1000,
+    ],
+    ['a 429 that asks for nothing', { code: 429, body: status(429), headers: {} }, undefined],
+    [
+      'a 404 is not retried later, whatever it says',
+      { code: 404, body: status(404), headers: { 'retry-after': '1' } },
+      undefined,
+    ],
+    ['a negative wait', { kind: 'Status', code: 429, details: { retryAfterSeconds: -1 } }, undefined],
+    ['a network error', Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }), undefined],
+  ])('%s', (_name, err, ms) => {
+    expect(retryAfterMs(err)).toBe(ms);
   });
 });
 

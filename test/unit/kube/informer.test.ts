@@ -180,6 +180,60 @@ describe('Informer', () => {
     await informer.stop();
   });
 
+  test('after an outage, a 429 "storage is (re)initializing" waits its Retry-After, ten times in a row at most', async () => {
+    const { clock, source, informer } = setup();
+    informer.start();
+    await flush();
+    source.last().onDone(Object.assign(new Error('connection closed'), { code: 'ECONNRESET' }));
+    for (const wait of [1000, 2000]) {
+      await clock.advance(wait);
+      source.last().onDone(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+    }
+    await clock.advance(4000);
+    source.last().onDone(Object.assign(new Error('Gone'), { statusCode: 410 }));
+    // The restarted API server's watch cache is not ready: it asks for a second, not the outage's next 8 s.
+    source.listError = {
+      code: 429,
+      body: JSON.stringify({ kind: 'Status', code: 429, reason: 'TooManyRequests', details: { retryAfterSeconds: 1 } }),
+      headers: { 'retry-after': '1' },
+    };
+    await clock.advance(0);
+    expect(source.lists).toBe(2);
+    for (let asked = 1; asked <= 10; asked++) {
+      await clock.advance(999);
+      expect(source.lists).toBe(1 + asked);
+      await clock.advance(1);
+      expect(source.lists).toBe(2 + asked);
+    }
+    // The eleventh in a row is a failure like any other, and the backoff doubles from there.
+    await clock.advance(1000);
+    expect(source.lists).toBe(13);
+    await clock.advance(1999);
+    expect(source.lists).toBe(13);
+    await clock.advance(1);
+    expect(source.lists).toBe(14);
+    source.listError = undefined;
+    await clock.advance(4000);
+    expect(informer.hasSynced()).toBe(true);
+    await informer.stop();
+  });
+
+  test('a 429 Status in the watch stream waits the retryAfterSeconds it names, then watches on', async () => {
+    const { clock, source, informer } = setup();
+    informer.start();
+    await flush();
+    const watches = source.watches.length;
+    source
+      .last()
+      .onEvent('ERROR', { kind: 'Status', code: 429, reason: 'TooManyRequests', details: { retryAfterSeconds: 3 } });
+    await clock.advance(2999);
+    expect(source.watches.length).toBe(watches);
+    await clock.advance(1);
+    expect(source.watches.length).toBe(watches + 1);
+    expect(source.lists).toBe(1);
+    await informer.stop();
+  });
+
   test('an HTTP 410 on the watch request relists too', async () => {
     const { clock, source, informer } = setup();
     informer.start();
