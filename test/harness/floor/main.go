@@ -5,17 +5,26 @@
 // What it costs the API server and this process is the least any operator can pay for that work.
 //
 //	floor --kubeconfig FILE --writes FILE.jsonl --workers 4 --label-selector SEL
+//	floor --kubeconfig FILE --sync informers|bytes
 //
 // Each line of --writes: {"namespace":..., "name":..., "objects":[...], "status":{...}}.
 // Prints one JSON line: elapsed time, CPU, max RSS, requests sent and failures.
+//
+// With --sync it only reads every KIngress and the VirtualServices labelled with their KIngress, the two large
+// caches the operator fills before /readyz, and exits. `informers` fills client-go informer caches, as a Go
+// controller does; `bytes` streams the same lists and reads their bytes without decoding them, the least any
+// client waits for on this API server. Prints one JSON line: objects read and CPU.
 package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -28,6 +37,9 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/dynamic/dynamicinformer"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
 )
 
@@ -35,6 +47,10 @@ const finalizer = "ingresses.networking.internal.knative.dev"
 
 var kingresses = schema.GroupVersionResource{Group: "networking.internal.knative.dev", Version: "v1alpha1", Resource: "ingresses"}
 var events = schema.GroupVersionResource{Version: "v1", Resource: "events"}
+var virtualServices = schema.GroupVersionResource{Group: "networking.istio.io", Version: "v1beta1", Resource: "virtualservices"}
+
+// The label of every VirtualService made for a KIngress; the operator's informer selects on it.
+const ingressLabel = "networking.internal.knative.dev/ingress"
 
 type work struct {
 	Namespace string                   `json:"namespace"`
@@ -53,6 +69,7 @@ func main() {
 	writesFile := flag.String("writes", "", "JSON lines of precomputed writes")
 	workers := flag.Int("workers", 4, "concurrent workers (the operator's --workers)")
 	selector := flag.String("label-selector", "", "which KIngresses to list")
+	syncOnly := flag.String("sync", "", "informers|bytes: only read every KIngress and VirtualService, then exit")
 	flag.Parse()
 
 	cfg, err := clientcmd.BuildConfigFromFlags("", *kubeconfig)
@@ -66,6 +83,18 @@ func main() {
 	client, err := dynamic.NewForConfig(cfg)
 	if err != nil {
 		fail("client: %v", err)
+	}
+
+	switch *syncOnly {
+	case "":
+	case "informers":
+		syncCaches(client)
+		return
+	case "bytes":
+		streamBytes(cfg)
+		return
+	default:
+		fail("--sync: %q is neither informers nor bytes", *syncOnly)
 	}
 
 	items, err := readWrites(*writesFile)
@@ -184,6 +213,92 @@ func createdEvent(ing *unstructured.Unstructured, message string) *unstructured.
 		"reportingComponent": "net-higress", "reportingInstance": "floor",
 		"firstTimestamp": stamp, "lastTimestamp": stamp, "count": int64(1),
 	}}
+}
+
+// syncCaches fills the two caches as client-go's informers do (a streaming list where the API server offers one,
+// as the operator's), prints what they hold and the CPU spent, and returns.
+func syncCaches(client dynamic.Interface) {
+	stop := make(chan struct{})
+	defer close(stop)
+	all := dynamicinformer.NewFilteredDynamicInformer(client, kingresses, "", 0, cache.Indexers{}, nil)
+	labelled := dynamicinformer.NewFilteredDynamicInformer(client, virtualServices, "", 0, cache.Indexers{},
+		func(o *metav1.ListOptions) { o.LabelSelector = ingressLabel })
+	go all.Informer().Run(stop)
+	go labelled.Informer().Run(stop)
+	if !cache.WaitForCacheSync(stop, all.Informer().HasSynced, labelled.Informer().HasSynced) {
+		fail("caches did not sync")
+	}
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	out, _ := json.Marshal(map[string]interface{}{
+		"kingresses": len(all.Informer().GetStore().ListKeys()), "virtualServices": len(labelled.Informer().GetStore().ListKeys()),
+		"cpuMs": time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Milliseconds(),
+	})
+	fmt.Println(string(out))
+}
+
+// streamBytes asks for both lists as the operator does (streaming lists, at once) and reads each to the bookmark
+// that ends its initial events, decoding nothing.
+func streamBytes(cfg *rest.Config) {
+	httpClient, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		fail("client: %v", err)
+	}
+	end := []byte(`"k8s.io/initial-events-end":"true"`)
+	read := func(path, selector string) (int, error) {
+		q := url.Values{"watch": {"true"}, "sendInitialEvents": {"true"}, "resourceVersionMatch": {"NotOlderThan"},
+			"allowWatchBookmarks": {"true"}, "labelSelector": {selector}}
+		res, err := httpClient.Get(cfg.Host + path + "?" + q.Encode())
+		if err != nil {
+			return 0, err
+		}
+		defer res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			return 0, fmt.Errorf("%s: %s", path, res.Status)
+		}
+		r := bufio.NewReaderSize(res.Body, 1<<20)
+		n := 0
+		for {
+			line, err := r.ReadSlice('\n')
+			if err == bufio.ErrBufferFull {
+				// A line longer than the buffer: the rest of it is read, and counted, on the next turns.
+				continue
+			}
+			if err != nil {
+				return n, fmt.Errorf("%s: stream ended before its initial events did: %w", path, err)
+			}
+			if bytes.Contains(line, end) {
+				return n, nil
+			}
+			n++
+		}
+	}
+	counts := make([]int, 2)
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i, p := range []struct{ path, selector string }{
+		{"/apis/networking.internal.knative.dev/v1alpha1/ingresses", ""},
+		{"/apis/networking.istio.io/v1beta1/virtualservices", ingressLabel},
+	} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			counts[i], errs[i] = read(p.path, p.selector)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			fail("%v", err)
+		}
+	}
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	out, _ := json.Marshal(map[string]interface{}{
+		"kingresses": counts[0], "virtualServices": counts[1],
+		"cpuMs": time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Milliseconds(),
+	})
+	fmt.Println(string(out))
 }
 
 func readWrites(file string) ([]work, error) {
