@@ -74,6 +74,16 @@ function setup(opts: { resyncMs?: number; watchdogGraceMs?: number } = {}) {
   return { clock, source, informer, events, errors };
 }
 
+/** The API server goes away: the watch breaks, then two reconnects are refused (backoff 1 s, 2 s, and now 4 s). */
+async function outage(clock: FakeClock, source: FakeSource): Promise<void> {
+  source.last().onDone(Object.assign(new Error('connection closed'), { code: 'ECONNRESET' }));
+  for (const wait of [1000, 2000]) {
+    await clock.advance(wait);
+    source.last().onDone(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+  }
+  await clock.advance(4000);
+}
+
 describe('Informer', () => {
   test('lists, syncs, serves the cache, and applies watch events', async () => {
     const { clock, source, informer, events } = setup();
@@ -160,13 +170,7 @@ describe('Informer', () => {
     const { clock, source, informer } = setup();
     informer.start();
     await flush();
-    // The API server goes away: the watch breaks, then two reconnects are refused (backoff 1 s, 2 s, 4 s).
-    source.last().onDone(Object.assign(new Error('connection closed'), { code: 'ECONNRESET' }));
-    for (const wait of [1000, 2000]) {
-      await clock.advance(wait);
-      source.last().onDone(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
-    }
-    await clock.advance(4000);
+    await outage(clock, source);
     expect(source.lists).toBe(1);
     // It is back, with our resourceVersion compacted away.
     source.last().onDone(Object.assign(new Error('Gone'), { statusCode: 410 }));
@@ -184,12 +188,7 @@ describe('Informer', () => {
     const { clock, source, informer } = setup();
     informer.start();
     await flush();
-    source.last().onDone(Object.assign(new Error('connection closed'), { code: 'ECONNRESET' }));
-    for (const wait of [1000, 2000]) {
-      await clock.advance(wait);
-      source.last().onDone(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
-    }
-    await clock.advance(4000);
+    await outage(clock, source);
     source.last().onDone(Object.assign(new Error('Gone'), { statusCode: 410 }));
     // The restarted API server's watch cache is not ready: it asks for a second, not the outage's next 8 s.
     source.listError = {
