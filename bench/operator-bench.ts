@@ -441,6 +441,12 @@ async function quiet(op: Operator, minReconciles = 0): Promise<void> {
   }
 }
 
+/** The middle sample, or the mean of the two middle ones, rounded. */
+const median = (xs: number[]) => {
+  const s = [...xs].sort((x, y) => x - y);
+  return Math.round(((s[(s.length - 1) >> 1] as number) + (s[s.length >> 1] as number)) / 2);
+};
+
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? NaN : (s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] as number);
@@ -604,10 +610,6 @@ async function main(): Promise<void> {
         op = undefined;
       }
     }
-    const median = (xs: number[]) => {
-      const s = [...xs].sort((x, y) => x - y);
-      return Math.round(((s[(s.length - 1) >> 1] as number) + (s[s.length >> 1] as number)) / 2);
-    };
     const startsMs = Object.fromEntries(Object.entries(starts).map(([k, xs]) => [k, xs.map(Math.round)]));
     log(`restart starts (ms): ${JSON.stringify(startsMs)}`);
     result.restart = {

@@ -55,7 +55,7 @@ const REPLACE_SLICE = 1000;
 /**
  * A list+watch cache that keeps going: client-node 1.4.0's ListWatch stops for good on any error
  * other than 410 and reconnects without backoff. Here every failure leads to a reconnect with
- * capped exponential backoff, 410 Gone leads to a relist (deleted objects are reported), a watch
+ * capped exponential backoff (or the wait a 429 or 5xx asks for), 410 Gone leads to a relist (deleted objects are reported), a watch
  * that outlives its timeout is restarted, and a periodic resync re-emits every object.
  * Objects are handed out as cached: callers must not mutate them.
  */

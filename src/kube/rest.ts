@@ -225,11 +225,11 @@ export class RestClient {
     else if (opts.rejectUnauthorized !== undefined) tlsOpts.rejectUnauthorized = opts.rejectUnauthorized;
     const t = this.pool?.target;
     if (!this.pool || t?.protocol !== server.protocol || t.host !== server.host || !sameTLS(tlsOpts, this.poolTLS)) {
+      if (server.protocol !== 'http:' && server.protocol !== 'https:')
+        throw new Error(`kubeconfig server URL has protocol ${server.protocol}; want https: or http:`);
       const old = this.pool;
       // Let requests still using the old identity finish before closing its connections.
       if (old) setTimeout(() => old.close(), 60_000).unref();
-      if (server.protocol !== 'http:' && server.protocol !== 'https:')
-        throw new Error(`kubeconfig server URL has protocol ${server.protocol}; want https: or http:`);
       this.pool = new Http1Pool({
         protocol: server.protocol,
         hostname: server.hostname,

@@ -228,10 +228,15 @@ func syncCaches(client dynamic.Interface) {
 	if !cache.WaitForCacheSync(stop, all.Informer().HasSynced, labelled.Informer().HasSynced) {
 		fail("caches did not sync")
 	}
+	printRead(len(all.Informer().GetStore().ListKeys()), len(labelled.Informer().GetStore().ListKeys()))
+}
+
+// printRead prints what a --sync mode read and the CPU this process spent on it.
+func printRead(kingresses, virtualServices int) {
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	out, _ := json.Marshal(map[string]interface{}{
-		"kingresses": len(all.Informer().GetStore().ListKeys()), "virtualServices": len(labelled.Informer().GetStore().ListKeys()),
+		"kingresses": kingresses, "virtualServices": virtualServices,
 		"cpuMs": time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Milliseconds(),
 	})
 	fmt.Println(string(out))
@@ -292,13 +297,7 @@ func streamBytes(cfg *rest.Config) {
 			fail("%v", err)
 		}
 	}
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	out, _ := json.Marshal(map[string]interface{}{
-		"kingresses": counts[0], "virtualServices": counts[1],
-		"cpuMs": time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Milliseconds(),
-	})
-	fmt.Println(string(out))
+	printRead(counts[0], counts[1])
 }
 
 func readWrites(file string) ([]work, error) {
