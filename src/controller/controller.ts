@@ -13,7 +13,6 @@ import { KubeReader } from '../kube/reader.js';
 import { CONFIG_MAP, GATEWAY, KINGRESS, SECRET, VIRTUAL_SERVICE } from '../kube/resources.js';
 import type { RestClient } from '../kube/rest.js';
 import { OwnWrites } from '../kube/ownwrites.js';
-import { digestSpec } from '../kube/spec-digest.js';
 import { objectKey, type KubeObject } from '../kube/types.js';
 import { WorkQueue } from '../kube/workqueue.js';
 import { KubeWriter } from '../kube/writer.js';
@@ -104,7 +103,7 @@ export class Controller {
       virtualServices: createInformer(rest, VIRTUAL_SERVICE, {
         ...common('virtualservices'),
         labelSelector: INGRESS_LABEL,
-        trim: digestSpec,
+        metadataOnly: true,
       }),
       gateways: createInformer(rest, GATEWAY, { ...common('gateways'), labelSelector: INGRESS_LABEL }),
       // Never every Secret of the cluster: only Knative certificates and our copies carry this label.

@@ -14,6 +14,8 @@ export interface RestRequest {
   body?: unknown;
   /** Defaults to application/json when there is a body; set it for patches. */
   contentType?: string;
+  /** Defaults to application/json; e.g. a metadata-only list (see listwatch.ts). */
+  accept?: string;
   timeoutMs?: number;
 }
 
@@ -77,7 +79,7 @@ export class RestClient {
 
   /** The body of a 2xx answer as text, unparsed (a non-2xx answer rejects with ApiError). */
   async requestText(req: RestRequest): Promise<string> {
-    const prepared = await this.prepare(req.path, req.query, req.body, req.contentType);
+    const prepared = await this.prepare(req.path, req.query, req.body, req.contentType, req.accept);
     const timeoutMs = req.timeoutMs ?? this.defaultTimeoutMs;
     return new Promise<string>((resolve, reject) => {
       let head: ResponseHead = { status: 0, headers: {} };
@@ -109,8 +111,9 @@ export class RestClient {
     query: Record<string, string | number | boolean | undefined>,
     onEvent: (type: string, obj: unknown) => void,
     onDone: (err: unknown) => void,
+    accept?: string,
   ): Promise<{ abort(): void }> {
-    const prepared = await this.prepare(path, { ...query, watch: true });
+    const prepared = await this.prepare(path, { ...query, watch: true }, undefined, undefined, accept);
     let finished = false;
     let status = 0;
     let body = '';
@@ -167,7 +170,13 @@ export class RestClient {
     this.poolTLS = undefined;
   }
 
-  private async prepare(path: string, query: RestRequest['query'], body?: unknown, contentType?: string) {
+  private async prepare(
+    path: string,
+    query: RestRequest['query'],
+    body?: unknown,
+    contentType?: string,
+    accept = 'application/json',
+  ) {
     const cluster = this.access.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig has no current cluster');
     const server = this.serverOptions(cluster.server);
@@ -182,7 +191,7 @@ export class RestClient {
     await this.access.applyToHTTPSOptions(opts);
     // Written as a string: it is encoded straight into the socket, with no Buffer copy of each body.
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers: Record<string, string | number> = { Accept: 'application/json' };
+    const headers: Record<string, string | number> = { Accept: accept };
     if (opts.headers && !Array.isArray(opts.headers)) Object.assign(headers, opts.headers);
     if (payload !== undefined) headers['Content-Type'] = contentType ?? 'application/json';
     const request = { path: target, headers, ...(payload !== undefined ? { body: payload } : {}) };

@@ -1,28 +1,10 @@
 import { createHash } from 'node:crypto';
 
 /**
- * A cached object whose spec was replaced by its digest. A VirtualService spec is about 3 KB of JSON and
- * 7 KiB of heap, the largest thing the caches hold, yet it is only ever compared with the spec we want:
- * a SHA-256 of its canonical JSON answers that in 44 bytes.
- */
-export interface SpecDigested {
-  specDigest?: string;
-}
-
-/** Replaces `spec` by `specDigest`, in place (spec left undefined, not deleted: see leanObject). */
-export function digestSpec(obj: object): void {
-  const o = obj as { spec?: unknown } & SpecDigested;
-  if (o.spec === undefined) return;
-  o.specDigest = specDigest(o.spec);
-  o.spec = undefined;
-}
-
-/**
  * SHA-256 of `spec` as canonical JSON: keys in sorted order (undefined fields and array elements as
  * JSON.stringify writes them). Two specs have the same digest exactly when `jsonEqual` holds for them.
- * What the API server sends already has its keys sorted (it encodes custom resources from Go maps), so
- * the 5,000 VirtualServices of a restart's list are checked and passed to the native JSON.stringify as they
- * are; only a spec we built is copied with its keys sorted first.
+ * A spec already in key order (as the API server sends custom resources, encoded from Go maps) is hashed as
+ * it is; any other is copied with its keys sorted first.
  */
 export function specDigest(spec: unknown): string {
   const canonical = keysSorted(spec) ? spec : sortedCopy(spec);

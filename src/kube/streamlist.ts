@@ -24,6 +24,7 @@ export function streamingList<T extends KubeObject>(
   path: string,
   selectors: { labelSelector?: string; fieldSelector?: string },
   lean: (obj: T) => T,
+  accept?: string,
 ): Promise<{ items: T[]; resourceVersion: string }> {
   return new Promise((resolve, reject) => {
     const objects = new Map<string, T>();
@@ -76,6 +77,7 @@ export function streamingList<T extends KubeObject>(
             finish(undefined, obj.metadata?.resourceVersion ?? '');
         },
         (err) => finish(err ?? new Error(`streaming list of ${path} ended before its initial events did`)),
+        accept,
       )
       .then(
         (s) => {

@@ -10,11 +10,12 @@ import {
   ORIGIN_SECRET_NAMESPACE_LABEL,
 } from '../translate/constants.js';
 import type { Desired } from '../translate/translate.js';
-import type { Existing, ExistingVirtualService, ReconcileDeps } from './deps.js';
+import type { Existing, ReconcileDeps } from './deps.js';
 import { jsonEqual, mapsEqual } from './equality.js';
 import { notOwned, ReconcileError, tooLarge, virtualServiceFailed } from './errors.js';
 import { isControlledBy } from './ownership.js';
 import { copyIngressNamespace, releaseSecretCopy } from './secretcopies.js';
+import { WRITTEN_SPEC_ANNOTATION, writtenDigest, writtenSpec } from './written-spec.js';
 
 /**
  * Converge the cluster on `desired`, writing only what differs, in net-istio's order: secret copies,
@@ -43,12 +44,17 @@ export async function applyDesired(ing: KIngress, desired: Desired, deps: Reconc
 
 async function applyVirtualService(ing: KIngress, vs: VirtualService, deps: ReconcileDeps): Promise<void> {
   const ref = typedRefOf(vs);
+  const digest = specDigest(vs.spec);
   // A cache miss is trusted: no GET before each create. A name taken by an object the cache does not
   // hold (not labelled by us) answers 409 AlreadyExists, and only then is it read.
   let existing = await deps.cluster.virtualService(ref);
+  // The cache holds metadata only: a spec our annotation no longer vouches for is read live, once.
+  if (existing && existing.spec === undefined && writtenDigest(existing.metadata) === undefined)
+    existing = await deps.cluster.virtualService(ref, { live: true });
   if (!existing) {
+    const annotated = withWrittenSpec(vs, vs.metadata, 1, digest);
     try {
-      await deps.writer.create(vs);
+      await settleGeneration(await deps.writer.create(annotated), 1, digest, deps);
       deps.recorder.event(ing, 'Normal', 'Created', `Created VirtualService "${ref.name}"`);
       return;
     } catch (err) {
@@ -60,34 +66,57 @@ async function applyVirtualService(ing: KIngress, vs: VirtualService, deps: Reco
           'CreationFailed',
           `Failed to create VirtualService ${ref.namespace}/${ref.name}: ${errorMessage(err)}`,
         );
-        throw writeFailed('create', ref, vs, err);
+        throw writeFailed('create', ref, annotated, err);
       }
     }
   }
   if (!isControlledBy(existing.metadata, ing.metadata.uid))
     throw notOwned('VirtualService', ref.name, ing.metadata.name, ref);
-  const same =
-    sameSpec(existing, vs.spec) &&
-    mapsEqual(existing.metadata.labels, vs.metadata.labels) &&
-    mapsEqual(existing.metadata.annotations, vs.metadata.annotations);
-  if (same) return;
-  const { specDigest: _digest, ...stored } = existing;
-  const next = {
-    ...stored,
-    metadata: { ...existing.metadata, labels: vs.metadata.labels, annotations: vs.metadata.annotations },
-    spec: vs.spec,
-  };
+  const vouched = writtenDigest(existing.metadata);
+  const sameSpec = vouched !== undefined ? vouched === digest : jsonEqual(existing.spec, vs.spec);
+  // A spec that changes takes the next generation (the API server counts spec changes); one that does not keeps it.
+  const generation = (existing.metadata.generation ?? 0) + (sameSpec ? 0 : 1);
+  const next = withWrittenSpec(vs, { ...existing.metadata, labels: vs.metadata.labels }, generation, digest);
+  if (
+    sameSpec &&
+    mapsEqual(existing.metadata.labels, next.metadata.labels) &&
+    mapsEqual(existing.metadata.annotations, next.metadata.annotations)
+  )
+    return;
   try {
-    await deps.writer.update(next);
+    await settleGeneration(await deps.writer.update(next), generation, digest, deps);
   } catch (err) {
     throw writeFailed('update', ref, next, err);
   }
   deps.recorder.event(ing, 'Normal', 'Updated', `Updated VirtualService ${ref.namespace}/${ref.name}`);
 }
 
-/** A cached VirtualService carries only its spec's digest; one read live carries the spec. */
-function sameSpec(existing: ExistingVirtualService, spec: VirtualService['spec']): boolean {
-  return existing.specDigest === undefined ? jsonEqual(existing.spec, spec) : existing.specDigest === specDigest(spec);
+/** `vs` to be written over `metadata`, its annotations ours plus the written-spec record. */
+function withWrittenSpec(
+  vs: VirtualService,
+  metadata: VirtualService['metadata'],
+  generation: number,
+  digest: string,
+): VirtualService {
+  const annotations = { ...vs.metadata.annotations, [WRITTEN_SPEC_ANNOTATION]: writtenSpec(generation, digest) };
+  return { ...vs, metadata: { ...metadata, annotations } };
+}
+
+/**
+ * Where the API server gave our write another generation than we recorded (it found the stored spec equal to
+ * ours after pruning unknown fields, say), the record is corrected at once: its watch event is our own write
+ * and would not bring the VirtualService back, and a wrong record would have the next reconcile read it live.
+ */
+async function settleGeneration(
+  written: VirtualService,
+  recorded: number,
+  digest: string,
+  deps: ReconcileDeps,
+): Promise<void> {
+  const actual = written.metadata.generation;
+  if (actual === undefined || actual === recorded) return;
+  const annotations = { ...written.metadata.annotations, [WRITTEN_SPEC_ANNOTATION]: writtenSpec(actual, digest) };
+  await deps.writer.update({ ...written, metadata: { ...written.metadata, annotations } });
 }
 
 /** Gateways we generate: only `spec` is converged, and only on Gateways controlled by `ownerUID`. */

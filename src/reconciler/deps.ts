@@ -2,7 +2,6 @@ import type { Secret } from '../api/core.js';
 import type { Gateway, VirtualService } from '../api/istio.js';
 import type { KIngress } from '../api/kingress.js';
 import type { ObjectMeta, ObjectRef, TypedObjectRef } from '../api/meta.js';
-import type { SpecDigested } from '../kube/spec-digest.js';
 import type { IstioConfig } from '../config/istio.js';
 import type { NetworkConfig } from '../config/network.js';
 import type { DefaultedIngress } from '../translate/defaults.js';
@@ -19,8 +18,8 @@ export interface Existing<T = unknown> {
   type?: string;
 }
 
-/** A VirtualService as cached (its spec replaced by `specDigest`) or as read live (with its spec). */
-export type ExistingVirtualService = Existing<VirtualService['spec']> & SpecDigested;
+/** A VirtualService as cached (metadata only: see written-spec.ts) or as read live (with its spec). */
+export type ExistingVirtualService = Existing<VirtualService['spec']>;
 
 /** What the reconciler reads. Listers are informer caches; the async ones may go to the API server. */
 export interface ClusterState {

@@ -38,6 +38,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/dynamic/dynamicinformer"
+	"k8s.io/client-go/metadata"
+	"k8s.io/client-go/metadata/metadatainformer"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
@@ -88,7 +90,7 @@ func main() {
 	switch *syncOnly {
 	case "":
 	case "informers":
-		syncCaches(client)
+		syncCaches(client, cfg)
 		return
 	case "bytes":
 		streamBytes(cfg)
@@ -216,12 +218,17 @@ func createdEvent(ing *unstructured.Unstructured, message string) *unstructured.
 }
 
 // syncCaches fills the two caches as client-go's informers do (a streaming list where the API server offers one,
-// as the operator's), prints what they hold and the CPU spent, and returns.
-func syncCaches(client dynamic.Interface) {
+// as the operator's; the VirtualServices' metadata only, as the operator's), prints what they hold and the CPU
+// spent, and returns.
+func syncCaches(client dynamic.Interface, cfg *rest.Config) {
 	stop := make(chan struct{})
 	defer close(stop)
+	meta, err := metadata.NewForConfig(cfg)
+	if err != nil {
+		fail("metadata client: %v", err)
+	}
 	all := dynamicinformer.NewFilteredDynamicInformer(client, kingresses, "", 0, cache.Indexers{}, nil)
-	labelled := dynamicinformer.NewFilteredDynamicInformer(client, virtualServices, "", 0, cache.Indexers{},
+	labelled := metadatainformer.NewFilteredMetadataInformer(meta, virtualServices, "", 0, cache.Indexers{},
 		func(o *metav1.ListOptions) { o.LabelSelector = ingressLabel })
 	go all.Informer().Run(stop)
 	go labelled.Informer().Run(stop)
@@ -242,18 +249,23 @@ func printRead(kingresses, virtualServices int) {
 	fmt.Println(string(out))
 }
 
-// streamBytes asks for both lists as the operator does (streaming lists, at once) and reads each to the bookmark
-// that ends its initial events, decoding nothing.
+// streamBytes asks for both lists as the operator does (streaming lists, at once, the VirtualServices' metadata
+// only) and reads each to the bookmark that ends its initial events, decoding nothing.
 func streamBytes(cfg *rest.Config) {
 	httpClient, err := rest.HTTPClientFor(cfg)
 	if err != nil {
 		fail("client: %v", err)
 	}
 	end := []byte(`"k8s.io/initial-events-end":"true"`)
-	read := func(path, selector string) (int, error) {
+	read := func(path, selector, accept string) (int, error) {
 		q := url.Values{"watch": {"true"}, "sendInitialEvents": {"true"}, "resourceVersionMatch": {"NotOlderThan"},
 			"allowWatchBookmarks": {"true"}, "labelSelector": {selector}}
-		res, err := httpClient.Get(cfg.Host + path + "?" + q.Encode())
+		req, err := http.NewRequest(http.MethodGet, cfg.Host+path+"?"+q.Encode(), nil)
+		if err != nil {
+			return 0, err
+		}
+		req.Header.Set("Accept", accept)
+		res, err := httpClient.Do(req)
 		if err != nil {
 			return 0, err
 		}
@@ -281,14 +293,15 @@ func streamBytes(cfg *rest.Config) {
 	counts := make([]int, 2)
 	errs := make([]error, 2)
 	var wg sync.WaitGroup
-	for i, p := range []struct{ path, selector string }{
-		{"/apis/networking.internal.knative.dev/v1alpha1/ingresses", ""},
-		{"/apis/networking.istio.io/v1beta1/virtualservices", ingressLabel},
+	for i, p := range []struct{ path, selector, accept string }{
+		{"/apis/networking.internal.knative.dev/v1alpha1/ingresses", "", "application/json"},
+		{"/apis/networking.istio.io/v1beta1/virtualservices", ingressLabel,
+			"application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1"},
 	} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			counts[i], errs[i] = read(p.path, p.selector)
+			counts[i], errs[i] = read(p.path, p.selector, p.accept)
 		}()
 	}
 	wg.Wait()

@@ -104,6 +104,13 @@ describe('Controller', () => {
       s.lines.some((l) => l.msg === 'Created VirtualService "hello-ingress"' && l.fields.kingress === 'default/hello'),
     ).toBe(true);
 
+    // The VirtualService cache lists and watches metadata only.
+    const vsWatches = s.api.requests('GET', '/virtualservices').filter(isWatchRequest);
+    expect(vsWatches.length).toBeGreaterThan(0);
+    expect(vsWatches.map((r) => r.accept)).toEqual(
+      vsWatches.map(() => 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1'),
+    );
+
     const before = vs(s.api)?.metadata.resourceVersion;
     s.api.remove('virtualservices', 'default', 'hello-ingress');
     const again = await eventually('VirtualService recreated', async () => vs(s.api));

@@ -22,6 +22,8 @@ interface Watcher {
   res: http.ServerResponse;
   /** Opened with sendInitialEvents: a list first, then a watch (not counted by watching()). */
   streamingList: boolean;
+  /** Asked for PartialObjectMetadata: sent each object's metadata only. */
+  metadataOnly: boolean;
 }
 
 const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
@@ -79,11 +81,22 @@ export class FakeApiServer {
   /** Stores `obj` (as another client would) and tells the watchers. */
   put(plural: string, obj: Obj): Obj {
     const key = keyOf(plural, obj.metadata.namespace, obj.metadata.name);
-    const existed = this.objects.has(key);
+    const existing = this.objects.get(key);
+    const existed = existing !== undefined;
     this.version += 1;
+    // As for a custom resource with a status subresource: a change of spec is a new generation.
+    const generation =
+      existing?.metadata.generation !== undefined && JSON.stringify(existing.spec) !== JSON.stringify(obj.spec)
+        ? existing.metadata.generation + 1
+        : (existing?.metadata.generation ?? obj.metadata.generation);
     const stored = {
       ...obj,
-      metadata: { uid: `${obj.metadata.name}-uid`, ...obj.metadata, resourceVersion: String(this.version) },
+      metadata: {
+        uid: `${obj.metadata.name}-uid`,
+        ...obj.metadata,
+        ...(generation !== undefined ? { generation } : {}),
+        resourceVersion: String(this.version),
+      },
     } as Obj;
     this.objects.set(key, stored);
     this.notify(plural, existed ? 'MODIFIED' : 'ADDED', stored);
@@ -189,12 +202,13 @@ export class FakeApiServer {
           fieldSelector: q('fieldSelector'),
           res,
           streamingList: q('sendInitialEvents') === 'true',
+          metadataOnly: asMetadata(req),
         };
         if (w.streamingList) {
           // A streaming list (WatchList): the current objects, then the bookmark that ends them.
           for (const o of this.list(p.plural))
             if (matches(o, w.namespace, w.labelSelector, w.fieldSelector))
-              res.write(`${JSON.stringify({ type: 'ADDED', object: o })}\n`);
+              res.write(`${JSON.stringify({ type: 'ADDED', object: w.metadataOnly ? metadataOf(o) : o })}\n`);
           const end = { resourceVersion: String(this.version), annotations: { [INITIAL_EVENTS_END]: 'true' } };
           res.write(`${JSON.stringify({ type: 'BOOKMARK', object: { metadata: end } })}\n`);
         }
@@ -203,7 +217,8 @@ export class FakeApiServer {
         return;
       }
       const items = this.list(p.plural).filter((o) => matches(o, p.namespace, q('labelSelector'), q('fieldSelector')));
-      json(res, 200, { metadata: { resourceVersion: String(this.version) }, items });
+      const sent = asMetadata(req) ? items.map(metadataOf) : items;
+      json(res, 200, { metadata: { resourceVersion: String(this.version) }, items: sent });
       return;
     }
     const key = keyOf(p.plural, p.namespace, p.name ?? (req.body as Obj | undefined)?.metadata?.name ?? '');
@@ -280,9 +295,17 @@ export class FakeApiServer {
     }
     for (const w of this.watchers) {
       if (w.plural === plural && matches(obj, w.namespace, w.labelSelector, w.fieldSelector))
-        w.res.write(`${JSON.stringify({ type, object: obj })}\n`);
+        w.res.write(`${JSON.stringify({ type, object: w.metadataOnly ? metadataOf(obj) : obj })}\n`);
     }
   }
+}
+
+function asMetadata(req: SeenRequest): boolean {
+  return req.accept?.includes('as=PartialObjectMetadata') ?? false;
+}
+
+function metadataOf(o: Obj): Obj {
+  return { apiVersion: 'meta.k8s.io/v1', kind: 'PartialObjectMetadata', metadata: o.metadata };
 }
 
 function keyOf(plural: string, namespace: string | undefined, name: string): string {

@@ -7,6 +7,7 @@ export interface SeenRequest {
   path: string;
   query: URLSearchParams;
   contentType: string | undefined;
+  accept: string | undefined;
   authorization: string | undefined;
   body: unknown;
 }
@@ -32,6 +33,7 @@ export class StubServer {
           path: url.pathname,
           query: url.searchParams,
           contentType: req.headers['content-type'],
+          accept: req.headers.accept,
           authorization: req.headers.authorization,
           body: text ? JSON.parse(text) : undefined,
         };

@@ -2,7 +2,7 @@
 // translate(), as net-istio's tests build theirs with its resources package.
 import { readFileSync } from 'node:fs';
 import type { Secret } from '../../../src/api/core.js';
-import type { Gateway, Server } from '../../../src/api/istio.js';
+import type { Gateway, Server, VirtualService } from '../../../src/api/istio.js';
 import type { Condition, IngressStatus, IngressTLS, KIngress } from '../../../src/api/kingress.js';
 import type { ObjectMeta } from '../../../src/api/meta.js';
 import type { IstioConfig } from '../../../src/config/istio.js';
@@ -12,6 +12,8 @@ import {
   KINGRESS_FINALIZER,
 } from '../../../src/translate/constants.js';
 import { defaultIngress } from '../../../src/translate/defaults.js';
+import { specDigest } from '../../../src/kube/spec-digest.js';
+import { WRITTEN_SPEC_ANNOTATION, writtenSpec } from '../../../src/reconciler/written-spec.js';
 import { translate, type Desired } from '../../../src/translate/translate.js';
 import { kingress, rule, split } from '../translate/fixtures.js';
 import { defaultConfig, NOW_TIME, OPTIONS } from './fakes.js';
@@ -133,12 +135,33 @@ export function desiredFor(
   return result.value;
 }
 
-/** The desired objects as stored by an earlier reconcile. */
-export function stored<T extends { metadata: object }>(obj: T, extra: Partial<ObjectMeta> = {}): T {
+/** The desired objects as stored by an earlier reconcile (a VirtualService at generation 1, recorded as written). */
+export function stored<T extends { kind?: string; metadata: object }>(obj: T, extra: Partial<ObjectMeta> = {}): T {
+  const o = obj.kind === 'VirtualService' ? (written(obj as unknown as VirtualService, 1) as unknown as T) : obj;
   return {
-    ...obj,
-    metadata: { ...obj.metadata, uid: `${(obj.metadata as ObjectMeta).name}-uid`, resourceVersion: '3', ...extra },
+    ...o,
+    metadata: {
+      ...o.metadata,
+      ...(obj.kind === 'VirtualService' ? { generation: 1 } : {}),
+      uid: `${(obj.metadata as ObjectMeta).name}-uid`,
+      resourceVersion: '3',
+      ...extra,
+    },
   };
+}
+
+/** `vs` as we write it at `generation`: the written-spec annotation records its spec. */
+export function written<T extends VirtualService>(vs: T, generation: number): T {
+  const record = writtenSpec(generation, specDigest(vs.spec));
+  return {
+    ...vs,
+    metadata: { ...vs.metadata, annotations: { ...vs.metadata.annotations, [WRITTEN_SPEC_ANNOTATION]: record } },
+  };
+}
+
+/** `vs` with its spec changed by another writer: the API server moved it to the next generation. */
+export function edited<T extends VirtualService>(vs: T, spec: Partial<T['spec']>): T {
+  return { ...withSpec(vs, spec), metadata: { ...vs.metadata, generation: (vs.metadata.generation ?? 0) + 1 } };
 }
 
 export function withSpec<T extends { spec: object }>(obj: T, spec: Partial<T['spec']>): T {

@@ -1,5 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
+import type { VirtualService } from '../../../src/api/istio.js';
 import type { IngressStatus } from '../../../src/api/kingress.js';
+import { specDigest } from '../../../src/kube/spec-digest.js';
+import { WRITTEN_SPEC_ANNOTATION } from '../../../src/reconciler/written-spec.js';
 import type { ReconcileOutcome } from '../../../src/reconciler/deps.js';
 import { reconcileIngress } from '../../../src/reconciler/reconcile.js';
 import {
@@ -14,6 +17,7 @@ import { apiError, conflict, defaultConfig, fakeDeps, uncached, type Failure, ty
 import {
   CERT,
   desiredFor,
+  edited,
   GATEWAY_SERVICE,
   ingress,
   KEY,
@@ -25,6 +29,7 @@ import {
   stored,
   tlsSecret,
   withSpec,
+  written,
 } from './objects.js';
 
 interface Row {
@@ -71,6 +76,9 @@ const plain = ingress();
 const plainDesired = desiredFor(plain);
 const [ingressVS, ...otherVS] = plainDesired.virtualServices.map((vs) => stored(vs));
 const vsName = ingressVS!.metadata.name;
+/** The VirtualService with its spec changed by another writer, and as we then put it back (the next generation). */
+const evilVS = edited(ingressVS!, { hosts: ['evil.example.com'] });
+const putBack = written({ ...evilVS, spec: ingressVS!.spec }, 3);
 const readyPlain = ingress({ status: READY_STATUS });
 
 const foreignOwner = {
@@ -151,7 +159,7 @@ const notOwnedVS = `notowned: owner: ${NAME} with Type *v1alpha1.Ingress does no
 const tooLargeMessage = (bytes: number) =>
   `VirtualService ${NS}/${vsName} is ${bytes} bytes, too large to store (the API server's limit is 3145728 bytes): ` +
   '413 RequestEntityTooLarge: Request entity too large: limit is 3145728; split the KIngress into smaller ones';
-const vsBytes = Buffer.byteLength(JSON.stringify(plainDesired.virtualServices[0]));
+const vsBytes = Buffer.byteLength(JSON.stringify(written(plainDesired.virtualServices[0]!, 1)));
 
 /** Gateways and Secret copies come before the VirtualServices: NotOwned there leaves LoadBalancerReady alone. */
 function notOwnedBeforeVirtualServices(kind: string, name: string): Row['want'] {
@@ -186,7 +194,7 @@ const rows: Row[] = [
     objects: [ingress({ finalizer: false })],
     want: {
       patches: [[INGRESS_TARGET, [KINGRESS_FINALIZER]]],
-      creates: plainDesired.virtualServices,
+      creates: plainDesired.virtualServices.map((vs) => written(vs, 1)),
       statuses: [READY_STATUS],
       // Adding the finalizer is not recorded (it shows in metadata.finalizers); removing it is.
       events: plainDesired.virtualServices.map((vs) => `Normal Created Created VirtualService "${vs.metadata.name}"`),
@@ -206,8 +214,12 @@ const rows: Row[] = [
   },
   {
     name: 'changed VirtualService spec is updated back',
-    objects: [readyPlain, withSpec(ingressVS!, { hosts: ['evil.example.com'] }), ...otherVS],
-    want: { updates: [ingressVS!], events: [`Normal Updated Updated VirtualService ${NS}/${vsName}`], outcome: 'done' },
+    objects: [readyPlain, evilVS, ...otherVS],
+    want: {
+      updates: [putBack],
+      events: [`Normal Updated Updated VirtualService ${NS}/${vsName}`],
+      outcome: 'done',
+    },
   },
   {
     name: 'NotOwned VirtualService: nothing overwritten, NotOwned in status',
@@ -274,7 +286,7 @@ const rows: Row[] = [
     objects: [plain],
     failures: [fail('status', 'Ingress', conflict())],
     want: {
-      creates: plainDesired.virtualServices,
+      creates: plainDesired.virtualServices.map((vs) => written(vs, 1)),
       statuses: [READY_STATUS],
       events: plainDesired.virtualServices.map((vs) => `Normal Created Created VirtualService "${vs.metadata.name}"`),
       error: conflict().message,
@@ -292,10 +304,10 @@ const rows: Row[] = [
   },
   {
     name: 'conflict updating a VirtualService (stale cache): requeued quietly, no status write, no Event',
-    objects: [readyPlain, withSpec(ingressVS!, { hosts: ['evil.example.com'] }), ...otherVS],
+    objects: [readyPlain, evilVS, ...otherVS],
     failures: [fail('update', 'VirtualService', conflict())],
     want: {
-      updates: [ingressVS!],
+      updates: [putBack],
       error: `failed to update VirtualService: 409 Conflict: ${(JSON.parse((conflict() as unknown as { body: string }).body) as { message: string }).message}`,
     },
   },
@@ -322,7 +334,7 @@ const rows: Row[] = [
     name: 'per-KIngress Gateway created for Redirected',
     objects: [ingress({ httpOption: 'Redirected' }), GATEWAY_SERVICE],
     want: {
-      creates: [...redirectedDesired.gateways, ...redirectedDesired.virtualServices],
+      creates: [...redirectedDesired.gateways, ...redirectedDesired.virtualServices.map((vs) => written(vs, 1))],
       statuses: [READY_STATUS],
       events: redirectedDesired.virtualServices.map(
         (vs) => `Normal Created Created VirtualService "${vs.metadata.name}"`,
@@ -359,7 +371,7 @@ const rows: Row[] = [
     name: 'TLS: the Secret copy is made in the gateway namespace',
     objects: [GATEWAY_SERVICE, origin, ingress({ tls: tlsIngress.spec.tls! })],
     want: {
-      creates: [copy, ...tlsDesired.gateways, ...tlsDesired.virtualServices],
+      creates: [copy, ...tlsDesired.gateways, ...tlsDesired.virtualServices.map((vs) => written(vs, 1))],
       statuses: [READY_STATUS],
       events: [
         `Normal Created Created Secret higress-system/${copyName}`,
@@ -503,7 +515,7 @@ const rows: Row[] = [
     objects: [plain],
     ready: false,
     want: {
-      creates: plainDesired.virtualServices,
+      creates: plainDesired.virtualServices.map((vs) => written(vs, 1)),
       statuses: [
         status({
           Ready: ['Unknown', 'Uninitialized', 'Waiting for load balancer to be ready'],
@@ -563,7 +575,7 @@ const rows: Row[] = [
       ),
     ],
     want: {
-      creates: [plainDesired.virtualServices[0]!],
+      creates: [written(plainDesired.virtualServices[0]!, 1)],
       error: tooLargeMessage(vsBytes),
       statuses: [
         status({
@@ -616,7 +628,7 @@ const rows: Row[] = [
   },
   {
     name: 'VirtualService update fails for its size',
-    objects: [readyPlain, withSpec(ingressVS!, { hosts: ['evil.example.com'] }), ...otherVS],
+    objects: [readyPlain, evilVS, ...otherVS],
     failures: [
       fail(
         'update',
@@ -625,27 +637,23 @@ const rows: Row[] = [
       ),
     ],
     want: {
-      updates: [ingressVS!],
-      error: tooLargeMessage(Buffer.byteLength(JSON.stringify(ingressVS))),
+      updates: [putBack],
+      error: tooLargeMessage(Buffer.byteLength(JSON.stringify(putBack))),
       statuses: [
         status(
           {
-            Ready: ['False', 'ObjectTooLarge', tooLargeMessage(Buffer.byteLength(JSON.stringify(ingressVS)))],
-            NetworkConfigured: [
-              'False',
-              'ObjectTooLarge',
-              tooLargeMessage(Buffer.byteLength(JSON.stringify(ingressVS))),
-            ],
+            Ready: ['False', 'ObjectTooLarge', tooLargeMessage(Buffer.byteLength(JSON.stringify(putBack)))],
+            NetworkConfigured: ['False', 'ObjectTooLarge', tooLargeMessage(Buffer.byteLength(JSON.stringify(putBack)))],
             LoadBalancerReady: [
               'False',
               'ReconcileVirtualServiceFailed',
-              tooLargeMessage(Buffer.byteLength(JSON.stringify(ingressVS))),
+              tooLargeMessage(Buffer.byteLength(JSON.stringify(putBack))),
             ],
           },
           { lb: true },
         ),
       ],
-      events: [`Warning InternalError ${tooLargeMessage(Buffer.byteLength(JSON.stringify(ingressVS)))}`],
+      events: [`Warning InternalError ${tooLargeMessage(Buffer.byteLength(JSON.stringify(putBack)))}`],
     },
   },
   {
@@ -810,5 +818,47 @@ describe('reconcileIngress', () => {
     );
     expect(f.recorder.events).toEqual(want.events ?? []);
     expect(f.readiness.forgotten).toEqual(want.forgotten ?? []);
+  });
+});
+
+describe('the written-spec record on VirtualServices', () => {
+  const unrecorded = (vs: VirtualService): VirtualService => {
+    const { [WRITTEN_SPEC_ANNOTATION]: _record, ...annotations } = vs.metadata.annotations ?? {};
+    return { ...vs, metadata: { ...vs.metadata, annotations } };
+  };
+  const record = (f: ReturnType<typeof fakeDeps>) =>
+    f.cluster.get<VirtualService>('VirtualService', NS, vsName)?.metadata.annotations?.[WRITTEN_SPEC_ANNOTATION];
+
+  test('steady state: the record vouches for every spec, nothing is read live', async () => {
+    const f = fakeDeps([readyPlain, ingressVS!, ...otherVS]);
+    await reconcileIngress(KEY, f.deps);
+    expect([f.cluster.liveReads, f.cluster.writes.length]).toEqual([0, 0]);
+  });
+
+  test('a VirtualService written before the record: read live once, recorded, its spec left as it is', async () => {
+    const f = fakeDeps([readyPlain, unrecorded(ingressVS!), ...otherVS]);
+    await reconcileIngress(KEY, f.deps);
+    await reconcileIngress(KEY, f.deps);
+    expect(f.cluster.liveReads).toBe(1);
+    expect(f.cluster.writesOf('update').map((w) => w.body)).toEqual([ingressVS]);
+    expect(f.cluster.get<VirtualService>('VirtualService', NS, vsName)?.metadata.generation).toBe(1);
+  });
+
+  test('a spec the API server stores otherwise than sent: the record takes the generation it gave, then quiet', async () => {
+    // The server prunes `gateways` and so finds the spec unchanged: no new generation, though we changed it.
+    const prune = <T extends { kind?: string; spec?: object }>(o: T): T =>
+      o.kind === 'VirtualService' ? { ...o, spec: { ...o.spec, gateways: undefined } } : o;
+    const f = fakeDeps([readyPlain, prune(unrecorded(ingressVS!)), ...otherVS]);
+    f.cluster.admit = prune;
+    await reconcileIngress(KEY, f.deps);
+    await reconcileIngress(KEY, f.deps);
+    const digest = specDigest(ingressVS!.spec);
+    expect(
+      f.cluster
+        .writesOf('update')
+        .map((w) => (w.body as VirtualService).metadata.annotations?.[WRITTEN_SPEC_ANNOTATION]),
+    ).toEqual([`2:${digest}`, `1:${digest}`]);
+    expect(record(f)).toBe(`1:${digest}`);
+    expect(f.cluster.liveReads).toBe(1);
   });
 });
