@@ -19,7 +19,7 @@ export interface ListWatchSpec {
    * to list, long enough for a continue token to expire (410) and the list to start over.
    */
   pageSize?: number;
-  /** Drops, in place, what this cache need not keep beyond what every cache drops (e.g. `digestSpec`). */
+  /** Drops, in place, what this cache need not keep beyond what every cache drops (called on each object). */
   trim?: (obj: object) => void;
   /** List with a streaming watch (see streamlist.ts) where the API server serves one; default true. */
   streamingList?: boolean;

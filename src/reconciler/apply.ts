@@ -10,7 +10,7 @@ import {
   ORIGIN_SECRET_NAMESPACE_LABEL,
 } from '../translate/constants.js';
 import type { Desired } from '../translate/translate.js';
-import type { Existing, ReconcileDeps } from './deps.js';
+import type { Existing, ExistingVirtualService, ReconcileDeps } from './deps.js';
 import { jsonEqual, mapsEqual } from './equality.js';
 import { notOwned, ReconcileError, tooLarge, virtualServiceFailed } from './errors.js';
 import { isControlledBy } from './ownership.js';
@@ -47,32 +47,17 @@ async function applyVirtualService(ing: KIngress, vs: VirtualService, deps: Reco
   const digest = specDigest(vs.spec);
   // A cache miss is trusted: no GET before each create. A name taken by an object the cache does not
   // hold (not labelled by us) answers 409 AlreadyExists, and only then is it read.
-  let existing = await deps.cluster.virtualService(ref);
-  // The cache holds metadata only: a spec our annotation no longer vouches for is read live, once.
-  if (existing && existing.spec === undefined && writtenDigest(existing.metadata) === undefined)
-    existing = await deps.cluster.virtualService(ref, { live: true });
-  if (!existing) {
-    const annotated = withWrittenSpec(vs, vs.metadata, 1, digest);
-    try {
-      await settleGeneration(await deps.writer.create(annotated), 1, digest, deps);
-      deps.recorder.event(ing, 'Normal', 'Created', `Created VirtualService "${ref.name}"`);
-      return;
-    } catch (err) {
-      existing = isAlreadyExists(err) ? await deps.cluster.virtualService(ref, { live: true }) : undefined;
-      if (!existing) {
-        deps.recorder.event(
-          ing,
-          'Warning',
-          'CreationFailed',
-          `Failed to create VirtualService ${ref.namespace}/${ref.name}: ${errorMessage(err)}`,
-        );
-        throw writeFailed('create', ref, annotated, err);
-      }
-    }
-  }
+  let existing = (await deps.cluster.virtualService(ref)) ?? (await createVirtualService(ing, vs, digest, deps));
+  if (!existing) return;
   if (!isControlledBy(existing.metadata, ing.metadata.uid))
     throw notOwned('VirtualService', ref.name, ing.metadata.name, ref);
   const vouched = writtenDigest(existing.metadata);
+  // The cache holds metadata only: a spec the record no longer vouches for is read live, once.
+  if (vouched === undefined && existing.spec === undefined) {
+    existing = await deps.cluster.virtualService(ref, { live: true });
+    if (!existing)
+      throw new ReconcileError(`VirtualService ${ref.namespace}/${ref.name} was deleted while it was read; retrying`);
+  }
   const sameSpec = vouched !== undefined ? vouched === digest : jsonEqual(existing.spec, vs.spec);
   // A spec that changes takes the next generation (the API server counts spec changes); one that does not keeps it.
   const generation = (existing.metadata.generation ?? 0) + (sameSpec ? 0 : 1);
@@ -83,12 +68,42 @@ async function applyVirtualService(ing: KIngress, vs: VirtualService, deps: Reco
     mapsEqual(existing.metadata.annotations, next.metadata.annotations)
   )
     return;
+  let written: VirtualService;
   try {
-    await settleGeneration(await deps.writer.update(next), generation, digest, deps);
+    written = await deps.writer.update(next);
   } catch (err) {
     throw writeFailed('update', ref, next, err);
   }
   deps.recorder.event(ing, 'Normal', 'Updated', `Updated VirtualService ${ref.namespace}/${ref.name}`);
+  await settleGeneration(written, generation, digest, deps);
+}
+
+/** Creates `vs`; undefined once created, or the object already there under its name (read live). */
+async function createVirtualService(
+  ing: KIngress,
+  vs: VirtualService,
+  digest: string,
+  deps: ReconcileDeps,
+): Promise<ExistingVirtualService | undefined> {
+  const ref = typedRefOf(vs);
+  const annotated = withWrittenSpec(vs, vs.metadata, 1, digest);
+  let created: VirtualService;
+  try {
+    created = await deps.writer.create(annotated);
+  } catch (err) {
+    const taken = isAlreadyExists(err) ? await deps.cluster.virtualService(ref, { live: true }) : undefined;
+    if (taken) return taken;
+    deps.recorder.event(
+      ing,
+      'Warning',
+      'CreationFailed',
+      `Failed to create VirtualService ${ref.namespace}/${ref.name}: ${errorMessage(err)}`,
+    );
+    throw writeFailed('create', ref, annotated, err);
+  }
+  deps.recorder.event(ing, 'Normal', 'Created', `Created VirtualService "${ref.name}"`);
+  await settleGeneration(created, 1, digest, deps);
+  return undefined;
 }
 
 /** `vs` to be written over `metadata`, its annotations ours plus the written-spec record. */
