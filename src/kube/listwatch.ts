@@ -24,10 +24,10 @@ export interface ListWatchSpec {
   /** List with a streaming watch (see streamlist.ts) where the API server serves one; default true. */
   streamingList?: boolean;
   /**
-   * Ask for metadata only (PartialObjectMetadata): the API server encodes and sends no spec or status. The objects
-   * are cached with this apiVersion and kind instead of PartialObjectMetadata's, so that a delete or an update built
-   * from one goes to the resource it came from. Listing
-   * 5,000 converged VirtualServices took it 0.26-1.0 s of CPU this way against 1.5-4.4 s in full.
+   * Ask for metadata only (PartialObjectMetadata): the API server encodes and sends no spec or status. Listing
+   * 5,000 converged VirtualServices took it 0.26-1.0 s of CPU this way against 1.5-4.4 s in full. The objects are
+   * cached with this apiVersion and kind instead of PartialObjectMetadata's, so that a delete or an update built
+   * from one goes to the resource it came from.
    */
   metadataOnly?: { apiVersion: string; kind: string };
 }

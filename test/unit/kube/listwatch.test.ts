@@ -2,7 +2,7 @@ import type http from 'node:http';
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import type { Informer } from '../../../src/kube/informer.js';
 import { createInformer, kubeListWatch } from '../../../src/kube/listwatch.js';
-import { CONFIG_MAP, KINGRESS } from '../../../src/kube/resources.js';
+import { CONFIG_MAP, KINGRESS, VIRTUAL_SERVICE } from '../../../src/kube/resources.js';
 import { RestClient } from '../../../src/kube/rest.js';
 import type { KubeObject } from '../../../src/kube/types.js';
 import { eventually } from '../../harness/wait.js';
@@ -124,6 +124,35 @@ describe('createInformer over the REST list and watch', () => {
       }
     },
   );
+
+  test('metadata only: asked for as PartialObjectMetadata on a paged list and a watch, cached as the resource', async () => {
+    const partial = (name: string, rv: string) => ({
+      apiVersion: 'meta.k8s.io/v1',
+      kind: 'PartialObjectMetadata',
+      metadata: { namespace: 'default', name, resourceVersion: rv, generation: 2 },
+    });
+    const accepts: Array<[string, string | undefined]> = [];
+    stub.handler = (req: SeenRequest, res) => {
+      const watch = req.query.get('watch') === 'true';
+      accepts.push([watch ? 'watch' : 'list', req.accept]);
+      if (watch) watchStream(res, [{ type: 'ADDED', object: partial('hello-mesh', '12') }], true);
+      else json(res, 200, { metadata: { resourceVersion: '11' }, items: [partial('hello-ingress', '10')] });
+    };
+    informer = createInformer<KubeObject>(rest, VIRTUAL_SERVICE, { metadataOnly: true, streamingList: false });
+    informer.start();
+    await informer.waitForSync(3000);
+    await until(() => informer?.get('default', 'hello-mesh') !== undefined);
+    expect(accepts).toEqual([
+      ['list', 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1'],
+      ['watch', 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1'],
+    ]);
+    for (const name of ['hello-ingress', 'hello-mesh'])
+      expect(informer.get('default', name)).toMatchObject({
+        apiVersion: 'networking.istio.io/v1beta1',
+        kind: 'VirtualService',
+        metadata: { name, generation: 2 },
+      });
+  });
 
   test('a 410 on the watch request makes it relist; other errors reconnect', async () => {
     let lists = 0;
