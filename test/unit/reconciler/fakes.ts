@@ -313,7 +313,6 @@ function labelled<S>(objects: Obj[], namespace: string, ingressName: string): Ar
   );
 }
 
-/** JSON round trip: what crosses the wire, so no test shares objects with the code under test. */
 /** As the controller's informer caches a VirtualService: metadata only. */
 function asCached(vs: Existing): ExistingVirtualService {
   return { apiVersion: vs.apiVersion, kind: vs.kind, metadata: clone(vs.metadata) };
@@ -323,6 +322,7 @@ function jsonEq(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+/** JSON round trip: what crosses the wire, so no test shares objects with the code under test. */
 function clone<T>(v: T): T {
   return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T);
 }
