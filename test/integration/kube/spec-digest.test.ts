@@ -80,7 +80,11 @@ test('only a change of spec takes the VirtualService past the generation the ann
   // Labels, annotations and status are not the spec: the record still holds.
   const relabelled = await writer.update({
     ...created,
-    metadata: { ...created.metadata, labels: { ...created.metadata.labels, extra: 'x' } },
+    metadata: {
+      ...created.metadata,
+      labels: { ...created.metadata.labels, extra: 'x' },
+      annotations: { ...created.metadata.annotations, extra: 'x' },
+    },
   });
   await writer.updateStatus({ ...relabelled, status: { observedGeneration: 1 } });
   expect(writtenDigest((await vouched()) ?? {})).toBe(specDigest(vs.spec));
