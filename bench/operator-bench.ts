@@ -23,7 +23,7 @@
 // counted when they end, so they are not in the table). Figures are reported, not asserted.
 
 import { specDigest } from '../src/kube/spec-digest.js';
-import { WRITTEN_SPEC_ANNOTATION, writtenSpec } from '../src/reconciler/written-spec.js';
+import { recordWrittenSpec } from '../src/reconciler/written-spec.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
@@ -639,7 +639,10 @@ async function main(): Promise<void> {
     const byIngress = new Map<string, unknown[]>();
     for (const obj of (JSON.parse(rendered.stdout) as { items: KubeObject[] }).items) {
       // As the operator writes it: a VirtualService carries the record of the spec it was created with.
-      if (obj.kind === 'VirtualService') recordWrittenSpec(obj);
+      if (obj.kind === 'VirtualService') {
+        const meta = obj.metadata as { annotations?: Record<string, string> };
+        meta.annotations = recordWrittenSpec(meta.annotations, 1, specDigest((obj as { spec?: unknown }).spec));
+      }
       const key = `${obj.metadata?.namespace}/${(obj.metadata as { labels?: Record<string, string> } | undefined)?.labels?.[INGRESS_LABEL]}`;
       byIngress.set(key, [...(byIngress.get(key) ?? []), obj]);
     }
@@ -827,8 +830,3 @@ main().then(
     process.exit(1);
   },
 );
-
-function recordWrittenSpec(vs: KubeObject & { spec?: unknown }): void {
-  const meta = vs.metadata as { annotations?: Record<string, string> };
-  meta.annotations = { ...meta.annotations, [WRITTEN_SPEC_ANNOTATION]: writtenSpec(1, specDigest(vs.spec)) };
-}

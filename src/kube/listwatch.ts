@@ -50,10 +50,9 @@ interface ListPage<T> {
 export function kubeListWatch<T extends KubeObject>(rest: RestClient, spec: ListWatchSpec): ListWatchSource<T> {
   const selectors = { labelSelector: spec.labelSelector, fieldSelector: spec.fieldSelector };
   const accept = spec.metadataOnly ? { list: METADATA_LIST, watch: METADATA_WATCH } : undefined;
-  const typeMeta = spec.metadataOnly;
   const lean = (obj: T): T => {
     spec.trim?.(obj);
-    if (typeMeta) Object.assign(obj, typeMeta);
+    if (spec.metadataOnly) Object.assign(obj, spec.metadataOnly);
     return leanObject(obj);
   };
   // Off for good once the API server refuses a streaming list: it is not going to learn while we run.

@@ -79,7 +79,7 @@ export class RestClient {
 
   /** The body of a 2xx answer as text, unparsed (a non-2xx answer rejects with ApiError). */
   async requestText(req: RestRequest): Promise<string> {
-    const prepared = await this.prepare(req.path, req.query, req.body, req.contentType, req.accept);
+    const prepared = await this.prepare(req.path, req.query, req);
     const timeoutMs = req.timeoutMs ?? this.defaultTimeoutMs;
     return new Promise<string>((resolve, reject) => {
       let head: ResponseHead = { status: 0, headers: {} };
@@ -113,7 +113,7 @@ export class RestClient {
     onDone: (err: unknown) => void,
     accept?: string,
   ): Promise<{ abort(): void }> {
-    const prepared = await this.prepare(path, { ...query, watch: true }, undefined, undefined, accept);
+    const prepared = await this.prepare(path, { ...query, watch: true }, { accept });
     let finished = false;
     let status = 0;
     let body = '';
@@ -173,9 +173,7 @@ export class RestClient {
   private async prepare(
     path: string,
     query: RestRequest['query'],
-    body?: unknown,
-    contentType?: string,
-    accept = 'application/json',
+    { body, contentType, accept = 'application/json' }: Pick<RestRequest, 'body' | 'contentType' | 'accept'> = {},
   ) {
     const cluster = this.access.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig has no current cluster');

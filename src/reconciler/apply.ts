@@ -15,7 +15,7 @@ import { jsonEqual, mapsEqual } from './equality.js';
 import { notOwned, ReconcileError, tooLarge, virtualServiceFailed } from './errors.js';
 import { isControlledBy } from './ownership.js';
 import { copyIngressNamespace, releaseSecretCopy } from './secretcopies.js';
-import { WRITTEN_SPEC_ANNOTATION, writtenDigest, writtenSpec } from './written-spec.js';
+import { recordWrittenSpec, writtenDigest } from './written-spec.js';
 
 /**
  * Converge the cluster on `desired`, writing only what differs, in net-istio's order: secret copies,
@@ -113,8 +113,10 @@ function withWrittenSpec(
   generation: number,
   digest: string,
 ): VirtualService {
-  const annotations = { ...vs.metadata.annotations, [WRITTEN_SPEC_ANNOTATION]: writtenSpec(generation, digest) };
-  return { ...vs, metadata: { ...metadata, annotations } };
+  return {
+    ...vs,
+    metadata: { ...metadata, annotations: recordWrittenSpec(vs.metadata.annotations, generation, digest) },
+  };
 }
 
 /**
@@ -130,8 +132,7 @@ async function settleGeneration(
 ): Promise<void> {
   const actual = written.metadata.generation;
   if (actual === undefined || actual === recorded) return;
-  const annotations = { ...written.metadata.annotations, [WRITTEN_SPEC_ANNOTATION]: writtenSpec(actual, digest) };
-  await deps.writer.update({ ...written, metadata: { ...written.metadata, annotations } });
+  await deps.writer.update(withWrittenSpec(written, written.metadata, actual, digest));
 }
 
 /** Gateways we generate: only `spec` is converged, and only on Gateways controlled by `ownerUID`. */

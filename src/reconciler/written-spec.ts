@@ -9,9 +9,13 @@ import type { ObjectMeta } from '../api/meta.js';
  */
 export const WRITTEN_SPEC_ANNOTATION = 'net-higress.dev/written-spec';
 
-/** The annotation's value for a spec of digest `digest` (see specDigest) written at `generation`. */
-export function writtenSpec(generation: number, digest: string): string {
-  return `${generation}:${digest}`;
+/** `annotations` plus the record of a spec of digest `digest` (see specDigest) written at `generation`. */
+export function recordWrittenSpec(
+  annotations: Record<string, string> | undefined,
+  generation: number,
+  digest: string,
+): Record<string, string> {
+  return { ...annotations, [WRITTEN_SPEC_ANNOTATION]: `${generation}:${digest}` };
 }
 
 /**

@@ -14,7 +14,7 @@ import { collectionPath, VIRTUAL_SERVICE } from '../../../src/kube/resources.js'
 import { RestClient } from '../../../src/kube/rest.js';
 import { specDigest } from '../../../src/kube/spec-digest.js';
 import { KubeReader } from '../../../src/kube/reader.js';
-import { WRITTEN_SPEC_ANNOTATION, writtenDigest, writtenSpec } from '../../../src/reconciler/written-spec.js';
+import { recordWrittenSpec, writtenDigest } from '../../../src/reconciler/written-spec.js';
 import { typedRefOf } from '../../../src/api/meta.js';
 import { KubeWriter } from '../../../src/kube/writer.js';
 
@@ -47,7 +47,7 @@ test('every golden VirtualService, stored and listed back, has the digest of the
     const name = `vs-${i}`;
     const labels = { ...vs.metadata.labels, [INGRESS_LABEL]: name };
     const digest = specDigest(vs.spec);
-    const annotations = { ...vs.metadata.annotations, [WRITTEN_SPEC_ANNOTATION]: writtenSpec(1, digest) };
+    const annotations = recordWrittenSpec(vs.metadata.annotations, 1, digest);
     await writer.create({ ...vs, metadata: { name, namespace: ns, labels, annotations } });
     wanted.set(name, digest);
   }
@@ -70,7 +70,7 @@ test('every golden VirtualService, stored and listed back, has the digest of the
 test('only a change of spec takes the VirtualService past the generation the annotation records', async () => {
   const vs = goldenVirtualServices()[0] as VirtualService;
   const writer = new KubeWriter(rest);
-  const annotations = { [WRITTEN_SPEC_ANNOTATION]: writtenSpec(1, specDigest(vs.spec)) };
+  const annotations = recordWrittenSpec(undefined, 1, specDigest(vs.spec));
   const created = await writer.create({
     ...vs,
     metadata: { name: 'edited', namespace: ns, labels: { [INGRESS_LABEL]: 'edited' }, annotations },

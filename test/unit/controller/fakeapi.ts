@@ -4,6 +4,7 @@
 // integration tests.
 import type http from 'node:http';
 import { RestClient } from '../../../src/kube/rest.js';
+import { jsonEqual } from '../../../src/reconciler/equality.js';
 import type { KubeObject } from '../../../src/kube/types.js';
 import { json, status, StubServer, type SeenRequest } from '../kube/stubserver.js';
 
@@ -86,7 +87,7 @@ export class FakeApiServer {
     this.version += 1;
     // As for a custom resource with a status subresource: a change of spec is a new generation.
     const generation =
-      existing?.metadata.generation !== undefined && JSON.stringify(existing.spec) !== JSON.stringify(obj.spec)
+      existing?.metadata.generation !== undefined && !jsonEqual(existing.spec, obj.spec)
         ? existing.metadata.generation + 1
         : (existing?.metadata.generation ?? obj.metadata.generation);
     const stored = {

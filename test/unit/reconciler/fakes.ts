@@ -17,6 +17,7 @@ import type {
   ReconcileDeps,
   ReconcilerOptions,
 } from '../../../src/reconciler/deps.js';
+import { jsonEqual } from '../../../src/reconciler/equality.js';
 import { ReportedAnnotations } from '../../../src/reconciler/unsupported.js';
 import {
   INGRESS_LABEL,
@@ -214,7 +215,7 @@ export class FakeCluster implements ClusterState, ClusterWriter {
     const stored = this.checkVersion(o);
     const admitted = this.admit(clone(o));
     // As the API server does for a custom resource with a status subresource: a new spec, a new generation.
-    const generation = (stored.metadata.generation ?? 0) + (jsonEq(stored.spec, admitted.spec) ? 0 : 1);
+    const generation = (stored.metadata.generation ?? 0) + (jsonEqual(stored.spec, admitted.spec) ? 0 : 1);
     return this.put({ ...admitted, metadata: { ...admitted.metadata, generation } }) as unknown as T;
   }
 
@@ -316,10 +317,6 @@ function labelled<S>(objects: Obj[], namespace: string, ingressName: string): Ar
 /** As the controller's informer caches a VirtualService: metadata only. */
 function asCached(vs: Existing): ExistingVirtualService {
   return { apiVersion: vs.apiVersion, kind: vs.kind, metadata: clone(vs.metadata) };
-}
-
-function jsonEq(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** JSON round trip: what crosses the wire, so no test shares objects with the code under test. */

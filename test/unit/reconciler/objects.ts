@@ -13,7 +13,7 @@ import {
 } from '../../../src/translate/constants.js';
 import { defaultIngress } from '../../../src/translate/defaults.js';
 import { specDigest } from '../../../src/kube/spec-digest.js';
-import { WRITTEN_SPEC_ANNOTATION, writtenSpec } from '../../../src/reconciler/written-spec.js';
+import { recordWrittenSpec } from '../../../src/reconciler/written-spec.js';
 import { translate, type Desired } from '../../../src/translate/translate.js';
 import { kingress, rule, split } from '../translate/fixtures.js';
 import { defaultConfig, NOW_TIME, OPTIONS } from './fakes.js';
@@ -152,11 +152,8 @@ export function stored<T extends { kind?: string; metadata: object }>(obj: T, ex
 
 /** `vs` as we write it at `generation`: the written-spec annotation records its spec. */
 export function written<T extends VirtualService>(vs: T, generation: number): T {
-  const record = writtenSpec(generation, specDigest(vs.spec));
-  return {
-    ...vs,
-    metadata: { ...vs.metadata, annotations: { ...vs.metadata.annotations, [WRITTEN_SPEC_ANNOTATION]: record } },
-  };
+  const annotations = recordWrittenSpec(vs.metadata.annotations, generation, specDigest(vs.spec));
+  return { ...vs, metadata: { ...vs.metadata, annotations } };
 }
 
 /** `vs` with its spec changed by another writer: the API server moved it to the next generation. */
