@@ -109,11 +109,32 @@ function compileObject(def: Def): ShapeCheck | undefined {
   // A loose object (catchall unknown) keeps other keys as they are; any other object drops or refuses them.
   const loose = def.catchall !== undefined && defOf(def.catchall).type === 'unknown';
   if (def.catchall !== undefined && !loose && defOf(def.catchall).type !== 'never') return undefined;
-  const known = new Set(fields.map(([k]) => k));
+  const keys = fields.map(([k]) => k);
+  const checks = fields.map(([, c]) => c);
+  if (loose) return (v) => isRecord(v) && !Object.hasOwn(v, '__proto__') && checkFields(v, keys, checks) >= 0;
+  // Unknown keys are found by counting, not by looking each key up: every key is a known one exactly when the
+  // object has as many keys as known fields are set. (A known key holding `undefined`, which JSON never makes,
+  // is counted only by the loop, so such an object is answered no: zod then decides.)
   return (v) => {
     if (!isRecord(v)) return false;
-    for (const [key, check] of fields) if (!check(v[key])) return false;
-    for (const key in v) if (key === '__proto__' || (!loose && !known.has(key))) return false;
-    return true;
+    const present = checkFields(v, keys, checks);
+    if (present < 0) return false;
+    let count = 0;
+    for (const key in v) {
+      if (key === '__proto__') return false;
+      count++;
+    }
+    return count === present;
   };
+}
+
+/** How many of the fields are set, each passing its check; -1 when one fails. */
+function checkFields(v: Record<string, unknown>, keys: readonly string[], checks: readonly ShapeCheck[]): number {
+  let present = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const value = v[keys[i] as string];
+    if (!(checks[i] as ShapeCheck)(value)) return -1;
+    if (value !== undefined) present++;
+  }
+  return present;
 }

@@ -38,56 +38,55 @@ export function renderDocuments(docs: readonly InputDocument[], opts: RenderOpti
   const externalNames = new Map<string, string>();
 
   for (const doc of docs) {
-    const where = `document ${doc.index} (${describeObject(doc.object)}) in ${doc.source}`;
-    const kind = `${field(doc.object, 'apiVersion')}/${field(doc.object, 'kind')}`;
-    if (kind === `${KINGRESS_API_VERSION}/${KINGRESS_KIND}`) {
+    const apiVersion = field(doc.object, 'apiVersion');
+    const kind = field(doc.object, 'kind');
+    if (apiVersion === KINGRESS_API_VERSION && kind === KINGRESS_KIND) {
       const parsed = parseKIngress(doc.object);
       if (parsed.ok) ingresses.push({ doc, ing: parsed.value });
-      else result.errors.push(`${where}: ${describeErrors(parsed.error)}`);
-    } else if (kind === 'v1/Secret') {
+      else result.errors.push(`${where(doc)}: ${describeErrors(parsed.error)}`);
+    } else if (apiVersion === 'v1' && kind === 'Secret') {
       const parsed = parseWith(secretSchema, withStringData(doc.object));
       if (parsed.ok) secrets.set(keyOf(refOf(parsed.value)), parsed.value);
-      else result.errors.push(`${where}: ${describeErrors(parsed.error)}`);
-    } else if (kind === 'v1/Service') {
+      else result.errors.push(`${where(doc)}: ${describeErrors(parsed.error)}`);
+    } else if (apiVersion === 'v1' && kind === 'Service') {
       const parsed = parseWith(serviceSchema, doc.object);
       if (parsed.ok) {
         services.set(keyOf(refOf(parsed.value)), parsed.value.spec?.selector ?? {});
         const spec = parsed.value.spec;
         if (spec?.type === 'ExternalName' && spec.externalName)
           externalNames.set(keyOf(refOf(parsed.value)), spec.externalName);
-      } else result.errors.push(`${where}: ${describeErrors(parsed.error)}`);
+      } else result.errors.push(`${where(doc)}: ${describeErrors(parsed.error)}`);
     } else if (looksLikeKIngress(doc.object)) {
       result.errors.push(
-        `${where}: ${typeOf(doc.object)} looks like a KIngress; want apiVersion ${KINGRESS_API_VERSION}, kind ${KINGRESS_KIND}`,
+        `${where(doc)}: ${typeOf(doc.object)} looks like a KIngress; want apiVersion ${KINGRESS_API_VERSION}, kind ${KINGRESS_KIND}`,
       );
     } else {
-      result.notes.push(`${where}: skipped, kind ${kind} is not a KIngress, Secret or Service`);
+      result.notes.push(`${where(doc)}: skipped, kind ${apiVersion}/${kind} is not a KIngress, Secret or Service`);
     }
   }
 
   const emitted = new Set<string>();
   for (const { doc, ing } of ingresses) {
-    const where = `document ${doc.index} (${describeObject(doc.object)}) in ${doc.source}`;
     const cls = ing.metadata.annotations?.[INGRESS_CLASS_ANNOTATION];
     if (cls !== opts.ingressClass) {
       result.notes.push(
-        `${where}: skipped, ingress class ${cls === undefined ? '<none>' : `"${cls}"`} is not "${opts.ingressClass}"`,
+        `${where(doc)}: skipped, ingress class ${cls === undefined ? '<none>' : `"${cls}"`} is not "${opts.ingressClass}"`,
       );
       continue;
     }
     const checked = validateIngress(defaultIngress(ing));
     if (!checked.ok) {
-      result.errors.push(`${where}: ${describeErrors(checked.error)}`);
+      result.errors.push(`${where(doc)}: ${describeErrors(checked.error)}`);
       continue;
     }
     // The controller's policy, so that offline output matches what it would write.
     const refused = refusedSecretReferences(checked.value, opts.tlsSecretNamespaces);
     if (refused.length > 0) {
-      result.errors.push(`${where}: ${SECRET_NOT_ALLOWED}: ${describeErrors(refused)}`);
+      result.errors.push(`${where(doc)}: ${SECRET_NOT_ALLOWED}: ${describeErrors(refused)}`);
       continue;
     }
     const unsupported = unsupportedAnnotations(ing.metadata.annotations);
-    if (unsupported.length > 0) result.notes.push(`${where}: ${describeUnsupported(unsupported)}`);
+    if (unsupported.length > 0) result.notes.push(`${where(doc)}: ${describeUnsupported(unsupported)}`);
     const translated = translate(
       checked.value,
       {
@@ -101,7 +100,7 @@ export function renderDocuments(docs: readonly InputDocument[], opts: RenderOpti
     );
     if (!translated.ok) {
       const hint = translated.error.startsWith('secret "') ? ' (add the TLS Secret to the input)' : '';
-      result.errors.push(`${where}: ${translated.error}${hint}`);
+      result.errors.push(`${where(doc)}: ${translated.error}${hint}`);
       continue;
     }
     for (const obj of desiredObjects(translated.value, opts.includeSecretData)) {
@@ -119,6 +118,11 @@ export function formatObjects(objects: readonly unknown[], output: 'yaml' | 'jso
   return output === 'json'
     ? `${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }, null, 2)}\n`
     : objects.map(toYAML).join('---\n');
+}
+
+/** Built only for a note or an error: most documents never need it. */
+function where(doc: InputDocument): string {
+  return `document ${doc.index} (${describeObject(doc.object)}) in ${doc.source}`;
 }
 
 /** `apiVersion v1 kind Secret`, with what is missing said so. */

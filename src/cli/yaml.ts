@@ -6,7 +6,7 @@ import { isRecord } from '../api/json.js';
  * reader could take for something else, so `kubectl apply` and js-yaml read back the same data.
  */
 export function toYAML(value: unknown): string {
-  if (isRecord(value)) return writeMap(value, TOP, TOP);
+  if (isRecord(value)) return writeMap(value, TOP, TOP) || '{}\n';
   if (Array.isArray(value)) return writeSeq(value, TOP, TOP);
   return `${scalar(value)}\n`;
 }
@@ -53,7 +53,10 @@ interface KeyStart {
 
 const TOP = new Indent('');
 
-/** `first` replaces the indentation of the first line: `- ` when the map is a sequence item. */
+/**
+ * `first` replaces the indentation of the first line: `- ` when the map is a sequence item. An empty map (or one
+ * of undefined fields only) gives '', and the caller writes `{}`: found while writing it, not by a scan before.
+ */
 function writeMap(map: Record<string, unknown>, indent: Indent, first: Indent): string {
   let out = '';
   let at = first;
@@ -64,7 +67,7 @@ function writeMap(map: Record<string, unknown>, indent: Indent, first: Indent): 
     out += typeof v === 'string' ? start.scalar + scalarString(v) + '\n' : start.nested + writeValue(v, indent);
     at = indent;
   }
-  return out === '' ? `${first.pad}{}\n` : out;
+  return out;
 }
 
 function writeSeq(items: readonly unknown[], indent: Indent, first: Indent): string {
@@ -74,7 +77,7 @@ function writeSeq(items: readonly unknown[], indent: Indent, first: Indent): str
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
     const lead = (i === 0 ? first : indent).dash;
-    if (isRecord(item) && !isEmpty(item)) out += writeMap(item, inner, lead);
+    if (isRecord(item)) out += writeMap(item, inner, lead) || `${lead.pad}{}\n`;
     else if (Array.isArray(item) && item.length > 0) out += writeSeq(item, inner, lead);
     else out += lead.pad + inline(item) + '\n';
   }
@@ -83,16 +86,18 @@ function writeSeq(items: readonly unknown[], indent: Indent, first: Indent): str
 
 /** After `key:` — scalars and empty collections stay on the line; the rest nests below. */
 function writeValue(v: unknown, indent: Indent): string {
-  if (isRecord(v) && !isEmpty(v)) return '\n' + writeMap(v, indent.inner, indent.inner);
+  if (isRecord(v)) {
+    const body = writeMap(v, indent.inner, indent.inner);
+    return body === '' ? ' {}\n' : '\n' + body;
+  }
   // Sequences under a key are not indented, as kubectl writes them.
   if (Array.isArray(v) && v.length > 0) return '\n' + writeSeq(v, indent, indent);
   return ' ' + inline(v) + '\n';
 }
 
+/** A scalar, or an empty sequence (maps never get here: writeMap answers for them). */
 function inline(v: unknown): string {
-  if (isRecord(v)) return '{}';
-  if (Array.isArray(v)) return '[]';
-  return scalar(v);
+  return Array.isArray(v) ? '[]' : scalar(v);
 }
 
 function scalar(v: unknown): string {
@@ -115,9 +120,4 @@ function scalarString(s: string): string {
   if (PLAIN.test(s)) return s.length > 5 || !SPECIAL.test(s) ? s : JSON.stringify(s);
   if (JSON_ENOUGH.test(s)) return JSON.stringify(s);
   return JSON.stringify(s).replace(NON_PRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
-function isEmpty(map: Record<string, unknown>): boolean {
-  for (const k in map) if (map[k] !== undefined) return false;
-  return true;
 }

@@ -23,13 +23,16 @@ export function gatewayAliases(
 ): Map<string, string> {
   const out = new Map<string, string>();
   if (!externalName) return out;
-  const gatewayHosts = new Set([...istio.ingressGateways, ...istio.localGateways].map((g) => g.serviceURL));
-  for (const path of (ing.spec.rules ?? []).flatMap((r) => r.http?.paths ?? [])) {
-    if (!path.rewriteHost) continue;
-    for (const split of path.splits ?? []) {
-      const target = externalName({ namespace: split.serviceNamespace, name: split.serviceName })?.replace(/\.$/, '');
-      if (target && gatewayHosts.has(target))
-        out.set(`${split.serviceName}.${split.serviceNamespace}.svc.${clusterDomain}`, target);
+  let gatewayHosts: Set<string> | undefined; // most KIngresses rewrite no Host: built only for one that does
+  for (const rule of ing.spec.rules ?? []) {
+    for (const path of rule.http?.paths ?? []) {
+      if (!path.rewriteHost) continue;
+      gatewayHosts ??= new Set([...istio.ingressGateways, ...istio.localGateways].map((g) => g.serviceURL));
+      for (const split of path.splits ?? []) {
+        const target = externalName({ namespace: split.serviceNamespace, name: split.serviceName })?.replace(/\.$/, '');
+        if (target && gatewayHosts.has(target))
+          out.set(`${split.serviceName}.${split.serviceNamespace}.svc.${clusterDomain}`, target);
+      }
     }
   }
   return out;

@@ -10,27 +10,23 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** Control characters other than horizontal tab. */
 const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
 
-export function validateHeaderNames(names: Iterable<string>, at: string, errors: FieldError[]): void {
+/** `at` gives the field's path, asked for only when there is an error to report. */
+export function validateHeaderNames(names: Iterable<string>, at: () => string, errors: FieldError[]): void {
   for (const name of names) {
     if (!TOKEN.test(name))
       errors.push({
-        path: `${at}[${JSON.stringify(name)}]`,
+        path: `${at()}[${JSON.stringify(name)}]`,
         message: "invalid header name: want letters, digits and !#$%&'*+-.^_`|~",
       });
   }
 }
 
-export function validateHeaderValues(
-  headers: Record<string, string> | undefined,
-  at: string,
-  errors: FieldError[],
-): void {
-  if (headers === undefined) return;
+export function validateHeaderValues(headers: Record<string, string>, at: () => string, errors: FieldError[]): void {
   validateHeaderNames(Object.keys(headers), at, errors);
   for (const name in headers) {
     if (CONTROL.test(headers[name] as string))
       errors.push({
-        path: `${at}[${JSON.stringify(name)}]`,
+        path: `${at()}[${JSON.stringify(name)}]`,
         message: 'invalid header value: control characters (other than tab) are not allowed',
       });
   }

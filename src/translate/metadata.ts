@@ -40,6 +40,22 @@ export function sortKeys<T>(map: Readonly<Record<string, T>>): Record<string, T>
   for (let i = 1; i < keys.length && sorted; i++) sorted = (keys[i - 1] as string) < (keys[i] as string);
   if (sorted) return map;
   const out: Record<string, T> = {};
-  for (const k of keys.sort()) out[k] = map[k] as T;
+  for (const k of sortUTF16(keys)) out[k] = map[k] as T;
   return out;
+}
+
+/**
+ * `keys.sort()`: UTF-16 order, in place. The lists are short (a probe route's headers, a KIngress's annotations),
+ * where an insertion sort allocates nothing and Array.prototype.sort's scratch space was the largest allocation
+ * of a route's headers.
+ */
+function sortUTF16(keys: string[]): string[] {
+  if (keys.length > 16) return keys.sort();
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i] as string;
+    let j = i - 1;
+    for (; j >= 0 && (keys[j] as string) > k; j--) keys[j + 1] = keys[j] as string;
+    keys[j + 1] = k;
+  }
+  return keys;
 }
