@@ -17,7 +17,9 @@ export function toYAML(value: unknown): string {
  * (or looking it up by indentation string) was the writer's largest cost.
  */
 class Indent {
-  private readonly keys = new Map<string, KeyStart>();
+  // A prototype-less object, not a Map: a property lookup by an interned key name is the cheaper of the two.
+  private keys: Record<string, KeyStart> = Object.create(null) as Record<string, KeyStart>;
+  private size = 0;
   private deeper: Indent | undefined;
   private item: Indent | undefined;
 
@@ -34,12 +36,16 @@ class Indent {
   }
 
   key(key: string): KeyStart {
-    let start = this.keys.get(key);
+    let start = this.keys[key];
     if (start === undefined) {
       const nested = `${this.pad}${scalarString(key)}:`;
       start = { nested, scalar: `${nested} ` };
-      if (this.keys.size >= 1024) this.keys.clear();
-      this.keys.set(key, start);
+      // Bounded: keys of user maps (labels, annotations) are many and each seen once.
+      if (++this.size > 1024) {
+        this.keys = Object.create(null) as Record<string, KeyStart>;
+        this.size = 1;
+      }
+      this.keys[key] = start;
     }
     return start;
   }

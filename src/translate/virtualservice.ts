@@ -1,4 +1,4 @@
-import type { HTTPIngressPath, IngressRule } from '../api/kingress.js';
+import type { HTTPIngressPath, IngressBackendSplit, IngressRule } from '../api/kingress.js';
 import { VISIBILITY_CLUSTER_LOCAL, VISIBILITY_EXTERNAL, type Visibility } from '../api/kingress.js';
 import {
   ISTIO_API_VERSION,
@@ -92,6 +92,8 @@ function virtualService(
   const withPolicy = routePolicyFor(ing, opts.clusterDomain);
   // Plain loops: flatMap, filter and their closures were a tenth of building a VirtualService.
   const http: HTTPRoute[] = [];
+  // A probe copy keeps its path's splits (insertProbe): both routes get the same destinations, built once.
+  const destinationsOf = new Map<readonly IngressBackendSplit[], HTTPRouteDestination[]>();
   for (const rule of rules(ing)) {
     const served: string[] = [];
     for (const h of rule.hosts ?? []) if (hostSet.has(h)) served.push(h);
@@ -100,8 +102,15 @@ function virtualService(
     for (const g of gws) used.add(g);
     // The same for every path of the rule (probe copies included): computed once.
     const prefixes = distinctHostPrefixes(served, opts.clusterDomain);
-    for (const path of rule.http?.paths ?? [])
-      http.push(withPolicy(httpRoute(routeName, prefixes, path, gws, opts), path));
+    for (const path of rule.http?.paths ?? []) {
+      const splits = path.splits ?? [];
+      let destinations = destinationsOf.get(splits);
+      if (destinations === undefined) {
+        destinations = routeDestinations(splits, opts);
+        destinationsOf.set(splits, destinations);
+      }
+      http.push(withPolicy(httpRoute(routeName, prefixes, path, gws, destinations), path));
+    }
   }
   return {
     apiVersion: ISTIO_API_VERSION,
@@ -126,10 +135,9 @@ function httpRoute(
   authorityPrefixes: string[],
   path: HTTPIngressPath,
   gateways: string[],
-  opts: VirtualServiceOptions,
+  destinations: HTTPRouteDestination[],
 ): HTTPRoute {
   const headers = headerMatches(path);
-  const aliases = opts.destinationAliases;
   // Optional fields are assigned in place, in output order: spreading conditional literals was the costliest
   // line of a translation.
   const route: HTTPRoute = {
@@ -137,25 +145,33 @@ function httpRoute(
     // get a name of their own, which no such rule matches (names.ts).
     name: isProbePath(path) ? probeRouteName(name) : name,
     match: authorityPrefixes.map((prefix) => match(prefix, path, gateways, headers)),
-    route: (path.splits ?? []).map((split): HTTPRouteDestination => {
-      const host = `${split.serviceName}.${split.serviceNamespace}.svc.${opts.clusterDomain}`;
-      const destination: HTTPRouteDestination = {
-        // Most KIngresses have no alias: the map is not even consulted (a lookup hashes a fresh string).
-        destination: {
-          host: (aliases?.size ? aliases.get(host) : undefined) ?? host,
-          port: portSelector(split.servicePort),
-        },
-      };
-      if (split.percent) destination.weight = split.percent;
-      if (nonEmpty(split.appendHeaders)) destination.headers = setHeaders(split.appendHeaders);
-      return destination;
-    }),
+    route: destinations,
   };
   if (nonEmpty(path.appendHeaders)) route.headers = setHeaders(path.appendHeaders);
   if (path.rewriteHost) route.rewrite = { authority: path.rewriteHost };
   // An empty retry policy disables the gateway's default retries, as Knative expects.
   route.retries = {};
   return route;
+}
+
+function routeDestinations(
+  splits: readonly IngressBackendSplit[],
+  opts: VirtualServiceOptions,
+): HTTPRouteDestination[] {
+  const aliases = opts.destinationAliases;
+  return splits.map((split): HTTPRouteDestination => {
+    const host = `${split.serviceName}.${split.serviceNamespace}.svc.${opts.clusterDomain}`;
+    const destination: HTTPRouteDestination = {
+      // Most KIngresses have no alias: the map is not even consulted (a lookup hashes a fresh string).
+      destination: {
+        host: (aliases?.size ? aliases.get(host) : undefined) ?? host,
+        port: portSelector(split.servicePort),
+      },
+    };
+    if (split.percent) destination.weight = split.percent;
+    if (nonEmpty(split.appendHeaders)) destination.headers = setHeaders(split.appendHeaders);
+    return destination;
+  });
 }
 
 function setHeaders(headers: Record<string, string>): NonNullable<HTTPRoute['headers']> {
