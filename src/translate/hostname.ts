@@ -1,4 +1,4 @@
-import { DNS_NAME } from './annotations/values.js';
+import { isDNSName } from './annotations/values.js';
 
 /**
  * What istiod accepts as a VirtualService or Gateway host, narrowed to what Knative Serving writes:
@@ -12,7 +12,7 @@ const MAX_LABEL = 63;
 /** Why `host` cannot be served, or undefined when it can. */
 export function hostProblem(host: string): string | undefined {
   // Every host of every KIngress is checked: the common, valid one in one match, the message only when needed.
-  if (DNS_NAME.test(host)) return undefined;
+  if (isDNSName(host)) return undefined;
   if (host === '') return 'empty host';
   const quoted = JSON.stringify(host);
   // Hosts are matched without a port: `:authority` ports are stripped by the prefix match already.

@@ -1,5 +1,5 @@
 import { has, lookup, type Annotations } from './keys.js';
-import { DNS_LABEL, DNS_NAME, integer, text, type Problems } from './values.js';
+import { DNS_LABEL, integer, isDNSName, text, type Problems } from './values.js';
 
 /** A Service (`namespace/name`, resolved with the cluster domain when applied) or an FQDN, plus a port. */
 export interface MirrorPolicy {
@@ -29,7 +29,7 @@ export function parseMirror(annotations: Annotations, namespace: string, problem
   if (fqdnFound) {
     const fqdn = text(fqdnFound, problems);
     if (fqdn === undefined) return undefined;
-    if (!DNS_NAME.test(fqdn)) return problems.add(fqdnFound, 'want a DNS name');
+    if (!isDNSName(fqdn)) return problems.add(fqdnFound, 'want a DNS name');
     const portFound = lookup(annotations, 'mirror-target-fqdn-port', 'both');
     const port = portFound ? integer(portFound, problems, 1, 65535, 'want a port 1..65535') : DEFAULT_FQDN_PORT;
     return port === undefined ? undefined : withPercent({ target: { fqdn }, port });
