@@ -1,6 +1,7 @@
 import type { OwnerReference } from '../api/meta.js';
 import { KINGRESS_API_VERSION, KINGRESS_KIND, type KIngress } from '../api/kingress.js';
 import { INGRESS_LABEL, ROUTE_LABEL, ROUTE_NAMESPACE_LABEL } from './constants.js';
+import { sortUTF16 } from './hosts.js';
 
 /**
  * Controller reference to the KIngress: its children are garbage-collected with it. A KIngress that was
@@ -42,20 +43,4 @@ export function sortKeys<T>(map: Readonly<Record<string, T>>): Record<string, T>
   const out: Record<string, T> = {};
   for (const k of sortUTF16(keys)) out[k] = map[k] as T;
   return out;
-}
-
-/**
- * `keys.sort()`: UTF-16 order, in place. The lists are short (a probe route's headers, a KIngress's annotations),
- * where an insertion sort allocates nothing and Array.prototype.sort's scratch space was the largest allocation
- * of a route's headers.
- */
-function sortUTF16(keys: string[]): string[] {
-  if (keys.length > 16) return keys.sort();
-  for (let i = 1; i < keys.length; i++) {
-    const k = keys[i] as string;
-    let j = i - 1;
-    for (; j >= 0 && (keys[j] as string) > k; j--) keys[j + 1] = keys[j] as string;
-    keys[j + 1] = k;
-  }
-  return keys;
 }
